@@ -1,0 +1,208 @@
+import markdown
+import nh3
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+
+from argmap.debates.models import Node, Source
+
+BODY_LIMIT = 10_000
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr",
+    "h3", "h4", "h5", "h6",
+}  # fmt: skip
+
+
+def render_markdown(body):
+    """Markdown to HTML that cannot run script: rendered, then sanitized by nh3."""
+    html = markdown.markdown(body, extensions=["sane_lists"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener ugc",
+    )
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Public and not hidden, plus everything of the user's own."""
+        shown = Q(visibility=Annotation.Visibility.PUBLIC, is_hidden=False)
+        if user.is_authenticated:
+            shown |= Q(author=user)
+        return self.filter(shown)
+
+    def public(self):
+        return self.filter(visibility=Annotation.Visibility.PUBLIC, is_hidden=False)
+
+    def for_listing(self):
+        return self.select_related("author", "node__map", "source").order_by("-created", "-pk")
+
+
+class Annotation(models.Model):
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "Comment"
+        AGREE = "agree", "Agree"
+        DISAGREE = "disagree", "Disagree"
+        QUESTION = "question", "Question"
+        SOURCE_NEEDED = "source-needed", "Source needed"
+        FALLACY = "fallacy", "Fallacy"
+
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", "Private (only me)"
+        PUBLIC = "public", "Public"
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations"
+    )
+    # A curator may delete the node; the annotation then stays, detached, for its author.
+    node = models.ForeignKey(
+        Node, on_delete=models.SET_NULL, null=True, blank=True, related_name="annotations"
+    )
+    node_text = models.TextField(blank=True, help_text="The node's text when annotated.")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, null=True, blank=True, related_name="annotations"
+    )
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    exact = models.TextField(blank=True)
+    prefix = models.CharField(max_length=200, blank=True)
+    suffix = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMMENT)
+    fallacy = models.CharField(
+        max_length=100, blank=True, help_text="Which fallacy, for the fallacy type."
+    )
+    body = models.TextField(validators=[MaxLengthValidator(BODY_LIMIT)])
+    body_html = models.TextField(editable=False, default="")
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    is_hidden = models.BooleanField("hidden by moderators", default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(Q(node__isnull=False) & Q(source__isnull=False)),
+                name="annotation_targets_node_or_passage",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__isnull=True) | Q(end__gt=models.F("start")),
+                name="annotation_passage_nonempty",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.author} on {self.target_label}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        if self.node_id and not self.node_text:
+            self.node_text = self.node.text
+        super().save(*args, **kwargs)
+
+    @property
+    def is_passage(self):
+        return self.source_id is not None
+
+    @property
+    def is_detached(self):
+        return not self.source_id and not self.node_id
+
+    @property
+    def target_label(self):
+        if self.source_id:
+            return f"“{self.exact[:50]}” in {self.source.title}"
+        if self.node_id:
+            return self.node.text[:60]
+        return f"a removed point (“{self.node_text[:50]}”)"
+
+    @property
+    def stance(self):
+        return "note"
+
+    def can_edit(self, user):
+        return user.is_authenticated and user.pk == self.author_id
+
+    def is_visible_to(self, user):
+        if user.is_authenticated and user.pk == self.author_id:
+            return True
+        return self.visibility == self.Visibility.PUBLIC and not self.is_hidden
+
+
+class Flag(models.Model):
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="flags")
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["annotation", "flagged_by"], name="flag_once_per_user")
+        ]
+
+    def __str__(self):
+        return f"Flag by {self.flagged_by} on annotation {self.annotation_id}"
+
+
+class SuggestionQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Suggestion.Status.PENDING)
+
+
+class Suggestion(models.Model):
+    """A reader's proposal that a passage join the map, for curators to accept or reject."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    annotation = models.OneToOneField(
+        Annotation, on_delete=models.CASCADE, related_name="suggestion"
+    )
+    suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestions"
+    )
+    target = models.ForeignKey(
+        Node, on_delete=models.CASCADE, related_name="suggestions", help_text="The parent node."
+    )
+    relation = models.CharField(max_length=10, choices=Node.Relation.choices)
+    kind = models.CharField(
+        max_length=10,
+        choices=[(Node.Kind.EVIDENCE, "Evidence"), (Node.Kind.CLAIM, "Claim")],
+        default=Node.Kind.EVIDENCE,
+    )
+    proposed_text = models.CharField(
+        max_length=500, help_text="The point, as one declarative sentence."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True, help_text="Why it was rejected; the suggester sees it.")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_suggestions",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_node = models.ForeignKey(
+        Node, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = SuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["status", "-created"]
+
+    def __str__(self):
+        return f"{self.get_relation_display()} “{self.target}”: {self.proposed_text[:60]}"

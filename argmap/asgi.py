@@ -1,0 +1,13 @@
+import os
+import sys
+
+from django.core.exceptions import ImproperlyConfigured
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argmap.settings")
+
+try:
+    from django.core.asgi import get_asgi_application
+
+    application = get_asgi_application()
+except ImproperlyConfigured as error:
+    sys.exit(f"argmap: configuration error: {error}")

@@ -1,0 +1,38 @@
+from django.contrib.messages import get_messages
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
+
+
+class HtmxResponseMiddleware:
+    """Everything htmx needs from a response, decided in one place.
+
+    - Every response varies on HX-Request, so caches keep fragments and pages apart.
+    - A redirect answering an htmx request becomes HX-Redirect: htmx would otherwise
+      follow it silently and swap a whole page into a fragment's place.
+    - Messages queued during an htmx request ride along as an out-of-band swap.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ("HX-Request",))
+        if not getattr(request, "htmx", False):
+            return response
+        if 300 <= response.status_code < 400 and response.has_header("Location"):
+            location = response["Location"]
+            response.status_code = 204
+            del response["Location"]
+            response["HX-Redirect"] = location
+            return response
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith("text/html") and not response.streaming:
+            messages = list(get_messages(request))
+            if messages:
+                response.content += render_to_string(
+                    "base.html#messages",
+                    {"messages": messages, "oob": True},
+                    request=request,
+                ).encode()
+        return response

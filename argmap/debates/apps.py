@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DebatesConfig(AppConfig):
+    name = "argmap.debates"
+    label = "debates"
+    verbose_name = "Argument maps"

@@ -1,0 +1,74 @@
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from django.core import serializers
+from django.core.management.base import BaseCommand, CommandError
+
+from argmap.debates.mapdata import FIXTURE_DIR, depth_first, problems_in_database
+from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
+
+
+def fixture_text(objects):
+    """Deterministic fixture JSON: natural keys, two-space indent, trailing newline."""
+    entries = serializers.serialize(
+        "python", objects, use_natural_foreign_keys=True, use_natural_primary_keys=True
+    )
+    for entry in entries:
+        entry.pop("pk", None)
+    return json.dumps(entries, ensure_ascii=False, indent=2) + "\n"
+
+
+def curated_fixtures():
+    """The curated map only (never users, annotations or suggestions), by fixture file."""
+    maps = list(ArgumentMap.objects.order_by("slug"))
+    nodes = []
+    for argmap in maps:
+        nodes.extend(depth_first(list(Node.objects.filter(map=argmap).select_related("map"))))
+    order = {node.pk: index for index, node in enumerate(nodes)}
+    anchors = sorted(
+        Anchor.objects.select_related("node__map", "source"),
+        key=lambda anchor: (order[anchor.node_id], anchor.position, anchor.pk),
+    )
+    sources = list(Source.objects.order_by("file"))
+    sections = list(Section.objects.select_related("source").order_by("source__file", "position"))
+    return {
+        "sources.json": fixture_text(sources + sections),
+        "map.json": fixture_text(maps),
+        "nodes.json": fixture_text(nodes),
+        "anchors.json": fixture_text(anchors),
+    }
+
+
+class Command(BaseCommand):
+    help = "Write the curated map back to fixtures/ (refuses a map that fails check_map)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--directory", default=str(FIXTURE_DIR))
+
+    def handle(self, *args, directory, **options):
+        problems = problems_in_database()
+        if problems:
+            raise CommandError(
+                f"the map has {len(problems)} problem(s); fixtures/ was left untouched:\n"
+                + "\n".join(f"  {p}" for p in problems)
+            )
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        changed = []
+        for name, text in curated_fixtures().items():
+            path = directory / name
+            if path.exists() and path.read_text(encoding="utf-8") == text:
+                continue
+            # Write beside the target and rename, so a crash never leaves half a file.
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+            changed.append(name)
+        if changed:
+            self.stdout.write("Wrote " + ", ".join(changed) + f" in {directory}.")
+        else:
+            self.stdout.write("fixtures/ already matches the database; nothing written.")

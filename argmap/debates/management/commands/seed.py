@@ -1,0 +1,47 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from argmap.debates.mapdata import (
+    FIXTURE_DIR,
+    FIXTURE_FILES,
+    documents_from_fixtures,
+    find_problems,
+    problems_in_database,
+)
+from argmap.debates.models import ArgumentMap
+
+
+class Command(BaseCommand):
+    help = "Load the shipped map from fixtures/ (idempotent; validated before anything is written)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--directory", default=str(FIXTURE_DIR), help="Fixture folder.")
+        parser.add_argument(
+            "--reload", action="store_true", help="Load even when the database holds a map."
+        )
+
+    def handle(self, *args, directory, reload, **options):
+        documents, problems = documents_from_fixtures(directory)
+        for document in documents.values():
+            problems.extend(find_problems(document))
+        if problems:
+            raise CommandError(
+                f"the fixtures have {len(problems)} problem(s); nothing was loaded:\n"
+                + "\n".join(f"  {problem}" for problem in problems)
+            )
+        if ArgumentMap.objects.filter(slug__in=documents).exists() and not reload:
+            self.stdout.write("The seed map is already loaded; nothing to do (--reload forces).")
+            return
+        paths = [f"{directory}/{name}" for name in FIXTURE_FILES]
+        with transaction.atomic():
+            call_command("loaddata", *paths, verbosity=0)
+            problems = problems_in_database()
+            if problems:
+                raise CommandError(
+                    "the loaded map has problems; nothing was kept:\n"
+                    + "\n".join(f"  {problem}" for problem in problems)
+                )
+        maps = ArgumentMap.objects.filter(slug__in=documents)
+        for argmap in maps:
+            self.stdout.write(f"Loaded map {argmap.slug}: {argmap.nodes.count()} nodes.")

@@ -1,0 +1,33 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.db import migrations
+
+from argmap.debates.search import search_vector
+
+# GIN indexes over the exact expressions search.py queries, so PostgreSQL can use them.
+# SQLite has no full-text indexes of this kind; search falls back to a scan there.
+INDEXES = [
+    ("node", "text", "debates_node_text_fts"),
+    ("anchor", "exact", "debates_anchor_exact_fts"),
+    ("source", "text", "debates_source_text_fts"),
+]
+
+
+def add_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for model_name, field, name in INDEXES:
+        model = apps.get_model("debates", model_name)
+        schema_editor.add_index(model, GinIndex(search_vector(field), name=name))
+
+
+def remove_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for model_name, field, name in INDEXES:
+        model = apps.get_model("debates", model_name)
+        schema_editor.remove_index(model, GinIndex(search_vector(field), name=name))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("debates", "0001_initial")]
+    operations = [migrations.RunPython(add_indexes, remove_indexes)]

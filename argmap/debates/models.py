@@ -1,0 +1,409 @@
+import hashlib
+
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+
+CONTEXT_CHARS = 32
+
+
+def sha256_of(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def quote_context(text, start, end, width=CONTEXT_CHARS):
+    """The W3C TextQuoteSelector prefix and suffix around text[start:end]."""
+    return text[max(0, start - width) : start], text[end : end + width]
+
+
+class SourceManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        BLOG_POST = "blog post"
+        ESSAY = "essay"
+        NEWS_ARTICLE = "news article"
+        READER_COMMENTS = "reader comments"
+        NOTES = "notes"
+        ANALYSIS = "analysis"
+
+    slug = models.SlugField(unique=True)
+    file = models.CharField("seed file", max_length=200, unique=True)
+    title = models.CharField(max_length=300)
+    author = models.CharField(max_length=200, default="unknown")
+    publisher = models.CharField(max_length=200, default="unknown")
+    date = models.CharField(max_length=100, default="unknown", help_text="As the text gives it.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.TextField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+
+    objects = SourceManager()
+
+    class Meta:
+        ordering = ["file"]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("source", args=[self.slug])
+
+    def text_matches_hash(self):
+        return sha256_of(self.text) == self.sha256
+
+    def find_quote(self, quote):
+        """Every start offset at which quote occurs in the text, overlapping ones too."""
+        starts, position = [], self.text.find(quote)
+        while quote and position != -1:
+            starts.append(position)
+            position = self.text.find(quote, position + 1)
+        return starts
+
+    def coverage_percent(self, spans):
+        """The share of the text that the given (start, end) spans quote, overlaps counted once."""
+        covered, reach = 0, 0
+        for start, end in sorted(spans):
+            start = max(start, reach)
+            if end > start:
+                covered += end - start
+                reach = end
+        return round(100 * covered / len(self.text), 1) if self.text else 0.0
+
+    def passages(self, spans, sections):
+        """The text cut into sections, each cut into pieces at every span boundary.
+
+        Each piece carries the spans that cover it, so overlapping spans render as
+        nested coverage rather than broken markup. Spans need .start and .end.
+        """
+        bounds = [(0, len(self.text), None)]
+        if sections:
+            bounds = [(s.start, s.end, s) for s in sections]
+        result = []
+        for section_start, section_end, section in bounds:
+            opening, closing = {}, {}
+            for span in spans:
+                if span.start < section_end and span.end > section_start:
+                    opening.setdefault(max(span.start, section_start), []).append(span)
+                    closing.setdefault(min(span.end, section_end), []).append(span)
+            edges = sorted({section_start, section_end, *opening, *closing})
+            active, pieces = [], []
+            for start, end in zip(edges, edges[1:], strict=False):
+                for span in closing.get(start, ()):
+                    active.remove(span)
+                starting = opening.get(start, [])
+                active.extend(starting)
+                stances = {getattr(span, "stance", "") for span in active}
+                pieces.append(
+                    {
+                        "text": self.text[start:end],
+                        "spans": list(active),
+                        "starting": [span for span in starting if span.start == start],
+                        # The innermost span is the one a click most likely means.
+                        "primary": min(active, key=lambda s: s.end - s.start, default=None),
+                        "stance": stances.pop() if len(stances) == 1 else "mixed",
+                    }
+                )
+            result.append({"section": section, "pieces": pieces})
+        return result
+
+
+class SectionManager(models.Manager):
+    def get_by_natural_key(self, source_slug, position):
+        return self.get(source__slug=source_slug, position=position)
+
+
+class Section(models.Model):
+    """A stretch of a source: the article itself, or one reader comment after it."""
+
+    class Kind(models.TextChoices):
+        BODY = "body", "Article"
+        COMMENT = "comment", "Reader comment"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    speaker = models.CharField(max_length=200)
+
+    objects = SectionManager()
+
+    class Meta:
+        ordering = ["source", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "position"], name="section_unique_position")
+        ]
+
+    def __str__(self):
+        return f"{self.source.slug} §{self.position} ({self.get_kind_display()})"
+
+    def natural_key(self):
+        return (*self.source.natural_key(), self.position)
+
+    natural_key.dependencies = ["debates.source"]
+
+
+class ArgumentMapQuerySet(models.QuerySet):
+    def with_counts(self):
+        return self.annotate(
+            node_count=Count("nodes", distinct=True),
+            supports_count=Count("nodes", filter=Q(nodes__relation="supports"), distinct=True),
+            opposes_count=Count("nodes", filter=Q(nodes__relation="opposes"), distinct=True),
+        )
+
+
+class ArgumentMapManager(models.Manager.from_queryset(ArgumentMapQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class ArgumentMap(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=300)
+    question = models.CharField(max_length=500)
+
+    objects = ArgumentMapManager()
+
+    class Meta:
+        verbose_name = "map"
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("map", args=[self.slug])
+
+    @property
+    def thesis(self):
+        return self.nodes.roots().first()
+
+
+class NodeQuerySet(models.QuerySet):
+    def roots(self):
+        return self.filter(parent__isnull=True)
+
+    def with_child_counts(self):
+        return self.annotate(
+            supports_count=Count(
+                "children", filter=Q(children__relation=Node.Relation.SUPPORTS), distinct=True
+            ),
+            opposes_count=Count(
+                "children", filter=Q(children__relation=Node.Relation.OPPOSES), distinct=True
+            ),
+        )
+
+    def for_display(self):
+        """Everything a node row shows, in a fixed number of queries."""
+        return (
+            self.with_child_counts()
+            .select_related("map")
+            .annotate(parent_key=models.F("parent__key"))
+            .prefetch_related(
+                models.Prefetch(
+                    "anchors", Anchor.objects.select_related("source").defer("source__text")
+                )
+            )
+            .order_by("position", "id")
+        )
+
+    def _walk(self, sql, node):
+        table = Node._meta.db_table
+        return list(self.raw(sql.format(table=table), [node.pk]))
+
+    def ancestors_of(self, node):
+        """The chain from the root down to node's parent, in one recursive query."""
+        chain = self._walk(
+            """
+            WITH RECURSIVE chain(id, depth) AS (
+                SELECT parent_id, 1 FROM {table} WHERE id = %s AND parent_id IS NOT NULL
+                UNION ALL
+                SELECT n.parent_id, chain.depth + 1 FROM {table} n
+                JOIN chain ON n.id = chain.id WHERE n.parent_id IS NOT NULL
+            )
+            SELECT n.*, chain.depth AS distance FROM {table} n JOIN chain ON n.id = chain.id
+            ORDER BY chain.depth DESC
+            """,
+            node,
+        )
+        return chain
+
+    def subtree_ids(self, node):
+        """Ids of node and all its descendants, in one recursive query."""
+        rows = self._walk(
+            """
+            WITH RECURSIVE tree(id) AS (
+                SELECT id FROM {table} WHERE id = %s
+                UNION ALL
+                SELECT n.id FROM {table} n JOIN tree ON n.parent_id = tree.id
+            )
+            SELECT n.id FROM {table} n JOIN tree ON n.id = tree.id
+            """,
+            node,
+        )
+        return [row.id for row in rows]
+
+
+class NodeManager(models.Manager.from_queryset(NodeQuerySet)):
+    def get_by_natural_key(self, map_slug, key):
+        return self.get(map__slug=map_slug, key=key)
+
+
+class Node(models.Model):
+    class Kind(models.TextChoices):
+        THESIS = "thesis"
+        CLAIM = "claim"
+        EVIDENCE = "evidence"
+
+    class Relation(models.TextChoices):
+        SUPPORTS = "supports"
+        OPPOSES = "opposes"
+
+    map = models.ForeignKey(ArgumentMap, on_delete=models.CASCADE, related_name="nodes")
+    key = models.SlugField(max_length=60, help_text="Stable id within the map, used in URLs.")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CLAIM)
+    text = models.TextField(help_text="One declarative sentence in the map's own words.")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    relation = models.CharField(max_length=10, choices=Relation.choices, blank=True)
+    position = models.PositiveIntegerField(default=0, help_text="Order among siblings.")
+    label = models.CharField(
+        max_length=60, blank=True, help_text="Short branch name, for branch headings."
+    )
+    is_heading = models.BooleanField(
+        "curator-written heading",
+        default=False,
+        help_text="A branch heading the curators wrote themselves; it needs no anchor.",
+    )
+
+    objects = NodeManager()
+
+    class Meta:
+        ordering = ["map", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["map", "key"], name="node_unique_key_per_map")
+        ]
+        indexes = [models.Index(fields=["parent", "position"])]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+    def natural_key(self):
+        return (*self.map.natural_key(), self.key)
+
+    natural_key.dependencies = ["debates.argumentmap"]
+
+    def get_absolute_url(self):
+        return reverse("node", args=[self.map.slug, self.key])
+
+    @property
+    def is_rebuttal(self):
+        return self.relation == self.Relation.OPPOSES
+
+    @property
+    def display_kind(self):
+        """What a reader calls it: a rebuttal is any node that opposes its parent."""
+        if self.kind == self.Kind.THESIS:
+            return "thesis"
+        return "rebuttal" if self.is_rebuttal else self.kind
+
+    def speakers(self):
+        return sorted({anchor.speaker for anchor in self.anchors.all()})
+
+    def source_list(self):
+        seen = {}
+        for anchor in self.anchors.all():
+            seen.setdefault(anchor.source_id, anchor.source)
+        return list(seen.values())
+
+    def would_create_cycle(self, new_parent):
+        """True when hanging this node under new_parent would put it inside itself."""
+        if new_parent is None or self.pk is None:
+            return False
+        return new_parent.pk in Node.objects.subtree_ids(self)
+
+
+class AnchorManager(models.Manager):
+    def get_by_natural_key(self, map_slug, node_key, position):
+        return self.get(node__map__slug=map_slug, node__key=node_key, position=position)
+
+
+class Anchor(models.Model):
+    """A node's grounding in the exact words of a source (a W3C TextQuoteSelector plus offsets)."""
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="anchors")
+    position = models.PositiveIntegerField(default=0)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="anchors")
+    start = models.PositiveIntegerField(help_text="Code-point offset, inclusive.")
+    end = models.PositiveIntegerField(help_text="Code-point offset, exclusive.")
+    exact = models.TextField()
+    prefix = models.CharField(max_length=200, blank=True)
+    suffix = models.CharField(max_length=200, blank=True)
+    speaker = models.CharField(max_length=200)
+
+    objects = AnchorManager()
+
+    class Meta:
+        ordering = ["node", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["node", "position"], name="anchor_unique_position"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="anchor_nonempty"),
+        ]
+
+    def __str__(self):
+        return f"“{self.exact[:60]}” ({self.source.slug} {self.start}–{self.end})"
+
+    def natural_key(self):
+        return (*self.node.natural_key(), self.position)
+
+    natural_key.dependencies = ["debates.node", "debates.source"]
+
+    def matches_source(self):
+        return self.source.text[self.start : self.end] == self.exact
+
+    @property
+    def stance(self):
+        return self.node.relation or "thesis"
+
+    def get_reader_url(self):
+        return f"{self.source.get_absolute_url()}#anchor-{self.pk}"
+
+    def context(self, width=90):
+        """A few words either side of the quote, cut at word boundaries."""
+        text = self.source.text
+        before = text[max(0, self.start - width) : self.start]
+        after = text[self.end : self.end + width]
+        if self.start - width > 0 and " " in before:
+            before = "…" + before[before.index(" ") + 1 :]
+        if self.end + width < len(text) and " " in after:
+            after = after[: after.rindex(" ")] + "…"
+        return before, after
+
+
+def attach_children(nodes, open_ids):
+    """Hang each node's fetched children on it as `shown_children`, for open nodes only.
+
+    Returns the nodes whose parent was not among those given (the tops of the forest).
+    """
+    by_id = {node.pk: node for node in nodes}
+    tops = []
+    for node in nodes:
+        node.shown_children = []
+        node.is_open = node.pk in open_ids
+    for node in nodes:
+        parent = by_id.get(node.parent_id)
+        if parent is not None and parent.is_open:
+            parent.shown_children.append(node)
+        elif parent is None:
+            tops.append(node)
+    return tops

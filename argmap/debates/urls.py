@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("maps/<slug:slug>/", views.map_page, name="map"),
+    path("maps/<slug:slug>/export.json", views.export_page, name="map-export"),
+    path("maps/<slug:slug>/diagram/", views.diagram_page, name="diagram"),
+    path("maps/<slug:slug>/nodes/<slug:key>/", views.node_page, name="node"),
+    path("maps/<slug:slug>/tree/<slug:key>/", views.tree_node, name="tree-node"),
+    path("sources/<slug:slug>/", views.source_page, name="source"),
+    path("search/", views.search_page, name="search"),
+]

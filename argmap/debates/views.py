@@ -1,0 +1,139 @@
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from . import search as text_search
+from .diagram import layout
+from .mapdata import export_map
+from .models import Anchor, ArgumentMap, Node, Source, attach_children
+
+# Opening a branch bigger than this would send a page nobody can read; open one level instead.
+BRANCH_LIMIT = 400
+
+
+@require_GET
+def home(request):
+    maps = list(ArgumentMap.objects.with_counts())
+    theses = {node.map_id: node for node in Node.objects.roots().filter(map__in=maps)}
+    for argmap in maps:
+        argmap.thesis_node = theses.get(argmap.pk)
+    sources = Source.objects.defer("text")
+    return render(request, "debates/home.html", {"maps": maps, "sources": sources})
+
+
+def get_map_and_thesis(slug):
+    argmap = get_object_or_404(ArgumentMap, slug=slug)
+    thesis = get_object_or_404(argmap.nodes.roots())
+    return argmap, thesis
+
+
+@require_GET
+def map_page(request, slug):
+    """The thesis and its children; with ?focus=<key>, the path down to that node opened too."""
+    argmap, thesis = get_map_and_thesis(slug)
+    open_ids, focus = {thesis.pk}, None
+    focus_key = request.GET.get("focus")
+    if focus_key:
+        focus = get_object_or_404(argmap.nodes, key=focus_key)
+        open_ids |= {node.pk for node in Node.objects.ancestors_of(focus)} | {focus.pk}
+    nodes = list(Node.objects.filter(Q(pk=thesis.pk) | Q(parent_id__in=open_ids)).for_display())
+    (root,) = attach_children(nodes, open_ids)
+    context = {"map": argmap, "root": root, "focus": focus}
+    return render(request, "debates/map.html", context)
+
+
+@require_GET
+def tree_node(request, slug, key):
+    """One node of the tree, closed, open one level, or with its whole branch open."""
+    node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
+    if not request.htmx:
+        return redirect(f"{reverse('map', args=[slug])}?focus={node.key}")
+    state = request.GET.get("state", "open")
+    ids = Node.objects.subtree_ids(node) if state == "branch" else []
+    too_big = len(ids) > BRANCH_LIMIT
+    if state == "branch" and not too_big:
+        open_ids, wanted = set(ids), Q(pk__in=ids)
+    elif state == "closed":
+        open_ids, wanted = set(), Q(pk=node.pk)
+    else:
+        open_ids, wanted = {node.pk}, Q(pk=node.pk) | Q(parent=node)
+    (shown,) = attach_children(list(Node.objects.filter(wanted).for_display()), open_ids)
+    context = {"map": node.map, "node": shown, "too_big_key": node.key if too_big else None}
+    return render(request, "debates/map.html#tree-node", context)
+
+
+@require_GET
+def node_page(request, slug, key):
+    """A node's permalink: its ancestors, its anchors in context, and its children."""
+    node = get_object_or_404(
+        Node.objects.select_related("map").prefetch_related("anchors__source"),
+        map__slug=slug,
+        key=key,
+    )
+    ancestors = Node.objects.ancestors_of(node)
+    children = list(node.children.for_display())
+    attach_children(children, set())
+    context = {"map": node.map, "node": node, "ancestors": ancestors, "children": children}
+    return render(request, "debates/node.html", context)
+
+
+@require_GET
+def source_page(request, slug):
+    source = get_object_or_404(Source, slug=slug)
+    anchors = list(
+        Anchor.objects.filter(source=source).select_related("node__map").order_by("start", "end")
+    )
+    sections = list(source.sections.all())
+    nodes = list({anchor.node_id: anchor.node for anchor in anchors}.values())
+    passages = source.passages(anchors, sections)
+    context = {
+        "source": source,
+        "article": [p for p in passages if not p["section"] or p["section"].kind == "body"],
+        "comments": [p for p in passages if p["section"] and p["section"].kind == "comment"],
+        "coverage": source.coverage_percent((a.start, a.end) for a in anchors),
+        "nodes": nodes,
+        "anchors": anchors,
+    }
+    return render(request, "debates/source.html", context)
+
+
+@require_GET
+def search_page(request):
+    raw = request.GET.get("q", "")
+    context = {"q": raw[: text_search.MAX_QUERY_LENGTH + 50], "searched": "q" in request.GET}
+    if context["searched"]:
+        try:
+            query = text_search.clean_query(raw)
+        except text_search.BadQuery as problem:
+            context["error"] = str(problem)
+        else:
+            context["results"] = {
+                "nodes": text_search.search(Node.objects.select_related("map"), "text", query),
+                "quotes": text_search.search(
+                    Anchor.objects.select_related("node__map", "source"), "exact", query
+                ),
+                "sources": text_search.search(Source.objects.all(), "text", query, limit=10),
+            }
+            context["total"] = sum(len(rows) for rows in context["results"].values())
+    template = "debates/search.html#results" if request.htmx else "debates/search.html"
+    return render(request, template, context, status=400 if "error" in context else 200)
+
+
+@require_GET
+def diagram_page(request, slug):
+    argmap, thesis = get_map_and_thesis(slug)
+    focus_key = request.GET.get("focus")
+    root = thesis
+    if focus_key:
+        root = get_object_or_404(argmap.nodes, key=focus_key)
+    nodes = list(argmap.nodes.filter(pk__in=Node.objects.subtree_ids(root)).with_child_counts())
+    context = {"map": argmap, "root": root, "diagram": layout(nodes, root), "thesis": thesis}
+    return render(request, "debates/diagram.html", context)
+
+
+@require_GET
+def export_page(request, slug):
+    argmap = get_object_or_404(ArgumentMap, slug=slug)
+    return JsonResponse(export_map(argmap), json_dumps_params={"ensure_ascii": False, "indent": 2})

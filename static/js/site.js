@@ -1,0 +1,75 @@
+// Argmap's own behaviour. No inline script anywhere: the Content-Security-Policy forbids it.
+(function () {
+  "use strict";
+
+  // Links that act as buttons answer the Space key as buttons do.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key === " " && target.matches && target.matches('a[role="button"]')) {
+      event.preventDefault();
+      target.click();
+    }
+  });
+
+  // Source reader: light up every piece of the quote the address points at.
+  function markTargetAnchor() {
+    var match = /^#anchor-(\d+)$/.exec(window.location.hash);
+    document.querySelectorAll(".hl.is-target").forEach(function (el) {
+      el.classList.remove("is-target");
+    });
+    if (!match) return;
+    var first = null;
+    document.querySelectorAll(".hl[data-anchors]").forEach(function (el) {
+      if (el.dataset.anchors.split(" ").indexOf(match[1]) !== -1) {
+        el.classList.add("is-target");
+        first = first || el;
+      }
+    });
+    if (first) first.focus({ preventScroll: true });
+  }
+  window.addEventListener("hashchange", markTargetAnchor);
+  document.addEventListener("DOMContentLoaded", markTargetAnchor);
+
+  // Diagram: zoom with buttons or Ctrl+wheel, pan by dragging the frame.
+  function setUpDiagram() {
+    var svg = document.getElementById("diagram");
+    if (!svg) return;
+    var frame = svg.parentElement;
+    var width = svg.viewBox.baseVal.width;
+    var height = svg.viewBox.baseVal.height;
+    var scale = 1;
+    function apply(newScale) {
+      scale = Math.min(3, Math.max(0.15, newScale));
+      svg.setAttribute("width", Math.round(width * scale));
+      svg.setAttribute("height", Math.round(height * scale));
+    }
+    function fit() {
+      apply(Math.min(1, frame.clientWidth / width));
+    }
+    document.querySelectorAll("[data-zoom]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var how = button.dataset.zoom;
+        if (how === "in") apply(scale * 1.25);
+        else if (how === "out") apply(scale / 1.25);
+        else fit();
+      });
+    });
+    frame.addEventListener("wheel", function (event) {
+      if (!event.ctrlKey) return;
+      event.preventDefault();
+      apply(scale * (event.deltaY < 0 ? 1.1 : 1 / 1.1));
+    }, { passive: false });
+    var drag = null;
+    frame.addEventListener("pointerdown", function (event) {
+      if (event.target.closest("a")) return;
+      drag = { x: event.clientX, y: event.clientY, left: frame.scrollLeft, top: frame.scrollTop };
+    });
+    window.addEventListener("pointermove", function (event) {
+      if (!drag) return;
+      frame.scrollLeft = drag.left - (event.clientX - drag.x);
+      frame.scrollTop = drag.top - (event.clientY - drag.y);
+    });
+    window.addEventListener("pointerup", function () { drag = null; });
+  }
+  document.addEventListener("DOMContentLoaded", setUpDiagram);
+})();

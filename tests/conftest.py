@@ -1,0 +1,60 @@
+import os
+
+import pytest
+from django.core.management import call_command
+
+from argmap.debates.models import ArgumentMap
+
+from .browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatcher, chromium_or_skip
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    # The hashed manifest exists only after collectstatic; tests serve the files directly.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def seeded_map(db):
+    call_command("seed", verbosity=0)
+    return ArgumentMap.objects.get(slug="deepseek-r1-sputnik")
+
+
+# Browser tests -------------------------------------------------------------------------
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def browser_context_args():
+    return {}
+
+
+@pytest.fixture
+def page(browser, live_server, browser_context_args):
+    context = browser.new_context(base_url=live_server.url, **browser_context_args)
+    context.set_default_timeout(10_000)
+    new_page = context.new_page()
+    new_page.watcher = PageWatcher(new_page, live_server.url)
+    yield new_page
+    context.close()
+
+
+@pytest.fixture
+def live_map(transactional_db, live_server):
+    call_command("seed", verbosity=0)
+    return ArgumentMap.objects.get(slug="deepseek-r1-sputnik")
