@@ -1,0 +1,86 @@
+"""Factories for test data. Add to this file; several test modules share it."""
+
+import factory
+from django.contrib.auth.models import User
+
+from argmap.debates.models import Anchor, ArgumentMap, Node, Source, quote_context, sha256_of
+
+SAMPLE_TEXT = (
+    "DeepSeek trained its model on export-controlled H800 chips. "
+    "Critics said the cost figure leaves out research. "
+    "Supporters said the result still shows real efficiency."
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"reader{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("a-long-enough-passphrase")
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    slug = factory.Sequence(lambda n: f"source-{n}")
+    file = factory.Sequence(lambda n: f"{n:03d}_test.txt")
+    title = factory.Sequence(lambda n: f"Test source {n}")
+    kind = Source.Kind.ESSAY
+    text = SAMPLE_TEXT
+    sha256 = factory.LazyAttribute(lambda source: sha256_of(source.text))
+
+
+class MapFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ArgumentMap
+
+    slug = factory.Sequence(lambda n: f"map-{n}")
+    title = "A test map"
+    question = "Is this a test?"
+
+
+class NodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Node
+
+    map = factory.SubFactory(MapFactory)
+    key = factory.Sequence(lambda n: f"node-{n}")
+    kind = Node.Kind.CLAIM
+    text = factory.Sequence(lambda n: f"Claim number {n} is a declarative sentence.")
+    relation = Node.Relation.SUPPORTS
+    position = factory.Sequence(lambda n: n)
+
+
+class ThesisFactory(NodeFactory):
+    key = "thesis"
+    kind = Node.Kind.THESIS
+    text = "This is the thesis."
+    relation = ""
+    parent = None
+
+
+class AnchorFactory(factory.django.DjangoModelFactory):
+    """An anchor on `quote` (default: the source's first sentence), offsets computed."""
+
+    class Meta:
+        model = Anchor
+        exclude = ("quote",)
+
+    node = factory.SubFactory(NodeFactory)
+    source = factory.SubFactory(SourceFactory)
+    quote = factory.LazyAttribute(lambda anchor: anchor.source.text.split(". ")[0])
+    start = factory.LazyAttribute(lambda anchor: anchor.source.text.index(anchor.quote))
+    end = factory.LazyAttribute(lambda anchor: anchor.start + len(anchor.quote))
+    exact = factory.LazyAttribute(lambda anchor: anchor.quote)
+    prefix = factory.LazyAttribute(
+        lambda anchor: quote_context(anchor.source.text, anchor.start, anchor.end)[0]
+    )
+    suffix = factory.LazyAttribute(
+        lambda anchor: quote_context(anchor.source.text, anchor.start, anchor.end)[1]
+    )
+    speaker = "the author"
+    position = factory.Sequence(lambda n: n)
