@@ -1,0 +1,180 @@
+"""A synthetic map of any size, for benchmarks and query-count tests.
+
+The tree is grown breadth first with a seeded random generator, so the same
+arguments always give the same map: 2–6 children per node, about one node in five
+a leaf, supports and opposes mixed, claims and evidence mixed. Depth follows from
+the fan-out (about 8 levels at 10,000 nodes). Most nodes quote one synthetic source;
+the rest are curators' headings, so `check_map` finds nothing wrong.
+"""
+
+import random
+from collections import deque
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from argmap.debates.models import (
+    Anchor,
+    ArgumentMap,
+    Node,
+    Source,
+    quote_context,
+    sha256_of,
+)
+
+BATCH_SIZE = 2000
+SOURCE_CHARS = 60_000
+LEAF_CHANCE = 0.2
+HEADING_CHANCE = 0.1
+WORDS_TEXT = (
+    "argument evidence model training cost export chips compute open weights benchmark "
+    "reasoning market investors claim report analysts researchers frontier cheaper faster "
+    "efficiency hardware policy sanctions distillation inference paper release lab budget "
+    "estimate figure percent billion million dollars capacity data center power energy "
+    "government startup engineers results scale parameters tokens accuracy safety race "
+    "lead gap months years week shares stock price demand supply labs rivals progress"
+)
+WORDS = WORDS_TEXT.split(" ")
+SPEAKERS = ["the author", "an analyst", "a researcher", "a reader", "the company", "an investor"]
+
+
+def sentence(rng, low=8, high=18):
+    words = rng.choices(WORDS, k=rng.randint(low, high))
+    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+
+def source_text(rng, chars=SOURCE_CHARS):
+    paragraphs, length = [], 0
+    while length < chars:
+        paragraph = " ".join(sentence(rng) for _ in range(rng.randint(3, 7)))
+        paragraphs.append(paragraph)
+        length += len(paragraph) + 2
+    return "\n\n".join(paragraphs)
+
+
+def word_span(rng, text):
+    """A quote of a few words: (start, end) on word boundaries inside text."""
+    start = rng.randrange(0, len(text) - 400)
+    start = text.index(" ", start) + 1
+    end = start + rng.randint(40, 180)
+    end = text.index(" ", end)
+    return start, end
+
+
+class Command(BaseCommand):
+    help = "Build a deterministic synthetic map of --nodes nodes under --slug."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--nodes", type=int, required=True, help="How many nodes, thesis too.")
+        parser.add_argument("--slug", required=True, help="The new map's slug.")
+        parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
+        parser.add_argument(
+            "--replace", action="store_true", help="Delete a map with this slug first."
+        )
+
+    def handle(self, *args, nodes, slug, seed, replace, **options):
+        if nodes < 1:
+            raise CommandError("--nodes must be at least 1")
+        existing = ArgumentMap.objects.filter(slug=slug).first()
+        if existing and not replace:
+            raise CommandError(f"a map with slug {slug!r} exists; pass --replace to rebuild it")
+        rng = random.Random(f"{slug}:{seed}")
+        with transaction.atomic():
+            if existing:
+                delete_map(existing)
+            source = self.make_source(rng, slug, replace)
+            argmap = ArgumentMap.objects.create(
+                slug=slug,
+                title=f"Synthetic map {slug} ({nodes} points)",
+                question=f"Does the synthetic debate {slug} hold up?",
+            )
+            depth = self.make_nodes(rng, argmap, source, nodes)
+        self.stdout.write(f"Generated map {slug}: {nodes} nodes, {depth} levels deep.")
+
+    def make_source(self, rng, slug, replace):
+        source_slug = f"{slug}-source"[:50]
+        found = Source.objects.filter(slug=source_slug).first()
+        if found:
+            if not replace:
+                raise CommandError(f"a source with slug {source_slug!r} exists; pass --replace")
+            found.anchors.all().delete()
+            found.delete()
+        text = source_text(rng)
+        return Source.objects.create(
+            slug=source_slug,
+            file=f"synthetic/{source_slug}.txt",
+            title=f"Synthetic source for {slug}",
+            author="generate_map",
+            publisher="Argmap",
+            date="synthetic",
+            kind=Source.Kind.ANALYSIS,
+            text=text,
+            sha256=sha256_of(text),
+        )
+
+    def make_nodes(self, rng, argmap, source, count):
+        """Grow the tree breadth first; parents are saved a level before their children."""
+        thesis = Node.objects.create(
+            map=argmap, key="n1", kind=Node.Kind.THESIS, text=sentence(rng), position=0
+        )
+        made, depth = 1, 0
+        level = [thesis]
+        while made < count:
+            depth += 1
+            children, anchors = [], []
+            queue = deque(level)
+            while queue and made < count:
+                parent = queue.popleft()
+                last_one = not queue and not children
+                if parent is not thesis and not last_one and rng.random() < LEAF_CHANCE:
+                    continue
+                for position in range(min(rng.randint(2, 6), count - made)):
+                    made += 1
+                    children.append(self.make_child(rng, argmap, parent, position, made))
+            Node.objects.bulk_create(children, batch_size=BATCH_SIZE)
+            for node in children:
+                if not node.is_heading:
+                    anchors.append(self.make_anchor(rng, node, source))
+            Anchor.objects.bulk_create(anchors, batch_size=BATCH_SIZE)
+            level = children
+        return depth
+
+    def make_child(self, rng, argmap, parent, position, number):
+        evidence = rng.random() < 0.3
+        heading = not evidence and rng.random() < HEADING_CHANCE
+        relation = Node.Relation.SUPPORTS if rng.random() < 0.6 else Node.Relation.OPPOSES
+        return Node(
+            map=argmap,
+            key=f"n{number}",
+            kind=Node.Kind.EVIDENCE if evidence else Node.Kind.CLAIM,
+            text=sentence(rng),
+            parent=parent,
+            relation=relation,
+            position=position,
+            label=f"Branch {number}" if heading else "",
+            is_heading=heading,
+        )
+
+    def make_anchor(self, rng, node, source):
+        start, end = word_span(rng, source.text)
+        prefix, suffix = quote_context(source.text, start, end)
+        return Anchor(
+            node=node,
+            position=0,
+            source=source,
+            start=start,
+            end=end,
+            exact=source.text[start:end],
+            prefix=prefix,
+            suffix=suffix,
+            speaker=rng.choice(SPEAKERS),
+        )
+
+
+def delete_map(argmap):
+    """Delete a map; nodes protect their parents, so unhook them before deleting."""
+    nodes = Node.objects.filter(map=argmap)
+    Anchor.objects.filter(node__map=argmap).delete()
+    nodes.update(parent=None)
+    nodes.delete()
+    argmap.delete()
