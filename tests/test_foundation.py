@@ -1,0 +1,147 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.test import RequestFactory
+
+from argmap.core.middleware import HtmxResponseMiddleware
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args, **env_overrides):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.pop("DATABASE_URL", None)
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    message = result.stderr.strip()
+    assert message.count("\n") == 0, "one line, not a traceback"
+    assert "DJANGO_SECRET_KEY must be set" in message
+
+
+def test_development_starts_without_a_secret_key():
+    result = run_manage("check", DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("url", ["nosuchdb://x", "postgres://user:pw@[broken/db"])
+def test_malformed_database_url_is_one_clear_line(url):
+    result = run_manage("check", DJANGO_DEBUG="1", DATABASE_URL=url)
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "DATABASE_URL is malformed" in result.stderr
+
+
+def test_deploy_check_is_clean_with_production_variables():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x9" * 30 + "-production-grade-secret",
+        DJANGO_ALLOWED_HOSTS="argmap.example.org",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_database_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_is_down(client):
+    with mock.patch(
+        "argmap.core.views.connection.cursor", side_effect=OperationalError("connection refused")
+    ):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+@pytest.mark.django_db
+def test_unknown_url_gets_the_sites_404_page(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "404 · Not found" in html
+    assert 'class="skip-link"' in html, "rendered in the site's own layout"
+    assert "Traceback" not in html
+
+
+@pytest.mark.django_db
+def test_htmx_request_for_an_unknown_url_gets_a_small_fragment(client):
+    response = client.get("/maps/no-such-map/tree/x/", headers={"HX-Request": "true"})
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'role="alert"' in html
+
+
+@pytest.mark.django_db
+def test_every_response_varies_on_hx_request_and_carries_the_csp(client):
+    response = client.get("/")
+    assert "HX-Request" in response["Vary"]
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+
+
+def test_htmx_redirects_become_hx_redirect():
+    request = RequestFactory().post("/anything", headers={"HX-Request": "true"})
+    request.htmx = True
+    middleware = HtmxResponseMiddleware(lambda request: HttpResponseRedirect("/accounts/login/"))
+    response = middleware(request)
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/"
+    assert not response.has_header("Location")
+
+
+def test_plain_redirects_are_left_alone():
+    request = RequestFactory().get("/anything")
+    request.htmx = False
+    middleware = HtmxResponseMiddleware(lambda request: HttpResponseRedirect("/elsewhere/"))
+    response = middleware(request)
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_messages_ride_along_with_htmx_fragments_out_of_band(rf):
+    from django.contrib.messages import add_message, constants
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+
+    request = rf.get("/x", headers={"HX-Request": "true"})
+    request.htmx = True
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+
+    def view(request):
+        add_message(request, constants.SUCCESS, "Saved your annotation.")
+        return HttpResponse("<p>fragment</p>", content_type="text/html; charset=utf-8")
+
+    response = HtmxResponseMiddleware(view)(request)
+    html = response.content.decode()
+    assert html.startswith("<p>fragment</p>")
+    assert 'hx-swap-oob="true"' in html
+    assert "Saved your annotation." in html

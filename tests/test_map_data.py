@@ -1,0 +1,214 @@
+import json
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES, export_map
+from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source, sha256_of
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+
+def run(command, *args, **options):
+    out = StringIO()
+    call_command(command, *args, stdout=out, **options)
+    return out.getvalue()
+
+
+def test_seed_loads_the_whole_map_and_it_checks_clean(seeded_map):
+    nodes = seeded_map.nodes.all()
+    assert 80 <= nodes.count() <= 150
+    assert nodes.filter(kind=Node.Kind.THESIS).get().text == (
+        "DeepSeek-R1 is a 'Sputnik moment' for American AI"
+    )
+    assert nodes.filter(relation=Node.Relation.OPPOSES).count() >= 20
+    assert Source.objects.count() == 5
+    for source in Source.objects.all():
+        assert source.anchors.count() >= 5, f"{source.file} must contribute to the map"
+    assert "No problems found" in run("check_map")
+
+
+def test_branches_run_four_or_more_levels_deep(seeded_map):
+    parents = dict(seeded_map.nodes.values_list("pk", "parent_id"))
+
+    def depth(pk):
+        return 0 if parents[pk] is None else 1 + depth(parents[pk])
+
+    assert max(depth(pk) for pk in parents) >= 4
+
+
+def test_shared_points_carry_anchors_from_several_sources(seeded_map):
+    multi_source = [
+        node for node in seeded_map.nodes.prefetch_related("anchors")
+        if len({anchor.source_id for anchor in node.anchors.all()}) > 1
+    ]  # fmt: skip
+    assert len(multi_source) >= 5
+
+
+def test_reader_comments_are_told_apart_from_the_article(seeded_map):
+    article = Source.objects.get(kind=Source.Kind.NEWS_ARTICLE)
+    sections = list(article.sections.all())
+    assert sections[0].kind == Section.Kind.BODY
+    comments = [section for section in sections if section.kind == Section.Kind.COMMENT]
+    assert len(comments) >= 20
+    assert {section.speaker for section in comments} == {"a reader commenter"}
+    # Sections tile the text: no character is lost or counted twice.
+    assert sections[0].start == 0 and sections[-1].end == len(article.text)
+    for before, after in zip(sections, sections[1:], strict=False):
+        assert before.end == after.start
+    comment_anchors = Anchor.objects.filter(source=article, start__gte=comments[0].start)
+    speakers = set(comment_anchors.values_list("speaker", flat=True))
+    # Commenters are anonymous; someone a commenter quotes is named as quoted.
+    assert "a reader commenter" in speakers
+    assert all(s == "a reader commenter" or s.endswith("(as quoted)") for s in speakers)
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed documents not present at {SEEDS}")
+def test_stored_texts_are_the_seed_files_byte_for_byte(seeded_map):
+    for source in Source.objects.all():
+        assert source.text.encode("utf-8") == (SEEDS / source.file).read_bytes()
+
+
+def test_seed_is_idempotent(seeded_map):
+    before = export_map(seeded_map)
+    assert "already loaded" in run("seed")
+    run("seed", reload=True)
+    assert Node.objects.count() == len(before["nodes"])
+    assert export_map(ArgumentMap.objects.get(slug=seeded_map.slug)) == before
+
+
+def test_check_map_reports_a_wrong_offset(seeded_map):
+    anchor = Anchor.objects.select_related("node").first()
+    Anchor.objects.filter(pk=anchor.pk).update(start=anchor.start + 1)
+    with pytest.raises(CommandError) as failure:
+        run("check_map")
+    assert f"node {anchor.node.key} anchor" in str(failure.value)
+    assert "exact does not match" in str(failure.value)
+
+
+def test_check_map_reports_a_changed_text(seeded_map):
+    source = Source.objects.first()
+    Source.objects.filter(pk=source.pk).update(text=source.text.replace("e", "E", 1))
+    with pytest.raises(CommandError) as failure:
+        run("check_map")
+    assert f"source {source.slug}: SHA-256 does not match its text" in str(failure.value)
+
+
+def test_check_map_reports_a_cycle(seeded_map):
+    child = seeded_map.nodes.filter(parent__parent__isnull=False).first()
+    parent = child.parent
+    Node.objects.filter(pk=parent.pk).update(parent=child)
+    with pytest.raises(CommandError) as failure:
+        run("check_map")
+    assert "parent links form a cycle" in str(failure.value)
+
+
+def test_check_map_lists_every_problem_at_once(seeded_map):
+    first, second = Anchor.objects.all()[:2]
+    Anchor.objects.filter(pk=first.pk).update(exact="not the quote")
+    Anchor.objects.filter(pk=second.pk).update(end=10**6)
+    claim = (
+        seeded_map.nodes.filter(kind=Node.Kind.EVIDENCE)
+        .exclude(pk__in=[first.node_id, second.node_id])
+        .first()
+    )
+    claim.anchors.all().delete()
+    with pytest.raises(CommandError) as failure:
+        run("check_map")
+    message = str(failure.value)
+    assert message.startswith("3 problem(s)")
+    assert "exact does not match" in message
+    assert "fall outside" in message
+    assert f"node {claim.key}: is evidence but has no anchor" in message
+
+
+def broken_fixture_copy(tmp_path, edit):
+    for name in FIXTURE_FILES:
+        shutil.copy(FIXTURE_DIR / name, tmp_path / name)
+    path = tmp_path / "anchors.json"
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    nodes = json.loads((tmp_path / "nodes.json").read_text(encoding="utf-8"))
+    edit(entries, nodes)
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    (tmp_path / "nodes.json").write_text(json.dumps(nodes), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.django_db
+def test_a_broken_fixture_fails_the_whole_load_and_lists_every_problem(tmp_path):
+    def break_things(anchors, nodes):
+        anchors[0]["fields"]["start"] += 3
+        anchors[1]["fields"]["source"] = ["no-such-source"]
+        nodes[5]["fields"]["parent"] = ["deepseek-r1-sputnik", "no-such-parent"]
+
+    directory = broken_fixture_copy(tmp_path, break_things)
+    with pytest.raises(CommandError) as failure:
+        run("seed", directory=str(directory))
+    message = str(failure.value)
+    assert "3 problem(s); nothing was loaded" in message
+    assert "exact does not match" in message
+    assert "names a missing source 'no-such-source'" in message
+    assert "names a missing parent 'no-such-parent'" in message
+    assert Node.objects.count() == 0 and Source.objects.count() == 0
+
+
+def test_export_map_prints_the_documented_format(seeded_map):
+    document = json.loads(run("export_map", seeded_map.slug))
+    assert_valid_argmap_json(document)
+    assert document == export_map(seeded_map)
+
+
+def test_export_is_deterministic(seeded_map):
+    assert run("export_map", seeded_map.slug) == run("export_map", seeded_map.slug)
+
+
+def test_export_url_serves_the_same_document(client, seeded_map):
+    response = client.get(f"/maps/{seeded_map.slug}/export.json")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == json.loads(run("export_map", seeded_map.slug))
+
+
+@pytest.mark.django_db
+def test_export_of_an_unknown_map_fails_cleanly(client):
+    with pytest.raises(CommandError, match="no map with slug 'nope'"):
+        run("export_map", "nope")
+    assert client.get("/maps/nope/export.json").status_code == 404
+
+
+def assert_valid_argmap_json(document):
+    """The format of docs/argmap-json.md, checked field by field."""
+    assert list(document) == ["format", "map", "sources", "nodes"]
+    assert document["format"] == "argmap/1"
+    assert list(document["map"]) == ["slug", "title", "question"]
+    sources = {}
+    for source in document["sources"]:
+        assert list(source) == ["slug", "file", "title", "kind", "sha256"]
+        assert source["kind"] in Source.Kind.values
+        assert len(source["sha256"]) == 64
+        sources[source["slug"]] = Source.objects.get(slug=source["slug"])
+    seen = set()
+    for node in document["nodes"]:
+        assert list(node) == ["id", "kind", "text", "parent", "relation", "anchors"]
+        assert node["kind"] in {"thesis", "claim", "evidence"}
+        if node["kind"] == "thesis":
+            assert node["parent"] is None and node["relation"] is None
+        else:
+            assert node["parent"] in seen, "parents come before their children"
+            assert node["relation"] in {"supports", "opposes"}
+        if node["kind"] == "evidence":
+            assert node["anchors"]
+        for anchor in node["anchors"]:
+            assert list(anchor) == ["source", "start", "end", "exact", "prefix", "suffix", "speaker"]
+            text = sources[anchor["source"]].text
+            assert text[anchor["start"] : anchor["end"]] == anchor["exact"]
+            assert text[: anchor["start"]].endswith(anchor["prefix"])
+            assert text[anchor["end"] :].startswith(anchor["suffix"])
+            assert sha256_of(text) == next(
+                s["sha256"] for s in document["sources"] if s["slug"] == anchor["source"]
+            )
+        seen.add(node["id"])
+    assert sum(1 for node in document["nodes"] if node["kind"] == "thesis") == 1
