@@ -235,6 +235,10 @@ class NodeQuerySet(models.QuerySet):
             """,
             node,
         )
+        if Node.map.is_cached(node):
+            # The whole chain is in node's map: share it, so their URLs cost no query each.
+            for ancestor in chain:
+                ancestor.map = node.map
         return chain
 
     def subtree_ids(self, node):

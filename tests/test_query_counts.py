@@ -1,0 +1,99 @@
+"""Every page and fragment runs the same number of SQL queries at 10 nodes and at 10,000.
+
+Each size is generated once per module (committed, then deleted), and every view is
+asked for the same things at both sizes: the deepest node, a branch of leaves, the
+synthetic source. The counts are pinned, so a query that scales with the map fails here.
+"""
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from argmap.debates.management.commands.generate_map import delete_map
+from argmap.debates.models import ArgumentMap, Node, Source
+
+SIZES = [10, 10_000]
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture(scope="module", params=SIZES, ids=lambda size: f"{size}-nodes")
+def generated(request, django_db_setup, django_db_blocker):
+    size = request.param
+    slug = f"qc-{size}"
+    with django_db_blocker.unblock():
+        call_command("generate_map", nodes=size, slug=slug, verbosity=0)
+        argmap = ArgumentMap.objects.get(slug=slug)
+        deep = argmap.nodes.get(key=f"n{size}")  # grown breadth first: the last is deepest
+        # A branch of leaves: the deepest node's parent, or a node with few descendants.
+        branch = (
+            argmap.nodes.annotate(kids=Count("children"))
+            .filter(kids__gt=0, pk=deep.parent_id)
+            .first()
+        )
+        info = {
+            "slug": slug,
+            "size": size,
+            "deep": deep.key,
+            "branch": branch.key if branch else "n1",
+            "source": f"{slug}-source",
+            "depth": len(Node.objects.ancestors_of(deep)),
+        }
+        yield info
+        delete_map(argmap)
+        Source.objects.filter(slug=info["source"]).delete()
+
+
+def pages(map_info):
+    slug, deep, branch = map_info["slug"], map_info["deep"], map_info["branch"]
+    return {
+        "home": ("/", {}),
+        "map": (f"/maps/{slug}/", {}),
+        "map-focus": (f"/maps/{slug}/?focus={deep}", {}),
+        "tree-open": (f"/maps/{slug}/tree/n1/?state=open", HTMX),
+        "tree-closed": (f"/maps/{slug}/tree/n1/?state=closed", HTMX),
+        "tree-branch": (f"/maps/{slug}/tree/{branch}/?state=branch", HTMX),
+        "tree-deep": (f"/maps/{slug}/tree/{deep}/?state=open", HTMX),
+        "claim": (f"/maps/{slug}/nodes/{deep}/", {}),
+        "claim-thesis": (f"/maps/{slug}/nodes/n1/", {}),
+        "source": (f"/sources/{map_info['source']}/", {}),
+        "search": ("/search/?q=evidence+market", {}),
+        "search-htmx": ("/search/?q=evidence", HTMX),
+        "search-empty": ("/search/?q=", {}),
+        "diagram": (f"/maps/{slug}/diagram/?focus={branch}", {}),
+        "export": (f"/maps/{slug}/export.json", {}),
+    }
+
+
+# The same number at both sizes: this table is the whole point of the module.
+EXPECTED = {
+    "home": 3,
+    "map": 4,
+    "map-focus": 6,
+    "tree-open": 3,
+    "tree-closed": 3,
+    "tree-branch": 4,
+    "tree-deep": 3,
+    "claim": 5,
+    "claim-thesis": 5,
+    "source": 3,
+    "search": 3,
+    "search-htmx": 3,
+    "search-empty": 0,
+    "diagram": 5,
+    "export": 4,
+}
+
+
+def test_generated_maps_are_deep_at_scale(generated, db):
+    assert generated["depth"] >= (6 if generated["size"] >= 10_000 else 1)
+
+
+@pytest.mark.parametrize("page", list(EXPECTED))
+def test_query_count_does_not_grow_with_the_map(
+    generated, page, db, client, django_assert_num_queries
+):
+    url, headers = pages(generated)[page]
+    with django_assert_num_queries(EXPECTED[page]):
+        response = client.get(url, headers=headers)
+    # An empty search is refused with a message, before any query.
+    assert response.status_code == (400 if page == "search-empty" else 200), url
