@@ -99,6 +99,7 @@ class Source(models.Model):
                 starting = opening.get(start, [])
                 active.extend(starting)
                 stances = {getattr(span, "stance", "") for span in active}
+                stance = stances.pop() if len(stances) == 1 else "mixed" if stances else ""
                 pieces.append(
                     {
                         "text": self.text[start:end],
@@ -106,7 +107,7 @@ class Source(models.Model):
                         "starting": [span for span in starting if span.start == start],
                         # The innermost span is the one a click most likely means.
                         "primary": min(active, key=lambda s: s.end - s.start, default=None),
-                        "stance": stances.pop() if len(stances) == 1 else "mixed",
+                        "stance": stance,
                     }
                 )
             result.append({"section": section, "pieces": pieces})

@@ -1,0 +1,232 @@
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from argmap.debates.models import Anchor, Node, Source
+
+from .factories import AnchorFactory, NodeFactory, SourceFactory, ThesisFactory
+
+HX = {"HX-Request": "true"}
+MAP = "/maps/deepseek-r1-sputnik"
+
+
+class TagBalance(HTMLParser):
+    """Fails on markup whose elements do not nest (as overlapping highlights could)."""
+
+    VOID = {"meta", "link", "br", "hr", "input", "img", "path", "rect"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        pass
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+
+
+def assert_well_nested(html):
+    parser = TagBalance()
+    parser.feed(html)
+    assert parser.stack == [], f"unclosed: {parser.stack}"
+
+
+def test_home_shows_the_question_thesis_counts_and_sources(client, seeded_map):
+    html = client.get("/").content.decode()
+    assert seeded_map.question.replace("'", "&#x27;") in html
+    assert "DeepSeek-R1 is a &#x27;Sputnik moment&#x27; for American AI" in html
+    nodes = seeded_map.nodes.count()
+    assert f"<dt>Points</dt><dd>{nodes}</dd>" in html
+    for source in Source.objects.all():
+        assert source.get_absolute_url() in html
+
+
+def test_map_page_shows_the_thesis_and_its_children_told_apart(client, seeded_map):
+    html = client.get(f"{MAP}/").content.decode()
+    thesis = seeded_map.thesis
+    branches = list(thesis.children.all())
+    for branch in branches:
+        assert f'id="node-{branch.key}"' in html
+    assert "✚</span> Supports" in html and "✖</span> Opposes" in html
+    supports = sum(1 for b in branches if b.relation == "supports")
+    opposes = len(branches) - supports
+    assert f"{supports} for · {opposes} against" in html
+    # Grandchildren stay closed until asked for.
+    grandchild = Node.objects.filter(parent__parent=thesis).first()
+    assert f'id="node-{grandchild.key}"' not in html
+
+
+def test_expand_fragment_returns_only_that_node_with_its_children(client, seeded_map):
+    branch = seeded_map.thesis.children.first()
+    response = client.get(f"{MAP}/tree/{branch.key}/?state=open", headers=HX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert html.strip().startswith(f'<li id="node-{branch.key}"')
+    assert 'hx-target="this"' in html and 'hx-swap="outerHTML"' in html
+    assert f'id="toggle-{branch.key}"' in html
+    assert 'aria-expanded="true"' in html
+    for child in branch.children.all():
+        assert f'id="node-{child.key}"' in html
+    assert_well_nested(html)
+
+
+def test_collapse_fragment_closes_the_node(client, seeded_map):
+    branch = seeded_map.thesis.children.first()
+    html = client.get(f"{MAP}/tree/{branch.key}/?state=closed", headers=HX).content.decode()
+    assert 'aria-expanded="false"' in html
+    assert "?state=open" in html
+    for child in branch.children.all():
+        assert f'id="node-{child.key}"' not in html
+
+
+def test_expand_branch_opens_the_whole_subtree(client, seeded_map):
+    branch = max(seeded_map.thesis.children.all(), key=lambda n: len(Node.objects.subtree_ids(n)))
+    html = client.get(f"{MAP}/tree/{branch.key}/?state=branch", headers=HX).content.decode()
+    for pk in Node.objects.subtree_ids(branch):
+        assert f'id="node-{Node.objects.get(pk=pk).key}"' in html
+
+
+def test_toggles_are_real_links_and_push_the_focused_node(client, seeded_map):
+    branch = seeded_map.thesis.children.first()
+    html = client.get(f"{MAP}/").content.decode()
+    toggle = re.search(rf'<a id="toggle-{branch.key}"[^>]*>', html, re.S).group(0)
+    assert f'href="{MAP}/nodes/{branch.key}/"' in toggle
+    assert 'role="button"' in toggle and f'aria-controls="children-{branch.key}"' in toggle
+    assert f'hx-push-url="{MAP}/?focus={branch.key}"' in toggle
+
+
+def test_tree_url_without_htmx_redirects_to_the_focused_map(client, seeded_map):
+    branch = seeded_map.thesis.children.first()
+    response = client.get(f"{MAP}/tree/{branch.key}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{MAP}/?focus={branch.key}"
+
+
+def test_a_deep_link_opens_the_map_down_to_the_focused_node(client, seeded_map):
+    deep = Node.objects.filter(parent__parent__parent__isnull=False).first()
+    html = client.get(f"{MAP}/?focus={deep.key}").content.decode()
+    chain = [deep, *Node.objects.ancestors_of(deep)]
+    for node in chain:
+        assert f'id="node-{node.key}"' in html
+    assert f'id="node-{deep.key}" class="tree-node rel-{deep.relation} is-focus"' in html
+    assert_well_nested(html.split('<main id="main"', 1)[1].split("</main>", 1)[0])
+
+
+def test_unknown_map_or_node_gets_404(client, seeded_map):
+    assert client.get("/maps/nope/").status_code == 404
+    assert client.get(f"{MAP}/nodes/no-such-node/").status_code == 404
+    assert client.get(f"{MAP}/?focus=no-such-node").status_code == 404
+    fragment = client.get(f"{MAP}/tree/no-such-node/?state=open", headers=HX)
+    assert fragment.status_code == 404 and "<html" not in fragment.content.decode()
+
+
+def test_claim_page_shows_breadcrumb_quotes_in_context_and_children(client, seeded_map):
+    node = Node.objects.filter(parent__parent__isnull=False, children__isnull=False).first()
+    html = client.get(node.get_absolute_url()).content.decode()
+    for ancestor in Node.objects.ancestors_of(node):
+        assert f'href="{ancestor.get_absolute_url()}"' in html
+    for anchor in node.anchors.all():
+        assert f'href="{anchor.get_reader_url()}"' in html
+        before, after = anchor.context()
+        assert before.strip() and after.strip(), "a few words either side"
+    for child in node.children.all():
+        assert f'id="node-{child.key}"' in html
+
+
+def test_source_reader_highlights_every_anchor_and_links_it_to_its_node(client, seeded_map):
+    source = Source.objects.get(kind=Source.Kind.NEWS_ARTICLE)
+    html = client.get(source.get_absolute_url()).content.decode()
+    for anchor in source.anchors.select_related("node__map"):
+        assert f'id="anchor-{anchor.pk}"' in html
+        assert f'href="{anchor.node.get_absolute_url()}"' in html
+    assert 'class="comment-thread"' in html
+    assert "Reader comment 1" in html
+    assert re.search(r"Quoted by the map</dt><dd>\d+(\.\d)?% of the text", html)
+    assert_well_nested(html.split('<main id="main"', 1)[1].split("</main>", 1)[0])
+
+
+@pytest.mark.django_db
+def test_overlapping_highlights_nest_and_cover_the_text_once(client):
+    source = SourceFactory(text="alpha beta gamma delta epsilon")
+    thesis = ThesisFactory()
+    pro = NodeFactory(map=thesis.map, parent=thesis, relation="supports")
+    con = NodeFactory(map=thesis.map, parent=thesis, relation="opposes")
+    AnchorFactory(node=pro, source=source, quote="alpha beta gamma")
+    AnchorFactory(node=con, source=source, quote="gamma delta")
+    anchors = list(Anchor.objects.filter(source=source).select_related("node"))
+    (passage,) = source.passages(anchors, [])
+    pieces = [(p["text"], p["stance"]) for p in passage["pieces"]]
+    assert pieces == [
+        ("alpha beta ", "supports"),
+        ("gamma", "mixed"),
+        (" delta", "opposes"),
+        (" epsilon", ""),
+    ]
+    assert source.coverage_percent((a.start, a.end) for a in anchors) == round(
+        100 * len("alpha beta gamma delta") / len(source.text), 1
+    )
+    html = client.get(source.get_absolute_url()).content.decode()
+    assert_well_nested(html.split('<main id="main"', 1)[1].split("</main>", 1)[0])
+    assert "alpha beta gamma delta epsilon" in re.sub(r"<[^>]+>", "", html)
+
+
+def test_search_groups_results_and_highlights_matches(client, seeded_map):
+    response = client.get("/search/", {"q": "export controls"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    for heading in ("Points (", "Quotes (", "Source text ("):
+        assert heading in html
+    assert re.search(r"<mark>export</mark>", html, re.I)
+    assert "No point matches." not in html
+
+
+def test_search_fragment_for_htmx(client, seeded_map):
+    html = client.get("/search/", {"q": "Nvidia"}, headers=HX).content.decode()
+    assert html.strip().startswith('<div id="search-results"')
+    assert "<mark>Nvidia</mark>" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "Type a word or phrase"),
+        ("   ", "Type a word or phrase"),
+        ("x" * 201, "limited to 200 characters"),
+        ("&&& !!! ***", "punctuation alone matches nothing"),
+    ],
+)
+def test_bad_search_queries_get_a_clear_message(client, seeded_map, query, message):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_odd_characters_in_a_search_are_harmless(client, seeded_map):
+    response = client.get("/search/", {"q": "<script>alert(1)</script> chips \x00 ' \" %"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert(1)" not in html
+
+
+def test_diagram_draws_every_node_as_a_linked_box(client, seeded_map):
+    html = client.get(f"{MAP}/diagram/").content.decode()
+    assert "<svg" in html
+    for node in seeded_map.nodes.all():
+        assert f'<a href="{node.get_absolute_url()}"' in html
+    assert 'class="edge edge-opposes"' in html and 'class="edge edge-supports"' in html
+
+
+def test_diagram_can_focus_on_a_branch(client, seeded_map):
+    branch = seeded_map.thesis.children.first()
+    html = client.get(f"{MAP}/diagram/", {"focus": branch.key}).content.decode()
+    inside = {Node.objects.get(pk=pk).key for pk in Node.objects.subtree_ids(branch)}
+    boxes = set(re.findall(r'id="box-([a-z0-9-]+)"', html))
+    assert boxes == inside
