@@ -50,7 +50,8 @@ class PageWatcher:
 
 
 def axe_violations(page, impacts=("serious", "critical")):
-    page.add_script_tag(content=AXE_SCRIPT.read_text(encoding="utf-8"))
+    # Evaluated through the DevTools protocol, which the page's CSP does not govern.
+    page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8") + "\n;undefined")
     result = page.evaluate("async () => await axe.run(document)")
     return [
         f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes: "
@@ -58,3 +59,10 @@ def axe_violations(page, impacts=("serious", "critical")):
         for violation in result["violations"]
         if violation["impact"] in impacts
     ]
+
+
+def wait_for_htmx(page):
+    """Wait until htmx has swapped and settled everything it was asked for."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
