@@ -30,6 +30,12 @@
   window.addEventListener("hashchange", markTargetAnchor);
   document.addEventListener("DOMContentLoaded", markTargetAnchor);
 
+  // A deep link to a node of the map scrolls it into view.
+  document.addEventListener("DOMContentLoaded", function () {
+    var focused = document.querySelector(".tree-node.is-focus");
+    if (focused) focused.scrollIntoView({ block: "center" });
+  });
+
   // Diagram: zoom with buttons or Ctrl+wheel, pan by dragging the frame.
   function setUpDiagram() {
     var svg = document.getElementById("diagram");
