@@ -230,3 +230,20 @@ def test_diagram_can_focus_on_a_branch(client, seeded_map):
     inside = {Node.objects.get(pk=pk).key for pk in Node.objects.subtree_ids(branch)}
     boxes = set(re.findall(r'id="box-([a-z0-9-]+)"', html))
     assert boxes == inside
+
+
+@pytest.mark.django_db
+def test_postgresql_search_uses_the_full_text_indexes():
+    from django.db import connection
+
+    from argmap.debates import search as text_search
+
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text indexes exist on PostgreSQL only; SQLite uses the fallback")
+    queryset = text_search._search_postgresql(Node.objects.all(), "text", "chips")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "debates_node_text_fts" in plan
