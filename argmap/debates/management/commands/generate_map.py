@@ -1,17 +1,18 @@
 """A synthetic map of any size, for benchmarks and query-count tests.
 
 The tree is grown breadth first with a seeded random generator, so the same
-arguments always give the same map: 2–6 children per node, about one node in five
-a leaf, supports and opposes mixed, claims and evidence mixed. Depth follows from
-the fan-out (about 8 levels at 10,000 nodes). Most nodes quote one synthetic source;
-the rest are curators' headings, so `check_map` finds nothing wrong.
+arguments always give the same map: 2–6 children per node, about one in five a
+leaf in the first levels, then 3–6 children each; supports and opposes mixed,
+claims and evidence mixed. That gives 7 levels below the thesis at 10,000 nodes.
+Most nodes quote one synthetic source; the rest are curators' headings, so
+`check_map` finds nothing wrong.
 """
 
 import random
 from collections import deque
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from argmap.debates.models import (
     Anchor,
@@ -25,6 +26,7 @@ from argmap.debates.models import (
 BATCH_SIZE = 2000
 SOURCE_CHARS = 60_000
 LEAF_CHANCE = 0.2
+LEAFY_LEVELS = 3  # after this many levels, every node gets children while any are left
 HEADING_CHANCE = 0.1
 WORDS_TEXT = (
     "argument evidence model training cost export chips compute open weights benchmark "
@@ -89,6 +91,10 @@ class Command(BaseCommand):
                 question=f"Does the synthetic debate {slug} hold up?",
             )
             depth = self.make_nodes(rng, argmap, source, nodes)
+        with connection.cursor() as cursor:
+            # Fresh planner statistics after a bulk load: without them SQLite finds the
+            # thesis by scanning the map_id index rather than looking up parent_id IS NULL.
+            cursor.execute("ANALYZE")
         self.stdout.write(f"Generated map {slug}: {nodes} nodes, {depth} levels deep.")
 
     def make_source(self, rng, slug, replace):
@@ -126,9 +132,11 @@ class Command(BaseCommand):
             while queue and made < count:
                 parent = queue.popleft()
                 last_one = not queue and not children
-                if parent is not thesis and not last_one and rng.random() < LEAF_CHANCE:
+                leafy = depth <= LEAFY_LEVELS and parent is not thesis and not last_one
+                if leafy and rng.random() < LEAF_CHANCE:
                     continue
-                for position in range(min(rng.randint(2, 6), count - made)):
+                fan_out = rng.randint(2 if leafy else 3, 6)
+                for position in range(min(fan_out, count - made)):
                     made += 1
                     children.append(self.make_child(rng, argmap, parent, position, made))
             Node.objects.bulk_create(children, batch_size=BATCH_SIZE)
