@@ -84,3 +84,38 @@ class AnchorFactory(factory.django.DjangoModelFactory):
     )
     speaker = "the author"
     position = factory.Sequence(lambda n: n)
+
+
+class PassageAnnotationFactory(factory.django.DjangoModelFactory):
+    """A public annotation on a passage: `quote` (default: the first sentence) of a source."""
+
+    class Meta:
+        model = "annotations.Annotation"
+        exclude = ("quote", "context")
+
+    author = factory.SubFactory(UserFactory)
+    source = factory.SubFactory(SourceFactory)
+    quote = factory.LazyAttribute(lambda annotation: annotation.source.text.split(". ")[0])
+    start = factory.LazyAttribute(lambda annotation: annotation.source.text.index(annotation.quote))
+    end = factory.LazyAttribute(lambda annotation: annotation.start + len(annotation.quote))
+    exact = factory.LazyAttribute(lambda annotation: annotation.quote)
+    context = factory.LazyAttribute(
+        lambda annotation: quote_context(annotation.source.text, annotation.start, annotation.end)
+    )
+    prefix = factory.LazyAttribute(lambda annotation: annotation.context[0])
+    suffix = factory.LazyAttribute(lambda annotation: annotation.context[1])
+    body = "This passage belongs on the map."
+
+
+class SuggestionFactory(factory.django.DjangoModelFactory):
+    """A reader's pending suggestion that their annotated passage join the map under target."""
+
+    class Meta:
+        model = "annotations.Suggestion"
+
+    annotation = factory.SubFactory(PassageAnnotationFactory)
+    suggested_by = factory.LazyAttribute(lambda suggestion: suggestion.annotation.author)
+    target = factory.SubFactory(NodeFactory)
+    relation = Node.Relation.OPPOSES
+    kind = Node.Kind.EVIDENCE
+    proposed_text = "The passage shows the point the reader makes."

@@ -1,11 +1,14 @@
 import markdown
 import nh3
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
 
-from argmap.debates.models import Node, Source
+from argmap.debates.models import Anchor, Node, Source
 
 BODY_LIMIT = 10_000
 ALLOWED_TAGS = {
@@ -206,3 +209,57 @@ class Suggestion(models.Model):
 
     def __str__(self):
         return f"{self.get_relation_display()} “{self.target}”: {self.proposed_text[:60]}"
+
+    def check_acceptable(self):
+        """Raise ValidationError unless accepting would work; accept() checks the same."""
+        if self.status != self.Status.PENDING:
+            raise ValidationError(f"This suggestion was already {self.status}.")
+        if not self.proposed_text.strip():
+            raise ValidationError({"proposed_text": "Write the point as one sentence."})
+        annotation = self.annotation
+        if not annotation.is_passage:
+            raise ValidationError("The suggestion quotes no passage; there is nothing to anchor.")
+        if annotation.source.text[annotation.start : annotation.end] != annotation.exact:
+            raise ValidationError("The quoted passage no longer matches the source's text.")
+
+    def accept(self, reviewer):
+        """Add the suggested point under the target, anchored to the quoted passage.
+
+        Node and anchor are written in one transaction; the suggestion records the node
+        and who accepted it, which credits the suggester. Returns the new node.
+        """
+        self.check_acceptable()
+        annotation, target = self.annotation, self.target
+        with transaction.atomic():
+            node = Node.objects.create(
+                map=target.map,
+                key=target.map.nodes.unused_key(
+                    slugify(self.proposed_text)[:50].strip("-") or "suggested"
+                ),
+                kind=self.kind,
+                text=self.proposed_text.strip(),
+                parent=target,
+                relation=self.relation,
+                position=target.children.next_position(),
+            )
+            anchor = Anchor(node=node, source=annotation.source, exact=annotation.exact)
+            anchor.place_at(annotation.start)
+            anchor.speaker = annotation.source.speaker_at(annotation.start)
+            anchor.save()
+            self._review(reviewer, self.Status.ACCEPTED, created_node=node)
+        return node
+
+    def reject(self, reviewer, reason):
+        """Record the rejection and its reason, which the suggester sees on their profile."""
+        if not reason.strip():
+            raise ValidationError({"reason": "Say why; the suggester sees the reason."})
+        self._review(reviewer, self.Status.REJECTED, reason=reason.strip())
+
+    def _review(self, reviewer, status, **fields):
+        # Only a pending suggestion changes, so two curators cannot both decide it.
+        decided = Suggestion.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
+            status=status, reviewed_by=reviewer, reviewed_at=timezone.now(), **fields
+        )
+        if not decided:
+            raise ValidationError("Someone else reviewed this suggestion first.")
+        self.refresh_from_db()

@@ -1,7 +1,8 @@
 import hashlib
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 
 CONTEXT_CHARS = 32
@@ -14,6 +15,11 @@ def sha256_of(text):
 def quote_context(text, start, end, width=CONTEXT_CHARS):
     """The W3C TextQuoteSelector prefix and suffix around text[start:end]."""
     return text[max(0, start - width) : start], text[end : end + width]
+
+
+# Curly quotes and apostrophes mapped to straight ones: one code point for one, so a
+# match in the straightened text sits at the same offsets in the original.
+STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "‟": '"'})
 
 
 class SourceManager(models.Manager):
@@ -57,13 +63,27 @@ class Source(models.Model):
     def text_matches_hash(self):
         return sha256_of(self.text) == self.sha256
 
-    def find_quote(self, quote):
-        """Every start offset at which quote occurs in the text, overlapping ones too."""
-        starts, position = [], self.text.find(quote)
+    def find_quote(self, quote, any_quote_marks=False):
+        """Every start offset at which quote occurs in the text, overlapping ones too.
+
+        With any_quote_marks, curly and straight quotes and apostrophes match each other
+        (a pasted "AI's" finds the text's “AI’s”).
+        """
+        text = self.text
+        if any_quote_marks:
+            text, quote = text.translate(STRAIGHT_QUOTES), quote.translate(STRAIGHT_QUOTES)
+        starts, position = [], text.find(quote)
         while quote and position != -1:
             starts.append(position)
-            position = self.text.find(quote, position + 1)
+            position = text.find(quote, position + 1)
         return starts
+
+    def speaker_at(self, offset):
+        """Who speaks at offset: a reader comment's commenter, otherwise the author."""
+        for section in self.sections.all():
+            if section.start <= offset < section.end and section.kind == Section.Kind.COMMENT:
+                return section.speaker
+        return "the author"
 
     def coverage_percent(self, spans):
         """The share of the text that the given (start, end) spans quote, overlaps counted once."""
@@ -193,6 +213,35 @@ class NodeQuerySet(models.QuerySet):
     def roots(self):
         return self.filter(parent__isnull=True)
 
+    def next_position(self):
+        """The position after the last of these nodes (siblings, usually)."""
+        last = self.aggregate(last=Max("position"))["last"]
+        return 0 if last is None else last + 1
+
+    def unused_key(self, wanted):
+        """wanted, or wanted-2, wanted-3…: the first key none of these nodes has."""
+        taken = set(self.filter(key__startswith=wanted).values_list("key", flat=True))
+        key, number = wanted, 1
+        while key in taken:
+            number += 1
+            key = f"{wanted}-{number}"
+        return key
+
+    def ancestor_keys(self):
+        """Each node's ancestors' keys, root first, keyed by node id, from one query."""
+        parent_of, key_of = {}, {}
+        for pk, parent_id, key in self.values_list("pk", "parent_id", "key"):
+            parent_of[pk], key_of[pk] = parent_id, key
+        chains = {}
+        for pk in parent_of:
+            chain, seen, current = [], {pk}, parent_of[pk]
+            while current is not None and current in key_of and current not in seen:
+                seen.add(current)  # a cycle in bad data ends the walk instead of looping
+                chain.append(key_of[current])
+                current = parent_of[current]
+            chains[pk] = chain[::-1]
+        return chains
+
     def with_child_counts(self):
         return self.annotate(
             supports_count=Count(
@@ -203,10 +252,26 @@ class NodeQuerySet(models.QuerySet):
             ),
         )
 
+    def with_annotation_counts(self):
+        """Each node's count of public, unhidden annotations, as one correlated subquery."""
+        from django.db.models.functions import Coalesce
+
+        annotation = self.model._meta.get_field("annotations").related_model
+        public = (
+            annotation.objects.public()
+            .filter(node=models.OuterRef("pk"))
+            .order_by()
+            .values("node")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(public_annotation_count=Coalesce(models.Subquery(public), 0))
+
     def for_display(self):
         """Everything a node row shows, in a fixed number of queries."""
         return (
             self.with_child_counts()
+            .with_annotation_counts()
             .select_related("map")
             .annotate(parent_key=models.F("parent__key"))
             .prefetch_related(
@@ -341,6 +406,32 @@ class Node(models.Model):
             return False
         return new_parent.pk in Node.objects.subtree_ids(self)
 
+    def clean(self):
+        """The rules of one node's place in the tree, for every form that edits it."""
+        if self.parent_id is None:
+            if self.kind != self.Kind.THESIS:
+                raise ValidationError({"parent": "Every node but the thesis needs a parent."})
+            return
+        if self.kind == self.Kind.THESIS:
+            raise ValidationError({"parent": "The thesis is the root; it cannot have a parent."})
+        if self.map_id is not None and self.parent.map_id != self.map_id:
+            raise ValidationError({"parent": "The parent must be a node of the same map."})
+        if self.would_create_cycle(self.parent):
+            raise ValidationError(
+                {
+                    "parent": "This parent is this node or one of its descendants; "
+                    "moving the node there would make a cycle."
+                }
+            )
+        if not self.relation:
+            raise ValidationError(
+                {"relation": "Say whether this node supports or opposes its parent."}
+            )
+
+    def next_anchor_position(self):
+        last = self.anchors.aggregate(last=Max("position"))["last"]
+        return 0 if last is None else last + 1
+
 
 class AnchorManager(models.Manager):
     def get_by_natural_key(self, map_slug, node_key, position):
@@ -380,6 +471,46 @@ class Anchor(models.Model):
     def matches_source(self):
         return self.source.text[self.start : self.end] == self.exact
 
+    def place_at(self, start):
+        """Set the offsets, prefix and suffix for exact, starting at start."""
+        self.start, self.end = start, start + len(self.exact)
+        self.prefix, self.suffix = quote_context(self.source.text, self.start, self.end)
+
+    def place_quote(self, occurrence=None):
+        """Find exact in the source and set the offsets, prefix and suffix from where it is.
+
+        A quote that matches only with other quote marks takes the source's own
+        characters. Raises ValidationError when the quote is missing, or found more than
+        once and occurrence (counting from 1) does not say which.
+        """
+        source, quote = self.source, self.exact
+        starts = source.find_quote(quote) or source.find_quote(quote, any_quote_marks=True)
+        if not starts:
+            raise ValidationError(
+                f"This quote is not in “{source}”. Paste it exactly as the source has it.",
+                code="quote_missing",
+            )
+        if occurrence is None and len(starts) > 1:
+            places = "; ".join(
+                f"{number}: …{quote_preview(source.text, start, start + len(quote))}…"
+                for number, start in enumerate(starts, start=1)
+            )
+            raise ValidationError(
+                f"This quote appears {len(starts)} times in “{source}”. Paste more of the "
+                f"words around it, or give the occurrence number (1–{len(starts)}). {places}",
+                code="quote_ambiguous",
+            )
+        occurrence = occurrence or 1
+        if not 1 <= occurrence <= len(starts):
+            raise ValidationError(
+                f"The quote appears {len(starts)} time(s) in “{source}”; "
+                f"there is no occurrence {occurrence}.",
+                code="no_such_occurrence",
+            )
+        start = starts[occurrence - 1]
+        self.exact = source.text[start : start + len(quote)]
+        self.place_at(start)
+
     @property
     def stance(self):
         return self.node.relation or "thesis"
@@ -397,6 +528,12 @@ class Anchor(models.Model):
         if self.end + width < len(text) and " " in after:
             after = after[: after.rindex(" ")] + "…"
         return before, after
+
+
+def quote_preview(text, start, end, width=20):
+    """A short plain-text view of text[start:end] in its context, the quote in [brackets]."""
+    before, after = quote_context(text, start, end, width)
+    return " ".join(f"{before}[{text[start:end]}]{after}".split())
 
 
 def attach_children(nodes, open_ids):

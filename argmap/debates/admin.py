@@ -1,0 +1,297 @@
+"""The curators' admin: sources read-mostly, nodes with their anchors and children.
+
+Anchors are made by pasting a quote: the offsets, prefix and suffix are computed
+from where the quote sits in the source, never typed.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils.html import format_html
+
+from .mapdata import problems_in_database
+from .models import Anchor, ArgumentMap, Node, Section, Source, sha256_of
+
+
+def quote_in_context(anchor):
+    """The anchored words highlighted between their prefix and suffix, escaped."""
+    if anchor is None or anchor.pk is None:
+        return "Shown once the anchor is saved."
+    return format_html("…{}<mark>{}</mark>{}…", anchor.prefix, anchor.exact, anchor.suffix)
+
+
+def warn_about_map_problems(request, argmap):
+    """Curation may leave the map half-done; say so now rather than at export time."""
+    problems = problems_in_database(argmap)
+    if problems:
+        listed = "; ".join(str(problem) for problem in problems[:5])
+        more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
+        messages.warning(
+            request,
+            f"The map has {len(problems)} problem(s), so export_seed will refuse it "
+            f"until they are fixed: {listed}{more}.",
+        )
+
+
+class NodeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, node):
+        return f"{node.key}: {node}"
+
+
+class AnchorForm(forms.ModelForm):
+    """Paste a quote and pick its source; where it sits is worked out from the text."""
+
+    occurrence = forms.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Only when the quote appears more than once: which one, counting from 1.",
+    )
+
+    class Meta:
+        model = Anchor
+        fields = ["source", "exact", "occurrence", "speaker"]
+        labels = {"exact": "Quote"}
+        help_texts = {
+            "exact": "Paste the words from the source. Curly or straight quotes both match.",
+            "speaker": "Who says it in the text. Left blank: the commenter of a reader "
+            "comment, otherwise “the author”.",
+        }
+        widgets = {"exact": forms.Textarea(attrs={"rows": 3, "cols": 80})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["speaker"].required = False
+
+    def clean_exact(self):
+        # Browsers send a textarea's line breaks as CRLF; the stored texts use LF.
+        return self.cleaned_data["exact"].replace("\r\n", "\n")
+
+    def clean(self):
+        cleaned = super().clean()
+        source, quote = cleaned.get("source"), cleaned.get("exact")
+        if source is None or not quote:
+            return cleaned
+        anchor, occurrence = self.instance, cleaned.get("occurrence")
+        unchanged = (
+            anchor.pk is not None
+            and anchor.source_id == source.pk
+            and anchor.exact == quote
+            and occurrence is None
+        )
+        if not unchanged:
+            anchor.source, anchor.exact = source, quote
+            try:
+                anchor.place_quote(occurrence)
+            except ValidationError as error:
+                field = "occurrence" if error.code == "no_such_occurrence" else "exact"
+                self.add_error(field, error)
+                return cleaned
+            cleaned["exact"] = anchor.exact
+        if not cleaned.get("speaker"):
+            cleaned["speaker"] = source.speaker_at(anchor.start)
+        return cleaned
+
+
+class StandaloneAnchorForm(AnchorForm):
+    """The anchor form on its own page, where it also names its node."""
+
+    node = NodeChoiceField(Node.objects.all())
+
+    class Meta(AnchorForm.Meta):
+        fields = ["node", *AnchorForm.Meta.fields]
+
+
+class AnchorFormSet(forms.BaseInlineFormSet):
+    def save_new(self, form, commit=True):
+        # A new anchor goes after the node's others; positions are unique per node.
+        form.instance.position = self.instance.next_anchor_position()
+        return super().save_new(form, commit=commit)
+
+
+class AnchorInline(admin.StackedInline):
+    model = Anchor
+    form = AnchorForm
+    formset = AnchorFormSet
+    extra = 1
+    fields = ["source", "exact", "occurrence", "speaker", "in_context", "start", "end"]
+    readonly_fields = ["in_context", "start", "end"]
+
+    @admin.display(description="In context")
+    def in_context(self, anchor):
+        return quote_in_context(anchor)
+
+
+class ChildInline(admin.TabularInline):
+    """The node's children, reordered by editing their positions."""
+
+    model = Node
+    fk_name = "parent"
+    verbose_name = "child"
+    verbose_name_plural = "children (change positions to reorder)"
+    fields = ["position", "key", "relation", "kind", "text"]
+    readonly_fields = ["key", "kind", "text"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # a new node is added on its own page, where it gets its anchors
+
+
+class NodeForm(forms.ModelForm):
+    parent = NodeChoiceField(Node.objects.all(), required=False)
+
+    class Meta:
+        model = Node
+        fields = ["map", "key", "kind", "text", "parent", "relation", "position"]
+        fields += ["label", "is_heading"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "parent" in self.changed_data and "position" not in self.changed_data:
+            # A moved or new node goes after its new siblings unless told where.
+            siblings = Node.objects.filter(parent=cleaned.get("parent"))
+            cleaned["position"] = siblings.exclude(pk=self.instance.pk).next_position()
+        return cleaned
+
+
+class SourceFilter(admin.SimpleListFilter):
+    title = "source"
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        return list(Source.objects.values_list("slug", "title"))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(anchors__source__slug=self.value()).distinct()
+        return queryset
+
+
+class SpeakerFilter(admin.SimpleListFilter):
+    title = "speaker"
+    parameter_name = "speaker"
+
+    def lookups(self, request, model_admin):
+        speakers = Anchor.objects.order_by("speaker").values_list("speaker", flat=True)
+        return [(speaker, speaker) for speaker in speakers.distinct()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(anchors__speaker=self.value()).distinct()
+        return queryset
+
+
+@admin.register(Node)
+class NodeAdmin(admin.ModelAdmin):
+    form = NodeForm
+    inlines = [AnchorInline, ChildInline]
+    list_display = ["key", "path_from_thesis", "text", "kind", "relation", "position"]
+    list_display += ["anchor_count"]
+    list_display_links = ["key"]
+    list_editable = ["position"]
+    list_filter = ["map", "kind", "relation", SourceFilter, SpeakerFilter, "is_heading"]
+    search_fields = ["key", "text", "anchors__exact"]
+    list_per_page = 200
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(anchor_count=Count("anchors", distinct=True))
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # One query for every node's ancestry, rather than a walk up per row.
+        maps = {node.map_id for node in changelist.result_list}
+        chains = Node.objects.filter(map__in=maps).ancestor_keys()
+        for node in changelist.result_list:
+            node.ancestor_keys = chains.get(node.pk, [])
+        return changelist
+
+    @admin.display(description="path from the thesis")
+    def path_from_thesis(self, node):
+        return " › ".join(getattr(node, "ancestor_keys", None) or ["—"])
+
+    @admin.display(description="anchors", ordering="anchor_count")
+    def anchor_count(self, node):
+        return node.anchor_count
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        warn_about_map_problems(request, form.instance.map)
+
+
+@admin.register(Anchor)
+class AnchorAdmin(admin.ModelAdmin):
+    form = StandaloneAnchorForm
+    fields = ["node", "source", "exact", "occurrence", "speaker", "in_context"]
+    fields += ["start", "end", "prefix", "suffix", "position"]
+    readonly_fields = ["in_context", "start", "end", "prefix", "suffix", "position"]
+    list_display = ["__str__", "node", "speaker", "position"]
+    list_filter = ["source", "speaker"]
+    list_select_related = ["node", "source"]
+    search_fields = ["exact", "node__key", "node__text"]
+
+    @admin.display(description="In context")
+    def in_context(self, anchor):
+        return quote_in_context(anchor)
+
+    def save_model(self, request, obj, form, change):
+        if not change or "node" in form.changed_data:
+            obj.position = obj.node.next_anchor_position()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        warn_about_map_problems(request, form.instance.node.map)
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    extra = 0
+    fields = ["position", "kind", "start", "end", "speaker"]
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    """Read-mostly: anchors point into the text by offset, so a quoted text is frozen."""
+
+    inlines = [SectionInline]
+    list_display = ["title", "slug", "kind", "file", "author", "date", "anchor_count"]
+    search_fields = ["title", "slug", "file", "author"]
+    fields = ["title", "slug", "file", "kind", "author", "publisher", "date", "text", "sha256"]
+    readonly_fields = ["sha256"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(anchor_count=Count("anchors"))
+
+    @admin.display(description="anchors", ordering="anchor_count")
+    def anchor_count(self, source):
+        return source.anchor_count
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and (obj.anchors.exists() or obj.annotations.exists()):
+            return ["slug", "file", "text", "sha256"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        obj.sha256 = sha256_of(obj.text)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "source", "position", "kind", "start", "end", "speaker"]
+    list_filter = ["source", "kind"]
+    list_select_related = ["source"]
+
+
+@admin.register(ArgumentMap)
+class ArgumentMapAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "question", "node_count"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(node_count=Count("nodes"))
+
+    @admin.display(description="nodes", ordering="node_count")
+    def node_count(self, argmap):
+        return argmap.node_count
