@@ -1,0 +1,123 @@
+"""The whole curation loop in Chromium: log in, paste an anchor, move a node, export."""
+
+import json
+from importlib import import_module
+
+import pytest
+from django.apps import apps as django_apps
+from django.contrib.admin.models import LogEntry
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES
+from argmap.debates.models import Node, Source, quote_context
+
+from .factories import UserFactory
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a-long-enough-passphrase"
+
+
+def fixture_entries(directory, name):
+    """A fixture file's entries keyed by natural key, so a moved node is one changed entry."""
+    entries = json.loads((directory / name).read_text(encoding="utf-8"))
+    if name == "nodes.json":
+        return {entry["fields"]["key"]: entry["fields"] for entry in entries}
+    return {(entry["fields"]["node"][1], entry["fields"]["position"]): entry for entry in entries}
+
+
+@pytest.fixture
+def curator(live_map):
+    # Transactional tests flush the database, so the migration's group is put back here.
+    migration = import_module("argmap.debates.migrations.0003_curators_group")
+    migration.create_curators_group(django_apps, None)
+    user = UserFactory(username="curator", is_staff=True)
+    user.groups.add(django_apps.get_model("auth", "Group").objects.get(name=migration.GROUP))
+    return user
+
+
+def test_a_curator_pastes_an_anchor_moves_a_node_and_exports_exactly_that(
+    page, live_map, curator, tmp_path
+):
+    anchored = Node.objects.get(key="andreessen-sputnik-moment")
+    source = Source.objects.get(slug="china-showed-it-essay")
+    quote = next(  # a sentence with a curly apostrophe that the essay says only once
+        sentence
+        for sentence in source.text.split(". ")
+        if "’" in sentence and len(source.find_quote(sentence)) == 1
+    )
+    moved = Node.objects.get(key="r1-caused-shock")
+    new_parent = Node.objects.get(key="thesis").children.exclude(pk=moved.parent_id).first()
+    existing_anchors = anchored.anchors.count()
+
+    page.goto("/admin/login/")
+    page.fill("#id_username", "curator")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+
+    # Paste a quote that is not in the source: a form error, and nothing saved.
+    page.goto(f"/admin/debates/node/{anchored.pk}/change/")
+    new = f"#id_anchors-{existing_anchors}"
+    page.select_option(f"{new}-source", str(source.pk))
+    page.fill(f"{new}-exact", "Words the essay never says.")
+    page.click("input[name=_continue]")
+    expect(page.locator(".errorlist")).to_contain_text("This quote is not in")
+    assert anchored.anchors.count() == existing_anchors
+
+    # Paste it with straight apostrophes, as a keyboard types them: the curly ones match.
+    page.fill(f"{new}-exact", quote.replace("’", "'"))
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    expect(page.locator("mark", has_text=quote)).to_be_visible()
+
+    # Move another node under a different branch.
+    page.goto(f"/admin/debates/node/{moved.pk}/change/")
+    page.select_option("#id_parent", str(new_parent.pk))
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    assert page.watcher.foreign_requests == []
+    # The admin runs under the site's CSP; only the browser's favicon probe may 404.
+    assert [error for error in page.watcher.errors if "404" not in error] == []
+
+    call_command("export_seed", directory=tmp_path, verbosity=0)
+
+    for name in ["sources.json", "map.json"]:
+        assert (tmp_path / name).read_bytes() == (FIXTURE_DIR / name).read_bytes()
+    shipped, exported = (
+        fixture_entries(FIXTURE_DIR, "nodes.json"),
+        fixture_entries(tmp_path, "nodes.json"),
+    )
+    assert {key for key in shipped if shipped[key] != exported[key]} == {moved.key}
+    assert exported[moved.key]["parent"] == ["deepseek-r1-sputnik", new_parent.key]
+    assert exported[moved.key]["position"] == new_parent.children.count() - 1
+    assert set(exported) == set(shipped)
+
+    shipped, exported = (
+        fixture_entries(FIXTURE_DIR, "anchors.json"),
+        fixture_entries(tmp_path, "anchors.json"),
+    )
+    added = {key: entry for key, entry in exported.items() if key not in shipped}
+    assert {key: shipped[key] for key in shipped} == {key: exported[key] for key in shipped}
+    start = source.text.index(quote)
+    prefix, suffix = quote_context(source.text, start, start + len(quote))
+    assert added == {
+        (anchored.key, existing_anchors): {
+            "model": "debates.anchor",
+            "fields": {
+                "node": ["deepseek-r1-sputnik", anchored.key],
+                "position": existing_anchors,
+                "source": [source.slug],
+                "start": start,
+                "end": start + len(quote),
+                "exact": quote,
+                "prefix": prefix,
+                "suffix": suffix,
+                "speaker": "the author",
+            },
+        }
+    }
+    assert all(name in FIXTURE_FILES for name in ("nodes.json", "anchors.json"))
+    logged = LogEntry.objects.filter(user=curator).values_list("object_id", flat=True)
+    assert sorted(logged) == sorted([str(anchored.pk), str(moved.pk)])
