@@ -35,8 +35,11 @@ def warn_about_map_problems(request, argmap):
 
 
 class NodeChoiceField(forms.ModelChoiceField):
+    """Nodes named by key and the start of their text, short enough for a select."""
+
     def label_from_instance(self, node):
-        return f"{node.key}: {node}"
+        text = node.text if len(node.text) <= 60 else node.text[:59] + "…"
+        return f"{node.key}: {text}"
 
 
 class AnchorForm(forms.ModelForm):
