@@ -109,6 +109,10 @@ def database_from_env():
             "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "8")),
             "timeout": 10,
         }
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # Keep connections: a fresh SQLite connection re-reads the schema on its first query.
+        config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "600"))
+        config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
