@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -30,25 +31,43 @@ def signup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}. You can now annotate the map.")
         return redirect(safe_next(request))
-    return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})
+    context = {"form": form, "next": safe_next(request, "")}
+    status = 400 if request.method == "POST" else 200  # a valid POST redirected above
+    return render(request, "accounts/signup.html", context, status=status)
+
+
+def rate_limited_response(request, action, what):
+    """429: a whole page, or for htmx a short notice shown where messages appear."""
+    limit, window = settings.RATE_LIMITS[action]
+    context = {"what": what, "limit": limit, "window": window}
+    if request.htmx:
+        response = render(request, "accounts/rate_limited.html#notice", context, status=429)
+        response["HX-Retarget"] = "#messages"
+        response["HX-Reswap"] = "innerHTML"
+    else:
+        response = render(request, "accounts/rate_limited.html", context, status=429)
+    response["Retry-After"] = str(window)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     if request.method == "POST" and rate_limited(request, "login"):
-        return render(
-            request,
-            "accounts/rate_limited.html",
-            {"what": "log-in attempts"},
-            status=429,
-        )
-    return auth_views.LoginView.as_view(redirect_authenticated_user=True)(request)
+        return rate_limited_response(request, "login", "log-in attempts")
+    response = auth_views.LoginView.as_view(redirect_authenticated_user=True)(request)
+    if request.method == "POST" and response.status_code == 200:
+        response.status_code = 400  # wrong username or password, shown inline
+    return response
 
 
 @require_GET
 def profile(request, username):
     person = get_object_or_404(User, username=username, is_active=True)
-    annotations = person.annotations.visible_to(request.user).for_listing()
-    suggestions = person.suggestions.select_related("target__map") if request.user == person else []
+    annotations = person.annotations.for_viewer(request.user)
+    suggestions = []
+    if request.user == person:
+        suggestions = person.suggestions.select_related(
+            "target__map", "created_node__map", "annotation__source"
+        ).defer("annotation__source__text")
     context = {"person": person, "annotations": annotations, "suggestions": suggestions}
     return render(request, "accounts/profile.html", context)

@@ -1,14 +1,17 @@
+import html
+
 import markdown
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from argmap.debates.models import Anchor, Node, Source
+from argmap.debates.models import Anchor, Node, Source, quote_context
 
 BODY_LIMIT = 10_000
 ALLOWED_TAGS = {
@@ -17,11 +20,42 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 
 
+# Unmatched brackets make Python-Markdown's link patterns quadratic; past this many they
+# are escaped, so a hostile body renders in milliseconds rather than seconds.
+UNMATCHED_LIMIT = 50
+
+
+def escape_unmatched(body):
+    for opening, closing in ("[]", "()"):
+        unmatched = []
+        for index, char in enumerate(body):
+            if char == opening:
+                unmatched.append(index)
+            elif char == closing and unmatched:
+                unmatched.pop()
+        if len(unmatched) > UNMATCHED_LIMIT:
+            chars = list(body)
+            for index in unmatched:
+                chars[index] = "\\" + opening
+            body = "".join(chars)
+    return body
+
+
+def markdown_to_html(body):
+    """Markdown with raw HTML switched off: tags a user types show as the text they typed."""
+    converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+    converter.preprocessors.deregister("html_block")
+    converter.inlinePatterns.deregister("html")
+    try:
+        return converter.convert(escape_unmatched(body))
+    except RecursionError:  # absurdly deep nesting: show the text as typed
+        return "<p>" + html.escape(body) + "</p>"
+
+
 def render_markdown(body):
     """Markdown to HTML that cannot run script: rendered, then sanitized by nh3."""
-    html = markdown.markdown(body, extensions=["sane_lists"], output_format="html")
     return nh3.clean(
-        html,
+        markdown_to_html(body),
         tags=ALLOWED_TAGS,
         attributes={"a": {"href", "title"}},
         url_schemes={"http", "https", "mailto"},
@@ -41,7 +75,22 @@ class AnnotationQuerySet(models.QuerySet):
         return self.filter(visibility=Annotation.Visibility.PUBLIC, is_hidden=False)
 
     def for_listing(self):
-        return self.select_related("author", "node__map", "source").order_by("-created", "-pk")
+        return (
+            self.select_related("author", "node__map", "source", "suggestion__target")
+            .defer("source__text")
+            .order_by("-created", "-pk")
+        )
+
+    def for_viewer(self, user):
+        """What user may see, ready to list, each marked with whether user has flagged it."""
+        shown = self.visible_to(user).for_listing()
+        if not user.is_authenticated:
+            return shown.annotate(viewer_flagged=models.Value(False))
+        mine = Flag.objects.filter(annotation=OuterRef("pk"), flagged_by=user)
+        return shown.annotate(viewer_flagged=Exists(mine))
+
+    def passages_of(self, source):
+        return self.filter(source=source).order_by("start", "end", "pk")
 
 
 class Annotation(models.Model):
@@ -130,13 +179,41 @@ class Annotation(models.Model):
     def stance(self):
         return "note"
 
+    @property
+    def is_public(self):
+        return self.visibility == self.Visibility.PUBLIC
+
+    def get_absolute_url(self):
+        if self.source_id:
+            return f"{self.source.get_absolute_url()}#annotation-{self.pk}"
+        if self.node_id:
+            return f"{self.node.get_absolute_url()}#annotation-{self.pk}"
+        return reverse("annotation", args=[self.pk])
+
+    def set_passage(self, source, start, end):
+        """Point the annotation at source.text[start:end], with its quote selector."""
+        self.source, self.node = source, None
+        self.start, self.end = start, end
+        self.exact = source.text[start:end]
+        self.prefix, self.suffix = quote_context(source.text, start, end)
+
     def can_edit(self, user):
         return user.is_authenticated and user.pk == self.author_id
 
     def is_visible_to(self, user):
         if user.is_authenticated and user.pk == self.author_id:
             return True
-        return self.visibility == self.Visibility.PUBLIC and not self.is_hidden
+        return self.is_public and not self.is_hidden
+
+    def can_flag(self, user):
+        return user.is_authenticated and user.pk != self.author_id and self.is_visible_to(user)
+
+    def flag(self, user, reason=""):
+        """Record user's flag once; a second flag by the same user changes nothing."""
+        flag, _ = Flag.objects.get_or_create(
+            annotation=self, flagged_by=user, defaults={"reason": reason[:300]}
+        )
+        return flag
 
 
 class Flag(models.Model):

@@ -4,6 +4,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from argmap.annotations.context import node_panel_context, passage_context
+
 from . import search as text_search
 from .diagram import layout
 from .mapdata import export_map
@@ -75,28 +77,35 @@ def node_page(request, slug, key):
     ancestors = Node.objects.ancestors_of(node)
     children = list(node.children.for_display())
     attach_children(children, set())
-    context = {"map": node.map, "node": node, "ancestors": ancestors, "children": children}
+    context = {"map": node.map, "ancestors": ancestors, "children": children}
+    context.update(node_panel_context(request.user, node))
     return render(request, "debates/node.html", context)
 
 
-@require_GET
-def source_page(request, slug):
-    source = get_object_or_404(Source, slug=slug)
+def source_context(request, source, passage_form=None):
+    """The reader: the text cut at every quote and every annotation the visitor may see."""
     anchors = list(
         Anchor.objects.filter(source=source).select_related("node__map").order_by("start", "end")
     )
     sections = list(source.sections.all())
     nodes = list({anchor.node_id: anchor.node for anchor in anchors}.values())
-    passages = source.passages(anchors, sections)
-    context = {
+    annotations = passage_context(request.user, source, passage_form)
+    passages = source.passages([*anchors, *annotations["notes"]], sections)
+    return {
         "source": source,
         "article": [p for p in passages if not p["section"] or p["section"].kind == "body"],
         "comments": [p for p in passages if p["section"] and p["section"].kind == "comment"],
         "coverage": source.coverage_percent((a.start, a.end) for a in anchors),
         "nodes": nodes,
         "anchors": anchors,
+        **annotations,
     }
-    return render(request, "debates/source.html", context)
+
+
+@require_GET
+def source_page(request, slug):
+    source = get_object_or_404(Source, slug=slug)
+    return render(request, "debates/source.html", source_context(request, source))
 
 
 @require_GET

@@ -1,0 +1,187 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from argmap.accounts.views import rate_limited_response
+from argmap.core.ratelimit import rate_limited
+from argmap.core.views import render_error
+from argmap.debates.models import Node, Source
+from argmap.debates.views import source_context
+
+from .context import node_panel_context
+from .forms import AnnotationForm, FlagForm, PassageAnnotationForm
+from .models import Annotation
+
+PAGE = "annotations/annotation.html"
+
+
+def where_they_were(request):
+    """The page a visitor was on: the URL itself for a GET, the page that posted for a POST."""
+    if request.method == "GET" and not request.htmx:
+        return request.get_full_path()
+    candidate = (request.htmx and request.htmx.current_url) or request.headers.get("Referer", "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return "/"
+
+
+def login_to_write(view):
+    """Send an anonymous visitor to log in, and back to the page they were on afterwards."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(where_they_were(request))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def viewable_annotation(request, pk):
+    """The annotation, or a 404 when it does not exist or is someone else's private one."""
+    return get_object_or_404(Annotation.objects.for_viewer(request.user), pk=pk)
+
+
+def editable_annotation(request, pk):
+    annotation = viewable_annotation(request, pk)
+    if not annotation.can_edit(request.user):
+        raise PermissionDenied("Only its author can change or delete this annotation.")
+    return annotation
+
+
+def show_annotation(request, annotation, status=200, **context):
+    context = {"annotation": annotation, "show_target": not request.htmx, **context}
+    template = f"{PAGE}#{context.get('fragment', 'item')}" if request.htmx else PAGE
+    return render(request, template, context, status=status)
+
+
+@require_GET
+def node_annotations(request, pk):
+    """A node's annotation panel on the map: open (annotations and form) or closed."""
+    node = get_object_or_404(Node.objects.select_related("map"), pk=pk)
+    if not request.htmx:
+        return redirect(f"{node.get_absolute_url()}#annotations")
+    if request.GET.get("open") == "0":
+        node.public_annotation_count = Annotation.objects.public().filter(node=node).count()
+        return render(request, f"{PAGE}#node-panel", {"node": node, "panel_open": False})
+    context = {**node_panel_context(request.user, node), "panel_open": True}
+    return render(request, f"{PAGE}#node-panel", context)
+
+
+@require_POST
+@login_to_write
+def create_node_annotation(request):
+    try:
+        node = Node.objects.select_related("map").get(pk=int(request.POST.get("node", "")))
+    except (ValueError, Node.DoesNotExist):
+        return render_error(
+            request,
+            400,
+            "No such point",
+            "That point of the map does not exist; it may have been removed. Nothing was saved.",
+        )
+    if rate_limited(request, "annotate"):
+        return rate_limited_response(request, "annotate", "annotations")
+    form = AnnotationForm(request.POST, prefix_id=f"node{node.pk}")
+    if not form.is_valid():
+        context = {**node_panel_context(request.user, node, form), "panel_open": True}
+        template = f"{PAGE}#node-panel" if request.htmx else PAGE
+        return render(request, template, {**context, "fragment": "new"}, status=400)
+    annotation = form.save(commit=False)
+    annotation.author, annotation.node = request.user, node
+    annotation.save()
+    messages.success(request, "Your annotation is saved.")
+    if not request.htmx:
+        return redirect(annotation.get_absolute_url())
+    context = {**node_panel_context(request.user, node), "panel_open": True}
+    return render(request, f"{PAGE}#node-panel", context)
+
+
+@require_POST
+@login_to_write
+def create_passage_annotation(request, slug):
+    source = get_object_or_404(Source, slug=slug)
+    if rate_limited(request, "annotate"):
+        return rate_limited_response(request, "annotate", "annotations")
+    form = PassageAnnotationForm(request.POST, source=source)
+    if not form.is_valid():
+        context = source_context(request, source, passage_form=form)
+        template = "debates/source.html#reader" if request.htmx else "debates/source.html"
+        return render(request, template, context, status=400)
+    annotation = form.save(author=request.user)
+    note = "Your annotation is saved."
+    if hasattr(annotation, "suggestion"):
+        note += " Your suggestion is waiting for the curators’ review."
+    messages.success(request, note)
+    if not request.htmx:
+        return redirect(annotation.get_absolute_url())
+    context = source_context(request, source)
+    return render(request, "debates/source.html#reader", context)
+
+
+@require_GET
+def annotation_detail(request, pk):
+    return show_annotation(request, viewable_annotation(request, pk))
+
+
+@require_http_methods(["GET", "POST"])
+@login_to_write
+def edit_annotation(request, pk):
+    annotation = editable_annotation(request, pk)
+    form = AnnotationForm(request.POST or None, instance=annotation, prefix_id=f"edit{pk}")
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your annotation is updated.")
+            if not request.htmx:
+                return redirect(annotation.get_absolute_url())
+            return show_annotation(request, annotation)
+        annotation.refresh_from_db()  # show the stored annotation, not the rejected edit
+        return show_annotation(request, annotation, 400, form=form, fragment="edit")
+    return show_annotation(request, annotation, form=form, fragment="edit")
+
+
+@require_http_methods(["GET", "POST"])
+@login_to_write
+def delete_annotation(request, pk):
+    annotation = editable_annotation(request, pk)
+    if request.method == "GET":
+        return show_annotation(request, annotation, fragment="delete")
+    back = annotation.get_absolute_url().split("#")[0]
+    if annotation.is_detached:
+        back = "profile"
+    annotation.delete()
+    messages.success(request, "Your annotation is deleted.")
+    if not request.htmx:
+        if back == "profile":
+            return redirect("profile", request.user.username)
+        return redirect(back)
+    return render(request, f"{PAGE}#deleted", {"pk": pk})
+
+
+@require_http_methods(["GET", "POST"])
+@login_to_write
+def flag_annotation(request, pk):
+    annotation = viewable_annotation(request, pk)
+    if not annotation.can_flag(request.user):
+        return render_error(request, 400, "Cannot flag", "You cannot flag your own annotation.")
+    form = FlagForm(request.POST or None)
+    if request.method == "GET":
+        return show_annotation(request, annotation, flag_form=form, fragment="flag")
+    if rate_limited(request, "annotate"):
+        return rate_limited_response(request, "annotate", "flags")
+    if not form.is_valid():
+        return show_annotation(request, annotation, 400, flag_form=form, fragment="flag")
+    annotation.flag(request.user, form.cleaned_data["reason"])
+    annotation.viewer_flagged = True
+    messages.success(request, "Thank you. The moderators will look at it.")
+    if not request.htmx:
+        return redirect(annotation.get_absolute_url())
+    return show_annotation(request, annotation)
