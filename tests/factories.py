@@ -119,3 +119,16 @@ class SuggestionFactory(factory.django.DjangoModelFactory):
     relation = Node.Relation.OPPOSES
     kind = Node.Kind.EVIDENCE
     proposed_text = "The passage shows the point the reader makes."
+
+
+class AnnotationFactory(factory.django.DjangoModelFactory):
+    """A public comment on a node. For a passage: node=None, then .set_passage(source, a, b)."""
+
+    class Meta:
+        model = "annotations.Annotation"
+
+    author = factory.SubFactory(UserFactory)
+    node = factory.SubFactory(NodeFactory)
+    kind = "comment"
+    body = factory.Sequence(lambda n: f"Annotation number {n}, in **Markdown**.")
+    visibility = "public"
