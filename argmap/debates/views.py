@@ -88,7 +88,9 @@ def source_context(request, source, passage_form=None):
         Anchor.objects.filter(source=source).select_related("node__map").order_by("start", "end")
     )
     sections = list(source.sections.all())
-    nodes = list({anchor.node_id: anchor.node for anchor in anchors}.values())
+    drawn = {}  # node id -> (node, its quotes here), in reading order
+    for anchor in anchors:
+        drawn.setdefault(anchor.node_id, (anchor.node, []))[1].append(anchor)
     annotations = passage_context(request.user, source, passage_form)
     passages = source.passages([*anchors, *annotations["notes"]], sections)
     return {
@@ -96,7 +98,7 @@ def source_context(request, source, passage_form=None):
         "article": [p for p in passages if not p["section"] or p["section"].kind == "body"],
         "comments": [p for p in passages if p["section"] and p["section"].kind == "comment"],
         "coverage": source.coverage_percent((a.start, a.end) for a in anchors),
-        "nodes": nodes,
+        "drawn": list(drawn.values()),
         "anchors": anchors,
         **annotations,
     }
