@@ -109,7 +109,10 @@
     } else if (element.matches(".annotation-deleted")) {
       wanted = element;
     } else if (element.matches(".annotation")) {
-      wanted = element.querySelector("[autofocus], textarea, input:not([type=hidden])");
+      wanted =
+        element.querySelector("[autofocus]") ||
+        element.querySelector("textarea") ||
+        element.querySelector("input:not([type=hidden])");
     } else if (element.matches(".annotation-panel")) {
       wanted = element.querySelector(".annotation-toggle, textarea");
     }
