@@ -649,3 +649,20 @@ def test_concurrent_posts_all_persist(node):
         thread.join()
     assert statuses == [200] * len(users)
     assert Annotation.objects.filter(node=node).count() == len(users)
+
+
+def test_without_htmx_an_invalid_annotation_gets_a_page_with_the_form(as_alice, node):
+    response = post_note(as_alice, node, body="")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<h1>Annotate a point</h1>" in html and "Write something before saving." in html
+    assert not Annotation.objects.exists()
+
+
+def test_an_edit_on_the_profile_page_keeps_naming_its_target(as_alice, node, alice):
+    annotation = AnnotationFactory(node=node, author=alice)
+    profile = f"http://testserver{reverse('profile', args=['alice'])}"
+    response = as_alice.get(
+        reverse("annotation", args=[annotation.pk]), headers={**HTMX, "HX-Current-URL": profile}
+    )
+    assert "Cheap chips made the model." in response.content.decode()

@@ -1,9 +1,11 @@
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -56,8 +58,18 @@ def editable_annotation(request, pk):
     return annotation
 
 
+def on_profile_page(request):
+    """True when an htmx request comes from a profile page, which names each target."""
+    path = urlsplit(request.htmx.current_url or "").path if request.htmx else ""
+    try:
+        return resolve(path).url_name == "profile"
+    except Resolver404:
+        return False
+
+
 def show_annotation(request, annotation, status=200, **context):
-    context = {"annotation": annotation, "show_target": not request.htmx, **context}
+    show_target = not request.htmx or on_profile_page(request)
+    context = {"annotation": annotation, "show_target": show_target, **context}
     template = f"{PAGE}#{context.get('fragment', 'item')}" if request.htmx else PAGE
     return render(request, template, context, status=status)
 
