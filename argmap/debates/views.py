@@ -123,7 +123,10 @@ def search_page(request):
             context["results"] = {
                 "nodes": text_search.search(Node.objects.select_related("map"), "text", query),
                 "quotes": text_search.search(
-                    Anchor.objects.select_related("node__map", "source"), "exact", query
+                    # A quote shows its source's title, never its text (up to 100 KB each).
+                    Anchor.objects.select_related("node__map", "source").defer("source__text"),
+                    "exact",
+                    query,
                 ),
                 "sources": text_search.search(Source.objects.all(), "text", query, limit=10),
             }
