@@ -312,7 +312,12 @@ def print_table(results, baseline_rps):
         )
 
 
+def stop_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through `finally`, which stops gunicorn
+
+
 def main():
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     args = parse_args()
     env = bench_environment()
     os.chdir(ROOT)
