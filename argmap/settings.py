@@ -110,6 +110,10 @@ def database_from_env():
             "timeout": 10,
         }
     elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # Tests use a file, not shared-cache memory: there concurrent writers fail at once
+        # ("table is locked") instead of waiting their turn as they do in production.
+        (BASE_DIR / "var").mkdir(exist_ok=True)
+        config["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-argmap.sqlite3")}
         # Keep connections: a fresh SQLite connection re-reads the schema on its first query.
         config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "600"))
         config["CONN_HEALTH_CHECKS"] = True
@@ -190,7 +194,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "argmap_cache",
-    }
+    },
+    # Rendered map fragments, per process, keyed by the shared content revision
+    # (argmap.core.models.Revision), so app servers stay stateless and never serve stale trees.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "argmap-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 LOGGING = {

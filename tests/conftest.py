@@ -1,11 +1,18 @@
 import os
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 
 from argmap.debates.models import ArgumentMap
 
 from .browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatcher, chromium_or_skip
+
+
+@pytest.fixture(autouse=True)
+def empty_fragment_cache():
+    # Cached renderings would otherwise leak between tests that reuse a revision token.
+    caches["fragments"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -16,10 +16,11 @@ PASSWORD = "a-long-enough-passphrase"
 def fast_and_fresh(settings, request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": request.node.nodeid,
-        }
+        },
     }
 
 

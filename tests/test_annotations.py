@@ -30,10 +30,11 @@ def fresh_rate_limits(settings, request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users
     # The limits live in the shared cache; a cache of its own keeps each test's counts apart.
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": request.node.nodeid,
-        }
+        },
     }
 
 
@@ -632,17 +633,19 @@ def test_deleting_a_node_keeps_its_annotations_detached_for_their_author(as_alic
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_posts_all_persist(node):
     users = [UserFactory(username=f"writer{n}") for n in range(6)]
-    barrier, statuses = threading.Barrier(len(users)), []
+    clients = [client_for(user) for user in users]
+    barrier, statuses = threading.Barrier(len(users), timeout=30), []
 
-    def write(user):
+    def write(client, user):
         try:
-            client = client_for(user)
             barrier.wait()
             statuses.append(post_note(client, node, HTMX, body=f"By {user.username}").status_code)
         finally:
             close_old_connections()
 
-    threads = [threading.Thread(target=write, args=(user,)) for user in users]
+    threads = [
+        threading.Thread(target=write, args=pair) for pair in zip(clients, users, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -2,6 +2,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.utils.html import escape
 
 from argmap.debates.models import Anchor, Node, Source
 
@@ -247,3 +248,25 @@ def test_postgresql_search_uses_the_full_text_indexes():
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "debates_node_text_fts" in plan
+
+
+def test_the_cached_tree_shows_an_edit_at_once(client, seeded_map):
+    branch = seeded_map.thesis.children.first()
+    fragment_url = f"{MAP}/tree/{branch.key}/?state=closed"
+    assert escape(branch.text) in client.get(f"{MAP}/").content.decode()
+    assert escape(branch.text) in client.get(fragment_url, headers=HX).content.decode()
+    branch.text = "A curator rewrote this branch heading."
+    branch.save()
+    assert "A curator rewrote this branch heading." in client.get(f"{MAP}/").content.decode()
+    fragment = client.get(fragment_url, headers=HX).content.decode()
+    assert "A curator rewrote this branch heading." in fragment
+
+
+def test_bulk_changes_bump_the_content_revision(seeded_map):
+    from django.core.management import call_command
+
+    from argmap.core.models import Revision
+
+    before = Revision.current()
+    call_command("generate_map", nodes=5, slug="tiny", verbosity=0)
+    assert Revision.current() != before

@@ -20,10 +20,11 @@ def fast_and_fresh(settings, request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rate limits count in the cache; one per test keeps log-ins from adding up across tests.
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": request.node.nodeid,
-        }
+        },
     }
 
 

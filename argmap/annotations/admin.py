@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html
 
+from argmap.core.models import Revision
+
 from .models import Annotation, Flag, Suggestion
 
 
@@ -55,6 +57,7 @@ class AnnotationAdmin(admin.ModelAdmin):
         for annotation in changing:
             self.log_change(request, annotation, "Hidden" if hidden else "Unhidden")
         Annotation.objects.filter(pk__in=[a.pk for a in changing]).update(is_hidden=hidden)
+        Revision.bump()  # a bulk update sends no signal; hidden notes leave the map's counts
         word = "Hid" if hidden else "Unhid"
         self.message_user(request, f"{word} {len(changing)} annotation(s).", messages.SUCCESS)
 

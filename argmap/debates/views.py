@@ -2,9 +2,11 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from argmap.annotations.context import node_panel_context, passage_context
+from argmap.core.models import Revision
 
 from . import search as text_search
 from .diagram import layout
@@ -34,16 +36,29 @@ def get_map_and_thesis(slug):
 @require_GET
 def map_page(request, slug):
     """The thesis and its children; with ?focus=<key>, the path down to that node opened too."""
-    argmap, thesis = get_map_and_thesis(slug)
-    open_ids, focus = {thesis.pk}, None
-    focus_key = request.GET.get("focus")
-    if focus_key:
-        focus = get_object_or_404(argmap.nodes, key=focus_key)
-        open_ids |= {node.pk for node in Node.objects.ancestors_of(focus)} | {focus.pk}
-    nodes = list(Node.objects.filter(Q(pk=thesis.pk) | Q(parent_id__in=open_ids)).for_display())
-    (root,) = attach_children(nodes, open_ids)
-    context = {"map": argmap, "root": root, "focus": focus}
+    thesis = get_object_or_404(Node.objects.roots().select_related("map"), map__slug=slug)
+    focus_key = request.GET.get("focus", "")
+    focus = get_object_or_404(thesis.map.nodes, key=focus_key) if focus_key else None
+
+    def open_tree():
+        open_ids = {thesis.pk}
+        if focus:
+            open_ids |= {node.pk for node in Node.objects.ancestors_of(focus)} | {focus.pk}
+        wanted = Q(pk=thesis.pk) | Q(parent_id__in=open_ids)
+        (root,) = attach_children(list(Node.objects.filter(wanted).for_display()), open_ids)
+        return root
+
+    context = {
+        "map": thesis.map,
+        "focus": focus,
+        # Built only when the cached rendering is missing (see the template's cache tag).
+        "root": SimpleLazyObject(open_tree),
+        "revision": Revision.current(),
+    }
     return render(request, "debates/map.html", context)
+
+
+TREE_STATES = {"open", "closed", "branch"}
 
 
 @require_GET
@@ -53,17 +68,28 @@ def tree_node(request, slug, key):
     if not request.htmx:
         return redirect(f"{reverse('map', args=[slug])}?focus={node.key}")
     state = request.GET.get("state", "open")
-    ids = Node.objects.subtree_ids(node) if state == "branch" else []
-    too_big = len(ids) > BRANCH_LIMIT
-    if state == "branch" and not too_big:
-        open_ids, wanted = set(ids), Q(pk__in=ids)
-    elif state == "closed":
-        open_ids, wanted = set(), Q(pk=node.pk)
-    else:
-        open_ids, wanted = {node.pk}, Q(pk=node.pk) | Q(parent=node)
-    (shown,) = attach_children(list(Node.objects.filter(wanted).for_display()), open_ids)
-    context = {"map": node.map, "node": shown, "too_big_key": node.key if too_big else None}
-    return render(request, "debates/map.html#tree-node", context)
+    state = state if state in TREE_STATES else "open"
+
+    def shown_tree():
+        ids = Node.objects.subtree_ids(node) if state == "branch" else []
+        too_big = len(ids) > BRANCH_LIMIT
+        if state == "branch" and not too_big:
+            open_ids, wanted = set(ids), Q(pk__in=ids)
+        elif state == "closed":
+            open_ids, wanted = set(), Q(pk=node.pk)
+        else:
+            open_ids, wanted = {node.pk}, Q(pk=node.pk) | Q(parent=node)
+        (shown,) = attach_children(list(Node.objects.filter(wanted).for_display()), open_ids)
+        return {"node": shown, "too_big_key": node.key if too_big else None}
+
+    context = {
+        "map": node.map,
+        "key": node.key,
+        "state": state,
+        "tree": SimpleLazyObject(shown_tree),
+        "revision": Revision.current(),
+    }
+    return render(request, "debates/map.html#tree-fragment", context)
 
 
 @require_GET

@@ -14,6 +14,7 @@ from collections import deque
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from argmap.core.models import Revision
 from argmap.debates.models import (
     Anchor,
     ArgumentMap,
@@ -91,6 +92,7 @@ class Command(BaseCommand):
                 question=f"Does the synthetic debate {slug} hold up?",
             )
             depth = self.make_nodes(rng, argmap, source, nodes)
+            Revision.bump()  # bulk inserts send no signals
         with connection.cursor() as cursor:
             # Fresh planner statistics after a bulk load: without them SQLite finds the
             # thesis by scanning the map_id index rather than looking up parent_id IS NULL.
