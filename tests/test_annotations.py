@@ -669,3 +669,17 @@ def test_an_edit_on_the_profile_page_keeps_naming_its_target(as_alice, node, ali
         reverse("annotation", args=[annotation.pk]), headers={**HTMX, "HX-Current-URL": profile}
     )
     assert "Cheap chips made the model." in response.content.decode()
+
+
+def test_deleting_a_node_keeps_pending_suggestions_for_review(thesis):
+    from django.core.exceptions import ValidationError
+
+    from .factories import SuggestionFactory
+
+    target = NodeFactory(map=thesis.map, parent=thesis)
+    suggestion = SuggestionFactory(target=target)
+    target.delete()
+    suggestion.refresh_from_db()
+    assert suggestion.target is None and suggestion.status == "pending"
+    with pytest.raises(ValidationError, match="has been removed"):
+        suggestion.check_acceptable()

@@ -252,8 +252,13 @@ class Suggestion(models.Model):
     suggested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestions"
     )
+    # A curator may delete the target; the suggestion stays, to be rejected with a reason.
     target = models.ForeignKey(
-        Node, on_delete=models.CASCADE, related_name="suggestions", help_text="The parent node."
+        Node,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="suggestions",
+        help_text="The parent node.",
     )
     relation = models.CharField(max_length=10, choices=Node.Relation.choices)
     kind = models.CharField(
@@ -285,12 +290,15 @@ class Suggestion(models.Model):
         ordering = ["status", "-created"]
 
     def __str__(self):
-        return f"{self.get_relation_display()} “{self.target}”: {self.proposed_text[:60]}"
+        target = self.target or "a removed point"
+        return f"{self.get_relation_display()} “{target}”: {self.proposed_text[:60]}"
 
     def check_acceptable(self):
         """Raise ValidationError unless accepting would work; accept() checks the same."""
         if self.status != self.Status.PENDING:
             raise ValidationError(f"This suggestion was already {self.status}.")
+        if self.target_id is None:
+            raise ValidationError("The point it was suggested for has been removed; reject it.")
         if not self.proposed_text.strip():
             raise ValidationError({"proposed_text": "Write the point as one sentence."})
         annotation = self.annotation
