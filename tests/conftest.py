@@ -15,6 +15,19 @@ def empty_fragment_cache():
     caches["fragments"].clear()
 
 
+@pytest.fixture
+def accounts_sandbox(settings, request):
+    """Fast password hashing, and a cache of this test's own for the rate-limit counters."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        },
+    }
+
+
 @pytest.fixture(autouse=True)
 def plain_static_storage(settings):
     # The hashed manifest exists only after collectstatic; tests serve the files directly.

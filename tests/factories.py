@@ -5,6 +5,7 @@ from django.contrib.auth.models import User
 
 from argmap.debates.models import Anchor, ArgumentMap, Node, Source, quote_context, sha256_of
 
+PASSWORD = "a-long-enough-passphrase"
 SAMPLE_TEXT = (
     "DeepSeek trained its model on export-controlled H800 chips. "
     "Critics said the cost figure leaves out research. "
@@ -19,7 +20,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"reader{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
-    password = factory.django.Password("a-long-enough-passphrase")
+    password = factory.django.Password(PASSWORD)
 
 
 class SourceFactory(factory.django.DjangoModelFactory):

@@ -7,21 +7,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from .factories import AnnotationFactory, SuggestionFactory, UserFactory
+from .factories import PASSWORD, AnnotationFactory, SuggestionFactory, UserFactory
 
-PASSWORD = "a-long-enough-passphrase"
-
-
-@pytest.fixture(autouse=True)
-def fast_and_fresh(settings, request):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        },
-    }
+pytestmark = pytest.mark.usefixtures("accounts_sandbox")
 
 
 @pytest.fixture

@@ -22,20 +22,9 @@ from .factories import (
     UserFactory,
 )
 
+pytestmark = pytest.mark.usefixtures("accounts_sandbox")
+
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(settings, request):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users
-    # The limits live in the shared cache; a cache of its own keeps each test's counts apart.
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        },
-    }
 
 
 @pytest.fixture

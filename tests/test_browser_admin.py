@@ -12,11 +12,9 @@ from playwright.sync_api import expect
 from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES
 from argmap.debates.models import Node, Source, quote_context
 
-from .factories import UserFactory
+from .factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "a-long-enough-passphrase"
 
 
 def fixture_entries(directory, name):

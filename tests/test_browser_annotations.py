@@ -8,24 +8,9 @@ from argmap.annotations.models import Annotation
 from argmap.debates.models import Source
 
 from .browser_support import axe_violations
-from .factories import AnnotationFactory, UserFactory
+from .factories import PASSWORD, AnnotationFactory, UserFactory
 
-pytestmark = pytest.mark.browser
-
-PASSWORD = "a-long-enough-passphrase"
-
-
-@pytest.fixture(autouse=True)
-def fast_and_fresh(settings, request):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Rate limits count in the cache; one per test keeps log-ins from adding up across tests.
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        },
-    }
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("accounts_sandbox")]
 
 
 def log_in(page, username, then="/"):
