@@ -394,12 +394,6 @@ class Node(models.Model):
     def speakers(self):
         return sorted({anchor.speaker for anchor in self.anchors.all()})
 
-    def source_list(self):
-        seen = {}
-        for anchor in self.anchors.all():
-            seen.setdefault(anchor.source_id, anchor.source)
-        return list(seen.values())
-
     def would_create_cycle(self, new_parent):
         """True when hanging this node under new_parent would put it inside itself."""
         if new_parent is None or self.pk is None:
