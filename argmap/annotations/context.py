@@ -15,7 +15,7 @@ def node_panel_context(user, node, form=None):
 
 def passage_context(user, source, form=None):
     """A source's passage annotations user may see, in text order, and the form to add one."""
-    notes = Annotation.objects.passages_of(source).for_viewer(user).order_by("start", "end", "pk")
+    notes = Annotation.objects.filter(source=source).for_viewer(user).order_by("start", "end", "pk")
     if form is None and user.is_authenticated:
         form = PassageAnnotationForm(source=source)
     return {"notes": list(notes), "passage_form": form}

@@ -63,16 +63,21 @@ def render_markdown(body):
     )
 
 
+def public_and_shown():
+    """The annotations everyone may see: public, and not hidden by moderators."""
+    return Q(visibility=Annotation.Visibility.PUBLIC, is_hidden=False)
+
+
 class AnnotationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Public and not hidden, plus everything of the user's own."""
-        shown = Q(visibility=Annotation.Visibility.PUBLIC, is_hidden=False)
+        shown = public_and_shown()
         if user.is_authenticated:
             shown |= Q(author=user)
         return self.filter(shown)
 
     def public(self):
-        return self.filter(visibility=Annotation.Visibility.PUBLIC, is_hidden=False)
+        return self.filter(public_and_shown())
 
     def for_listing(self):
         return (
@@ -88,9 +93,6 @@ class AnnotationQuerySet(models.QuerySet):
             return shown.annotate(viewer_flagged=models.Value(False))
         mine = Flag.objects.filter(annotation=OuterRef("pk"), flagged_by=user)
         return shown.annotate(viewer_flagged=Exists(mine))
-
-    def passages_of(self, source):
-        return self.filter(source=source).order_by("start", "end", "pk")
 
 
 class Annotation(models.Model):
