@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -166,14 +166,13 @@ def delete_annotation(request, pk):
     annotation = editable_annotation(request, pk)
     if request.method == "GET":
         return show_annotation(request, annotation, fragment="delete")
-    back = annotation.get_absolute_url().split("#")[0]
-    if annotation.is_detached:
-        back = "profile"
+    if annotation.is_detached:  # its node is gone; the profile is where its author finds it
+        back = reverse("profile", args=[request.user.username])
+    else:
+        back = annotation.get_absolute_url().split("#")[0]
     annotation.delete()
     messages.success(request, "Your annotation is deleted.")
     if not request.htmx:
-        if back == "profile":
-            return redirect("profile", request.user.username)
         return redirect(back)
     return render(request, f"{PAGE}#deleted", {"pk": pk})
 
