@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from argmap.annotations.models import Annotation
 from argmap.debates.models import Source
 
-from .browser_support import axe_violations
+from .browser_support import axe_violations, wait_for_htmx
 from .factories import PASSWORD, AnnotationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("accounts_sandbox")]
@@ -40,6 +40,7 @@ def test_sign_up_then_annotate_edit_and_delete_on_the_map(page, live_map):
     expect(panel.get_by_role("button", name="Hide annotations")).to_have_attribute(
         "aria-expanded", "true"
     )
+    wait_for_htmx(page)
     panel.get_by_label("Type").select_option("question")
     panel.get_by_label("Your annotation").fill("Is *Sputnik* the right comparison?")
     panel.get_by_role("button", name="Save annotation").click()
@@ -53,9 +54,11 @@ def test_sign_up_then_annotate_edit_and_delete_on_the_map(page, live_map):
     assert annotation.node == thesis and annotation.author.username == "newreader"
 
     # Edit in place.
+    wait_for_htmx(page)
     item.get_by_role("button", name="Edit").click()
     edit = page.locator(f"form#annotation-{annotation.pk}")
     expect(edit.get_by_label("Your annotation")).to_be_focused()
+    wait_for_htmx(page)
     edit.get_by_label("Your annotation").fill("A better question.")
     edit.get_by_role("button", name="Save changes").click()
     expect(page.locator(f"article#annotation-{annotation.pk}")).to_contain_text(
@@ -63,13 +66,19 @@ def test_sign_up_then_annotate_edit_and_delete_on_the_map(page, live_map):
     )
 
     # Delete, after confirming.
+    wait_for_htmx(page)
     page.locator(f"#annotation-{annotation.pk}").get_by_role("button", name="Delete").click()
     confirm = page.locator(f"#annotation-{annotation.pk}")
     expect(confirm).to_contain_text("Delete this annotation?")
+    wait_for_htmx(page)
     confirm.get_by_role("button", name="Keep it").click()
     expect(page.locator(f"article#annotation-{annotation.pk}")).to_be_visible()
+    wait_for_htmx(page)
     page.locator(f"#annotation-{annotation.pk}").get_by_role("button", name="Delete").click()
-    page.locator(f"#annotation-{annotation.pk}").get_by_role("button", name="Delete").click()
+    # Click the confirmation's own Delete only once htmx has swapped it in and settled.
+    expect(confirm).to_contain_text("Delete this annotation?")
+    wait_for_htmx(page)
+    confirm.get_by_role("button", name="Delete").click()
     expect(page.locator(f"#annotation-{annotation.pk}")).to_have_text("Annotation deleted.")
     assert not Annotation.objects.exists()
 
