@@ -35,6 +35,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(VENV)/.dev
 	DJANGO_DEBUG=0 $(BIN)/python scripts/bench.py $(BENCH_ARGS)

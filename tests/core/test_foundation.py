@@ -9,9 +9,11 @@ from django.db import OperationalError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.test import RequestFactory
 
-from argmap.core.middleware import HtmxResponseMiddleware
+from argmap.lib.htmx import HtmxResponseMiddleware
 
-ROOT = Path(__file__).resolve().parent.parent
+from ..conftest import HX
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env_overrides):
@@ -34,6 +36,26 @@ def test_production_refuses_to_start_without_a_secret_key():
     message = result.stderr.strip()
     assert message.count("\n") == 0, "one line, not a traceback"
     assert "DJANGO_SECRET_KEY must be set" in message
+
+
+def test_readme_commands_work_in_a_fresh_shell_of_a_checkout():
+    # No DJANGO_* variable at all, as in a new terminal: manage.py runs in development mode.
+    result = run_manage("check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_wsgi_still_refuses_without_a_secret_key():
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import argmap.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
 def test_development_starts_without_a_secret_key():
@@ -91,7 +113,7 @@ def test_unknown_url_gets_the_sites_404_page(client):
 
 @pytest.mark.django_db
 def test_htmx_request_for_an_unknown_url_gets_a_small_fragment(client):
-    response = client.get("/maps/no-such-map/tree/x/", headers={"HX-Request": "true"})
+    response = client.get("/maps/no-such-map/tree/x/", headers=HX)
     assert response.status_code == 404
     html = response.content.decode()
     assert "<html" not in html
@@ -108,7 +130,7 @@ def test_every_response_varies_on_hx_request_and_carries_the_csp(client):
 
 
 def test_htmx_redirects_become_hx_redirect():
-    request = RequestFactory().post("/anything", headers={"HX-Request": "true"})
+    request = RequestFactory().post("/anything", headers=HX)
     request.htmx = True
     middleware = HtmxResponseMiddleware(lambda request: HttpResponseRedirect("/accounts/login/"))
     response = middleware(request)
@@ -131,7 +153,7 @@ def test_messages_ride_along_with_htmx_fragments_out_of_band(rf):
     from django.contrib.messages.storage.fallback import FallbackStorage
     from django.contrib.sessions.backends.db import SessionStore
 
-    request = rf.get("/x", headers={"HX-Request": "true"})
+    request = rf.get("/x", headers=HX)
     request.htmx = True
     request.session = SessionStore()
     request._messages = FallbackStorage(request)
