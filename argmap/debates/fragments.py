@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar, TypeVar, cast
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import models
 from django.db.models.signals import post_save, pre_delete, pre_save
 
 _M = TypeVar("_M", bound=models.Model)
@@ -87,15 +87,14 @@ class ContentQuerySet(models.QuerySet[_M]):
         return bool({name.removesuffix("_id") for name in fields} & {first, *self.shown_fields})
 
     def update(self, **kwargs: Any) -> int:
-        with transaction.atomic(using=self.db, savepoint=False):
-            moves = self._moves_rows(kwargs)
-            # Before the write: when rows may change map or enter or leave shown(), the maps
-            # of every row (their old places); otherwise the maps of the shown rows.
-            maps = self._all_rows_map_ids() if moves else self.map_ids()
-            count = super().update(**kwargs)
-            if moves:
-                maps |= self.map_ids()  # and the rows' maps now
-            bump(maps)
+        moves = self._moves_rows(kwargs)
+        # Before the write: when rows may change map or enter or leave shown(), the maps
+        # of every row (their old places); otherwise the maps of the shown rows.
+        maps = self._all_rows_map_ids() if moves else self.map_ids()
+        count = super().update(**kwargs)
+        if moves:
+            maps |= self.map_ids()  # and the rows' maps now
+        bump(maps)  # after the write (point 4 above)
         return count
 
     update.alters_data = True  # type: ignore[attr-defined]
@@ -105,23 +104,21 @@ class ContentQuerySet(models.QuerySet[_M]):
         return set(rows) - {None}
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        with transaction.atomic(using=self.db, savepoint=False):
-            maps = self.map_ids()
-            deleted = super().delete()
-            bump(maps)
+        maps = self.map_ids()
+        deleted = super().delete()  # a refused delete (RESTRICT, PROTECT) raises: no bump
+        bump(maps)
         return deleted
 
     delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]
 
     def bulk_create(self, objs: Iterable[_M], *args: Any, **kwargs: Any) -> list[_M]:
-        with transaction.atomic(using=self.db, savepoint=False):
-            created = super().bulk_create(objs, *args, **kwargs)
-            pks = [obj.pk for obj in created if obj.pk is not None]
-            if self.model is _map_model():
-                ensure_tokens(pks)
-            else:
-                bump(_content(self.model).filter(pk__in=pks).map_ids())
+        created = super().bulk_create(objs, *args, **kwargs)
+        pks = [obj.pk for obj in created if obj.pk is not None]
+        if self.model is _map_model():
+            ensure_tokens(pks)
+        else:
+            bump(_content(self.model).filter(pk__in=pks).map_ids())
         return created
 
     bulk_create.alters_data = True  # type: ignore[attr-defined]
