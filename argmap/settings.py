@@ -85,6 +85,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
             ],
+            # Tags every template uses, so no template has to load them.
+            "builtins": ["template_partials.templatetags.partials"],
         },
     },
 ]

@@ -1,5 +1,6 @@
 """Annotations on nodes and on passages: permissions, validation, safety, nothing lost."""
 
+import re
 import threading
 import time
 from html.parser import HTMLParser
@@ -105,7 +106,7 @@ def test_logged_in_user_annotates_a_node_inline(as_alice, node):
     response = post_note(as_alice, node, HTMX, body="Chips **matter**.", kind="agree")
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'id="notes-{node.pk}"' in html and 'hx-target="this"' in html
+    assert f'id="annotation-panel-{node.pk}"' in html and 'hx-target="this"' in html
     assert "<strong>matter</strong>" in html and "Agree" in html and "alice" in html
     annotation = Annotation.objects.get()
     assert (annotation.node, annotation.author.username, annotation.kind) == (
@@ -161,7 +162,7 @@ def test_invalid_annotations_show_inline_errors_and_write_nothing(as_alice, node
     assert response.status_code == 400
     html = response.content.decode()
     assert error in html
-    assert f'id="notes-{node.pk}"' in html  # the panel, with the form and its errors
+    assert f'id="annotation-panel-{node.pk}"' in html  # the panel, with the form and its errors
     assert not Annotation.objects.exists()
 
 
@@ -291,7 +292,7 @@ def test_public_annotations_show_author_and_time_to_everyone(client, node, alice
     assert "Seen by all" in html and "Only mine" not in html and "Moderated away" not in html
     assert f'datetime="{public.created.isoformat()}"' in html
     assert 'href="/accounts/people/alice/"' in html
-    assert "Log in</a> or" in html  # anonymous visitors are invited, not given a form
+    assert re.search(r"Log in</a>\s+or", html)  # anonymous visitors are invited, not given a form
 
 
 def test_the_author_sees_private_and_hidden_ones_marked(as_alice, node, alice):
@@ -431,7 +432,7 @@ def test_the_panel_opens_and_closes_inline(as_alice, client, node, alice):
     AnnotationFactory(node=node, author=alice, body="Hello there")
     url = reverse("node-annotations", args=[node.pk])
     opened = as_alice.get(url, headers=HTMX).content.decode()
-    assert f'<div id="notes-{node.pk}"' in opened and 'aria-expanded="true"' in opened
+    assert f'<div id="annotation-panel-{node.pk}"' in opened and 'aria-expanded="true"' in opened
     assert "Hello there" in opened and 'name="body"' in opened
     anonymous = client.get(url, headers=HTMX).content.decode()
     assert "Hello there" in anonymous and 'name="body"' not in anonymous
@@ -647,7 +648,8 @@ def test_without_htmx_an_invalid_annotation_gets_a_page_with_the_form(as_alice, 
     response = post_note(as_alice, node, body="")
     assert response.status_code == 400
     html = response.content.decode()
-    assert "<h1>Annotate a point</h1>" in html and "Write something before saving." in html
+    assert f"<h1>Annotate this {node.display_kind}</h1>" in html
+    assert "Write something before saving." in html
     assert not Annotation.objects.exists()
 
 
