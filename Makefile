@@ -35,6 +35,8 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint --check templates
+	$(BIN)/djlint --lint templates
 
 bench: $(VENV)/.dev
 	DJANGO_DEBUG=0 $(BIN)/python scripts/bench.py $(BENCH_ARGS)
