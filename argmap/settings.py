@@ -86,7 +86,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "argmap.core.context_processors.navigation",
             ],
+            # Tags every template uses, so no template has to load them.
+            "builtins": ["template_partials.templatetags.partials"],
         },
     },
 ]

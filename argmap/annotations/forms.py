@@ -67,8 +67,8 @@ class PassageAnnotationForm(AnnotationForm):
     )
     relation = forms.ChoiceField(
         choices=[
-            (Node.Relation.SUPPORTS, "as evidence for that point"),
-            (Node.Relation.OPPOSES, "as a rebuttal of that point"),
+            (Node.Relation.SUPPORTS, "as evidence for that claim"),
+            (Node.Relation.OPPOSES, "as a rebuttal of that claim"),
         ],
         initial=Node.Relation.SUPPORTS,
         widget=forms.RadioSelect,
@@ -77,7 +77,7 @@ class PassageAnnotationForm(AnnotationForm):
     proposed_text = forms.CharField(
         max_length=500,
         required=False,
-        label="The point it makes",
+        label="The claim it makes",
         help_text="One declarative sentence, for the map.",
     )
 

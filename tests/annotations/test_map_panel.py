@@ -40,7 +40,7 @@ def test_the_panel_opens_and_closes_inline(as_alice, client, node, alice):
     AnnotationFactory(node=node, author=alice, body="Hello there")
     url = reverse("node-annotations", args=[node.pk])
     opened = as_alice.get(url, headers=HX).content.decode()
-    assert f'<div id="notes-{node.pk}"' in opened and 'aria-expanded="true"' in opened
+    assert f'<div id="annotation-panel-{node.pk}"' in opened and 'aria-expanded="true"' in opened
     assert "Hello there" in opened and 'name="body"' in opened
     anonymous = client.get(url, headers=HX).content.decode()
     assert "Hello there" in anonymous and 'name="body"' not in anonymous

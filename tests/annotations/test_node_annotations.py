@@ -18,7 +18,7 @@ def test_logged_in_user_annotates_a_node_inline(as_alice, node):
     response = post_note(as_alice, node, HX, body="Chips **matter**.", kind="agree")
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'id="notes-{node.pk}"' in html and 'hx-target="this"' in html
+    assert f'id="annotation-panel-{node.pk}"' in html and 'hx-target="this"' in html
     assert "<strong>matter</strong>" in html and "Agree" in html and "alice" in html
     annotation = Annotation.objects.get()
     assert (annotation.node, annotation.author.username, annotation.kind) == (
@@ -74,7 +74,7 @@ def test_invalid_annotations_show_inline_errors_and_write_nothing(as_alice, node
     assert response.status_code == 400
     html = response.content.decode()
     assert error in html
-    assert f'id="notes-{node.pk}"' in html  # the panel, with the form and its errors
+    assert f'id="annotation-panel-{node.pk}"' in html  # the panel, with the form and its errors
     assert not Annotation.objects.exists()
 
 

@@ -70,7 +70,8 @@ def test_without_htmx_an_invalid_annotation_gets_a_page_with_the_form(as_alice, 
     response = post_note(as_alice, node, body="")
     assert response.status_code == 400
     html = response.content.decode()
-    assert "<h1>Annotate a point</h1>" in html and "Write something before saving." in html
+    assert f"<h1>Annotate this {node.display_kind}</h1>" in html
+    assert "Write something before saving." in html
     assert not Annotation.objects.exists()
 
 
