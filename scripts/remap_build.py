@@ -118,14 +118,14 @@ node("thesis", None, None, "thesis", "DeepSeek-R1 is a 'Sputnik moment' for Amer
 H("analogy-fits", "thesis", SUP, "The Sputnik analogy",
   "Like Sputnik, R1 is a rival's surprise achievement that challenges American AI dominance")
 node("andreessen-sputnik-moment", "analogy-fits", SUP, EV,
-     "Investor Marc Andreessen called R1 \"AI's Sputnik moment\": a threat to American AI dominance "
-     "comparable to the challenge of the first Soviet orbital satellite in 1957",
+     "Investor Marc Andreessen declared R1's release \"AI's Sputnik moment\", an analogy implying a threat to "
+     "American AI dominance comparable to the challenge of the first Soviet orbital satellite in 1957",
      q(R, 'Silicon Valley investor Marc Andreessen to declare that we have reached "AI\'s sputnik moment."',
        REP, "Marc Andreessen (as quoted)", BODY),
      q(R, "The analogy implies that the product threatens American AI dominance in a way comparable to "
           "the space-race challenge posed by the Soviet Union's first orbital satellite in 1957.", c=BODY))
 node("r1-caused-shock", "analogy-fits", SUP, EV,
-     "R1's release came as a shock: few expected so strong a model from so few resources",
+     "R1's release came as a shock: so strong a model, made with so few resources",
      q(E, "I woke up to a group chat on fire."),
      q(E, "Every AI researcher I know was sending the same link."),
      q(A, "These reflect a sentiment of absolute shock that such a strong model could be made with so few resources."))
@@ -159,23 +159,23 @@ node("incentives-dispersed-knowledge", "hayek-moment", SUP, CL,
      "rest on cheap common knowledge",
      q(R, "It changes the incentive to create and use knowledge - in future.", c=41),
      q(R, "the personal knowledge (which is valuable) can rest on the shoulders of the common knowledge", c=41))
-node("hayek-dispersed-knowledge-quote", "incentives-dispersed-knowledge", SUP, CL,
+node("dispersed-knowledge-quote", "incentives-dispersed-knowledge", SUP, CL,
      "The knowledge of the circumstances we must use never exists in concentrated form, only as dispersed, "
      "incomplete bits held by separate individuals (a passage the commenter quotes without naming its author)",
      q(R, "the knowledge of the circumstances of which we must make use never exists in concentrated or integrated "
           "form but solely as the dispersed bits of incomplete and frequently contradictory knowledge which all the "
-          "separate individuals possess.", REP, "an unattributed passage (quoted by a reader commenter)", 41))
+          "separate individuals possess.", c=41))
 
 # 2. The blog's own thesis (000) with its stated reasons ----------------------------------------
 node("not-sputnik-gpu-gap", "thesis", OPP, CL,
      "R1 is not a Sputnik: its lead differs from Sputnik's chiefly through the gap in access to powerful GPUs, "
-     "and it leaves no real technical gap",
+     "and there should be no perceived technical gap",
      q(B, "DeepSeek-R1's lead is fundamentally different than what Sputnik's was for many reasons, the primary one "
           "being the difference in access to powerful GPUs."),
      q(B, "That's the main difference compared to Sputnik—there shouldn't be any perceived technical gap"))
 node("incentives-to-build-on-limited-hw", "not-sputnik-gpu-gap", SUP, CL,
-     "DeepSeek built R1 for limited hardware such as H800s because it had monetary and political incentives to, "
-     "not to see whether it could be done",
+     "DeepSeek did not design R1 to train on H800s just to see if it could: it had monetary and political "
+     "incentives to build a powerful model on such limited hardware",
      q(B, "DeepSeek did not design R1 to be trained on H800s just to see if it was possible—there were monetary and "
           "political incentives for them to create a powerful model on such limited hardware."))
 node("efficiency-unneeded-by-us", "not-sputnik-gpu-gap", SUP, CL,
@@ -214,10 +214,11 @@ node("openai-hardware-easy-parity", "compiler-student-analogy", SUP, CL,
      q(B, "However, OpenAI already has access to the powerful hardware and is training their models using it, "
           "allowing them to easily train models with the same performance as R1, even with a worse model architecture."))
 node("parity-no-cause-for-alarm", "not-sputnik-gpu-gap", SUP, CL,
-     "DeepSeek's work should be no scare for the American AI market, especially since R1 benchmarks extremely "
-     "closely with o1",
-     q(B, "their work should not be any sort of scare for the American AI market, especially since R1 benchmarks "
-          "extremely closely with o1"))
+     "DeepSeek's work should be no scare for the American AI market",
+     q(B, "their work should not be any sort of scare for the American AI market"))
+node("r1-benchmarks-close-to-o1", "parity-no-cause-for-alarm", SUP, EV,
+     "R1 benchmarks extremely closely with o1",
+     q(B, "R1 benchmarks extremely closely with o1"))
 node("china-depends-on-nvidia", "not-sputnik-gpu-gap", SUP, CL,
      "DeepSeek and other Chinese AI companies still rely heavily on Nvidia, which lets the United States easily "
      "control the technology gap",
@@ -235,8 +236,7 @@ node("r1-on-par-with-o1", "capability-matches-us", SUP, EV,
      "R1's benchmark results sit next to OpenAI's o1, comparable to the top American releases",
      q(E, "the benchmarks were sitting right next to OpenAI’s o1. Not below. Next to."),
      q(R, "DeepSeek R1 performs comparably to the top releases from American AI labs", c=BODY),
-     q(A, "managed to approximately replicate OpenAI's o1 (publicly released September 12)"),
-     q(B, "R1 benchmarks extremely closely with o1"))
+     q(A, "managed to approximately replicate OpenAI's o1 (publicly released September 12)"))
 node("r1-near-frontier-before-rivals", "capability-matches-us", SUP, EV,
      "R1 is very close to the absolute frontier of capability and came out earlier than comparable models from "
      "Anthropic, Google DeepMind, Meta GenAI and x.AI",
@@ -259,7 +259,7 @@ node("r1-widely-seen-as-impressive", "capability-matches-us", SUP, CL,
      q(R, "the model is impressive, and it will have a ripple impact", REP, "Wedbush analysts (as quoted)", BODY),
      q(R, "Now, that doesn't mean that DeepSeek is not good.", REP, "Mark Malek (as quoted by a reader commenter)", 2))
 node("r1-same-bucket-as-other-llms", "capability-matches-us", SUP, CL,
-     "Tried on a real task, R1 easily belongs in the same class as the other large language models",
+     "In one commenter's test, R1 easily belongs in the same class as the other large language models",
      q(R, "As a simple intro, this easily passes into the same bucket as the other LLM's.", c=15))
 node("clinical-prompt-comparison", "r1-same-bucket-as-other-llms", SUP, EV,
      "Given an identical hematology prompt, DeepSeek's and ChatGPT's detailed answers were much alike and in line "
@@ -505,8 +505,8 @@ node("r1-cost-borne-by-v3", "cheap-claim-misleading", SUP, EV,
      "Much of R1's cost was borne by the earlier V3 model, whose cost is not mentioned",
      q(N, "a lot of the cost of R1 is borne by V3, the cost of which is not mentioned"))
 node("trained-on-us-model-outputs", "follower-generic-drug", SUP, CL,
-     "R1 was likely trained in part on the outputs of other, American models (OpenAI's or Google's), beyond what "
-     "web scraping would pick up",
+     "R1 was likely trained in part directly on other models' outputs (OpenAI's or Google's reasoning models), "
+     "beyond contamination from web scraping",
      q(N, "it’s also almost certainly downstream of OpenAI and/or Google’s reasoning models (i.e., trained on the "
           "outputs from their models)"),
      q(N, "I assume the complaint that it happened likely has some truth"),
@@ -551,7 +551,7 @@ node("may-exist-privately-at-us-labs", "r1-zero-rl-reasoning", UND, CL,
      "The same technique possibly or likely already exists in private at Google and OpenAI",
      q(N, "it’s possible/likely the first exists in private at Google and OpenAI"))
 node("stolen-copy", "copied-not-innovated", SUP, CL,
-     "DeepSeek's model is a cheap copy of others' work, probably with stolen code",
+     "DeepSeek's model is a cheap, stolen copy of others' work; China has probably stolen the code outright",
      q(R, "it's a cheap, stolen copy of other people's work.", c=32),
      q(R, "China probably has just outright stolen the code", c=36))
 node("no-reporting-on-theft-tests", "stolen-copy", OPP, CL,
@@ -588,6 +588,9 @@ node("distillations-weaker", "distillation-cuts-inference-cost", OPP, CL,
      "break any records",
      q(N, "These models don’t have the same performance as the “big daddy” R1."),
      q(N, "the ones that can be hosted on consumer hardware are not going to break any records"))
+node("distillations-impressive", "distillations-weaker", OPP, CL,
+     "The distilled models are impressive in their own right",
+     q(N, "They’re impressive in their own right", CON, "the author"))
 node("many-models-called-r1", "distillations-weaker", SUP, EV,
      "Several different models are all being called \"R1\", among them smaller distillations based on Meta and Alibaba models",
      q(N, "there are a bunch of different models that are all getting called “R1”"),
@@ -645,7 +648,7 @@ node("knee-jerk-overreaction", "markets-chip-economics", OPP, CL,
      q(R, "I feel like I've been here before.", c=20),
      q(R, "Yet news and media are freaking out.", c=2))
 node("hype-fad-mastodon", "knee-jerk-overreaction", SUP, CL,
-     "The stir over DeepSeek is likened to the stir over Mastodon",
+     "DeepSeek is \"the new Mastodon\"",
      q(R, "It’s the new Mastodon!", c=3))
 
 # 10. Talent ------------------------------------------------------------------------------------
@@ -671,9 +674,12 @@ node("wuhan-lab-precedent", "ccp-source-propaganda", SUP, CL,
      "Chinese official claims have misled before, as over the Wuhan lab",
      q(R, "How's that Wuhan Lab working out, Bailey? Still believe them?", c=8))
 node("propaganda-economic-damage", "ccp-source-propaganda", SUP, CL,
-     "Such propaganda can cause economic damage, as the commenter says lies about the pandemic did",
+     "Such propaganda could bring an economic meltdown, as lies about the pandemic hit the economy",
      q(R, 'Can you say "economic meltdown"?', c=22),
      q(R, 'As in the lies about a certain "pandemic" that made sure our economy took a hit', c=23))
+node("results-may-be-faked", "claims-not-credible", SUP, CL,
+     "Instead of stealing the code, China may be faking DeepSeek's results",
+     q(R, "or faking results", c=36))
 node("reporter-track-record", "claims-not-credible", SUP, CL,
      "The article's writer deserves heavy skepticism, given his record on science during the pandemic",
      q(R, "I would just like to remind everyone that Bailey's 'science' record during the pandemic", c=4),
@@ -718,7 +724,7 @@ node("ceo-met-officials", "cheating-claims-are-cope", OPP, EV,
 
 # 12. Response ----------------------------------------------------------------------------------
 H("wake-up-call-response", "thesis", SUP, "What the US should do",
-  "R1 is a wake-up call that calls for an American response")
+  "R1 calls for an American response")
 node("sputnik-led-to-moon", "wake-up-call-response", SUP, EV,
      "The first \"Sputnik moment\" ended with the US putting people on the moon",
      q(R, 'Regardless, does anyone remember the results of the first "Sputnik moment"?', c=39),
@@ -729,11 +735,10 @@ node("establishment-on-notice", "wake-up-call-response", SUP, CL,
      q(R, "2. If even partially true, it's a step forward for creative destruction, the result of which is to advance "
           "civilization writ large. The establishment is on notice that it can't rest on its laurels.", c=20))
 node("others-will-adopt-efficiencies", "wake-up-call-response", SUP, CL,
-     "DeepSeek's efficiencies will spur other AI developers to improve their models the same way; US labs are "
-     "already studying and adapting its ideas",
+     "DeepSeek's efficiencies will spur other AI developers to improve their models the same way; if its approach "
+     "works at scale, Silicon Valley's best researchers are already studying and adapting it",
      q(R, "Nevertheless, DeepSeek's optimizations and compute efficiencies will undoubtedly spur other AI developers "
           "improve their models similarly.", c=BODY),
-     q(E, "I’m watching the response from US labs. Not their public statements. Their hiring patterns. Their architecture choices."),
      q(E, "If DeepSeek’s approach works at this scale, the smartest researchers in Silicon Valley are already studying "
           "it, already adapting it, already incorporating the ideas that made it possible."))
 node("learn-dont-restrict", "wake-up-call-response", SUP, CL,
@@ -753,7 +758,7 @@ node("policymakers-running-out-of-levers", "controls-push-china-own-chips", SUP,
      q(E, "I don’t think there’s a clean answer here."),
      q(E, "the people in charge of making it simpler are running out of levers"))
 node("nothing-to-lose-competitor", "wake-up-call-response", SUP, CL,
-     "Never compete with someone who has nothing to lose",
+     "Never compete with someone who has nothing to lose (a maxim the commenter quotes from Baltasar Gracian)",
      q(R, "In the words of Baltasar Gracian - Never compete with someone who has nothing to lose.", c=25))
 
 LINKS = [
@@ -766,7 +771,7 @@ LINKS = [
     ("same_point", "replication-cost-6m", "cost-5-5m-figure"),
     ("same_point", "espionage-speculation", "stolen-copy"),
     ("same_point", "buran-moment", "generic-drug-analogy"),
-    ("same_point", "democratized-access", "open-source-avoids-big-tech-rent"),
+    ("same_point", "r1-benchmarks-close-to-o1", "r1-on-par-with-o1"),
     # contradictions between documents
     ("contradicts", "r1-narrow-task-specific", "r1-on-par-with-o1"),
     ("contradicts", "r1-narrow-task-specific", "full-r1-needs-big-hardware"),
@@ -777,7 +782,7 @@ LINKS = [
     ("contradicts", "trained-on-us-model-outputs", "cheating-claims-are-cope"),
     ("contradicts", "gemini-outperforms-r1", "r1-near-frontier-before-rivals"),
     ("contradicts", "us-agi-endgame-infrastructure", "leadership-not-biggest-check"),
-    ("contradicts", "compute-allows-more-experiments", "compute-capability-not-linear"),
+    ("contradicts", "wall-made-less-relevant", "ceo-chips-main-bottleneck"),
     ("contradicts", "replicated-by-grad-students", "ccp-source-propaganda"),
     ("contradicts", "stolen-copy", "cheating-claims-are-cope"),
 ]

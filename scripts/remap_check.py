@@ -214,10 +214,10 @@ def check(doc: dict, texts: dict, sections: dict) -> list[str]:
                 own = "a reader commenter" if expected is not None else "the author"
                 if speaker != own:
                     err(f"{where}: an {voice} anchor's speaker is {own!r} here, not {speaker!r}")
-            key = (a["source"], start, end)
-            if key in spans and spans[key] != n["id"]:
-                err(f"{where}: the same words also anchor {spans[key]!r}: one point, one node")
-            spans[key] = n["id"]
+            for (src, s0, e0), other in spans.items():
+                if src == a["source"] and other != n["id"] and s0 < end and start < e0:
+                    err(f"{where}: its words overlap an anchor of {other!r}: one passage, one node")
+            spans[(a["source"], start, end)] = n["id"]
 
     # an author never rebuts itself: within one voice-holder (a document, or one reader comment),
     # an opposing node answers a reported view or a concession, never the holder's own assertion
