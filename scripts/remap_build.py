@@ -741,6 +741,9 @@ node("others-will-adopt-efficiencies", "wake-up-call-response", SUP, CL,
           "improve their models similarly.", c=BODY),
      q(E, "If DeepSeek’s approach works at this scale, the smartest researchers in Silicon Valley are already studying "
           "it, already adapting it, already incorporating the ideas that made it possible."))
+node("watch-us-labs-choices", "others-will-adopt-efficiencies", SUP, CL,
+     "The response of US labs shows in their hiring patterns and architecture choices, not in their public statements",
+     q(E, "I’m watching the response from US labs. Not their public statements. Their hiring patterns. Their architecture choices."))
 node("learn-dont-restrict", "wake-up-call-response", SUP, CL,
      "The best response to a competitor's breakthrough is to learn from it, not to restrict it",
      q(E, "The best response to a competitor’s breakthrough isn’t to restrict them. It’s to learn from them."))
