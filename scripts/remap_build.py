@@ -201,7 +201,7 @@ node("compiler-student-analogy", "not-sputnik-gpu-gap", SUP, CL,
      q(B, "As an analogy, I think of it as a student writing a compiler"),
      q(B, "Therefore, even if DeepSeek is a student who—through a lot of hard effort—created a compiler, OpenAI is an "
           "experienced researcher who creates a similar result with much less effort."))
-node("potential-with-better-hardware", "compiler-student-analogy", OPP, CL,
+node("potential-with-better-hardware", "not-sputnik-gpu-gap", OPP, CL,
      "Training impressive models on limited hardware shows DeepSeek's architecture could train an even more "
      "powerful model with more powerful hardware",
      q(B, "it takes hard work for someone of their age, and fortells their ability to do much more complicated work "
@@ -273,11 +273,12 @@ node("deepseek-summary-more-cohesive", "r1-same-bucket-as-other-llms", SUP, EV,
 node("ddos-shows-value", "capability-matches-us", SUP, CL,
      "Mass DDoS attacks on DeepSeek show that whoever is behind them sees real value in it",
      q(R, "The entities behind those attacks are clearly confident that there is enough value in the product that "
-          "denying its existence is worth spending effort on to undermine", c=9),
-     q(R, "the millions of DDoS attacks (presumably orchestrated by Silicon Valley)", c=25))
+          "denying its existence is worth spending effort on to undermine", c=9))
 node("ddos-blocked-registration", "ddos-shows-value", SUP, EV,
      "Millions of DDoS attacks have kept anyone from registering to try DeepSeek for many hours",
-     q(R, "The millions of DDoS attacks that have been preventing anyone from registering to test drive it for many hours now.", c=9))
+     q(R, "The millions of DDoS attacks that have been preventing anyone from registering to test drive it for many hours now.", c=9),
+     q(R, "the millions of DDoS attacks (presumably orchestrated by Silicon Valley) that are preventing anyone from "
+          "registering and taking it for a test ride", c=25))
 node("ddos-claim-unverified", "ddos-blocked-registration", OPP, CL,
      "The only source for the DDoS claim appears to be DeepSeek itself, and the claim may serve to keep anyone "
      "from verifying its product claims",
@@ -304,7 +305,7 @@ node("users-need-working-model", "github-verifiable", UND, CL,
      q(R, "Obviously the vast vast vast majority of people (basically everyone except Big Tech) want to see a working "
           "model not specs", CON, "a reader commenter", 12),
      q(R, "An ability to register so you can start asking questions and testing prompts.", CON, "a reader commenter", 12))
-node("google-registration-workaround", "users-need-working-model", OPP, EV,
+node("google-registration-workaround", "ddos-claim-unverified", OPP, EV,
      "DeepSeek accepts registration through Google, which bypasses the attacks and lets people try the model",
      q(R, "And in fact they are able to accept registration via Google.", c=12),
      q(R, "which does bypass the DDoS attacks on DeepSeek itself", c=12),
@@ -333,12 +334,12 @@ node("cost-under-10m-vs-100-500m", "training-cost-fraction", SUP, EV,
      "DeepSeek reportedly spent under $10 million to train R1, where a comparable model from a US lab might cost "
      "$100–500 million",
      q(E, "Where a comparable model from a US lab might cost $100-500 million to train"),
-     q(E, "DeepSeek reportedly spent under $10 million.", REP, "DeepSeek (as reported: a self-reported cost)"))
+     q(E, "DeepSeek reportedly spent under $10 million.", REP, "DeepSeek (self-reported, as the essay reports)"))
 node("self-reported-cost-skepticism", "cost-under-10m-vs-100-500m", OPP, CL,
      "Self-reported training costs deserve some skepticism; the figures may not hold",
      q(E, "If those numbers hold (and I have some healthy skepticism about self-reported training costs)", CON, "the author"))
 node("cost-5-5m-figure", "training-cost-fraction", SUP, EV,
-     "The figure widely quoted for training R1 is $5.5 million",
+     "R1 is widely said to have cost $5.5 million to train",
      q(A, "the number everyone is bandying about is that it **cost $5.5M to train**", REP,
        "commentators generally (as the analysis reports)"))
 node("cost-excludes-full-costs", "cost-5-5m-figure", UND, CL,
@@ -352,7 +353,8 @@ node("still-order-of-magnitude-cheaper", "training-cost-fraction", SUP, CL,
      "Even so, DeepSeek's total cost is at least an order of magnitude lower than a comparable Western lab's",
      q(A, "Still, the total cost is at least an order of magnitude lower than a comparable Western lab."))
 node("cheapness-chief-threat", "training-cost-fraction", SUP, CL,
-     "DeepSeek's chief immediate threat to US models is its claim to be much cheaper than many American competitors",
+     "DeepSeek claims to be much cheaper than many of its American competitors, and that is its chief immediate "
+     "threat to US models",
      q(R, "But DeepSeek's chief immediate threat to U.S. models is that it claims to be much cheaper than many of its "
           "American competitors.", c=BODY))
 node("leadership-not-biggest-check", "training-cost-fraction", SUP, CL,
@@ -395,12 +397,13 @@ node("efficiency-techniques", "constraints-forced-ingenuity", SUP, EV,
           "at every layer of the stack."),
      q(E, "They didn’t brute-force their way to a frontier model. They finessed their way there."))
 node("low-level-compute-squeeze", "constraints-forced-ingenuity", SUP, EV,
-     "DeepSeek did impressive low-level coding work to get more compute than expected out of the chips it could buy",
+     "DeepSeek worked around its compute limits, extracting more compute than expected from the chips it was allowed to buy",
      q(N, "they did some impressive low level coding work to work around their compute limitations"),
      q(A, "they were able to extract more compute than expected from the China-specific chips that NVIDIA were allowed "
           "to sell them"))
 node("sanctions-unintended-consequences", "constraints-forced-ingenuity", SUP, CL,
-     "Sanctions have unintended consequences, in particular strong incentives to work around them",
+     "If the reports are true, they show that sanctions have unintended consequences, in particular strong incentives "
+     "to work around them",
      q(R, "1. If true, it illustrates that sanctions have unintended consequences, in particular strong incentives to "
           "work around them.", c=20),
      q(R, "In the words of Jurassic Park - Life finds a way", c=25))
@@ -468,13 +471,16 @@ node("us-agi-endgame-infrastructure", "us-retains-lead", SUP, CL,
           "with all the infrastructure and ecosystem that China and especially DeepSeek cannot come close to in our view.",
        REP, "Wedbush analysts (as quoted)", BODY))
 node("stargate-millions-of-experiments", "us-agi-endgame-infrastructure", SUP, CL,
-     "Projects like Stargate aim beyond chatbots at new first-principles insights in the sciences; DeepSeek is like "
-     "running one experiment at a time, the American projects like running millions at once",
-     q(R, "projects like Stargate aim to go far beyond the chatbot level to deriving new insights from first principles "
-          "in biology, physics, chemistry, climatology, etc.", REP, "an AI insider (as quoted)", BODY),
+     "DeepSeek and current chatbots are like running one experiment at a time; the American projects in the works "
+     "will be like running millions at once",
      q(R, "He analogized DeepSeek and current chatbots as the equivalent of running one experiment at time; the "
           "American AI projects currently in the works, he argues, will be comparable to running millions simultaneously.",
        REP, "an AI insider (as quoted)", BODY))
+node("stargate-first-principles", "us-agi-endgame-infrastructure", SUP, CL,
+     "Projects like Stargate aim far beyond chatbots, at new first-principles insights in biology, physics, chemistry "
+     "and climatology",
+     q(R, "projects like Stargate aim to go far beyond the chatbot level to deriving new insights from first principles "
+          "in biology, physics, chemistry, climatology, etc.", REP, "an AI insider (as quoted)", BODY))
 node("ai-will-peak-data-limits", "us-agi-endgame-infrastructure", OPP, CL,
      "AI will peak soon anyway, because it is running out of information to train on",
      q(R, "AI is going to peak soon anyway because we're running out of information to feed it.", c=27))
@@ -576,7 +582,9 @@ node("undercuts-model-serving", "open-weights-threaten-business", SUP, CL,
      "Free, cheap to run and highly performant, R1 severely undercuts closed-source model-serving businesses such as "
      "OpenAI and Anthropic",
      q(A, "It's free, cheap to run, and extremely performant; this severely undercuts closed-source **model serving** "
-          "businesses (OpenAI, Anthropic; to a lesser extent GDM, x.AI)."),
+          "businesses (OpenAI, Anthropic; to a lesser extent GDM, x.AI)."))
+node("r1-free-open-weights", "undercuts-model-serving", SUP, EV,
+     "DeepSeek released R1 free, as a cheap open-weight (open-source) model",
      q(A, "put it out for free as an open-weight model r1"),
      q(R, "DeepSeek has released a cheap, open-source artificial intelligence.", c=BODY))
 node("distillation-cuts-inference-cost", "undercuts-model-serving", SUP, CL,
@@ -638,11 +646,11 @@ node("less-training-compute-than-expected", "markets-chip-economics", SUP, CL,
      "compute and so for Nvidia's stock price",
      q(A, "More importantly for the future **training compute** landscape (i.e. NVIDIA stock price), DeepSeek managed "
           "to train the model with much fewer compute resources than anyone expected."))
-node("jevons-paradox", "less-training-compute-than-expected", OPP, CL,
+node("jevons-paradox", "less-training-compute-than-expected", UND, CL,
      "As in the Jevons paradox, the efficiency gains could increase demand for high-end chips",
      q(R, "We could land in a Jevons paradox situation where such improvements in efficiency actually increase the "
           "demand for high-end computer chips.", c=BODY))
-node("knee-jerk-overreaction", "markets-chip-economics", OPP, CL,
+node("knee-jerk-overreaction", "stocks-fell", UND, CL,
      "The reaction on Wall Street and in the media is a knee-jerk overreaction, seen before",
      q(R, "Knees jerking all over Wall Street.", c=20),
      q(R, "I feel like I've been here before.", c=20),
@@ -664,16 +672,17 @@ node("small-talented-hedge-fund-lab", "chinese-talent-depth", SUP, EV,
 # 11. Credibility -------------------------------------------------------------------------------
 H("claims-not-credible", "thesis", OPP, "Credibility of the claims", "DeepSeek's claims cannot be taken at face value")
 node("ccp-source-propaganda", "claims-not-credible", SUP, CL,
-     "DeepSeek's claim to be cheap and open rests on the word of the Chinese Communist Party, which deserves no "
-     "credibility, and may be propaganda",
+     "DeepSeek's claim to be cheap and open rests on the word of the Chinese Communist Party, which deserves no credibility",
      q(R, "Says what reliable source?", c=5),
      q(R, "The CCP.", c=6),
-     q(R, "Anyone who assigns any credibility to anything the CCP says", c=7),
-     q(R, "If complete and total communist propaganda ?", c=21))
+     q(R, "Anyone who assigns any credibility to anything the CCP says", c=7))
 node("wuhan-lab-precedent", "ccp-source-propaganda", SUP, CL,
      "Chinese official claims have misled before, as over the Wuhan lab",
      q(R, "How's that Wuhan Lab working out, Bailey? Still believe them?", c=8))
-node("propaganda-economic-damage", "ccp-source-propaganda", SUP, CL,
+node("may-be-propaganda", "claims-not-credible", SUP, CL,
+     "DeepSeek's claims may be communist propaganda through and through",
+     q(R, "If complete and total communist propaganda ?", c=21))
+node("propaganda-economic-damage", "may-be-propaganda", SUP, CL,
      "Such propaganda could bring an economic meltdown, as lies about the pandemic hit the economy",
      q(R, 'Can you say "economic meltdown"?', c=22),
      q(R, 'As in the lies about a certain "pandemic" that made sure our economy took a hit', c=23))
