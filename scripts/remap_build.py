@@ -129,6 +129,9 @@ node("r1-caused-shock", "analogy-fits", SUP, EV,
      q(E, "I woke up to a group chat on fire."),
      q(E, "Every AI researcher I know was sending the same link."),
      q(A, "These reflect a sentiment of absolute shock that such a strong model could be made with so few resources."))
+node("nothing-to-lose-competitor", "analogy-fits", SUP, CL,
+     "Never compete with someone who has nothing to lose (a maxim the commenter quotes from Baltasar Gracian)",
+     q(R, "In the words of Baltasar Gracian - Never compete with someone who has nothing to lose.", c=25))
 node("buran-moment", "analogy-fits", OPP, CL,
      "R1 is not a \"Sputnik moment\" but \"a Buran moment\", recalling the Soviet effort to copy the American space shuttle",
      q(R, 'the former OpenAI staffer Andrew Mayne rejected the "Sputnik moment" comparison. Instead he called this '
@@ -448,22 +451,6 @@ node("ceo-chips-main-bottleneck", "controls-impeded-china", SUP, EV,
 # 6. US lead ------------------------------------------------------------------------------------
 H("us-retains-lead", "thesis", OPP, "US lead and response capacity",
   "American labs keep the lead over DeepSeek")
-node("compute-allows-more-experiments", "us-retains-lead", SUP, CL,
-     "Owning a million H100s lets US labs run many more experiments and afford more failed training runs, an edge "
-     "that keeps the leaders leading",
-     q(N, "having a million H100s means that they can do tons of interesting experiments to try to improve performance, "
-          "and they can afford to have a whole lot more failed training runs."),
-     q(N, "When you’re trying to beat the best model, you don’t always manage on the first try."),
-     q(N, "it’s definitely still an edge (and the leaders are still the leaders)"))
-node("experiments-pay-off-rarely", "compute-allows-more-experiments", OPP, CL,
-     "Those experiments and extra training runs pay off less often than would be ideal",
-     q(N, "Do those experiments and extra training runs pay off? Clearly not as frequently as would be ideal", CON, "the author"))
-node("sv-throws-money-at-compute", "us-retains-lead", SUP, CL,
-     "Silicon Valley does not innovate on squeezing compute because it can throw money at that problem; with the "
-     "compute, DeepSeek would have innovated somewhere more useful",
-     q(N, "If they had had the compute, they would have innovated somewhere more useful."),
-     q(N, "the reason Silicon Valley is not innovating there is that you can throw money at that problem and it goes "
-          "away so they can spend time elsewhere"))
 node("us-agi-endgame-infrastructure", "us-retains-lead", SUP, CL,
      "US tech is focused on the AGI endgame, with infrastructure and an ecosystem that China and DeepSeek cannot "
      "come close to",
@@ -525,6 +512,22 @@ node("gemini-likelier-source", "trained-on-us-model-outputs", SUP, CL,
      "Gemini's reasoning model is the likelier source, since its \"thinking\" tokens are not obfuscated",
      q(N, "I would guess actually Gemini’s reasoning model is a more likely target, since their “thinking” tokens are "
           "not obfuscated"))
+node("compute-allows-more-experiments", "follower-generic-drug", SUP, CL,
+     "Owning a million H100s lets US labs run many more experiments and afford more failed training runs, an edge "
+     "that keeps the leaders leading",
+     q(N, "having a million H100s means that they can do tons of interesting experiments to try to improve performance, "
+          "and they can afford to have a whole lot more failed training runs."),
+     q(N, "When you’re trying to beat the best model, you don’t always manage on the first try."),
+     q(N, "it’s definitely still an edge (and the leaders are still the leaders)"))
+node("experiments-pay-off-rarely", "compute-allows-more-experiments", OPP, CL,
+     "Those experiments and extra training runs pay off less often than would be ideal",
+     q(N, "Do those experiments and extra training runs pay off? Clearly not as frequently as would be ideal", CON, "the author"))
+node("sv-throws-money-at-compute", "follower-generic-drug", SUP, CL,
+     "Silicon Valley does not innovate on squeezing compute because it can throw money at that problem; with the "
+     "compute, DeepSeek would have innovated somewhere more useful",
+     q(N, "If they had had the compute, they would have innovated somewhere more useful."),
+     q(N, "the reason Silicon Valley is not innovating there is that you can throw money at that problem and it goes "
+          "away so they can spend time elsewhere"))
 node("genuine-innovations", "follower-generic-drug", OPP, CL,
      "DeepSeek made two major public innovations",
      q(N, "They have two major (public) innovations", CON, "the author"))
@@ -726,8 +729,8 @@ node("replicated-by-grad-students", "cheating-claims-are-cope", SUP, EV,
      "R1's results were replicated at small scale by graduate students almost at once",
      q(A, "the r1 results have been replicated immediately on a small scale by grad students"))
 node("ceo-met-officials", "cheating-claims-are-cope", OPP, EV,
-     "DeepSeek's CEO was seen this week meeting senior government officials, so this will almost certainly change "
-     "going forward",
+     "DeepSeek's CEO was seen this week meeting senior government officials, so its distance from the state will "
+     "almost certainly change going forward",
      q(A, "the DeepSeek CEO was seen this week meeting with senior government officials, which means this almost "
           "certainly will change going forward", CON, "the author"))
 
@@ -769,9 +772,7 @@ node("policymakers-running-out-of-levers", "controls-push-china-own-chips", SUP,
      "There is no clean answer, and the people in charge are running out of levers",
      q(E, "I don’t think there’s a clean answer here."),
      q(E, "the people in charge of making it simpler are running out of levers"))
-node("nothing-to-lose-competitor", "wake-up-call-response", SUP, CL,
-     "Never compete with someone who has nothing to lose (a maxim the commenter quotes from Baltasar Gracian)",
-     q(R, "In the words of Baltasar Gracian - Never compete with someone who has nothing to lose.", c=25))
+
 
 LINKS = [
     # the same point, made in two branches (merging would break one document's line)
