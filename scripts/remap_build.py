@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ruff: noqa: E501  (the map below quotes the sources verbatim; a quote is easier to check whole)
 """Build fixtures/draft-map.argmap2.json: the DeepSeek-R1 debate re-mapped to docs/mapping-guide.md.
 
 Standalone, standard library only. The map is written below as data: each node with the
@@ -28,6 +29,7 @@ R = "reason-sputnik-moment-article"  # 002 (article body = Section 0, reader com
 N = "deepseek-personal-notes"  # 003
 A = "deepseek-analyst-summary"  # 004
 
+# fmt: off
 # What each text says about itself (see docs/mapping-guide.md, "Sources").
 METADATA = {
     B: {  # YAML front matter: title, date, tags
@@ -800,6 +802,8 @@ LINKS = [
     ("contradicts", "stolen-copy", "cheating-claims-are-cope"),
 ]
 
+# fmt: on
+
 
 # ---------------------------------------------------------------------------------------------
 def load_sources():
@@ -849,15 +853,21 @@ def build():
             secs = {s["position"]: s for s in sections.get(a["source"], [])}
             if a["c"] is not None:
                 s = secs[a["c"]]
-                start = locate(text, a["exact"], s["start"], s["end"], f"{a['source']} section {a['c']}")
+                start = locate(
+                    text, a["exact"], s["start"], s["end"], f"{a['source']} section {a['c']}"
+                )
                 comment = a["c"] if s["kind"] == "comment" else None
             else:
                 if secs:
-                    raise SystemExit(f"{n['id']}: say which section of {a['source']} holds {a['exact']!r}")
+                    raise SystemExit(
+                        f"{n['id']}: say which section of {a['source']} holds {a['exact']!r}"
+                    )
                 start = locate(text, a["exact"], 0, len(text), a["source"])
                 comment = None
             end = start + len(a["exact"])
-            speaker = a["speaker"] or ("a reader commenter" if comment is not None else "the author")
+            speaker = a["speaker"] or (
+                "a reader commenter" if comment is not None else "the author"
+            )
             anchors.append(
                 {
                     "source": a["source"],
@@ -871,8 +881,15 @@ def build():
                     "comment": comment,
                 }
             )
-        out_nodes.append({**{k: n[k] for k in ("id", "kind", "heading", "label", "text", "parent", "relation")},
-                          "anchors": anchors})
+        out_nodes.append(
+            {
+                **{
+                    k: n[k]
+                    for k in ("id", "kind", "heading", "label", "text", "parent", "relation")
+                },
+                "anchors": anchors,
+            }
+        )
 
     order = {n["id"]: i for i, n in enumerate(ordered)}
     links = []
@@ -882,21 +899,33 @@ def build():
                 raise SystemExit(f"link to unknown node {x}")
         pair = sorted((a, b), key=order.__getitem__)
         links.append({"type": kind, "between": pair})
-    links.sort(key=lambda l: (l["type"], order[l["between"][0]], order[l["between"][1]]))
+    links.sort(key=lambda k: (k["type"], order[k["between"][0]], order[k["between"][1]]))
 
     out_sources = []
     for slug in sorted(sources, key=lambda s: sources[s]["file"]):
         f = sources[slug]
         out_sources.append(
-            {"slug": slug, "file": f["file"], **{k: METADATA[slug][k] for k in ("title", "title_by")},
-             "kind": f["kind"], **{k: METADATA[slug][k] for k in ("author", "publisher", "date", "tags", "disclosure")},
-             "sha256": f["sha256"]}
+            {
+                "slug": slug,
+                "file": f["file"],
+                **{k: METADATA[slug][k] for k in ("title", "title_by")},
+                "kind": f["kind"],
+                **{
+                    k: METADATA[slug][k]
+                    for k in ("author", "publisher", "date", "tags", "disclosure")
+                },
+                "sha256": f["sha256"],
+            }
         )
     (map_row,) = json.loads((ROOT / "fixtures" / "map.json").read_text(encoding="utf-8"))
     map_fields = map_row["fields"]
     doc = {
         "format": "argmap/2",
-        "map": {"slug": map_fields["slug"], "title": map_fields["title"], "question": map_fields["question"]},
+        "map": {
+            "slug": map_fields["slug"],
+            "title": map_fields["title"],
+            "question": map_fields["question"],
+        },
         "sources": out_sources,
         "nodes": out_nodes,
         "links": links,

@@ -29,8 +29,19 @@ LINK_TYPES = {"same_point", "contradicts"}
 TITLE_BY = {"text", "curators"}
 NODE_KEYS = ["id", "kind", "heading", "label", "text", "parent", "relation", "anchors"]
 ANCHOR_KEYS = ["source", "start", "end", "exact", "prefix", "suffix", "speaker", "voice", "comment"]
-SOURCE_KEYS = ["slug", "file", "title", "title_by", "kind", "author", "publisher", "date", "tags",
-               "disclosure", "sha256"]
+SOURCE_KEYS = [
+    "slug",
+    "file",
+    "title",
+    "title_by",
+    "kind",
+    "author",
+    "publisher",
+    "date",
+    "tags",
+    "disclosure",
+    "sha256",
+]
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -84,7 +95,9 @@ def check(doc: dict, texts: dict, sections: dict) -> list[str]:
             err(f"{where}: date {s['date']!r} is not YYYY-MM-DD")
         for k in ("author", "publisher", "date", "disclosure"):
             v = s.get(k)
-            if v is not None and (not isinstance(v, str) or not v.strip() or "unknown" in v.lower()):
+            if v is not None and (
+                not isinstance(v, str) or not v.strip() or "unknown" in v.lower()
+            ):
                 err(f"{where}: {k} {v!r} must be null or a real value, never 'unknown' or blank")
         if s.get("disclosure") and s["disclosure"] not in stored["text"]:
             err(f"{where}: the disclosure is not words of the text")
@@ -127,9 +140,15 @@ def check(doc: dict, texts: dict, sections: dict) -> list[str]:
             children.setdefault(parent, []).append(nid)
         if n.get("relation") not in RELATIONS:
             err(f"{where}: relation {n.get('relation')!r} not in {sorted(RELATIONS)}")
-        if n.get("relation") == "undercuts" and parent in by_id and by_id[parent].get("parent") is None:
-            err(f"{where}: undercuts {parent!r}, which has no parent: an undercut attacks the link from "
-                "its parent to the parent's own parent")
+        if (
+            n.get("relation") == "undercuts"
+            and parent in by_id
+            and by_id[parent].get("parent") is None
+        ):
+            err(
+                f"{where}: undercuts {parent!r}, which has no parent: an undercut attacks "
+                "the link from its parent to the parent's own parent"
+            )
         if n.get("heading"):
             if n.get("kind") != "claim":
                 err(f"{where}: a heading is a claim, not {n.get('kind')!r}")
@@ -180,7 +199,9 @@ def check(doc: dict, texts: dict, sections: dict) -> list[str]:
                 continue
             text = stored["text"]
             start, end = a.get("start"), a.get("end")
-            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+            if not (
+                isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+            ):
                 err(f"{where}: offsets {start}..{end} are outside the text")
                 continue
             if text[start:end] != a.get("exact"):
@@ -206,10 +227,18 @@ def check(doc: dict, texts: dict, sections: dict) -> list[str]:
             holding = [s for s in secs if s["start"] <= start and end <= s["end"]]
             if secs and len(holding) != 1:
                 err(f"{where}: the quote does not lie inside one Section of {a['source']}")
-            expected = holding[0]["position"] if holding and holding[0]["kind"] == "comment" else None
+            expected = (
+                holding[0]["position"] if holding and holding[0]["kind"] == "comment" else None
+            )
             if a.get("comment") != expected:
-                err(f"{where}: comment is {a.get('comment')!r}, but the quote lies in "
-                    f"{'reader comment ' + str(expected) if expected is not None else 'no reader comment'}")
+                err(
+                    f"{where}: comment is {a.get('comment')!r}, but the quote lies in "
+                    + (
+                        f"reader comment {expected}"
+                        if expected is not None
+                        else "no reader comment"
+                    )
+                )
             if voice in ("asserts", "concedes"):
                 own = "a reader commenter" if expected is not None else "the author"
                 if speaker != own:
@@ -224,25 +253,32 @@ def check(doc: dict, texts: dict, sections: dict) -> list[str]:
     for n in nodes:
         if n.get("relation") != "opposes" or n.get("parent") not in by_id:
             continue
-        mine = {(a["source"], a.get("comment")) for a in n["anchors"] if a.get("voice") == "asserts"}
-        theirs = {(a["source"], a.get("comment")) for a in by_id[n["parent"]]["anchors"]
-                  if a.get("voice") == "asserts"}
+        mine = {
+            (a["source"], a.get("comment")) for a in n["anchors"] if a.get("voice") == "asserts"
+        }
+        theirs = {
+            (a["source"], a.get("comment"))
+            for a in by_id[n["parent"]]["anchors"]
+            if a.get("voice") == "asserts"
+        }
         for src, comment in sorted(mine & theirs, key=str):
             holder = f"reader comment {comment}" if comment is not None else src
-            err(f"node {n['id']!r}: {holder} asserts both it and its parent {n['parent']!r}, which it opposes: "
-                "mark the concession (voice concedes) or relate it as an undercut")
+            err(
+                f"node {n['id']!r}: {holder} asserts both it and its parent {n['parent']!r}, "
+                "which it opposes: mark the concession (voice concedes) or relate it as an undercut"
+            )
 
     # links ------------------------------------------------------------------------------------
     seen_pairs: set[tuple] = set()
     links = doc.get("links", [])
-    for i, l in enumerate(links):
+    for i, link in enumerate(links):
         where = f"link {i}"
-        if sorted(l) != ["between", "type"]:
-            err(f"{where}: keys {sorted(l)}")
+        if sorted(link) != ["between", "type"]:
+            err(f"{where}: keys {sorted(link)}")
             continue
-        if l["type"] not in LINK_TYPES:
-            err(f"{where}: type {l['type']!r} not in {sorted(LINK_TYPES)}")
-        pair = l["between"]
+        if link["type"] not in LINK_TYPES:
+            err(f"{where}: type {link['type']!r} not in {sorted(LINK_TYPES)}")
+        pair = link["between"]
         if not (isinstance(pair, list) and len(pair) == 2):
             err(f"{where}: between must list two nodes")
             continue
@@ -255,15 +291,24 @@ def check(doc: dict, texts: dict, sections: dict) -> list[str]:
             continue
         if by_id[a].get("parent") == b or by_id[b].get("parent") == a:
             err(f"{where}: {a!r}–{b!r} repeats a tree edge")
-        key = (l["type"], frozenset(pair))
+        key = (link["type"], frozenset(pair))
         if key in seen_pairs:
-            err(f"{where}: {l['type']} {a!r}–{b!r} is stored twice (symmetric links are stored once)")
+            err(
+                f"{where}: {link['type']} {a!r}–{b!r} is stored twice "
+                "(symmetric links are stored once)"
+            )
         seen_pairs.add(key)
         if position[a] > position[b]:
             err(f"{where}: within a pair the node earlier in reading order comes first")
-    keys = [(l["type"], position.get(min(l["between"], key=lambda x: position.get(x, 0)), 0),
-             position.get(max(l["between"], key=lambda x: position.get(x, 0)), 0))
-            for l in links if isinstance(l.get("between"), list) and all(x in position for x in l["between"])]
+    keys = [
+        (
+            link["type"],
+            position.get(min(link["between"], key=lambda x: position.get(x, 0)), 0),
+            position.get(max(link["between"], key=lambda x: position.get(x, 0)), 0),
+        )
+        for link in links
+        if isinstance(link.get("between"), list) and all(x in position for x in link["between"])
+    ]
     if keys != sorted(keys):
         err("links are not sorted by type, then by the reading order of their nodes")
     return problems
@@ -278,14 +323,17 @@ def stats(doc: dict, texts: dict) -> str:
     voices = Counter(a["voice"] for a in anchors)
     out.append(f"nodes: {len(nodes)} " + str(dict(kinds)))
     out.append("relations: " + str(dict(rels)))
-    out.append("links: " + str(dict(Counter(l["type"] for l in doc["links"]))))
+    out.append("links: " + str(dict(Counter(link["type"] for link in doc["links"]))))
     out.append(f"anchors: {len(anchors)} " + str(dict(voices)))
     for s in doc["sources"]:
         mine = [n for n in nodes if any(a["source"] == s["slug"] for a in n["anchors"])]
         n_anchors = sum(1 for a in anchors if a["source"] == s["slug"])
-        comments = {a["comment"] for a in anchors if a["source"] == s["slug"] and a["comment"] is not None}
+        comments = {
+            a["comment"] for a in anchors if a["source"] == s["slug"] and a["comment"] is not None
+        }
         line = f"{s['file'][:3]} {s['slug']}: {len(mine)} nodes, {n_anchors} anchors " + str(
-            dict(Counter(a["voice"] for a in anchors if a["source"] == s["slug"])))
+            dict(Counter(a["voice"] for a in anchors if a["source"] == s["slug"]))
+        )
         if comments:
             line += f", reader comments quoted: {sorted(comments)}"
         out.append(line)
@@ -296,9 +344,11 @@ def stats(doc: dict, texts: dict) -> str:
             mine = {(a["source"], a["comment"]) for a in n["anchors"]}
             theirs = {(a["source"], a["comment"]) for a in by_id[n["parent"]]["anchors"]}
             if mine & theirs:
-                shared.append(f"  {n['id']} -> {n['parent']}: voices "
-                              f"{sorted({a['voice'] for a in n['anchors']})} against "
-                              f"{sorted({a['voice'] for a in by_id[n['parent']]['anchors']})}")
+                shared.append(
+                    f"  {n['id']} -> {n['parent']}: voices "
+                    f"{sorted({a['voice'] for a in n['anchors']})} against "
+                    f"{sorted({a['voice'] for a in by_id[n['parent']]['anchors']})}"
+                )
     out.append(f"opposes pairs within one voice-holder (document or reader comment): {len(shared)}")
     out.extend(shared)
     return "\n".join(out)
