@@ -730,11 +730,12 @@ node("not-national-champion", "cheating-claims-are-cope", SUP, EV,
 node("replicated-by-grad-students", "cheating-claims-are-cope", SUP, EV,
      "R1's results were replicated at small scale by graduate students almost at once",
      q(A, "the r1 results have been replicated immediately on a small scale by grad students"))
-node("ceo-met-officials", "cheating-claims-are-cope", OPP, EV,
-     "DeepSeek's CEO was seen this week meeting senior government officials, so its distance from the state will "
-     "almost certainly change going forward",
-     q(A, "the DeepSeek CEO was seen this week meeting with senior government officials, which means this almost "
-          "certainly will change going forward", CON, "the author"))
+node("state-ties-will-change", "cheating-claims-are-cope", OPP, CL,
+     "DeepSeek's distance from the Chinese state will almost certainly change going forward",
+     q(A, "which means this almost certainly will change going forward", CON, "the author"))
+node("ceo-met-officials", "state-ties-will-change", SUP, EV,
+     "DeepSeek's CEO was seen this week meeting senior government officials",
+     q(A, "the DeepSeek CEO was seen this week meeting with senior government officials", CON, "the author"))
 
 # 12. Response ----------------------------------------------------------------------------------
 H("wake-up-call-response", "thesis", SUP, "What the US should do",

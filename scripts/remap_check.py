@@ -354,11 +354,79 @@ def stats(doc: dict, texts: dict) -> str:
     return "\n".join(out)
 
 
+def counts_markdown(doc: dict) -> str:
+    """The counts block of docs/map-coverage.md, as Markdown."""
+    nodes = doc["nodes"]
+    by_id = {n["id"]: n for n in nodes}
+    rows = ["thesis", "heading", "claim", "evidence"]
+    cols = ["supports", "opposes", "undercuts"]
+    grid = Counter(("heading" if n["heading"] else n["kind"], n["relation"]) for n in nodes)
+    kinds = Counter("heading" if n["heading"] else n["kind"] for n in nodes)
+    anchors = [a for n in nodes for a in n["anchors"]]
+    voices = Counter(a["voice"] for a in anchors)
+    links = Counter(link["type"] for link in doc["links"])
+    out = [
+        f"**Nodes: {len(nodes)}** — {kinds['thesis']} thesis, "
+        f"{kinds['heading']} curators' headings, {kinds['claim']} claims, "
+        f"{kinds['evidence']} evidence.",
+        "",
+        "| kind | supports | opposes | undercuts | — |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        cells = [str(grid[(r, c)] or "") for c in cols] + [str(grid[(r, None)] or "")]
+        out.append(f"| {r} | " + " | ".join(cells) + " |")
+    totals = [str(sum(grid[(r, c)] for r in rows)) for c in cols]
+    totals.append(str(sum(grid[(r, None)] for r in rows)))
+    out.append("| **all** | " + " | ".join(f"**{t}**" for t in totals) + " |")
+    out += [
+        "",
+        f"**Links: {sum(links.values())}** — {links['contradicts']} `contradicts`, "
+        f"{links['same_point']} `same_point`.",
+        "",
+        f"**Anchors: {len(anchors)}** — {voices['asserts']} `asserts`, "
+        f"{voices['reports']} `reports`, {voices['concedes']} `concedes`.",
+        "",
+        "| source | nodes anchored | anchors | in reader comments | asserts | reports | concedes |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in doc["sources"]:
+        mine = [a for a in anchors if a["source"] == s["slug"]]
+        v = Counter(a["voice"] for a in mine)
+        n_nodes = sum(1 for n in nodes if any(a["source"] == s["slug"] for a in n["anchors"]))
+        in_comments = sum(1 for a in mine if a["comment"] is not None)
+        out.append(
+            f"| {s['file'][:3]} {s['title']} | {n_nodes} | {len(mine)} | {in_comments} | "
+            f"{v['asserts']} | {v['reports']} | {v['concedes']} |"
+        )
+    multi = sum(1 for n in nodes if len({a["source"] for a in n["anchors"]}) > 1)
+    conceding = [n for n in nodes if any(a["voice"] == "concedes" for a in n["anchors"])]
+    shared = 0
+    for n in nodes:
+        if n["relation"] == "opposes" and n["parent"]:
+            mine_h = {(a["source"], a["comment"]) for a in n["anchors"]}
+            theirs = {(a["source"], a["comment"]) for a in by_id[n["parent"]]["anchors"]}
+            shared += bool(mine_h & theirs)
+    out += [
+        "",
+        f"{multi} nodes carry anchors from more than one document; {len(conceding)} nodes "
+        f"carry a conceding anchor. {shared} `opposes` edges join two nodes quoted from the "
+        "same voice-holder (one document or one reader comment); in every one the opposing "
+        "node is a concession, or the parent is a view the author only reports or a "
+        "concession being answered: no author rebuts its own assertion (the validator "
+        "rejects that).",
+    ]
+    return "\n".join(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("map", nargs="?", default=str(ROOT / "fixtures" / "draft-map.argmap2.json"))
     ap.add_argument("--sources", default=str(ROOT / "fixtures" / "sources.json"))
     ap.add_argument("--stats", action="store_true")
+    ap.add_argument(
+        "--counts-markdown", action="store_true", help="print the counts of docs/map-coverage.md"
+    )
     args = ap.parse_args()
     texts, sections = load_fixture(Path(args.sources))
     doc = json.loads(Path(args.map).read_text(encoding="utf-8"))
@@ -367,6 +435,8 @@ def main() -> int:
         print(p)
     if args.stats and not problems:
         print(stats(doc, texts))
+    if args.counts_markdown and not problems:
+        print(counts_markdown(doc))
     print(f"{len(problems)} problem(s) in {args.map}", file=sys.stderr)
     return 1 if problems else 0
 
