@@ -146,8 +146,8 @@ node("hayek-moment", "analogy-fits", OPP, CL,
      "R1 is rather a \"Hayek moment\": a break with Big Tech's model of AI",
      q(R, "It's actually a Hayek moment. Until now, Big Tech's model for AI has been:", c=41))
 node("big-tech-black-box-rent", "hayek-moment", SUP, CL,
-     "Big Tech's AI takes what people have put online and charges for access to it through a costly "
-     "black box, taking what users do with it as well",
+     "Big Tech's AI takes everything people have put online and, spending tens of billions, lets them reach it "
+     "only as it chooses, inside a black box, taking whatever they do with it too",
      q(R, "OK. Yeah we've stolen everything that you all put on the Internet.", c=41),
      q(R, "tens of billions of dollars so that you can access it via all the ways we choose to let you access it", c=41),
      q(R, "from inside a black box that works by magic. And everything that you access from that is also going to be stolen by us.", c=41))
@@ -305,8 +305,7 @@ node("github-repo-thin", "github-verifiable", OPP, EV,
      "DeepSeek's GitHub page has 3 authors and 4 contributors, and its first commit was last week",
      q(R, "Their Github page has 3 authors, 4 contributors, and had its first commit last week!", c=19))
 node("users-need-working-model", "github-verifiable", UND, CL,
-     "Most people want a working model they can register for and test, not specifications for building one, so the "
-     "published code is not how they judge it",
+     "Most people want a working model they can register for and test, not specifications for building one",
      q(R, "Obviously the vast vast vast majority of people (basically everyone except Big Tech) want to see a working "
           "model not specs", CON, "a reader commenter", 12),
      q(R, "An ability to register so you can start asking questions and testing prompts.", CON, "a reader commenter", 12))
@@ -569,8 +568,8 @@ node("no-reporting-on-theft-tests", "stolen-copy", OPP, CL,
      "No reporting yet shows what testing set off the alarms about theft",
      q(R, "I've not seen reporting on what testing was done to set off these alarm bells yet", CON, "a reader commenter", 36))
 node("ip-theft-hypocrisy", "stolen-copy", UND, CL,
-     "Taking others' work is central to the AI business itself, so American AI firms' complaints that DeepSeek took "
-     "theirs ring hollow",
+     "Taking others' work is arguably central to the AI business itself, so American AI firms' complaints of IP "
+     "theft by DeepSeek are a double standard",
      q(R, "Our theft of IP is ok, China theft is bad.", c=35),
      q(R, "Just laughing at the AI creators now worried about IP theft when arguably that is central to the AI business model.", c=36),
      q(R, "Yeah, it's actually pretty amusing to me that now they might care about IP law.", c=37),
@@ -624,7 +623,7 @@ node("big-tech-proprietary-royalties", "open-source-avoids-big-tech-rent", SUP, 
      "It is Big Tech that will try to extract rentier royalties from users of its proprietary systems",
      q(R, "It's Big Tech that will be trying to extract rentier royalties from those who use their proprietary systems", c=17))
 node("decentralized-agents-revolution", "open-weights-threaten-business", SUP, CL,
-     "Small, specialized, decentralized AI agents built on an open-source model, for customers who distrust Big Tech, "
+     "Small, specialized, decentralized AI agents built on an open-source model, for customers who despise Big Tech, "
      "will drive the AI revolution",
      q(R, "there is an entirely set of new AI customers who really despise Big Tech and its VC rentiers", c=25),
      q(R, "Small specialized decentralized AI agents (human scale) - built on an open source LLM that isn't trying to "
@@ -678,7 +677,7 @@ node("small-talented-hedge-fund-lab", "chinese-talent-depth", SUP, EV,
 H("claims-not-credible", "thesis", OPP, "Credibility of the claims", "DeepSeek's claims cannot be taken at face value")
 node("ccp-source-propaganda", "claims-not-credible", SUP, CL,
      "DeepSeek's claim to be cheap and open rests on the word of the Chinese Communist Party, which deserves no credibility",
-     q(R, "Says what reliable source?", c=5),
+     q(R, '"DeepSeek has released a cheap, open-source artificial intelligence."\nSays what reliable source?', c=5),
      q(R, "The CCP.", c=6),
      q(R, "Anyone who assigns any credibility to anything the CCP says", c=7))
 node("wuhan-lab-precedent", "ccp-source-propaganda", SUP, CL,
@@ -741,7 +740,7 @@ node("ceo-met-officials", "state-ties-will-change", SUP, EV,
 H("wake-up-call-response", "thesis", SUP, "What the US should do",
   "R1 calls for an American response")
 node("sputnik-led-to-moon", "wake-up-call-response", SUP, EV,
-     "The first \"Sputnik moment\" ended with the US putting people on the moon",
+     "The first \"Sputnik moment\" resulted in the US putting people on the moon",
      q(R, 'Regardless, does anyone remember the results of the first "Sputnik moment"?', c=39),
      q(R, "Yes, the US went on to put people on the moon.", c=40))
 node("establishment-on-notice", "wake-up-call-response", SUP, CL,
