@@ -450,7 +450,7 @@ node("ceo-chips-main-bottleneck", "controls-impeded-china", SUP, EV,
           "additional funding", REP, "the DeepSeek CEO (as reported)"))
 
 # 6. US lead ------------------------------------------------------------------------------------
-H("us-retains-lead", "thesis", OPP, "US lead and response capacity",
+H("us-retains-lead", "thesis", OPP, "US lead",
   "American labs keep the lead over DeepSeek")
 node("us-agi-endgame-infrastructure", "us-retains-lead", SUP, CL,
      "US tech is focused on the AGI endgame, with infrastructure and an ecosystem that China and DeepSeek cannot "
@@ -474,7 +474,7 @@ node("ai-will-peak-data-limits", "us-agi-endgame-infrastructure", OPP, CL,
      q(R, "AI is going to peak soon anyway because we're running out of information to feed it.", c=27))
 
 # 7. Copying ------------------------------------------------------------------------------------
-H("copied-not-innovated", "thesis", OPP, "Copying and distillation",
+H("copied-not-innovated", "thesis", OPP, "Copying and following",
   "DeepSeek followed and copied American work rather than out-innovating American labs")
 node("follower-generic-drug", "copied-not-innovated", SUP, CL,
      "DeepSeek has not caught up with OpenAI by beating it at its own game: it is a follower, not a leader",
