@@ -127,10 +127,9 @@ node("andreessen-sputnik-moment", "analogy-fits", SUP, EV,
      q(R, "The analogy implies that the product threatens American AI dominance in a way comparable to "
           "the space-race challenge posed by the Soviet Union's first orbital satellite in 1957.", c=BODY))
 node("r1-caused-shock", "analogy-fits", SUP, EV,
-     "R1's release came as a shock: so strong a model, made with so few resources",
+     "R1's release set AI researchers' group chats on fire",
      q(E, "I woke up to a group chat on fire."),
-     q(E, "Every AI researcher I know was sending the same link."),
-     q(A, "These reflect a sentiment of absolute shock that such a strong model could be made with so few resources."))
+     q(E, "Every AI researcher I know was sending the same link."))
 node("nothing-to-lose-competitor", "analogy-fits", SUP, CL,
      "Never compete with someone who has nothing to lose (a maxim the commenter quotes from Baltasar Gracian)",
      q(R, "In the words of Baltasar Gracian - Never compete with someone who has nothing to lose.", c=25))
@@ -221,6 +220,9 @@ node("openai-hardware-easy-parity", "compiler-student-analogy", SUP, CL,
 node("parity-no-cause-for-alarm", "not-sputnik-gpu-gap", SUP, CL,
      "DeepSeek's work should be no scare for the American AI market",
      q(B, "their work should not be any sort of scare for the American AI market"))
+node("blog-grants-great-work", "parity-no-cause-for-alarm", OPP, CL,
+     "DeepSeek has been doing great work",
+     q(B, "DeepSeek has been doing great work", CON, "the author"))
 node("r1-benchmarks-close-to-o1", "parity-no-cause-for-alarm", SUP, EV,
      "R1 benchmarks extremely closely with o1",
      q(B, "R1 benchmarks extremely closely with o1"))
@@ -242,6 +244,11 @@ node("r1-on-par-with-o1", "capability-matches-us", SUP, EV,
      q(E, "the benchmarks were sitting right next to OpenAI’s o1. Not below. Next to."),
      q(R, "DeepSeek R1 performs comparably to the top releases from American AI labs", c=BODY),
      q(A, "managed to approximately replicate OpenAI's o1 (publicly released September 12)"))
+node("gemini-outperforms-r1", "r1-on-par-with-o1", OPP, EV,
+     "A Google reasoning model still does better than R1: Gemini Flash-Thinking in the Chatbot Arena, and Google's "
+     "latest reasoning model in one author's own use",
+     q(R, "although Google's Gemini Flash-Thinking still outperforms it in the Chatbot Arena", CON, "the author", BODY),
+     q(N, "I am still getting better results from Google’s latest reasoning model experiment"))
 node("r1-near-frontier-before-rivals", "capability-matches-us", SUP, EV,
      "R1 is very close to the absolute frontier of capability and came out earlier than comparable models from "
      "Anthropic, Google DeepMind, Meta GenAI and x.AI",
@@ -259,8 +266,6 @@ node("hf-leaderboard-open-vs-closed", "capability-matches-us", SUP, EV,
 node("r1-widely-seen-as-impressive", "capability-matches-us", SUP, CL,
      "R1 is an impressive, good model",
      q(N, "Deepseek R1 (and V3) is impressive."),
-     q(N, "That doesn’t mean Deepseek doesn’t have a good model (they do!)", CON, "the author"),
-     q(B, "DeepSeek has been doing great work", CON, "the author"),
      q(R, "the model is impressive, and it will have a ripple impact", REP, "Wedbush analysts (as quoted)", BODY),
      q(R, "Now, that doesn't mean that DeepSeek is not good.", REP, "Mark Malek (as quoted by a reader commenter)", 2))
 node("r1-same-bucket-as-other-llms", "capability-matches-us", SUP, CL,
@@ -319,11 +324,6 @@ node("outage-normal-demand", "ddos-blocked-registration", OPP, CL,
      q(R, "I'm guessing not an attack. They just didn't plan for the desired usage from all the buzz. This is a "
           "distributed denial of service via normal user behavior.", c=18),
      q(R, "that could simply be normal traffic on an unprepared web service", c=13))
-node("gemini-outperforms-r1", "capability-matches-us", OPP, EV,
-     "A Google reasoning model still does better than R1: Gemini Flash-Thinking in the Chatbot Arena, and Google's "
-     "latest reasoning model in one author's own use",
-     q(R, "although Google's Gemini Flash-Thinking still outperforms it in the Chatbot Arena", CON, "the author", BODY),
-     q(N, "I am still getting better results from Google’s latest reasoning model experiment"))
 node("r1-narrow-task-specific", "capability-matches-us", OPP, CL,
      "R1 is a smaller, task-specific model that does not compete with broad, general-purpose tools such as OpenAI's",
      q(R, "this is a smaller, more focused AI, not thr broad attempt with openAI.", c=2),
@@ -529,6 +529,9 @@ node("sv-throws-money-at-compute", "follower-generic-drug", SUP, CL,
      q(N, "If they had had the compute, they would have innovated somewhere more useful."),
      q(N, "the reason Silicon Valley is not innovating there is that you can throw money at that problem and it goes "
           "away so they can spend time elsewhere"))
+node("notes-grant-good-model", "follower-generic-drug", OPP, CL,
+     "DeepSeek does have a good model",
+     q(N, "That doesn’t mean Deepseek doesn’t have a good model (they do!)", CON, "the author"))
 node("genuine-innovations", "follower-generic-drug", OPP, CL,
      "DeepSeek made two major public innovations",
      q(N, "They have two major (public) innovations", CON, "the author"))
@@ -721,6 +724,9 @@ node("cheating-claims-are-cope", "cheating-speculation", OPP, CL,
      "extremely effective company",
      q(A, "it is unlikely they are the front of a CCP psyop *up to now* and this is purely cope when confronted with an "
           "extremely effective company"))
+node("speculation-reflects-shock", "cheating-claims-are-cope", SUP, CL,
+     "The cheating theories reflect absolute shock that so strong a model could be made with so few resources",
+     q(A, "These reflect a sentiment of absolute shock that such a strong model could be made with so few resources."))
 node("not-national-champion", "cheating-claims-are-cope", SUP, EV,
      "DeepSeek was not one of China's national AI champions, and the government was unhappy with its parent hedge "
      "fund's quantitative trading",
@@ -787,6 +793,9 @@ LINKS = [
     ("same_point", "espionage-speculation", "stolen-copy"),
     ("same_point", "buran-moment", "generic-drug-analogy"),
     ("same_point", "r1-benchmarks-close-to-o1", "r1-on-par-with-o1"),
+    ("same_point", "blog-grants-great-work", "r1-widely-seen-as-impressive"),
+    ("same_point", "notes-grant-good-model", "r1-widely-seen-as-impressive"),
+    ("same_point", "r1-caused-shock", "speculation-reflects-shock"),
     # contradictions between documents
     ("contradicts", "r1-narrow-task-specific", "r1-on-par-with-o1"),
     ("contradicts", "r1-narrow-task-specific", "full-r1-needs-big-hardware"),
