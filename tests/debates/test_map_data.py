@@ -182,24 +182,50 @@ def test_export_of_an_unknown_map_fails_cleanly(client):
 
 def assert_valid_argmap_json(document):
     """The format of docs/argmap-json.md, checked field by field."""
-    assert list(document) == ["format", "map", "sources", "nodes"]
-    assert document["format"] == "argmap/1"
+    assert list(document) == ["format", "map", "sources", "nodes", "links"]
+    assert document["format"] == "argmap/2"
     assert list(document["map"]) == ["slug", "title", "question"]
     sources = {}
     for source in document["sources"]:
-        assert list(source) == ["slug", "file", "title", "kind", "sha256"]
+        assert list(source) == [
+            "slug",
+            "file",
+            "title",
+            "title_by",
+            "kind",
+            "author",
+            "publisher",
+            "date",
+            "tags",
+            "disclosure",
+            "sha256",
+        ]
         assert source["kind"] in Source.Kind.values
+        assert source["title_by"] in {"text", "curators"}
+        for name in ("author", "publisher", "date", "disclosure"):
+            assert source[name] is None or (source[name] and source[name] != "unknown")
+        assert isinstance(source["tags"], list)
         assert len(source["sha256"]) == 64
         sources[source["slug"]] = Source.objects.get(slug=source["slug"])
     seen = set()
     for node in document["nodes"]:
-        assert list(node) == ["id", "kind", "text", "parent", "relation", "anchors"]
+        assert list(node) == [
+            "id",
+            "kind",
+            "heading",
+            "label",
+            "text",
+            "parent",
+            "relation",
+            "anchors",
+        ]
+        assert isinstance(node["heading"], bool)
         assert node["kind"] in {"thesis", "claim", "evidence"}
         if node["kind"] == "thesis":
             assert node["parent"] is None and node["relation"] is None
         else:
             assert node["parent"] in seen, "parents come before their children"
-            assert node["relation"] in {"supports", "opposes"}
+            assert node["relation"] in {"supports", "opposes", "undercuts"}
         if node["kind"] == "evidence":
             assert node["anchors"]
         for anchor in node["anchors"]:
@@ -211,7 +237,11 @@ def assert_valid_argmap_json(document):
                 "prefix",
                 "suffix",
                 "speaker",
+                "voice",
+                "comment",
             ]
+            assert anchor["voice"] in {"asserts", "reports", "concedes"}
+            assert anchor["comment"] is None or anchor["comment"] >= 1
             text = sources[anchor["source"]].text
             assert text[anchor["start"] : anchor["end"]] == anchor["exact"]
             assert text[: anchor["start"]].endswith(anchor["prefix"])
@@ -221,3 +251,12 @@ def assert_valid_argmap_json(document):
             )
         seen.add(node["id"])
     assert sum(1 for node in document["nodes"] if node["kind"] == "thesis") == 1
+    order = {node["id"]: index for index, node in enumerate(document["nodes"])}
+    keys = []
+    for link in document["links"]:
+        assert list(link) == ["type", "between"]
+        assert link["type"] in {"same_point", "contradicts"}
+        first, second = link["between"]
+        assert order[first] < order[second], "within a pair, reading order"
+        keys.append((link["type"], order[first], order[second]))
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)

@@ -80,7 +80,7 @@ EXPECTED = {
     "search-htmx": 3,
     "search-empty": 0,
     "diagram": 5,
-    "export": 4,
+    "export": 5,
 }
 
 
