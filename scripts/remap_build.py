@@ -416,6 +416,14 @@ node("sanctions-unintended-consequences", "constraints-forced-ingenuity", SUP, C
      q(R, "1. If true, it illustrates that sanctions have unintended consequences, in particular strong incentives to "
           "work around them.", c=20),
      q(R, "In the words of Jurassic Park - Life finds a way", c=25))
+node("embargo-holes", "export-controls-undermined", SUP, CL,
+     "R1 will likely reveal holes in the chip embargo",
+     q(R, "This will likely reveal the holes in the chip embargo", c=44))
+node("built-on-banned-chips", "embargo-holes", SUP, CL,
+     "R1 was very likely built on the same Nvidia chips OpenAI uses, which China is not supposed to have, and a review "
+     "will show China obtained them through some back door",
+     q(R, "it's very likely this model was built on the same Nvidia chips OpenAI uses and China isn't supposed to have.", c=44),
+     q(R, "It will be reviewed that China obtained the chips in some backdoor manner.", c=44))
 node("export-controls-took-hit", "export-controls-undermined", SUP, CL,
      "The assumption that export controls can contain AI capability has taken a serious hit",
      q(E, "And the assumption that export controls can contain AI capability just took a serious hit."))
@@ -504,11 +512,14 @@ node("r1-cost-borne-by-v3", "cheap-claim-misleading", SUP, EV,
      "Much of R1's cost was borne by V3, whose cost is not mentioned",
      q(N, "a lot of the cost of R1 is borne by V3, the cost of which is not mentioned"))
 node("trained-on-us-model-outputs", "follower-generic-drug", SUP, CL,
-     "R1 was likely trained in part directly on other models' outputs (OpenAI's or Google's reasoning models), "
-     "beyond contamination from web scraping",
+     "R1 is almost certainly downstream of OpenAI's and/or Google's reasoning models, trained on their outputs; the "
+     "complaint that this happened likely has some truth",
      q(N, "it’s also almost certainly downstream of OpenAI and/or Google’s reasoning models (i.e., trained on the "
           "outputs from their models)"),
-     q(N, "I assume the complaint that it happened likely has some truth"),
+     q(N, "I assume the complaint that it happened likely has some truth"))
+node("insider-data-from-other-models", "copied-not-innovated", SUP, CL,
+     "Circumstantial evidence suggests that part of the data used to train DeepSeek's models came directly from other "
+     "models, beyond contamination from web scraping",
      q(R, "One AI insider has argued to me that the circumstantial evidence around the DeepSeek models suggests that "
           "part of the data to train them came directly from other models in ways that go beyond contamination from "
           "web scraping.", REP, "an AI insider (as quoted)", BODY),
@@ -529,10 +540,12 @@ node("compute-allows-more-experiments", "follower-generic-drug", SUP, CL,
 node("experiments-pay-off-rarely", "compute-allows-more-experiments", OPP, CL,
      "Those experiments and extra training runs pay off less often than would be ideal",
      q(N, "Do those experiments and extra training runs pay off? Clearly not as frequently as would be ideal", CON, "the author"))
+node("would-innovate-elsewhere-with-compute", "follower-generic-drug", SUP, CL,
+     "Had DeepSeek had the compute, it would have innovated somewhere more useful than working around compute limits",
+     q(N, "If they had had the compute, they would have innovated somewhere more useful."))
 node("sv-throws-money-at-compute", "follower-generic-drug", SUP, CL,
-     "Silicon Valley does not innovate on squeezing compute because it can throw money at that problem; with the "
-     "compute, DeepSeek would have innovated somewhere more useful",
-     q(N, "If they had had the compute, they would have innovated somewhere more useful."),
+     "Silicon Valley does not innovate on working around compute limits because it can throw money at that problem "
+     "and spend its time elsewhere",
      q(N, "the reason Silicon Valley is not innovating there is that you can throw money at that problem and it goes "
           "away so they can spend time elsewhere"))
 node("notes-grant-good-model", "follower-generic-drug", OPP, CL,
@@ -582,7 +595,9 @@ node("ip-theft-hypocrisy", "stolen-copy", UND, CL,
      q(R, "Our theft of IP is ok, China theft is bad.", c=35),
      q(R, "Just laughing at the AI creators now worried about IP theft when arguably that is central to the AI business model.", c=36),
      q(R, "Yeah, it's actually pretty amusing to me that now they might care about IP law.", c=37),
-     q(R, "OK. Yeah. We stole what they stole earlier.", c=41),
+     q(R, "OK. Yeah. We stole what they stole earlier.", c=41))
+node("no-sympathy-for-openai", "ip-theft-hypocrisy", SUP, CL,
+     "OpenAI's complaint of having its model \"stolen\" or its terms of service violated earns no sympathy",
      q(N, "You can cry me a river for OpenAI having their model “stolen” or Terms of Service violated or whatever"))
 node("one-way-openness-analogy", "ip-theft-hypocrisy", SUP, CL,
      "The double standard is like wanting borders open in one direction only",
@@ -716,12 +731,9 @@ node("cheating-speculation", "claims-not-credible", SUP, CL,
      q(A, 'There\'s a lot of **speculation on whether DeepSeek somehow "cheated"**', REP,
        "those speculating (as the analysis reports)"))
 node("hidden-banned-chips", "cheating-speculation", SUP, CL,
-     "DeepSeek secretly had large numbers of banned high-end Nvidia chips, obtained through a back channel",
+     "DeepSeek secretly had access to large amounts of banned chips provided by the Chinese government",
      q(A, "by secretly having access to large amounts of banned chips provided to them by the Chinese government as "
-          "most publicly suggested by Alexandr Wang", REP, "Alexandr Wang (as reported)"),
-     q(R, "it's very likely this model was built on the same Nvidia chips OpenAI uses and China isn't supposed to have.", c=44),
-     q(R, "It will be reviewed that China obtained the chips in some backdoor manner.", c=44),
-     q(R, "This will likely reveal the holes in the chip embargo", c=44))
+          "most publicly suggested by Alexandr Wang", REP, "Alexandr Wang (as reported)"))
 node("espionage-speculation", "cheating-speculation", SUP, CL,
      "DeepSeek conducted espionage inside Western labs such as OpenAI to steal their secrets",
      q(A, "(2) by conducting espionage within Western labs like OpenAI to steal the secrets", REP,
@@ -807,6 +819,8 @@ LINKS = [
     ("same_point", "blog-grants-great-work", "r1-widely-seen-as-impressive"),
     ("same_point", "notes-grant-good-model", "r1-widely-seen-as-impressive"),
     ("same_point", "r1-caused-shock", "speculation-reflects-shock"),
+    ("same_point", "insider-data-from-other-models", "trained-on-us-model-outputs"),
+    ("same_point", "built-on-banned-chips", "hidden-banned-chips"),
     # contradictions between documents
     ("contradicts", "r1-narrow-task-specific", "r1-on-par-with-o1"),
     ("contradicts", "r1-narrow-task-specific", "full-r1-needs-big-hardware"),
@@ -816,10 +830,11 @@ LINKS = [
     ("contradicts", "hidden-banned-chips", "trained-on-older-allowed-chips"),
     ("contradicts", "trained-on-us-model-outputs", "cheating-claims-are-cope"),
     ("contradicts", "gemini-outperforms-r1", "r1-near-frontier-before-rivals"),
-    ("contradicts", "us-agi-endgame-infrastructure", "leadership-not-biggest-check"),
     ("contradicts", "wall-made-less-relevant", "ceo-chips-main-bottleneck"),
     ("contradicts", "replicated-by-grad-students", "ccp-source-propaganda"),
     ("contradicts", "stolen-copy", "cheating-claims-are-cope"),
+    ("contradicts", "built-on-banned-chips", "trained-on-older-allowed-chips"),
+    ("contradicts", "built-on-banned-chips", "cheating-claims-are-cope"),
 ]
 
 # fmt: on
