@@ -375,11 +375,12 @@ node("fewer-staff-funding-time", "training-cost-fraction", SUP, EV,
      q(R, '"DeepSeek did something really impressive with far fewer employees and funding than openAI did, and in '
           'less time," said Mark Malek, CIO at Siebert.', REP, "Mark Malek (as quoted by a reader commenter)", 2))
 node("narrow-model-needs-less", "fewer-staff-funding-time", UND, CL,
-     "DeepSeek is not the same thing as OpenAI's models, so it would naturally take fewer resources",
+     "DeepSeek is not the same thing as OpenAI's models, so it would logically take fewer resources",
      q(R, "What is important to understand is that it is not the same thing as OpenAI, so it would logically take "
           "fewer resources.", REP, "Mark Malek (as quoted by a reader commenter)", 2))
 node("overloaded-service-shows-cheap", "training-cost-fraction", SUP, CL,
-     "That the attacks succeeded suggests DeepSeek spent on one thing and not another, which is evidence that it is cheap",
+     "That the attacks succeeded suggests DeepSeek focused on one thing and not another, which is evidence that it is "
+     "cheap",
      q(R, "Those attacks succeeding kind of prove that they were focused on one thing - and not the other thing - "
           "which is evidence of cheap.", c=9))
 
@@ -680,7 +681,8 @@ node("jevons-paradox", "less-training-compute-than-expected", UND, CL,
      q(R, "We could land in a Jevons paradox situation where such improvements in efficiency actually increase the "
           "demand for high-end computer chips.", c=BODY))
 node("knee-jerk-overreaction", "stocks-fell", UND, CL,
-     "The reaction on Wall Street and in the media is a knee-jerk overreaction, seen before",
+     "The reaction on Wall Street and in the media is a knee-jerk overreaction, of a kind the commenter feels has "
+     "happened before",
      q(R, "Knees jerking all over Wall Street.", c=20),
      q(R, "I feel like I've been here before.", c=20),
      q(R, "Yet news and media are freaking out.", c=2))
@@ -702,7 +704,8 @@ node("small-talented-hedge-fund-lab", "chinese-talent-depth", SUP, EV,
 H("claims-not-credible", "thesis", OPP, "Credibility of the claims",
   "The claims made by and about DeepSeek cannot be taken at face value")
 node("ccp-source-propaganda", "claims-not-credible", SUP, CL,
-     "DeepSeek's claim to be cheap and open rests on the word of the Chinese Communist Party, which deserves no credibility",
+     "The claim that DeepSeek released a cheap, open-source AI rests on the word of the Chinese Communist Party, which "
+     "deserves no credibility",
      q(R, '"DeepSeek has released a cheap, open-source artificial intelligence."', REP,
        "the article's writer (as quoted by a reader commenter)", 5),
      q(R, "Says what reliable source?", c=5),
@@ -778,13 +781,16 @@ node("establishment-on-notice", "wake-up-call-response", SUP, CL,
      q(R, "2. If even partially true, it's a step forward for creative destruction, the result of which is to advance "
           "civilization writ large. The establishment is on notice that it can't rest on its laurels.", c=20))
 node("others-will-adopt-efficiencies", "wake-up-call-response", SUP, CL,
-     "DeepSeek's efficiencies will spur other AI developers to improve their models the same way; if its approach "
-     "works at scale, Silicon Valley's best researchers are already studying and adapting it",
+     "DeepSeek's optimizations and compute efficiencies will undoubtedly spur other AI developers to improve their "
+     "models the same way",
      q(R, "Nevertheless, DeepSeek's optimizations and compute efficiencies will undoubtedly spur other AI developers "
-          "improve their models similarly.", c=BODY),
+          "improve their models similarly.", c=BODY))
+node("sv-researchers-studying-it", "wake-up-call-response", SUP, CL,
+     "If DeepSeek's approach works at this scale, Silicon Valley's best researchers are already studying, adapting "
+     "and incorporating it",
      q(E, "If DeepSeek’s approach works at this scale, the smartest researchers in Silicon Valley are already studying "
           "it, already adapting it, already incorporating the ideas that made it possible."))
-node("watch-us-labs-choices", "others-will-adopt-efficiencies", SUP, CL,
+node("watch-us-labs-choices", "sv-researchers-studying-it", SUP, CL,
      "The response of US labs shows in their hiring patterns and architecture choices, not in their public statements",
      q(E, "I’m watching the response from US labs. Not their public statements. Their hiring patterns. Their architecture choices."))
 node("learn-dont-restrict", "wake-up-call-response", SUP, CL,
@@ -820,6 +826,7 @@ LINKS = [
     ("same_point", "notes-grant-good-model", "r1-widely-seen-as-impressive"),
     ("same_point", "r1-caused-shock", "speculation-reflects-shock"),
     ("same_point", "insider-data-from-other-models", "trained-on-us-model-outputs"),
+    ("same_point", "others-will-adopt-efficiencies", "sv-researchers-studying-it"),
     ("same_point", "built-on-banned-chips", "hidden-banned-chips"),
     # contradictions between documents
     ("contradicts", "r1-narrow-task-specific", "r1-on-par-with-o1"),
@@ -835,6 +842,8 @@ LINKS = [
     ("contradicts", "stolen-copy", "cheating-claims-are-cope"),
     ("contradicts", "built-on-banned-chips", "trained-on-older-allowed-chips"),
     ("contradicts", "built-on-banned-chips", "cheating-claims-are-cope"),
+    ("contradicts", "insider-data-from-other-models", "cheating-claims-are-cope"),
+    ("contradicts", "parity-no-cause-for-alarm", "undercuts-model-serving"),
 ]
 
 # fmt: on
