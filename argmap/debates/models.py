@@ -598,7 +598,11 @@ class LinkQuerySet(ContentQuerySet["Link"]):
 
 class LinkManager(models.Manager.from_queryset(LinkQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, map_slug, from_key, to_key, kind):
-        return self.get(map__slug=map_slug, from_node__key=from_key, to_node__key=to_key, kind=kind)
+        # Symmetric: fixtures name the ends in reading order, the row stores them by id.
+        ends = Q(from_node__key=from_key, to_node__key=to_key) | Q(
+            from_node__key=to_key, to_node__key=from_key
+        )
+        return self.get(ends, map__slug=map_slug, kind=kind)
 
 
 class Link(models.Model):
@@ -618,7 +622,7 @@ class Link(models.Model):
     objects = LinkManager()
 
     class Meta:
-        ordering = ["map", "kind", "from_node", "to_node"]
+        ordering = ["map_id", "kind", "from_node_id", "to_node_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["from_node", "to_node", "kind"], name="link_unique_pair_kind"

@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "ordering": ["map", "kind", "from_node", "to_node"],
+                "ordering": ["map_id", "kind", "from_node_id", "to_node_id"],
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("from_node", "to_node", "kind"), name="link_unique_pair_kind"
