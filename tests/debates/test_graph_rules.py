@@ -25,7 +25,7 @@ from argmap.debates.mapdata import (
 )
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node
 
-from ..factories import AnchorFactory, LinkFactory, NodeFactory, ThesisFactory
+from ..factories import AnchorFactory, NodeFactory, ThesisFactory
 
 
 def check_map_problems():
