@@ -22,8 +22,6 @@ from .quotes import quote_context, sha256_of
 FORMAT = "argmap/2"
 FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
 FIXTURE_FILES = ["sources.json", "map.json", "nodes.json", "anchors.json", "links.json"]
-# The document author's own voice at a place in the text: a reported anchor names someone else.
-OWN_SPEAKERS = frozenset({"the author", "a reader commenter"})
 
 
 @dataclass(frozen=True)
@@ -355,20 +353,8 @@ def anchor_problems(where, anchor, sources):
 
 def voice_problems(where, anchor):
     """A voice is known; a reported anchor names who is reported; every speaker is named."""
-    voice, speaker = anchor.get("voice"), (anchor.get("speaker") or "").strip()
-    if voice not in Anchor.Voice.values:
-        return [Problem(where, f"has unknown voice {voice!r} (asserts, reports or concedes)")]
-    if not speaker:
-        return [Problem(where, f"is {voice} but names no speaker")]
-    if voice == Anchor.Voice.REPORTS and speaker in OWN_SPEAKERS:
-        return [
-            Problem(
-                where,
-                f"reports someone else's words but gives the speaker as {speaker!r}; "
-                "name who is reported (a reported view is never its reporter's)",
-            )
-        ]
-    return []
+    problem = Anchor.voice_problem(anchor.get("voice"), anchor.get("speaker"))
+    return [Problem(where, problem)] if problem else []
 
 
 def link_problems(links, nodes, map_id=None):

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Max, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
@@ -179,6 +179,18 @@ class ArgumentMap(models.Model):
         return self.nodes.roots().first()
 
 
+# UNION (not UNION ALL) drops ids already met, so bad data with a cycle still ends.
+ARGUMENT_SQL = """
+    WITH RECURSIVE up(id) AS (
+        SELECT DISTINCT node_id FROM {anchors} WHERE source_id = %s
+        UNION
+        SELECT (SELECT n.parent_id FROM {table} n WHERE n.id = up.id) FROM up
+        WHERE up.id IS NOT NULL
+    )
+    SELECT id FROM up WHERE id IS NOT NULL
+"""
+
+
 class NodeQuerySet(ContentQuerySet["Node"]):
     def roots(self):
         return self.filter(parent__isnull=True)
@@ -230,10 +242,18 @@ class NodeQuerySet(ContentQuerySet["Node"]):
         return (
             with_row_extras(self.with_child_counts())  # e.g. annotation counts (pages.py)
             .select_related("map")
-            .annotate(parent_key=models.F("parent__key"))
+            .annotate(
+                parent_key=models.F("parent__key"),
+                # What an undercut attacks: the link from its parent up to the grandparent.
+                parent_text=models.F("parent__text"),
+                grandparent_text=models.F("parent__parent__text"),
+            )
             .prefetch_related(
                 models.Prefetch(
-                    "anchors", Anchor.objects.select_related("source").defer("source__text")
+                    "anchors",
+                    Anchor.objects.select_related("source")
+                    .defer("source__text")
+                    .with_comment_numbers(),
                 )
             )
             .order_by("position", "id")
@@ -267,6 +287,15 @@ class NodeQuerySet(ContentQuerySet["Node"]):
             for ancestor in chain:
                 ancestor.map = node.map
         return chain
+
+    def argument_of(self, source):
+        """Ids of the nodes anchored in source and of all their ancestors, in one query:
+        that document's own argument, with just the nodes that keep the tree's shape."""
+        table = connection.ops.quote_name(Node._meta.db_table)
+        anchors = connection.ops.quote_name(Anchor._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(ARGUMENT_SQL.format(table=table, anchors=anchors), [source.pk])
+            return {pk for (pk,) in cursor.fetchall()}
 
     def subtree_ids(self, node):
         """Ids of node and all its descendants, in one recursive query."""
@@ -545,6 +574,29 @@ class Anchor(QuoteSelector):
         "debates.source",
     ]
 
+    # Speakers that are the document's own voice where they speak; never whom it reports.
+    OWN_SPEAKERS = frozenset({"the author", "a reader commenter"})
+
+    @classmethod
+    def voice_problem(cls, voice, speaker):
+        """What is wrong with this voice and speaker together, or "" (one rule, every writer)."""
+        speaker = (speaker or "").strip()
+        if voice not in cls.Voice.values:
+            return f"has unknown voice {voice!r} (asserts, reports or concedes)"
+        if not speaker:
+            return f"is {voice} but names no speaker"
+        if voice == cls.Voice.REPORTS and speaker in cls.OWN_SPEAKERS:
+            return (
+                f"reports someone else's words but gives the speaker as {speaker!r}; "
+                "name who is reported (a reported view is never its reporter's)"
+            )
+        return ""
+
+    def clean(self):
+        problem = self.voice_problem(self.voice, self.speaker)
+        if problem:
+            raise ValidationError({"speaker": f"This quote {problem}."})
+
     @property
     def stance(self):
         return self.node.relation or "thesis"
@@ -571,14 +623,17 @@ class Anchor(QuoteSelector):
 
     @property
     def speaker_label(self):
-        """The speaker as shown: a reader comment reads "reader comment 12"."""
+        """The speaker as shown, reader comments by number: "a reader commenter" reads
+        "reader comment 12", and "X (as quoted by a reader commenter)" names the comment too."""
         number = self.comment_number
-        return f"reader comment {number}" if number is not None else self.speaker
+        if number is None:
+            return self.speaker
+        return self.speaker.replace("a reader commenter", f"reader comment {number}")
 
     @property
-    def voice_label(self):
-        """How the quote reads beside its words: "" for the author's own assertion."""
-        return "" if self.voice == self.Voice.ASSERTS else self.voice
+    def voice_word(self):
+        """How the quote reads beside its words: "reported", "conceded", or "" when asserted."""
+        return {self.Voice.REPORTS: "reported", self.Voice.CONCEDES: "conceded"}.get(self.voice, "")
 
     def get_reader_url(self):
         return f"{self.source.get_absolute_url()}#anchor-{self.pk}"
@@ -657,6 +712,8 @@ class Link(models.Model):
         if self.from_node_id is None or self.to_node_id is None:
             return
         ends = (self.from_node, self.to_node)
+        if self.map_id is None:
+            self.map_id = ends[0].map_id
         if self.from_node_id == self.to_node_id:
             raise ValidationError("A link joins two different nodes.")
         if ends[0].map_id != ends[1].map_id or (
