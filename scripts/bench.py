@@ -55,6 +55,7 @@ BENCH_MAP = "bench"
 # Share of /healthz's rate that issue 14 asks of each hot page (median over rounds).
 TARGETS = {"map": 0.60, "expand": 0.60, "expand-spread": 0.60, "claim": 0.30, "search": 0.10}
 WRK_MARK = "BENCH-JSON "
+FIRST_LOAD_LIMIT_KB = 60
 
 # wrk calls init(args) with what follows "--": a file of paths ("-" for the command line's
 # URL) and "Name: value" headers. One random path a request; done() prints one JSON line.
@@ -212,6 +213,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--hot-size", type=int, default=10_000, help="Map for the hot rounds.")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=3.0, help="wrk seconds an endpoint.")
+    parser.add_argument("--warmup", type=float, default=1.0, help="wrk seconds first, unused.")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections.")
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers.")
@@ -222,6 +224,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=20.0,
         help="Stop sampling a growth endpoint after this many seconds (at least one request).",
+    )
+    parser.add_argument(
+        "--no-blocking",
+        action="store_true",
+        help="Skip timing /healthz while two requests to a slow (>1 s) endpoint run.",
     )
     parser.add_argument("--skip-hot", action="store_true", help="Only the growth table.")
     parser.add_argument("--skip-growth", action="store_true", help="Only the hot rounds.")
@@ -405,6 +412,11 @@ class Server:
             time.sleep(0.2)
         raise BenchError("gunicorn did not answer /healthz within 60 s")
 
+    def timeouts(self) -> int:
+        """How many WORKER TIMEOUTs gunicorn has logged so far."""
+        self.log.flush()
+        return self.log_path.read_text(errors="replace").count("WORKER TIMEOUT")
+
     def worker_pids(self) -> list[int]:
         try:
             text = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
@@ -440,12 +452,14 @@ def get(port: int, path: str, headers: dict[str, str] | None = None, timeout: fl
         connection.close()
 
 
-def at_once(port: int, path: str, count: int, timeout: float) -> list[tuple[int, int, float]]:
+def at_once(
+    port: int, path: str, count: int, timeout: float, headers: dict[str, str] | None = None
+) -> list[tuple[int, int, float]]:
     """count concurrent GETs of path: what get() returns for each."""
     results: list[tuple[int, int, float]] = []
 
     def one() -> None:
-        results.append(get(port, path, timeout=timeout))
+        results.append(get(port, path, headers, timeout=timeout))
 
     threads = [threading.Thread(target=one) for _ in range(count)]
     for thread in threads:
@@ -632,6 +646,11 @@ def hot_rounds(
     loads, saves = [], 0
     quiet = [e for e in endpoints if not e.writer]
     written = [e for e in endpoints if e.writer]
+    if args.warmup > 0:
+        warm = argparse.Namespace(**{**vars(args), "duration": args.warmup})
+        for endpoint in quiet:
+            run_wrk(server.port, endpoint, warm)
+        drain(server.port, args.workers)
     for number in range(args.rounds):
         measured: dict[str, dict[str, float]] = {}
         turn = number % len(quiet)
@@ -675,6 +694,7 @@ def hot_rounds(
             }
         )
     return {
+        "first_load": first_load(server.port, f"/maps/{BENCH_MAP}/"),
         "static": static,
         "static_bytes": static_bytes,
         "map_page_bytes": page_bytes,
@@ -714,6 +734,46 @@ def print_hot(hot: dict[str, Any]) -> None:
     )
 
 
+def first_load(port: int, path: str) -> list[dict[str, Any]]:
+    """Bytes on the wire for the page and the CSS and JS it links, asking for compression."""
+    items = []
+    paths, index = [path], 0
+    while index < len(paths):
+        connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        try:
+            connection.request("GET", paths[index], headers={"Accept-Encoding": "gzip, br"})
+            response = connection.getresponse()
+            body = response.read()
+            head = sum(len(f"{name}: {value}\r\n") for name, value in response.getheaders())
+        finally:
+            connection.close()
+        items.append(
+            {
+                "path": paths[index],
+                "status": response.status,
+                "encoding": response.getheader("Content-Encoding", "none"),
+                "wire_bytes": head + len(body) + 20,  # + the status line, roughly
+            }
+        )
+        if index == 0:
+            html = body.decode("utf-8", errors="replace")
+            paths += re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+            paths += re.findall(r'<script src="([^"]+)"', html)
+        index += 1
+    return items
+
+
+def print_first_load(items: list[dict[str, Any]]) -> None:
+    print(f"\nFirst load of {items[0]['path']} (Accept-Encoding: gzip, br):")
+    for item in items:
+        print(
+            f"  {format_bytes(item['wire_bytes']):>7} on the wire, HTTP {item['status']},"
+            f" {item['encoding']:<5} {item['path']}"
+        )
+    total = sum(item["wire_bytes"] for item in items)
+    print(f"  {format_bytes(total):>7} in all (target ≤ {FIRST_LOAD_LIMIT_KB} KB)")
+
+
 # Growth ---------------------------------------------------------------------------------
 
 
@@ -734,11 +794,35 @@ def growth_endpoints(slug: str, keys: dict[str, Any]) -> list[Endpoint]:
     ]
 
 
+class PeakWatcher:
+    """Samples the workers' RSS every 0.1 s, for workers killed before VmHWM can be read."""
+
+    def __init__(self, pids: list[int]):
+        self.pids, self.peaks = pids, {}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.watch, daemon=True)
+        self.thread.start()
+
+    def watch(self) -> None:
+        while not self.stopping.wait(0.1):
+            for pid in self.pids:
+                rss = memory(pid).get("VmRSS", 0)
+                if rss:
+                    self.peaks[pid] = max(self.peaks.get(pid, 0), rss)
+
+    def stop(self) -> dict[int, int]:
+        self.stopping.set()
+        self.thread.join()
+        return self.peaks
+
+
 def sample_endpoint(server: Server, endpoint: Endpoint, args: argparse.Namespace) -> dict:
     workers = server.worker_pids()
     for pid in workers:
         reset_peak(pid)
     before = {pid: memory(pid).get("VmRSS", 0) for pid in workers}
+    watcher = PeakWatcher(workers)
+    timeouts = server.timeouts()
     times, statuses, size = [], [], 0
     started = time.monotonic()
     while len(times) < args.samples and (
@@ -750,11 +834,22 @@ def sample_endpoint(server: Server, endpoint: Endpoint, args: argparse.Namespace
         if status != 200:
             break  # a worker timed out (or the server failed): once is the finding
     after = {pid: memory(pid) for pid in workers}
+    seen = watcher.stop()
     alive = set(server.worker_pids())
     grown = [after[pid].get("VmRSS", 0) - before[pid] for pid in workers if pid in alive]
-    peaks = [after[pid].get("VmHWM", 0) - before[pid] for pid in workers if pid in alive]
+    # VmHWM is exact but gone with a killed worker; the watcher's samples survive it.
+    peaks = [
+        max(after[pid].get("VmHWM", 0), seen.get(pid, 0)) - before[pid]
+        for pid in workers
+        if pid in seen or pid in alive
+    ]
     drained = drain(server.port, args.workers)
+    blocked = None
+    if not args.no_blocking and times[0] > 1000:
+        blocked = healthz_behind(server, endpoint, args)
+        drain(server.port, args.workers)
     return {
+        "healthz_behind_two_ms": blocked,
         "name": endpoint.name,
         "path": endpoint.path,
         "first_ms": times[0],
@@ -766,20 +861,40 @@ def sample_endpoint(server: Server, endpoint: Endpoint, args: argparse.Namespace
         "rss_growth_mb": max(grown) / 1e6 if grown else None,
         "peak_over_before_mb": max(peaks) / 1e6 if peaks else None,
         "workers_replaced": len(set(workers) - alive),
+        "worker_timeouts": server.timeouts() - timeouts,
         "drain_s": drained,
     }
 
 
+def healthz_behind(server: Server, endpoint: Endpoint, args: argparse.Namespace) -> float:
+    """Milliseconds /healthz waits, asked 0.2 s after two requests to a slow endpoint."""
+    slow = threading.Thread(
+        target=at_once,
+        args=(server.port, endpoint.path, args.workers, args.timeout + 10),
+        kwargs={"headers": endpoint.headers},
+    )
+    slow.start()
+    time.sleep(0.2)
+    seconds = get(server.port, "/healthz", timeout=args.timeout + 20)[2]
+    slow.join()
+    return seconds * 1000
+
+
 def growth_cell(row: dict) -> str:
     if row["statuses"][-1] != 200:
-        what = "timed out" if row["statuses"][-1] == 0 else f"HTTP {row['statuses'][-1]}"
-        return f"{what} after {format_ms(row['first_ms'])}"
-    cell = f"{format_ms(row['median_ms'])} (1st {format_ms(row['first_ms'])}, n={row['n']})"
-    cell += f" {format_bytes(row['bytes'])}"
+        what = f"HTTP {row['statuses'][-1]}" if row["statuses"][-1] else "no answer"
+        if row.get("worker_timeouts"):
+            what = f"worker timeout ({what})"
+        cell = f"{what} after {format_ms(row['first_ms'])}"
+    else:
+        cell = f"{format_ms(row['median_ms'])} (1st {format_ms(row['first_ms'])}, n={row['n']})"
+        cell += f" {format_bytes(row['bytes'])}"
     if row["peak_over_before_mb"] is not None and row["peak_over_before_mb"] >= 5:
         cell += f", peak +{row['peak_over_before_mb']:.0f} MB"
     if row["rss_growth_mb"] is not None and row["rss_growth_mb"] >= 5:
         cell += f", keeps +{row['rss_growth_mb']:.0f} MB"
+    if row.get("healthz_behind_two_ms") is not None:
+        cell += f"; /healthz behind two: {format_ms(row['healthz_behind_two_ms'])}"
     return cell
 
 
@@ -887,6 +1002,7 @@ def run(args: argparse.Namespace) -> int:
     report["seconds"] = time.monotonic() - started
     if "hot" in report:
         print_hot(report["hot"])
+        print_first_load(report["hot"]["first_load"])
     if report["growth"]:
         print_growth(report["growth"])
     print(
