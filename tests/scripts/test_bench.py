@@ -180,3 +180,8 @@ def test_the_lua_script_spreads_requests_over_the_paths_and_sends_headers(tmp_pa
     assert parsed["status_errors"] == 0
     assert {path for path, _ in Recorder.seen} == set(paths)
     assert {header for _, header in Recorder.seen} == {"true"}
+
+
+def test_rebuild_refuses_a_database_not_named_for_the_bench():
+    with pytest.raises(bench.BenchError, match="refusing argmap"):
+        bench.empty_database("postgres://argmap:argmap@127.0.0.1:5432/argmap")
