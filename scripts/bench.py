@@ -917,7 +917,8 @@ def growth_cell(row: dict) -> str:
         cell += f" {format_bytes(row['bytes'])}"
     if row["peak_over_before_mb"] is not None and row["peak_over_before_mb"] >= 5:
         cell += f", peak +{row['peak_over_before_mb']:.0f} MB"
-    if row["rss_growth_mb"] is not None and row["rss_growth_mb"] >= 5:
+    # After a worker timeout the worker exits just after its 500: what it keeps means nothing.
+    if row["statuses"][-1] == 200 and (row["rss_growth_mb"] or 0) >= 5:
         cell += f", keeps +{row['rss_growth_mb']:.0f} MB"
     if row.get("healthz_behind_two_ms") is not None:
         cell += f"; /healthz behind two: {format_ms(row['healthz_behind_two_ms'])}"
