@@ -639,6 +639,7 @@ def hot_endpoints(keys: dict[str, Any], static: str) -> list[Endpoint]:
         ),
         Endpoint("claim-spread", f"{m}/", paths=[f"{m}/nodes/{key}/" for key in sample]),
         Endpoint("search-spread", "/search/", paths=[f"/search/?q={word}" for word in words]),
+        Endpoint("healthz +writer", "/healthz", writer=True),
         Endpoint("map +writer", f"{m}/", writer=True),
         Endpoint(
             "expand-spread +writer",
