@@ -223,7 +223,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sample-budget",
         type=float,
-        default=20.0,
+        default=10.0,
         help="Stop sampling a growth endpoint after this many seconds (at least one request).",
     )
     parser.add_argument(
