@@ -185,3 +185,9 @@ def test_the_lua_script_spreads_requests_over_the_paths_and_sends_headers(tmp_pa
 def test_rebuild_refuses_a_database_not_named_for_the_bench():
     with pytest.raises(bench.BenchError, match="refusing argmap"):
         bench.empty_database("postgres://argmap:argmap@127.0.0.1:5432/argmap")
+
+
+def test_a_missing_wrk_names_the_package(monkeypatch):
+    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    with pytest.raises(bench.BenchError, match="apt-get install wrk"):
+        bench.require_wrk()
