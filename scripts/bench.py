@@ -215,6 +215,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=3.0, help="wrk seconds an endpoint.")
     parser.add_argument("--warmup", type=float, default=1.0, help="wrk seconds first, unused.")
+    parser.add_argument(
+        "--paired",
+        type=float,
+        default=1.0,
+        help="wrk seconds of /healthz just before each endpoint, for the adjacent share (0: off).",
+    )
     parser.add_argument("--connections", type=int, default=8, help="wrk connections.")
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers.")
@@ -651,6 +657,31 @@ def hot_endpoints(keys: dict[str, Any], static: str) -> list[Endpoint]:
     ]
 
 
+def measure_paired(
+    port: int, endpoint: Endpoint, baseline: Endpoint, args: argparse.Namespace
+) -> dict[str, float]:
+    """The endpoint under wrk, after a short /healthz run just before it (unless --paired 0)."""
+    adjacent = None
+    if args.paired > 0 and endpoint.path != baseline.path:
+        short = argparse.Namespace(**{**vars(args), "duration": args.paired})
+        adjacent = run_wrk(port, baseline, short)["rps"]
+        drain(port, args.workers)
+    result = run_wrk(port, endpoint, args)
+    result["drain_s"] = drain(port, args.workers)
+    if adjacent:
+        result["adjacent_healthz_rps"] = adjacent
+    return result
+
+
+def adjacent_ratios(rounds: list[dict[str, dict[str, float]]], name: str) -> list[float]:
+    """Per round, name's requests/s divided by the /healthz run just before it."""
+    return [
+        measured[name]["rps"] / measured[name]["adjacent_healthz_rps"]
+        for measured in rounds
+        if measured.get(name, {}).get("adjacent_healthz_rps")
+    ]
+
+
 def hot_rounds(
     server: Server, env: dict[str, str], keys: dict[str, Any], args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -682,13 +713,11 @@ def hot_rounds(
         measured: dict[str, dict[str, float]] = {}
         turn = number % len(quiet)
         for endpoint in quiet[turn:] + quiet[:turn]:
-            measured[endpoint.name] = run_wrk(server.port, endpoint, args)
-            measured[endpoint.name]["drain_s"] = drain(server.port, args.workers)
+            measured[endpoint.name] = measure_paired(server.port, endpoint, quiet[0], args)
         writer = Writer(env, BENCH_MAP)
         try:
             for endpoint in written:
-                measured[endpoint.name] = run_wrk(server.port, endpoint, args)
-                measured[endpoint.name]["drain_s"] = drain(server.port, args.workers)
+                measured[endpoint.name] = measure_paired(server.port, endpoint, quiet[0], args)
         finally:
             writer.stop()
             saves += writer.saves
@@ -704,6 +733,7 @@ def hot_rounds(
         rates = [measured[endpoint.name]["rps"] for measured in rounds]
         to_health = ratios_per_round(rounds, endpoint.name, "healthz")
         to_static = ratios_per_round(rounds, endpoint.name, "static")
+        adjacent = adjacent_ratios(rounds, endpoint.name)
         rows.append(
             {
                 "name": endpoint.name,
@@ -714,6 +744,8 @@ def hot_rounds(
                 "bytes": statistics.median(m[endpoint.name]["bytes_per_request"] for m in rounds),
                 "to_healthz": spread(to_health),
                 "to_static": spread(to_static),
+                "to_adjacent": spread(adjacent) if adjacent else None,
+                "per_round_to_adjacent": adjacent,
                 "per_round_to_healthz": to_health,
                 "per_round_to_static": to_static,
                 "errors": sum(m[endpoint.name]["errors"] for m in rounds),
@@ -735,11 +767,12 @@ def hot_rounds(
 def print_hot(hot: dict[str, Any]) -> None:
     print(
         "\nHot pages: median over rounds (min–max); shares of the same round's /healthz and"
-        " static rates:"
+        " static rates, and of the short /healthz run just before each endpoint (adjacent):"
     )
     print(
         f"{'endpoint':<22} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'size':>7}"
-        f"  {'vs /healthz':<15} {'vs static':<15} per round (/healthz)  target"
+        f"  {'vs /healthz':<15} {'vs adjacent':<15} {'vs static':<15} per round (/healthz)"
+        "  target"
     )
     for row in hot["rows"]:
         target = row["target"]
@@ -751,7 +784,8 @@ def print_hot(hot: dict[str, Any]) -> None:
         print(
             f"{row['name']:<22} {row['rps']['median']:>7.0f} {row['p50_ms']:>7.1f}"
             f" {row['p99_ms']:>7.1f} {format_bytes(row['bytes']):>7}"
-            f"  {format_share(row['to_healthz']):<15} {format_share(row['to_static']):<15}"
+            f"  {format_share(row['to_healthz']):<15} {format_share(row.get('to_adjacent')):<15}"
+            f" {format_share(row['to_static']):<15}"
             f" {rounds:<20} {verdict}"
         )
     loads = ", ".join(f"{load:.2f}" for load in hot["load_average"])

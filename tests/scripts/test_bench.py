@@ -191,3 +191,13 @@ def test_a_missing_wrk_names_the_package(monkeypatch):
     monkeypatch.setattr(bench.shutil, "which", lambda name: None)
     with pytest.raises(bench.BenchError, match="apt-get install wrk"):
         bench.require_wrk()
+
+
+def test_adjacent_ratios_use_the_healthz_run_just_before_each_endpoint():
+    rounds = [
+        {"map": {"rps": 300.0, "adjacent_healthz_rps": 600.0}, "healthz": {"rps": 1000.0}},
+        {"map": {"rps": 100.0, "adjacent_healthz_rps": 400.0}, "healthz": {"rps": 1000.0}},
+        {"map": {"rps": 100.0}, "healthz": {"rps": 1000.0}},  # --paired 0: no adjacent run
+    ]
+    assert bench.adjacent_ratios(rounds, "map") == [0.5, 0.25]
+    assert bench.ratios_per_round(rounds, "map", "healthz") == [0.3, 0.1, 0.1]
