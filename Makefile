@@ -35,6 +35,9 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/djlint --check templates
+	$(BIN)/djlint --lint templates
 
 # wrk against gunicorn on PostgreSQL (DATABASE_URL, or the local cluster): docs/performance.md.
 # make bench BENCH_ARGS="--sizes seed,10k,100k,1m --rounds 5 --duration 5 --json var/bench.json"
