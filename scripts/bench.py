@@ -859,7 +859,8 @@ class PeakWatcher:
     """Samples the workers' RSS every 0.1 s, for workers killed before VmHWM can be read."""
 
     def __init__(self, pids: list[int]):
-        self.pids, self.peaks = pids, {}
+        self.pids = pids
+        self.peaks: dict[int, int] = {}
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.watch, daemon=True)
         self.thread.start()
@@ -884,7 +885,9 @@ def sample_endpoint(server: Server, endpoint: Endpoint, args: argparse.Namespace
     before = {pid: memory(pid).get("VmRSS", 0) for pid in workers}
     watcher = PeakWatcher(workers)
     timeouts = server.timeouts()
-    times, statuses, size = [], [], 0
+    times: list[float] = []
+    statuses: list[int] = []
+    size = 0
     started = time.monotonic()
     while len(times) < args.samples and (
         not times or time.monotonic() - started < args.sample_budget
