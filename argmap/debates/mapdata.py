@@ -156,10 +156,10 @@ def export_json(argmap):
 def document_from_database(argmap):
     nodes = list(argmap.nodes.prefetch_related("anchors"))
     key_of = {node.pk: node.key for node in nodes}
-    sources = Source.objects.all()
+    sources = Source.objects.prefetch_related("sections")
     slug_of = {source.pk: source.slug for source in sources}
     return {
-        "sources": {s.slug: {"text": s.text, "sha256": s.sha256} for s in sources},
+        "sources": {s.slug: source_entry(s) for s in sources},
         "nodes": [
             {
                 "id": node.key,
@@ -196,6 +196,18 @@ def document_from_database(argmap):
     }
 
 
+def source_entry(source):
+    """A source as the validator reads it: its text, hash and sections."""
+    return {
+        "text": source.text,
+        "sha256": source.sha256,
+        "sections": [
+            {"start": s.start, "end": s.end, "position": s.position, "kind": s.kind}
+            for s in source.sections.all()
+        ],
+    }
+
+
 def read_fixtures(directory=FIXTURE_DIR):
     """All fixture objects by model label, and problems reading them."""
     objects, problems = {}, []
@@ -222,7 +234,12 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
         sources[fields.get("slug")] = {
             "text": fields.get("text", ""),
             "sha256": fields.get("sha256"),
+            "sections": [],
         }
+    for fields in objects.get("debates.section", []):
+        source = sources.get((fields.get("source") or [None])[0])
+        if source is not None:
+            source["sections"].append({key: fields.get(key) for key in SECTION_KEYS})
     documents = {
         fields.get("slug"): {"sources": sources, "nodes": [], "links": []}
         for fields in objects.get("debates.argumentmap", [])
@@ -316,6 +333,8 @@ def find_problems(document):
                             "attacks the link from its parent to the grandparent",
                         )
                     )
+        if node["is_heading"] and (node["kind"] != Node.Kind.CLAIM or node["anchors"]):
+            problems.append(Problem(where, "is a curators' heading: a claim that quotes nothing"))
         if not node["anchors"]:
             if node["kind"] == Node.Kind.EVIDENCE:
                 problems.append(Problem(where, "is evidence but has no anchor"))
@@ -325,6 +344,7 @@ def find_problems(document):
             problems.extend(anchor_problems(f"{where} anchor {number}", anchor, sources))
 
     problems.extend(cycle_problems(nodes))
+    problems.extend(self_rebuttal_problems(nodes, sources))
     problems.extend(link_problems(document.get("links", []), nodes, document.get("map_id")))
     thesis_count = sum(1 for node in nodes.values() if node["kind"] == Node.Kind.THESIS)
     if thesis_count != 1:
@@ -333,13 +353,29 @@ def find_problems(document):
 
 
 def anchor_problems(where, anchor, sources):
-    problems = voice_problems(where, anchor)
     source = sources.get(anchor["source"])
     if source is None:
-        return [*problems, Problem(where, f"names a missing source {anchor['source']!r}")]
+        return [
+            *voice_problems(where, anchor),
+            Problem(where, f"names a missing source {anchor['source']!r}"),
+        ]
     start, end, text = anchor["start"], anchor["end"], source["text"]
     if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
-        return [*problems, Problem(where, f"offsets {start}–{end} fall outside {anchor['source']}")]
+        return [
+            *voice_problems(where, anchor),
+            Problem(where, f"offsets {start}–{end} fall outside {anchor['source']}"),
+        ]
+    problems = []
+    sections = source.get("sections") or []
+    holding = [s for s in sections if s["start"] <= start and end <= s["end"]]
+    if sections and len(holding) != 1:
+        problems.append(
+            Problem(where, "spans two sections (a quote lies inside one comment or the article)")
+        )
+    in_comment = bool(holding) and holding[0]["kind"] == "comment"
+    problems.extend(
+        voice_problems(where, anchor, "a reader commenter" if in_comment else "the author")
+    )
     if text[start:end] != anchor["exact"]:
         problems.append(
             Problem(
@@ -348,12 +384,52 @@ def anchor_problems(where, anchor, sources):
                 f"(found {text[start:end][:40]!r})",
             )
         )
+    elif anchor["exact"] != anchor["exact"].strip():
+        problems.append(Problem(where, "starts or ends with white space; quote the words only"))
     return problems
 
 
-def voice_problems(where, anchor):
-    """A voice is known; a reported anchor names who is reported; every speaker is named."""
-    problem = Anchor.voice_problem(anchor.get("voice"), anchor.get("speaker"))
+def voice_holder(anchor, sources):
+    """Who holds an anchor's words: (source, comment position) — a document or one comment."""
+    source = sources.get(anchor["source"]) or {}
+    for section in source.get("sections") or []:
+        if section["kind"] == "comment" and section["start"] <= anchor["start"] < section["end"]:
+            return anchor["source"], section["position"]
+    return anchor["source"], None
+
+
+def self_rebuttal_problems(nodes, sources):
+    """An author never rebuts itself: an opposing node and its parent asserted by one holder
+    is a concession (voice concedes) or an undercut, not a rebuttal."""
+    problems = []
+
+    def asserted(node):
+        return {
+            voice_holder(anchor, sources)
+            for anchor in node["anchors"]
+            if anchor.get("voice") == Anchor.Voice.ASSERTS and anchor.get("source") in sources
+        }
+
+    for node in nodes.values():
+        parent = nodes.get(node["parent"])
+        if node["relation"] != Node.Relation.OPPOSES or parent is None:
+            continue
+        for source, comment in sorted(asserted(node) & asserted(parent), key=str):
+            holder = f"reader comment {comment} of {source}" if comment is not None else source
+            problems.append(
+                Problem(
+                    f"node {node['id']}",
+                    f"{holder} asserts both it and its parent {parent['id']!r}, which it "
+                    "opposes: mark the concession (voice concedes) or relate it as an undercut",
+                )
+            )
+    return problems
+
+
+def voice_problems(where, anchor, own=None):
+    """A voice is known; a reported anchor names who is reported; every speaker is named;
+    asserted and conceded words are the text's own voice where they lie (own)."""
+    problem = Anchor.voice_problem(anchor.get("voice"), anchor.get("speaker"), own)
     return [Problem(where, problem)] if problem else []
 
 
@@ -415,6 +491,7 @@ def problems_in_database(argmap=None):
 
 # Loading an argmap/2 document ------------------------------------------------------------
 
+SECTION_KEYS = ("start", "end", "position", "kind")
 NODE_KEYS = ("id", "kind", "heading", "label", "text", "parent", "relation", "anchors")
 ANCHOR_KEYS = ("source", "start", "end", "exact", "prefix", "suffix", "speaker", "voice")
 SOURCE_FIELDS = ("title", "title_by", "kind", "author", "publisher", "date", "tags", "disclosure")
@@ -467,9 +544,7 @@ def document_problems(document: Any, slug: str | None = None) -> list[Problem]:
                 problems.append(Problem(f"link {index}", "needs between: two node ids"))
                 continue
             plain_links.append({"type": link.get("type"), "between": between})
-    texts = {
-        slug: {"text": source.text, "sha256": source.sha256} for slug, source in sources.items()
-    }
+    texts = {slug: source_entry(source) for slug, source in sources.items()}
     problems.extend(find_problems({"sources": texts, "nodes": plain_nodes, "links": plain_links}))
     return problems
 

@@ -578,8 +578,12 @@ class Anchor(QuoteSelector):
     OWN_SPEAKERS = frozenset({"the author", "a reader commenter"})
 
     @classmethod
-    def voice_problem(cls, voice, speaker):
-        """What is wrong with this voice and speaker together, or "" (one rule, every writer)."""
+    def voice_problem(cls, voice, speaker, own=None):
+        """What is wrong with this voice and speaker together, or "" (one rule, every writer).
+
+        own is the text's own voice where the quote lies ("the author", or "a reader
+        commenter" inside a comment): whoever asserts or concedes words is the one writing.
+        """
         speaker = (speaker or "").strip()
         if voice not in cls.Voice.values:
             return f"has unknown voice {voice!r} (asserts, reports or concedes)"
@@ -590,10 +594,18 @@ class Anchor(QuoteSelector):
                 f"reports someone else's words but gives the speaker as {speaker!r}; "
                 "name who is reported (a reported view is never its reporter's)"
             )
+        if own is not None and voice != cls.Voice.REPORTS and speaker != own:
+            return (
+                f"{voice} but gives the speaker as {speaker!r}, where the text's own voice is "
+                f"{own!r}; words the text quotes from someone else are reported"
+            )
         return ""
 
     def clean(self):
-        problem = self.voice_problem(self.voice, self.speaker)
+        own = None
+        if self.source_id is not None and self.start is not None:
+            own = self.source.speaker_at(self.start)
+        problem = self.voice_problem(self.voice, self.speaker, own)
         if problem:
             raise ValidationError({"speaker": f"This quote {problem}."})
 

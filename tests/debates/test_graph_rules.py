@@ -280,3 +280,94 @@ def test_load_json_refuses_text_that_is_not_json(db):
         load_json("{not json")
     assert "not valid JSON" in str(raised.value.problems[0])
     assert not ArgumentMap.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_generated_map_has_the_whole_graph_and_checks_clean():
+    call_command("generate_map", nodes=120, slug="graph", verbosity=0)
+    argmap = ArgumentMap.objects.get(slug="graph")
+    assert argmap.nodes.filter(relation=Node.Relation.UNDERCUTS).exists()
+    assert {kind for kind in argmap.links.values_list("kind", flat=True)} == set(Link.Kind.values)
+    voices = set(Anchor.objects.filter(node__map=argmap).values_list("voice", flat=True))
+    assert voices == set(Anchor.Voice.values)
+    assert problems_in_database(argmap) == []
+
+
+# Who holds the words: asserted and conceded words are the text's own ---------------------
+
+
+def article_with_comments():
+    from argmap.debates.models import Source
+    from argmap.debates.quotes import sha256_of
+
+    text = "The article says R1 is cheap. A commenter: no, R1 is not cheap at all."
+    source = Source.objects.create(
+        slug="article", file="a.txt", title="A", kind="news article", text=text,
+        sha256=sha256_of(text),
+    )  # fmt: skip
+    cut = text.index(" A commenter")
+    source.sections.create(position=0, kind="body", start=0, end=cut, speaker="the author")
+    source.sections.create(
+        position=1, kind="comment", start=cut, end=len(text), speaker="a reader commenter"
+    )
+    return source
+
+
+@pytest.mark.django_db
+def test_asserted_words_are_the_texts_own_voice_where_they_lie():
+    source = article_with_comments()
+    thesis = ThesisFactory()
+    claim = NodeFactory(map=thesis.map, parent=thesis, key="claim")
+    anchor = AnchorFactory(node=claim, source=source, quote="R1 is not cheap at all")
+    assert "where the text's own voice is 'a reader commenter'" in check_map_problems()
+    with pytest.raises(ValidationError, match="own voice is 'a reader commenter'"):
+        anchor.full_clean()
+    Anchor.objects.filter(pk=anchor.pk).update(speaker="a reader commenter")
+    assert problems_in_database() == []
+    # A quote across the end of the article into a comment belongs to neither.
+    start = source.text.index("cheap.")
+    Anchor.objects.filter(pk=anchor.pk).update(
+        start=start, end=start + 20, exact=source.text[start : start + 20]
+    )
+    assert "spans two sections" in check_map_problems()
+
+
+@pytest.mark.django_db
+def test_an_author_never_rebuts_its_own_assertion():
+    source = article_with_comments()
+    thesis = ThesisFactory()
+    claim = NodeFactory(map=thesis.map, parent=thesis, key="claim")
+    AnchorFactory(node=claim, source=source, quote="R1 is cheap")
+    rebuttal = NodeFactory(
+        map=thesis.map, parent=claim, key="rebuttal", relation=Node.Relation.OPPOSES
+    )
+    anchor = AnchorFactory(node=rebuttal, source=source, quote="The article says")
+    assert f"node rebuttal: {source.slug} asserts both it and its parent 'claim'" in (
+        check_map_problems()
+    )
+    Anchor.objects.filter(pk=anchor.pk).update(voice=Anchor.Voice.CONCEDES)
+    assert problems_in_database() == []
+    # A reader comment answering the article is no self-rebuttal.
+    start = source.text.index("R1 is not cheap")
+    Anchor.objects.filter(pk=anchor.pk).update(
+        voice=Anchor.Voice.ASSERTS,
+        speaker="a reader commenter",
+        start=start,
+        end=start + 15,
+        exact=source.text[start : start + 15],
+    )
+    assert problems_in_database() == []
+
+
+@pytest.mark.django_db
+def test_a_heading_quotes_nothing_and_a_quote_has_no_stray_spaces():
+    thesis = ThesisFactory()
+    heading = NodeFactory(map=thesis.map, parent=thesis, key="heading", is_heading=True)
+    anchor = AnchorFactory(node=heading)
+    Anchor.objects.filter(pk=anchor.pk).update(
+        end=anchor.end + 2, exact=anchor.source.text[anchor.start : anchor.end + 2]
+    )
+    assert anchor.source.text[anchor.end + 1] == " "
+    report = check_map_problems()
+    assert "node heading: is a curators' heading: a claim that quotes nothing" in report
+    assert "starts or ends with white space" in report

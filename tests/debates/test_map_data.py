@@ -1,5 +1,6 @@
 import json
 import shutil
+from collections import Counter
 from io import StringIO
 from pathlib import Path
 
@@ -21,11 +22,25 @@ def run(command, *args, **options):
 
 def test_seed_loads_the_whole_map_and_it_checks_clean(seeded_map):
     nodes = seeded_map.nodes.all()
-    assert 150 <= nodes.count() <= 170
+    assert nodes.count() == 158
     assert nodes.filter(kind=Node.Kind.THESIS).get().text == (
         "DeepSeek-R1 is a 'Sputnik moment' for American AI"
     )
-    assert nodes.filter(relation=Node.Relation.OPPOSES).count() >= 20
+    # The re-mapped and audited debate (docs/map-coverage.md, docs/map-audit.md).
+    relations = Counter(nodes.values_list("relation", flat=True))
+    assert relations == {"": 1, "supports": 115, "opposes": 35, "undercuts": 7}
+    assert Counter(nodes.values_list("kind", flat=True)) == {
+        "thesis": 1,
+        "claim": 124,
+        "evidence": 33,
+    }
+    assert nodes.filter(is_heading=True).count() == 11
+    assert Counter(seeded_map.links.values_list("kind", flat=True)) == {
+        "contradicts": 15,
+        "same_point": 15,
+    }
+    voices = Counter(Anchor.objects.filter(node__map=seeded_map).values_list("voice", flat=True))
+    assert voices == {"asserts": 174, "reports": 21, "concedes": 23}
     assert Source.objects.count() == 5
     for source in Source.objects.all():
         assert source.anchors.count() >= 5, f"{source.file} must contribute to the map"

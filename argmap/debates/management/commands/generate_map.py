@@ -27,7 +27,7 @@ HEADING_CHANCE = 0.1
 # some nodes undercut (where a grandparent exists), some quotes are reported or conceded,
 # and every LINK_EVERY-th node is linked to an earlier node of the map (not the thesis).
 UNDERCUT_CHANCE = 0.08
-VOICE_CHANCES = ((0.1, Anchor.Voice.REPORTS), (0.15, Anchor.Voice.CONCEDES))
+VOICE_CHANCES = ((0.1, Anchor.Voice.REPORTS), (0.15, Anchor.Voice.CONCEDES))  # cumulative
 LINK_EVERY = 3
 WORDS_TEXT = (
     "argument evidence model training cost export chips compute open weights benchmark "
@@ -180,18 +180,22 @@ class Command(BaseCommand):
             exact=source.text[start:end],
             prefix=prefix,
             suffix=suffix,
-            **self.voice_and_speaker(rng.choice(SPEAKERS)),
+            **self.voice_and_speaker(node, rng.choice(SPEAKERS)),
         )
 
-    def voice_and_speaker(self, speaker):
+    def voice_and_speaker(self, node, drawn_speaker):
+        """The author asserts or concedes; anyone else's words are reported, naming them.
+
+        A rebuttal's words are a concession when they are the author's own, so the map never
+        has its author rebut itself (check_map's rule)."""
         draw = self.graph_rng.random()
         if draw < VOICE_CHANCES[0][0]:
-            # A reported view names whom it reports, never the author.
             others = [name for name in SPEAKERS if name not in Anchor.OWN_SPEAKERS]
-            return {"voice": VOICE_CHANCES[0][1], "speaker": self.graph_rng.choice(others)}
-        if draw < VOICE_CHANCES[1][0]:
-            return {"voice": VOICE_CHANCES[1][1], "speaker": speaker}
-        return {"voice": Anchor.Voice.ASSERTS, "speaker": speaker}
+            speaker = drawn_speaker if drawn_speaker in others else self.graph_rng.choice(others)
+            return {"voice": Anchor.Voice.REPORTS, "speaker": speaker}
+        if node.relation == Node.Relation.OPPOSES or draw < VOICE_CHANCES[1][0]:
+            return {"voice": Anchor.Voice.CONCEDES, "speaker": "the author"}
+        return {"voice": Anchor.Voice.ASSERTS, "speaker": "the author"}
 
     def make_links(self, argmap):
         """Every LINK_EVERY-th node linked to an earlier node that is not its parent."""
