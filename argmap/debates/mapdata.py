@@ -6,6 +6,7 @@ The validator works on a "map document" (plain dicts), so the same checks serve
 """
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,10 +198,11 @@ def document_from_database(argmap):
 
 
 def source_entry(source):
-    """A source as the validator reads it: its text, hash and sections."""
+    """A source as the validator reads it: its text, hash, metadata and sections."""
     return {
         "text": source.text,
         "sha256": source.sha256,
+        **{name: getattr(source, name) for name in METADATA},
         "sections": [
             {"start": s.start, "end": s.end, "position": s.position, "kind": s.kind}
             for s in source.sections.all()
@@ -234,6 +236,7 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
         sources[fields.get("slug")] = {
             "text": fields.get("text", ""),
             "sha256": fields.get("sha256"),
+            **{name: fields.get(name, "") for name in METADATA},
             "sections": [],
         }
     for fields in objects.get("debates.section", []):
@@ -302,6 +305,7 @@ def find_problems(document):
     for slug, source in sorted(sources.items()):
         if sha256_of(source["text"]) != source["sha256"]:
             problems.append(Problem(f"source {slug}", "SHA-256 does not match its text"))
+        problems.extend(metadata_problems(f"source {slug}", source))
 
     nodes = {}
     for node in document["nodes"]:
@@ -349,6 +353,21 @@ def find_problems(document):
     thesis_count = sum(1 for node in nodes.values() if node["kind"] == Node.Kind.THESIS)
     if thesis_count != 1:
         problems.append(Problem("map", f"has {thesis_count} theses; it needs exactly one"))
+    return problems
+
+
+def metadata_problems(where, source):
+    """What a source says of itself: blank when not given (never "unknown"), a date as
+    YYYY-MM-DD, a disclosure in the text's own words."""
+    problems = []
+    for name in METADATA:
+        value = source.get(name) or ""
+        if "unknown" in value.lower():
+            problems.append(Problem(where, f"{name} says {value!r}; leave it blank when not given"))
+    if source.get("date") and not DATE.match(source["date"]):
+        problems.append(Problem(where, f"date {source['date']!r} is not YYYY-MM-DD"))
+    if source.get("disclosure") and source["disclosure"] not in source["text"]:
+        problems.append(Problem(where, "the disclosure is not words of the text"))
     return problems
 
 
@@ -492,6 +511,8 @@ def problems_in_database(argmap=None):
 # Loading an argmap/2 document ------------------------------------------------------------
 
 SECTION_KEYS = ("start", "end", "position", "kind")
+METADATA = ("author", "publisher", "date", "disclosure")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 NODE_KEYS = ("id", "kind", "heading", "label", "text", "parent", "relation", "anchors")
 ANCHOR_KEYS = ("source", "start", "end", "exact", "prefix", "suffix", "speaker", "voice")
 SOURCE_FIELDS = ("title", "title_by", "kind", "author", "publisher", "date", "tags", "disclosure")

@@ -115,7 +115,7 @@ class Command(BaseCommand):
             title=f"Synthetic source for {slug}",
             author="generate_map",
             publisher="Argmap",
-            date="synthetic",
+            date="",  # not given: a synthetic text has no date
             kind=Source.Kind.ANALYSIS,
             text=text,
             sha256=sha256_of(text),
