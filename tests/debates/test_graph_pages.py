@@ -322,3 +322,17 @@ def test_the_link_autocomplete_finds_nodes_by_text(admin_client, seeded_map):
     )
     assert response.status_code == 200
     assert str(node.pk) in {row["id"] for row in response.json()["results"]}
+
+
+def test_a_source_page_says_what_its_text_gives_and_not_given_for_the_rest(client, seeded_map):
+    blog = flat(client.get("/sources/not-sputnik-blog/"))
+    assert "<dt>Author</dt> <dd> not given </dd>" in blog
+    assert "<dt>Date</dt> <dd> 2025-01-30 </dd>" in blog
+    assert "<dt>Tags</dt> <dd> starred, ai </dd>" in blog
+    article = flat(client.get("/sources/reason-sputnik-moment-article/"))
+    assert "<dt>Disclosure</dt> <dd> “I have small holdings in both Microsoft and Nvidia.” </dd>" in (
+        article
+    )
+    analysis = flat(client.get("/sources/deepseek-analyst-summary/"))
+    assert "The text gives no title; the curators wrote this one." in analysis
+    assert "The text gives no title" not in blog
