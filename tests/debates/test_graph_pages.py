@@ -330,9 +330,8 @@ def test_a_source_page_says_what_its_text_gives_and_not_given_for_the_rest(clien
     assert "<dt>Date</dt> <dd> 2025-01-30 </dd>" in blog
     assert "<dt>Tags</dt> <dd> starred, ai </dd>" in blog
     article = flat(client.get("/sources/reason-sputnik-moment-article/"))
-    assert "<dt>Disclosure</dt> <dd> “I have small holdings in both Microsoft and Nvidia.” </dd>" in (
-        article
-    )
+    disclosure = "“I have small holdings in both Microsoft and Nvidia.”"
+    assert f"<dt>Disclosure</dt> <dd> {disclosure} </dd>" in article
     analysis = flat(client.get("/sources/deepseek-analyst-summary/"))
     assert "The text gives no title; the curators wrote this one." in analysis
     assert "The text gives no title" not in blog
