@@ -602,9 +602,9 @@ class Anchor(QuoteSelector):
         return ""
 
     def clean(self):
-        own = None
-        if self.source_id is not None and self.start is not None:
-            own = self.source.speaker_at(self.start)
+        if self.source_id is None or self.start is None:
+            return  # the quote is not placed yet; its own error says so, once
+        own = self.source.speaker_at(self.start)
         problem = self.voice_problem(self.voice, self.speaker, own)
         if problem:
             raise ValidationError({"speaker": f"This quote {problem}."})
