@@ -131,7 +131,12 @@ class Annotation(QuoteSelector):
         return f"{self.get_kind_display()} by {self.author} on {self.target_label}"
 
     def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
+        # Rendered once, on write; pages show body_html and never render Markdown.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            self.body_html = render_markdown(self.body)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "body_html"}
         if self.node_id and not self.node_text:
             self.node_text = self.node.text
         super().save(*args, **kwargs)
