@@ -3,7 +3,8 @@
     .venv/bin/python scripts/bench_markdown.py [--length 10000] [--rounds 5]
 
 Each body is cut to the annotation limit (10,000 characters). For each shape the median
-CPU time of the rounds is kept (wall time too; on a shared machine it tracks the load); the table is sorted slowest first. docs/performance.md records a run.
+CPU time of the rounds is kept, and the wall time too (on a shared machine the wall time
+tracks the load); the table is sorted slowest first. docs/performance.md records a run.
 """
 
 import argparse

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 
+from argmap.lib.rows import UpdateOnlyModel
+
 from .fragments import ContentQuerySet, MapRevision
 from .pages import with_row_extras
 from .quotes import find_quote, quote_context, quote_preview, selector_matches, words_around
@@ -21,7 +23,7 @@ class SourceManager(models.Manager.from_queryset(SourceQuerySet)):  # type: igno
         return self.get(slug=slug)
 
 
-class Source(models.Model):
+class Source(UpdateOnlyModel):
     class Kind(models.TextChoices):
         BLOG_POST = "blog post"
         ESSAY = "essay"
@@ -67,7 +69,7 @@ class SectionManager(models.Manager):
         return self.get(source__slug=source_slug, position=position)
 
 
-class Section(models.Model):
+class Section(UpdateOnlyModel):
     """A stretch of a source: the article itself, or one reader comment after it."""
 
     class Kind(models.TextChoices):
@@ -116,7 +118,7 @@ class ArgumentMapManager(models.Manager.from_queryset(ArgumentMapQuerySet)):  # 
         return self.get(slug=slug)
 
 
-class ArgumentMap(models.Model):
+class ArgumentMap(UpdateOnlyModel):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=300)
     question = models.CharField(max_length=500)
@@ -248,7 +250,7 @@ class NodeManager(models.Manager.from_queryset(NodeQuerySet)):  # type: ignore[m
         return self.get(map__slug=map_slug, key=key)
 
 
-class Node(models.Model):
+class Node(UpdateOnlyModel):
     class Kind(models.TextChoices):
         THESIS = "thesis"
         CLAIM = "claim"
@@ -344,7 +346,7 @@ class Node(models.Model):
         return 0 if last is None else last + 1
 
 
-class QuoteSelector(models.Model):
+class QuoteSelector(UpdateOnlyModel):
     """A quote of a source: source.text[start:end] == exact, with its prefix and suffix.
 
     A W3C TextQuoteSelector plus offsets, shared by a node's anchor and a reader's passage

@@ -24,7 +24,7 @@ def test_typed_html_shows_as_the_text_typed():
 
 
 def test_links_carry_rel_and_only_safe_schemes():
-    html = render_markdown("[ok](https://example.org/a?b=1&c=2 \"t\") [bad](javascript:alert(1))")
+    html = render_markdown('[ok](https://example.org/a?b=1&c=2 "t") [bad](javascript:alert(1))')
     assert (
         '<a href="https://example.org/a?b=1&amp;c=2" title="t" rel="nofollow noopener ugc">ok</a>'
         in html
