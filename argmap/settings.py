@@ -112,8 +112,6 @@ def database_from_env():
     if not config.get("ENGINE"):
         raise ImproperlyConfigured("DATABASE_URL names an unsupported database scheme.")
     if config["ENGINE"] == "django.db.backends.postgresql":
-        from psycopg_pool import ConnectionPool
-
         # psycopg's pool replaces persistent connections; the two cannot be combined.
         config["CONN_MAX_AGE"] = 0
         options = config.setdefault("OPTIONS", {})
@@ -127,8 +125,9 @@ def database_from_env():
             "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "8")),
             "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "1")),
             "reconnect_timeout": float(os.environ.get("DATABASE_RECONNECT_TIMEOUT", "5")),
-            "check": ConnectionPool.check_connection,
         }
+        # Django then passes check=ConnectionPool.check_connection to the pool.
+        config["CONN_HEALTH_CHECKS"] = True
         options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2")))
     elif config["ENGINE"] == "django.db.backends.sqlite3":
         # Tests use a file, not shared-cache memory: there concurrent writers fail at once

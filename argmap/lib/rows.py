@@ -32,8 +32,13 @@ class UpdateOnlyModel(models.Model):
             kwargs["force_update"] = True
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         try:
-            # A savepoint, so a caller's transaction stays usable after RowGone.
-            with transaction.atomic(using=using):
+            if transaction.get_connection(using).in_atomic_block:
+                # A savepoint, so the caller's transaction stays usable after RowGone.
+                with transaction.atomic(using=using):
+                    super().save(*args, **kwargs)
+            else:
+                # No transaction of our own: the row's lock is not held while the save's
+                # signals lock others (a map's revision), which a delete takes the other way.
                 super().save(*args, **kwargs)
         except DatabaseError as error:
             # Django's own error when a forced update (or one with update_fields) found no
