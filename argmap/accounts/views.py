@@ -66,6 +66,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset, counted per address and per email so it cannot flood an inbox."""
 
     success_url = reverse_lazy("password_reset_done")
+    email_template_name = "registration/password_reset_email.txt"  # plain text, not HTML
 
     def form_valid(self, form):
         address = ratelimit.client_address(self.request)
