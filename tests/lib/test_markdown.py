@@ -3,7 +3,7 @@
 import pytest
 from markdown_it import MarkdownIt
 
-from argmap.lib.markdown import PARSER, render_markdown
+from argmap.lib.markdown import MAX_NESTING, PARSER, render_markdown
 
 from ..annotations.conftest import active_content
 
@@ -47,7 +47,7 @@ def test_escaped_brackets_show_as_typed_brackets():
 
 # The link rule is skipped where no unescaped "]" can close a label; the output must be
 # exactly CommonMark's, including where code spans and escapes sit around the brackets.
-REFERENCE = MarkdownIt("commonmark", {"html": False}).disable("image")
+REFERENCE = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING}).disable("image")
 SAME_OUTPUT = [
     "[a](b) [c]",
     "[`\\`](u)",
