@@ -24,7 +24,11 @@ def empty_fragment_cache():
 
 @pytest.fixture
 def accounts_sandbox(settings, request):
-    """Fast password hashing, and a cache of this test's own for the rate-limit counters."""
+    """Fast password hashing, and a cache of this test's own.
+
+    Rate-limit counters live in the database (argmap_rate_counter), so each test's
+    transaction keeps its own.
+    """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
         **settings.CACHES,

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from argmap.lib.ratelimit import login_attempt
@@ -13,7 +14,7 @@ class RateLimitedModelBackend(ModelBackend):
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
-            username = kwargs.get(self.user_model().USERNAME_FIELD)
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None or password is None:
             return None
         attempt = login_attempt(request, str(username))
@@ -21,9 +22,3 @@ class RateLimitedModelBackend(ModelBackend):
         if user is not None:
             attempt.succeeded()
         return user
-
-    @staticmethod
-    def user_model():
-        from django.contrib.auth import get_user_model
-
-        return get_user_model()

@@ -178,3 +178,16 @@ def test_sign_up_accepts_a_name_that_only_shares_letters(client, alice):
     data = {"username": "alicia", "password1": "correct horse battery"}
     response = client.post(reverse("signup"), {**data, "password2": data["password1"]})
     assert response.status_code == 302
+
+
+def test_the_admin_password_change_shares_the_limit(db, limits):
+    staff = UserFactory(username="staffer", password=PASSWORD, is_staff=True)
+    client = Client()
+    client.force_login(staff)
+    data = {"new_password1": "x7!long new pass", "new_password2": "x7!long new pass"}
+    url = reverse("admin:password_change")
+    for _ in range(3):
+        assert client.post(url, {"old_password": "wrong", **data}).status_code == 200
+    assert client.post(url, {"old_password": PASSWORD, **data}).status_code == 429
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)
