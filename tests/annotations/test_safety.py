@@ -64,7 +64,7 @@ def test_the_migration_renders_stored_bodies_again(alice, node):
 
     from django.apps import apps
 
-    migration = import_module("argmap.annotations.migrations.0002_render_body_html_with_commonmark")
+    migration = import_module("argmap.annotations.migrations.0003_render_body_html_with_commonmark")
     annotation = Annotation.objects.create(author=alice, node=node, body="\\[" * 3 + " *x*")
     Annotation.objects.filter(pk=annotation.pk).update(body_html="<p>stale</p>")
     migration.render_bodies(apps, None)

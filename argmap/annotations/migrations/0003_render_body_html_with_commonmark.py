@@ -17,6 +17,6 @@ def render_bodies(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("annotations", "0001_initial")]
+    dependencies = [("annotations", "0002_suggestion_relation_undercuts")]
 
     operations = [migrations.RunPython(render_bodies, migrations.RunPython.noop, elidable=True)]
