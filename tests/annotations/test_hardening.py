@@ -140,6 +140,8 @@ def test_the_admin_saving_a_node_deleted_meanwhile_answers_409(curator_client, n
         management = formset.formset.management_form
         for name in management.fields:
             data[f"{management.prefix}-{name}"] = management[name].value()
+        # Send no extra (blank) inline rows: only the node itself changes.
+        data[f"{management.prefix}-TOTAL_FORMS"] = management["INITIAL_FORMS"].value()
     data["text"] = "After"
     monkeypatch.setattr(NodeAdmin, "get_object", deleted_after_reading)
     response = curator_client.post(reverse("admin:debates_node_change", args=[node.pk]), data)
