@@ -57,9 +57,12 @@ INSTALLED_APPS = [
 ]
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's own backend, with every password check counted by argmap.lib.ratelimit.
+AUTHENTICATION_BACKENDS = ["argmap.accounts.backends.RateLimitedModelBackend"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "argmap.core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +73,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "argmap.lib.htmx.HtmxResponseMiddleware",
+    "argmap.lib.ratelimit.RateLimitMiddleware",
+    "argmap.core.middleware.RowGoneMiddleware",
 ]
 
 ROOT_URLCONF = "argmap.urls"
@@ -109,11 +114,21 @@ def database_from_env():
     if config["ENGINE"] == "django.db.backends.postgresql":
         # psycopg's pool replaces persistent connections; the two cannot be combined.
         config["CONN_MAX_AGE"] = 0
-        config.setdefault("OPTIONS", {})["pool"] = {
+        options = config.setdefault("OPTIONS", {})
+        # During an outage a request waits at most `timeout` for a connection, then gets the
+        # 503 page (argmap.core.views.server_error): well inside 2 s, not gunicorn's 30 s.
+        # Connections are checked as they leave the pool, so after a restart no request
+        # gets a dead one; a failed reconnection gives up after `reconnect_timeout` and the
+        # next request starts a fresh one, so the app recovers within seconds by itself.
+        options["pool"] = {
             "min_size": 1,
             "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "8")),
-            "timeout": 10,
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "1")),
+            "reconnect_timeout": float(os.environ.get("DATABASE_RECONNECT_TIMEOUT", "5")),
         }
+        # Django then passes check=ConnectionPool.check_connection to the pool.
+        config["CONN_HEALTH_CHECKS"] = True
+        options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2")))
     elif config["ENGINE"] == "django.db.backends.sqlite3":
         # Tests use a file, not shared-cache memory: there concurrent writers fail at once
         # ("table is locked") instead of waiting their turn as they do in production.
@@ -134,6 +149,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day
+
+# Mail, for password reset links. With EMAIL_HOST set, mail goes out by SMTP (EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS or EMAIL_USE_SSL); without it, the
+# console backend writes each message to the log (development). Tests use Django's outbox.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS", not env_flag("EMAIL_USE_SSL"))
+    EMAIL_USE_SSL = env_flag("EMAIL_USE_SSL")
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Argmap <argmap@localhost>")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -187,10 +220,28 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Rate limits: (requests, seconds) per user or client address.
+
+def env_limit(name, default):
+    """A rate limit, (requests, seconds), overridable as ARGMAP_<NAME>_LIMIT=requests/seconds."""
+    value = os.environ.get(f"ARGMAP_{name}_LIMIT", default)
+    try:
+        limit, _, window = value.partition("/")
+        return int(limit), int(window or default.split("/")[1])
+    except ValueError:
+        raise ImproperlyConfigured(f"ARGMAP_{name}_LIMIT must be requests/seconds.") from None
+
+
+# Rate limits (argmap.lib.ratelimit): action -> (requests, seconds), per user when logged in,
+# else per client address. Log-in limits count wrong passwords only (a right one is given
+# back), per account and, higher, per address, so a classroom behind one address still logs in.
 RATE_LIMITS = {
-    "annotate": (int(os.environ.get("ARGMAP_ANNOTATE_LIMIT", "20")), 60),
-    "login": (int(os.environ.get("ARGMAP_LOGIN_LIMIT", "10")), 300),
+    "annotate": env_limit("ANNOTATE", "20/60"),
+    "edit": env_limit("EDIT", "20/60"),
+    "flag": env_limit("FLAG", "10/60"),
+    "signup": env_limit("SIGNUP", "10/600"),
+    "login-account": env_limit("LOGIN", "10/300"),
+    "login-address": env_limit("LOGIN_ADDRESS", "50/300"),
+    "password-reset": env_limit("PASSWORD_RESET", "5/3600"),
 }
 
 TRUST_X_FORWARDED_FOR = env_flag("DJANGO_TRUST_X_FORWARDED_FOR")

@@ -24,7 +24,11 @@ def empty_fragment_cache():
 
 @pytest.fixture
 def accounts_sandbox(settings, request):
-    """Fast password hashing, and a cache of this test's own for the rate-limit counters."""
+    """Fast password hashing, and a cache of this test's own.
+
+    Rate-limit counters live in the database (argmap_rate_counter), so each test's
+    transaction keeps its own.
+    """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
         **settings.CACHES,
@@ -110,3 +114,53 @@ def page(browser, live_server, browser_context_args):
 def live_map(transactional_db, live_server):
     call_command("seed", verbosity=0)
     return ArgumentMap.objects.get(slug="deepseek-r1-sputnik")
+
+
+# Concurrency -------------------------------------------------------------------------------
+
+needs_postgresql = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").split(":")[0] not in {"postgres", "postgresql", "pgsql"},
+    reason="concurrent writers need PostgreSQL; SQLite runs one writer at a time",
+)
+
+
+@pytest.fixture
+def roomy_pool():
+    """A pool with a connection for each of a test's threads (production: one per worker thread)."""
+    from django.db import connection
+
+    options = connection.settings_dict.get("OPTIONS", {}).get("pool")
+    if not options:
+        yield
+        return
+    saved = dict(options)
+    connection.close_pool()
+    options.update(max_size=60, timeout=30)
+    yield
+    connection.close_pool()
+    options.clear()
+    options.update(saved)
+
+
+def run_at_once(count, work):
+    """Run work(i) for i in range(count) in threads released together; their results in order."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

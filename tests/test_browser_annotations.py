@@ -117,7 +117,7 @@ def test_annotate_a_selected_passage_and_suggest_it(page, live_map):
     expect(form.locator("#passage-quote")).to_have_text(selected)
     expect(form.get_by_label("Your annotation")).to_be_focused()
     form.get_by_label("Your annotation").fill("This is the heart of it.")
-    form.get_by_label("Private (only me)").check()
+    # A suggestion goes to the curators, so its annotation stays public.
     form.get_by_label("Suggest adding it to the map under").select_option(str(live_map.thesis.pk))
     form.get_by_label("as a rebuttal of that claim").check()
     form.get_by_label("The claim it makes").fill("The passage undercuts the thesis.")
@@ -130,7 +130,10 @@ def test_annotate_a_selected_passage_and_suggest_it(page, live_map):
     assert annotation.suggestion.relation == "opposes"
     highlight = page.locator(f'a.hl[href="#annotation-{annotation.pk}"]')
     expect(highlight.first).to_be_visible()
-    expect(page.locator(f"article#annotation-{annotation.pk}")).to_contain_text("Private: only you")
+    expect(page.locator(f"article#annotation-{annotation.pk}")).to_contain_text(
+        "This is the heart of it."
+    )
+    assert annotation.visibility == "public"
     assert page.evaluate("window.notReloaded") is True
     assert page.watcher.errors == []
 

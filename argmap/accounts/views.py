@@ -1,14 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from argmap.lib.ratelimit import rate_limited, rate_limited_response
+from argmap.lib import ratelimit
 
-from .forms import SignUpForm
+from .forms import PasswordChangeForm, SignUpForm
 from .models import User
+
+BACKEND = "argmap.accounts.backends.RateLimitedModelBackend"
 
 
 def safe_next(request, default="home"):
@@ -20,32 +24,59 @@ def safe_next(request, default="home"):
     return default
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     if request.user.is_authenticated:
         return redirect(safe_next(request))
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}. You can now annotate the map.")
-        return redirect(safe_next(request))
+        # Counted per address, so one client cannot make accounts by the dozen.
+        ratelimit.count(request, "signup", "new accounts", who=ratelimit.client_address(request))
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:  # a look-alike name was taken a moment ago
+            form.add_error("username", "That name looks the same as an existing account's.")
+        else:
+            login(request, user, backend=BACKEND)
+            messages.success(request, f"Welcome, {user.username}. You can now annotate the map.")
+            return redirect(safe_next(request))
     context = {"form": form, "next": safe_next(request, "")}
     status = 400 if request.method == "POST" else 200  # a valid POST redirected above
     return render(request, "accounts/signup.html", context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def login_view(request):
-    if request.method == "POST" and rate_limited(request, "login"):
-        return rate_limited_response(request, "login", "log-in attempts")
+    # Wrong passwords are limited in RateLimitedModelBackend, for this and every other log-in.
     response = auth_views.LoginView.as_view(redirect_authenticated_user=True)(request)
     if request.method == "POST" and response.status_code == 200:
         response.status_code = 400  # wrong username or password, shown inline
     return response
 
 
-@require_GET
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset, counted per address and per email so it cannot flood an inbox."""
+
+    success_url = reverse_lazy("password_reset_done")
+    email_template_name = "registration/password_reset_email.txt"  # plain text, not HTML
+
+    def form_valid(self, form):
+        address = ratelimit.client_address(self.request)
+        email = form.cleaned_data["email"].casefold()
+        ratelimit.count(self.request, "password-reset", "password resets", who=f"addr:{address}")
+        ratelimit.count(self.request, "password-reset", "password resets", who=f"email:{email}")
+        return super().form_valid(form)
+
+
+@require_safe
 def profile(request, username):
     person = get_object_or_404(User, username=username, is_active=True)
     annotations = person.annotations.for_viewer(request.user)

@@ -8,6 +8,10 @@ from django.utils.html import format_html
 
 from .models import Annotation, Flag, Suggestion
 
+# Private annotations are their author's alone, as the profile promises: the admin neither
+# lists, searches, opens nor acts on them, nor on flags or suggestions that carry one.
+PUBLIC = Annotation.Visibility.PUBLIC
+
 
 class FlagInline(admin.TabularInline):
     model = Flag
@@ -45,8 +49,8 @@ class AnnotationAdmin(admin.ModelAdmin):
     readonly_fields = tuple(name for name in fields if name != "is_hidden")
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("author", "node", "source")
-        queryset = queryset.defer("source__text")
+        queryset = super().get_queryset(request).filter(visibility=PUBLIC)
+        queryset = queryset.select_related("author", "node", "source").defer("source__text")
         return queryset.annotate(flag_count=Count("flags"))
 
     def has_add_permission(self, request):
@@ -83,6 +87,9 @@ class FlagAdmin(admin.ModelAdmin):
     list_select_related = ["annotation__author", "annotation__node", "flagged_by"]
     fields = ("annotation", "flagged_by", "reason", "created")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(annotation__visibility=PUBLIC)
 
     def has_add_permission(self, request):
         return False
@@ -132,6 +139,9 @@ class SuggestionAdmin(admin.ModelAdmin):
         ("Review", {"fields": ["status", "decision", "reason", "reviewed_by", "reviewed_at"]}),
         (None, {"fields": ["created_node"]}),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(annotation__visibility=PUBLIC)
 
     def has_add_permission(self, request):
         return False  # suggestions come from readers, through the source reader

@@ -39,6 +39,16 @@ class AnnotationForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if (
+            cleaned.get("visibility") == Annotation.Visibility.PRIVATE
+            and self.instance.pk
+            and Suggestion.objects.pending().filter(annotation=self.instance).exists()
+        ):
+            self.add_error(
+                "visibility",
+                "Its suggestion is waiting for the curators, who never see private "
+                "annotations: it stays public until they have decided.",
+            )
         if cleaned.get("kind") == Annotation.Kind.FALLACY:
             if not cleaned.get("fallacy", "").strip():
                 self.add_error("fallacy", "Name the fallacy, e.g. “straw man”.")
@@ -110,6 +120,13 @@ class PassageAnnotationForm(AnnotationForm):
             raise forms.ValidationError("Select some words, not only spaces.")
         if cleaned.get("target") and not cleaned.get("proposed_text", "").strip():
             self.add_error("proposed_text", "Say in one sentence what the passage shows.")
+        if cleaned.get("target") and cleaned.get("visibility") == Annotation.Visibility.PRIVATE:
+            # Curators review suggestions, and never see private annotations.
+            self.add_error(
+                "target",
+                "A suggestion goes to the curators: make the annotation public, "
+                "or leave out the suggestion.",
+            )
         return cleaned
 
     def save(self, author):

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from argmap.debates.fragments import ContentQuerySet
 from argmap.debates.models import Anchor, Node, QuoteSelector, Source
 from argmap.lib.markdown import render_markdown
+from argmap.lib.rows import RowGone, UpdateOnlyModel
 
 BODY_LIMIT = 10_000
 
@@ -131,7 +132,12 @@ class Annotation(QuoteSelector):
         return f"{self.get_kind_display()} by {self.author} on {self.target_label}"
 
     def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
+        # Rendered once, on write; pages show body_html and never render Markdown.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            self.body_html = render_markdown(self.body)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "body_html"}
         if self.node_id and not self.node_text:
             self.node_text = self.node.text
         super().save(*args, **kwargs)
@@ -184,14 +190,20 @@ class Annotation(QuoteSelector):
         return user.is_authenticated and user.pk != self.author_id and self.is_visible_to(user)
 
     def flag(self, user, reason=""):
-        """Record user's flag once; a second flag by the same user changes nothing."""
-        flag, _ = Flag.objects.get_or_create(
-            annotation=self, flagged_by=user, defaults={"reason": reason[:300]}
-        )
+        """Record user's flag once; a second flag by the same user changes nothing.
+
+        The annotation's row is locked first, so a flag never lands on one deleted meanwhile.
+        """
+        with transaction.atomic():
+            if not Annotation.objects.select_for_update().filter(pk=self.pk).exists():
+                raise RowGone(self)
+            flag, _ = Flag.objects.get_or_create(
+                annotation=self, flagged_by=user, defaults={"reason": reason[:300]}
+            )
         return flag
 
 
-class Flag(models.Model):
+class Flag(UpdateOnlyModel):
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="flags")
     flagged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
@@ -213,7 +225,7 @@ class SuggestionQuerySet(models.QuerySet):
         return self.filter(status=Suggestion.Status.PENDING)
 
 
-class Suggestion(models.Model):
+class Suggestion(UpdateOnlyModel):
     """A reader's proposal that a passage join the map, for curators to accept or reject."""
 
     class Status(models.TextChoices):

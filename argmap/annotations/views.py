@@ -7,12 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from argmap.core.views import render_error
 from argmap.debates.models import Node, Source
 from argmap.debates.reader import reader_context
-from argmap.lib.ratelimit import rate_limited, rate_limited_response
+from argmap.lib import ratelimit
 
 from .context import node_panel_context
 from .forms import AnnotationForm, FlagForm, PassageAnnotationForm
@@ -73,7 +73,7 @@ def show_annotation(request, annotation, status=200, **context):
     return render(request, template, context, status=status)
 
 
-@require_GET
+@require_safe
 def node_annotations(request, pk):
     """A node's annotation panel on the map: open (annotations and form) or closed."""
     node = get_object_or_404(Node.objects.select_related("map"), pk=pk)
@@ -98,8 +98,7 @@ def create_node_annotation(request):
             "No such node",
             "That node of the map does not exist; it may have been removed. Nothing was saved.",
         )
-    if rate_limited(request, "annotate"):
-        return rate_limited_response(request, "annotate", "annotations")
+    ratelimit.count(request, "annotate", "annotations")
     form = AnnotationForm(request.POST, prefix_id=f"node{node.pk}")
     if not form.is_valid():
         context = {**node_panel_context(request.user, node, form), "panel_open": True}
@@ -119,8 +118,7 @@ def create_node_annotation(request):
 @login_to_write
 def create_passage_annotation(request, slug):
     source = get_object_or_404(Source, slug=slug)
-    if rate_limited(request, "annotate"):
-        return rate_limited_response(request, "annotate", "annotations")
+    ratelimit.count(request, "annotate", "annotations")
     form = PassageAnnotationForm(request.POST, source=source)
     if not form.is_valid():
         context = reader_context(request, source, form)
@@ -137,7 +135,7 @@ def create_passage_annotation(request, slug):
     return render(request, "debates/source.html#reader", context)
 
 
-@require_GET
+@require_safe
 def annotation_detail(request, pk):
     return show_annotation(request, viewable_annotation(request, pk))
 
@@ -148,8 +146,9 @@ def edit_annotation(request, pk):
     annotation = editable_annotation(request, pk)
     form = AnnotationForm(request.POST or None, instance=annotation, prefix_id=f"edit{pk}")
     if request.method == "POST":
+        ratelimit.count(request, "edit", "edits")
         if form.is_valid():
-            form.save()
+            form.save()  # an update only: a row deleted meanwhile answers 409 (lib/rows.py)
             messages.success(request, "Your annotation is updated.")
             if not request.htmx:
                 return redirect(annotation.get_absolute_url())
@@ -185,8 +184,7 @@ def flag_annotation(request, pk):
     form = FlagForm(request.POST or None)
     if request.method == "GET":
         return show_annotation(request, annotation, flag_form=form, fragment="flag")
-    if rate_limited(request, "annotate"):
-        return rate_limited_response(request, "annotate", "flags")
+    ratelimit.count(request, "flag", "flags")
     if not form.is_valid():
         return show_annotation(request, annotation, 400, flag_form=form, fragment="flag")
     annotation.flag(request.user, form.cleaned_data["reason"])

@@ -1,19 +1,27 @@
-from django.db import DatabaseError, connection
-from django.http import JsonResponse
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
+
+# How long a client should wait before retrying while the database is unreachable.
+OUTAGE_RETRY_AFTER = 30
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+        response = JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+        response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+        return response
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
@@ -26,6 +34,18 @@ def render_error(request, status, title, message):
         {"status": status, "title": title, "message": message},
         status=status,
     )
+
+
+def render_error_without_database(request, status, title, message):
+    """The error page with nothing that could touch the database.
+
+    Rendered without the request's context processors: `user` and `messages` read the
+    session, which lives in the database. The page shows the logged-out header instead.
+    """
+    is_htmx = request.headers.get("HX-Request") == "true"
+    template = "error.html#error" if is_htmx else "error.html"
+    context = {"status": status, "title": title, "message": message}
+    return HttpResponse(render_to_string(template, context), status=status)
 
 
 def bad_request(request, exception=None):
@@ -43,7 +63,23 @@ def page_not_found(request, exception=None):
     )
 
 
-def server_error(request):
-    return render_error(
+def database_is_down(exception: BaseException | None) -> bool:
+    """True for the errors of an unreachable database (refused, timed out, pool exhausted)."""
+    return isinstance(exception, OperationalError | InterfaceError)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500, or 503 with Retry-After when the database is unreachable; never reads it."""
+    if database_is_down(sys.exc_info()[1]):
+        response = render_error_without_database(
+            request,
+            503,
+            "Temporarily unavailable",
+            "The site cannot reach its database just now. Nothing you sent was saved. "
+            "Please try again in a minute.",
+        )
+        response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+        return response
+    return render_error_without_database(
         request, 500, "Server error", "Something went wrong on our side. Please try again."
     )

@@ -7,6 +7,8 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 
+from argmap.lib.rows import UpdateOnlyModel
+
 from .fragments import ContentQuerySet, MapRevision
 from .pages import with_row_extras
 from .quotes import find_quote, quote_context, quote_preview, selector_matches, words_around
@@ -32,7 +34,7 @@ class SourceManager(models.Manager.from_queryset(SourceQuerySet)):  # type: igno
         return self.get(slug=slug)
 
 
-class Source(models.Model):
+class Source(UpdateOnlyModel):
     class Kind(models.TextChoices):
         BLOG_POST = "blog post"
         ESSAY = "essay"
@@ -99,7 +101,7 @@ class SectionManager(models.Manager):
         return self.get(source__slug=source_slug, position=position)
 
 
-class Section(models.Model):
+class Section(UpdateOnlyModel):
     """A stretch of a source: the article itself, or one reader comment after it."""
 
     class Kind(models.TextChoices):
@@ -154,7 +156,7 @@ class ArgumentMapManager(models.Manager.from_queryset(ArgumentMapQuerySet)):  # 
         return self.get(slug=slug)
 
 
-class ArgumentMap(models.Model):
+class ArgumentMap(UpdateOnlyModel):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=300)
     question = models.CharField(max_length=500)
@@ -318,7 +320,7 @@ class NodeManager(models.Manager.from_queryset(NodeQuerySet)):  # type: ignore[m
         return self.get(map__slug=map_slug, key=key)
 
 
-class Node(models.Model):
+class Node(UpdateOnlyModel):
     class Kind(models.TextChoices):
         THESIS = "thesis"
         CLAIM = "claim"
@@ -432,7 +434,7 @@ class Node(models.Model):
         return 0 if last is None else last + 1
 
 
-class QuoteSelector(models.Model):
+class QuoteSelector(UpdateOnlyModel):
     """A quote of a source: source.text[start:end] == exact, with its prefix and suffix.
 
     A W3C TextQuoteSelector plus offsets, shared by a node's anchor and a reader's passage
@@ -672,7 +674,7 @@ class LinkManager(models.Manager.from_queryset(LinkQuerySet)):  # type: ignore[m
         return self.get(ends, map__slug=map_slug, kind=kind)
 
 
-class Link(models.Model):
+class Link(UpdateOnlyModel):
     """A cross-link between two nodes of one map, outside the tree; symmetric, stored once."""
 
     class Kind(models.TextChoices):

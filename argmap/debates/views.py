@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import fragments
 from . import search as text_search
@@ -18,7 +18,7 @@ from .tree import attach_children, attach_links, branch_labels, group_children
 BRANCH_LIMIT = 400
 
 
-@require_GET
+@require_safe
 def home(request):
     maps = list(ArgumentMap.objects.with_counts())
     theses = {node.map_id: node for node in Node.objects.roots().filter(map__in=maps)}
@@ -34,7 +34,7 @@ def get_map_and_thesis(slug):
     return argmap, thesis
 
 
-@require_GET
+@require_safe
 def map_page(request, slug):
     """The thesis and its children; with ?focus=<key>, the path down to that node opened too."""
     thesis = get_object_or_404(Node.objects.roots().select_related("map"), map__slug=slug)
@@ -64,7 +64,7 @@ def map_page(request, slug):
 TREE_STATES = {"open", "closed", "branch"}
 
 
-@require_GET
+@require_safe
 def tree_node(request, slug, key):
     """One node of the tree, closed, open one level, or with its whole branch open."""
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
@@ -102,7 +102,7 @@ def anchors_shown():
     return Prefetch("anchors", Anchor.objects.select_related("source").with_comment_numbers())
 
 
-@require_GET
+@require_safe
 def node_page(request, slug, key):
     """A node's permalink: its ancestors, its anchors in context, its links and its children.
 
@@ -149,13 +149,13 @@ def cross_link(request, node):
     return render(request, "debates/node.html#cross-link", context)
 
 
-@require_GET
+@require_safe
 def source_page(request, slug):
     source = get_object_or_404(Source, slug=slug)
     return render(request, "debates/source.html", reader_context(request, source))
 
 
-@require_GET
+@require_safe
 def source_argument(request, slug):
     """Follow one document: the nodes anchored in it, with just enough ancestors to keep the
     shape, as a tree open end to end, each with that document's own quotes."""
@@ -178,7 +178,7 @@ def source_argument(request, slug):
     return render(request, "debates/source_argument.html", context)
 
 
-@require_GET
+@require_safe
 def search_page(request):
     raw = request.GET.get("q", "")
     context = {"q": raw[: text_search.MAX_QUERY_LENGTH + 50], "searched": "q" in request.GET}
@@ -203,7 +203,7 @@ def search_page(request):
     return render(request, template, context, status=400 if "error" in context else 200)
 
 
-@require_GET
+@require_safe
 def diagram_page(request, slug):
     argmap, thesis = get_map_and_thesis(slug)
     focus_key = request.GET.get("focus")
@@ -215,7 +215,7 @@ def diagram_page(request, slug):
     return render(request, "debates/diagram.html", context)
 
 
-@require_GET
+@require_safe
 def export_page(request, slug):
     argmap = get_object_or_404(ArgumentMap, slug=slug)
     return JsonResponse(export_map(argmap), json_dumps_params={"ensure_ascii": False, "indent": 2})

@@ -32,7 +32,13 @@ class HtmxResponseMiddleware:
             response["HX-Redirect"] = location
             return response
         content_type = response.get("Content-Type", "")
-        if content_type.startswith("text/html") and not response.streaming:
+        # Not on a server error: messages live in the session, and the database holding it
+        # may be what failed (the 503 page must render with no database at all).
+        if (
+            content_type.startswith("text/html")
+            and not response.streaming
+            and response.status_code < 500
+        ):
             messages = list(get_messages(request))
             if messages:
                 response.content += render_to_string(

@@ -1,45 +1,171 @@
-"""A fixed-window rate limit kept in the shared cache, so it holds across app servers."""
+"""Fixed-window rate limits, counted in the database so they hold across app servers.
+
+`hit()` is the one place a count changes. It is a single
+`INSERT … ON CONFLICT DO UPDATE … RETURNING` on the `argmap_rate_counter` table
+(argmap.core.models.RateCounter): the row is locked while it changes, so concurrent
+requests on PostgreSQL or SQLite each see their own count and a limit of N lets exactly N
+through. (The database cache it replaces read, then wrote, and lost counts.) A fleet that
+adds Redis swaps the body of `hit()` and `refund()` for INCR/EXPIRE; nothing else changes.
+
+Actions and their limits are `settings.RATE_LIMITS`: action -> (limit, window seconds).
+Going over raises `RateLimited`; `RateLimitMiddleware` answers it with a 429 page that says
+how long to wait.
+"""
+
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+
+TABLE = "argmap_rate_counter"
+
+UPSERT = f"""
+    INSERT INTO {TABLE} (name, count, expires) VALUES (%s, 1, %s)
+    ON CONFLICT (name) DO UPDATE SET
+        count = CASE WHEN {TABLE}.expires <= %s THEN 1 ELSE {TABLE}.count + 1 END,
+        expires = CASE WHEN {TABLE}.expires <= %s THEN excluded.expires ELSE {TABLE}.expires END
+    RETURNING count, expires
+"""  # noqa: S608 - TABLE is a constant; every value is a parameter
 
 
-def client_key(request: HttpRequest) -> str:
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
+def hit(name: str, window: int) -> tuple[int, float]:
+    """Count one for name in its current window: the new count and when the window ends."""
+    now = time.time()
+    with connection.cursor() as cursor:
+        cursor.execute(UPSERT, [name, now + window, now, now])
+        count, expires = cursor.fetchone()
+        if count == 1 and random.random() < 0.02:  # a new window now and then: sweep old ones
+            cursor.execute(f"DELETE FROM {TABLE} WHERE expires < %s", [now])  # noqa: S608
+    return int(count), float(expires)
+
+
+def refund(name: str) -> None:
+    """Give back one count taken by hit() in the window still running."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {TABLE} SET count = count - 1 WHERE name = %s AND expires > %s",  # noqa: S608
+            [name, time.time()],
+        )
+
+
+def human_wait(seconds: float) -> str:
+    """ "about 5 minutes": how long a person should wait, in words."""
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 60:
+        return "less than a minute"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return "about 1 minute" if minutes == 1 else f"about {minutes} minutes"
+    hours = round(minutes / 60)
+    return "about 1 hour" if hours == 1 else f"about {hours} hours"
+
+
+@dataclass
+class RateLimited(Exception):
+    """Raised when an action is over its limit; the middleware turns it into a 429."""
+
+    action: str
+    what: str
+    retry_after: float
+
+    def __str__(self) -> str:
+        return f"too many {self.what}; retry after {self.retry_after:.0f} s"
+
+
+def client_address(request: HttpRequest) -> str:
     address = request.META.get("REMOTE_ADDR", "")
     if settings.TRUST_X_FORWARDED_FOR:
         # Only behind a proxy that overwrites the header; otherwise clients could forge it.
         address = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip() or address
-    return f"addr:{address}"
+    return address
 
 
-def rate_limited(request: HttpRequest, action: str) -> bool:
-    """Count this request; True when it is over the limit for this action."""
+def client_key(request: HttpRequest) -> str:
+    """Who is counted: the logged-in user, else the client's address."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"addr:{client_address(request)}"
+
+
+def count(request: HttpRequest, action: str, what: str, who: str | None = None) -> None:
+    """Count this request against action's limit, for who (default: the user or address).
+
+    Raises RateLimited past the limit; the request must then change nothing.
+    """
     limit, window = settings.RATE_LIMITS[action]
-    bucket = int(timezone.now().timestamp()) // window
-    key = f"ratelimit:{action}:{client_key(request)}:{bucket}"
-    cache.add(key, 0, timeout=window * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window * 2)
-        count = 1
-    return bool(count > limit)
+    name = f"{action}:{who or client_key(request)}"
+    taken, expires = hit(name, window)
+    if taken > limit:
+        raise RateLimited(action, what, expires - time.time())
 
 
-def rate_limited_response(request: HttpRequest, action: str, what: str) -> HttpResponse:
+@dataclass
+class LoginAttempt:
+    """Counts taken before a password is checked, given back when it was right.
+
+    Taking the count first means concurrent guesses cannot all pass the check before any
+    is counted: a limit of N checks exactly N passwords. Giving it back on success means a
+    successful log-in never counts as a failure, so a classroom behind one address can
+    log in however many pupils it has; only wrong passwords use up the limits.
+    """
+
+    names: list[str] = field(default_factory=list)
+
+    def succeeded(self) -> None:
+        for name in self.names:
+            refund(name)
+
+
+def login_attempt(request: HttpRequest | None, username: str) -> LoginAttempt:
+    """Count a password check for the account and for the address it comes from.
+
+    Every way to log in calls this through argmap.accounts.backends (the site's log-in,
+    the admin's, and the old password of a password change).
+    """
+    counters = [("login-account", f"account:{username.casefold()}")]
+    if request is not None:
+        counters.append(("login-address", f"addr:{client_address(request)}"))
+    attempt = LoginAttempt()
+    for action, who in counters:
+        limit, window = settings.RATE_LIMITS[action]
+        name = f"{action}:{who}"
+        taken, expires = hit(name, window)
+        attempt.names.append(name)
+        if taken > limit:
+            attempt.succeeded()  # a refused attempt checks no password: give every count back
+            raise RateLimited(action, "failed log-in attempts", expires - time.time())
+    return attempt
+
+
+def rate_limited_response(request: HttpRequest, limited: RateLimited) -> HttpResponse:
     """429: a whole page, or for htmx a short notice shown where messages appear."""
-    limit, window = settings.RATE_LIMITS[action]
-    context = {"what": what, "limit": limit, "window": window}
+    context = {"what": limited.what, "wait": human_wait(limited.retry_after)}
     if getattr(request, "htmx", False):
         response = render(request, "accounts/rate_limited.html#notice", context, status=429)
         response["HX-Retarget"] = "#messages"
         response["HX-Reswap"] = "innerHTML"
     else:
         response = render(request, "accounts/rate_limited.html", context, status=429)
-    response["Retry-After"] = str(window)
+    response["Retry-After"] = str(max(1, math.ceil(limited.retry_after)))
     return response
+
+
+class RateLimitMiddleware:
+    """Answers RateLimited, raised in any view or form, with the 429 page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RateLimited):
+            return rate_limited_response(request, exception)
+        return None

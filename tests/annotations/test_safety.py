@@ -1,11 +1,9 @@
 """Annotations are safe: inert markup, CSRF, CSP, rate limits."""
 
-import time
-
 import pytest
 from django.test import Client
 
-from argmap.annotations.models import BODY_LIMIT, Annotation
+from argmap.annotations.models import Annotation
 from argmap.lib.markdown import render_markdown
 
 from ..conftest import HX
@@ -47,33 +45,37 @@ def test_script_in_a_body_stays_inert_text(as_alice, client, node, payload):
         assert "<script>alert" not in html
 
 
+def test_bodies_are_rendered_once_on_write_never_on_a_page(as_alice, client, node, monkeypatch):
+    post_note(as_alice, node, HX, body="*stored* [here](https://example.org/)")
+    annotation = Annotation.objects.get()
+    assert annotation.body_html.startswith("<p><em>stored</em> <a href=")
+
+    def no_rendering(body):
+        raise AssertionError("a page rendered Markdown")
+
+    monkeypatch.setattr("argmap.annotations.models.render_markdown", no_rendering)
+    for page in (as_alice, client):
+        assert "<em>stored</em>" in page.get(node.get_absolute_url()).content.decode()
+    Annotation.objects.filter(pk=annotation.pk).update(is_hidden=False)  # no body change
+
+
+def test_the_migration_renders_stored_bodies_again(alice, node):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("argmap.annotations.migrations.0003_render_body_html_with_commonmark")
+    annotation = Annotation.objects.create(author=alice, node=node, body="\\[" * 3 + " *x*")
+    Annotation.objects.filter(pk=annotation.pk).update(body_html="<p>stale</p>")
+    migration.render_bodies(apps, None)
+    annotation.refresh_from_db()
+    assert annotation.body_html == "<p>[[[ <em>x</em></p>\n"
+
+
 def test_links_are_marked_nofollow_noopener_ugc():
     html = render_markdown("[ok](https://example.org/) and <https://example.org/b>")
     assert html.count('rel="nofollow noopener ugc"') == 2
     assert 'href="https://example.org/"' in html
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        "1. " * 3000,  # nested lists deep enough to exhaust Python-Markdown's recursion
-        ">" * BODY_LIMIT,
-        "[" * BODY_LIMIT,
-        "[a " * 3333,
-        "[a](" * 2500,
-        "![" * 5000,
-        "*" * BODY_LIMIT,
-        "`" * BODY_LIMIT,
-        "<" * BODY_LIMIT,
-        "    " * 2500,
-    ],
-    ids=lambda body: repr(body[:4]),
-)
-def test_malformed_or_hostile_markdown_renders_quickly_and_inertly(body):
-    started = time.monotonic()
-    html = render_markdown(body)
-    assert time.monotonic() - started < 1.5
-    assert active_content(html) == []
 
 
 def test_a_post_without_the_csrf_token_is_refused(alice, node):

@@ -1,0 +1,48 @@
+"""Edits update a row and never insert it again.
+
+Django's save() on a row it has loaded runs UPDATE, and when that changes nothing (someone
+deleted the row meanwhile) it INSERTs the row again: a deleted annotation came back with
+the edited body. Models a user or curator edits inherit UpdateOnlyModel, whose save() of a
+loaded row only updates, and raises RowGone when the row is gone; argmap.core.middleware
+answers that with a 409 page. New rows save as usual.
+"""
+
+from typing import Any
+
+from django.db import DatabaseError, models, router, transaction
+
+
+class RowGone(Exception):
+    """The row an edit was saving has been deleted."""
+
+    def __init__(self, instance: models.Model) -> None:
+        self.instance = instance
+        super().__init__(f"{instance._meta.verbose_name} {instance.pk} no longer exists")
+
+
+class UpdateOnlyModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding or kwargs.get("force_insert") or self.pk is None:
+            super().save(*args, **kwargs)
+            return
+        if kwargs.get("update_fields") is None:
+            kwargs["force_update"] = True
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        try:
+            if transaction.get_connection(using).in_atomic_block:
+                # A savepoint, so the caller's transaction stays usable after RowGone.
+                with transaction.atomic(using=using):
+                    super().save(*args, **kwargs)
+            else:
+                # No transaction of our own: the row's lock is not held while the save's
+                # signals lock others (a map's revision), which a delete takes the other way.
+                super().save(*args, **kwargs)
+        except DatabaseError as error:
+            # Django's own error when a forced update (or one with update_fields) found no
+            # row: "Forced update did not affect any rows." Database errors pass through.
+            if "did not affect any rows" not in str(error):
+                raise
+            raise RowGone(self) from error

@@ -1,0 +1,105 @@
+"""Render adversarial annotation bodies and print the slowest.
+
+    .venv/bin/python scripts/bench_markdown.py [--length 10000] [--rounds 5]
+
+Each body is cut to the annotation limit (10,000 characters). For each shape the median
+CPU time of the rounds is kept, and the wall time too (on a shared machine the wall time
+tracks the load); the table is sorted slowest first. docs/performance.md records a run.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from argmap.lib.markdown import render_markdown  # noqa: E402
+
+# Shapes that make Markdown parsers backtrack, nest or rescan: repeated to the length.
+SHAPES = {
+    "[\\": "[\\",
+    "[\\]": "[\\]",
+    "[ then ]": None,  # half "[" then half "]"
+    "[": "[",
+    "]": "]",
+    "![": "![",
+    "[a](": "[a](",
+    "[a]": "[a]",
+    "[a][": "[a][",
+    "[a](b)": "[a](b) ",
+    "![a](b)": "![a](b) ",
+    "[a](<": "[a](<",
+    '[a](b "': '[a](b "',
+    "](": "](",
+    "[[a]]": "[[a]]",
+    "[a]: b refs": "[a]: b\n",
+    "*a**": "*a**",
+    "_a": "_a",
+    "*": "*",
+    "_": "_",
+    "**_": "**_",
+    "a*": "a*",
+    "`": "`",
+    "`a": "`a",
+    "``a`": "``a`",
+    "<": "<",
+    "<a": "<a",
+    "<div>": "<div>",
+    "<a href=": "<a href=",
+    "<!--": "<!--",
+    "<http://a": "<http://a",
+    "&#": "&#",
+    "&amp": "&amp",
+    "\\": "\\",
+    "> nesting": ">",
+    "> > nesting": "> ",
+    "- nesting": "- ",
+    "1. nesting": "1. ",
+    "    code": "    ",
+    "lines": "a\n",
+    "blank lines": "\n",
+    "# headings": "# a\n",
+    "~~~ fences": "~~~\n",
+    "setext": "a\n=\n",
+    "mixed": "*[`<_]!\\(&",
+}
+
+
+def bodies(length: int) -> dict[str, str]:
+    made = {}
+    for name, unit in SHAPES.items():
+        if unit is None:
+            made[name] = "[" * (length // 2) + "]" * (length - length // 2)
+        else:
+            made[name] = (unit * (length // len(unit) + 1))[:length]
+    return made
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--length", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    results = []
+    for name, body in bodies(args.length).items():
+        wall, cpu = [], []
+        for _ in range(args.rounds):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            render_markdown(body)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
+        results.append((statistics.median(cpu), statistics.median(wall), max(wall), name))
+    results.sort(reverse=True)
+    print(f"{len(results)} shapes at {args.length:,} characters, {args.rounds} rounds each;")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'cpu ms':>8} {'wall ms':>8} {'max wall':>8}  shape (medians; sorted by cpu)")
+    for cpu_ms, wall_ms, worst, name in results:
+        print(f"{cpu_ms:8.1f} {wall_ms:8.1f} {worst:8.1f}  {name!r}")
+    print(f"slowest: {results[0][3]!r} at {results[0][0]:.1f} ms cpu (median)")
+
+
+if __name__ == "__main__":
+    main()
