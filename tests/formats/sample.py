@@ -17,9 +17,7 @@ NEWS = (
     "The U.S. still controls the chips: 10:30 a.m.\n"
 )
 COMMENTS = (
-    "Reader comments.\n"
-    "1. Great piece.\n"
-    "2. The $6M figure leaves out the research runs before it.\n"
+    "Reader comments.\n1. Great piece.\n2. The $6M figure leaves out the research runs before it.\n"
 )
 # Where each reader comment lies in its source, as the app's Sections give it.
 COMMENT_RANGES = {
@@ -134,7 +132,7 @@ MAP = {
         node(
             "andreessen-sputnik",
             "evidence",
-            "Marc Andreessen called R1 \"AI's Sputnik moment\"",
+            'Marc Andreessen called R1 "AI\'s Sputnik moment"',
             "cheap-training",
             "supports",
             [

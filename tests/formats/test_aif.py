@@ -186,7 +186,9 @@ def test_reads_aifdb_style_numeric_ids_without_locution_sources(map_info):
         "participants": [{"participantID": 1, "firstname": "Bob", "surname": "Smith"}],
     }
     doc = aif.from_aif(data, map_info, {})
-    assert [(n["id"], n["kind"], n["parent"], n["relation"], n["anchors"]) for n in doc["nodes"]] == [
+    assert [
+        (n["id"], n["kind"], n["parent"], n["relation"], n["anchors"]) for n in doc["nodes"]
+    ] == [
         ("1", "thesis", None, None, []),
         ("2", "claim", "1", "supports", []),
     ]
@@ -216,10 +218,14 @@ def test_bad_aif_lists_every_problem(argmap_doc, known_sources, map_info):
     messages = [str(problem) for problem in raised.value.problems]
     assert any(m.startswith("node pa:1: is a Preference scheme node") for m in messages)
     assert any(
-        m.startswith("node andreessen-sputnik: argues for more than one statement") for m in messages
+        m.startswith("node andreessen-sputnik: argues for more than one statement")
+        for m in messages
     )
     assert any("2 statements that argue for nothing (thesis, orphan)" in m for m in messages)
-    assert "node l:cheap-training:1: quotes source 'no-such-source', which this site does not have" in messages
+    assert (
+        "node l:cheap-training:1: quotes source 'no-such-source', which this site does not have"
+        in messages
+    )
     assert f"node {first_l}: its words are not news-b[16:63]" in messages
 
 
@@ -228,7 +234,10 @@ def test_bad_aif_lists_every_problem(argmap_doc, known_sources, map_info):
     [
         ([], "file: is not an AIF JSON object with nodes and edges"),
         ({"nodes": []}, "file: has no list of edges"),
-        ({"nodes": [{"nodeID": "a", "type": "I"}], "edges": []}, "node a: needs nodeID, type and text"),
+        (
+            {"nodes": [{"nodeID": "a", "type": "I"}], "edges": []},
+            "node a: needs nodeID, type and text",
+        ),
         (
             {"nodes": [], "edges": [{"fromID": "a", "toID": "b"}]},
             "edge #1: joins a to b: no such node",

@@ -86,7 +86,12 @@ def test_private_and_hidden_annotations_never_appear(argmap_doc):
     bodies = json.dumps(all_annotations(argmap_doc))
     assert "A private thought" not in bodies
     assert "Hidden by moderators" not in bodies
-    assert webannotation.passage_annotations([{**sample.PASSAGE_ANNOTATIONS[0], "visibility": "private"}], LINKS) == []
+    assert (
+        webannotation.passage_annotations(
+            [{**sample.PASSAGE_ANNOTATIONS[0], "visibility": "private"}], LINKS
+        )
+        == []
+    )
 
 
 def test_selectors_select_the_quoted_words(argmap_doc):
@@ -112,7 +117,9 @@ def test_motivation_follows_the_voice(argmap_doc):
         "questioning",  # a reader's question on a passage
     ]
     reported = all_annotations(argmap_doc)[1]["body"][1]["value"]
-    assert reported == "the document reports these words; the speaker is Marc Andreessen (as quoted)"
+    assert (
+        reported == "the document reports these words; the speaker is Marc Andreessen (as quoted)"
+    )
     commenter = all_annotations(argmap_doc)[2]["body"][1]["value"]
     assert commenter == "a reader commenter (reader comment 2) asserts these words as their own"
 
@@ -121,11 +128,15 @@ def test_pyld_expands_every_term_against_the_official_context(argmap_doc):
     for annotation in all_annotations(argmap_doc):
         expanded = w3c.expand(annotation)
         # compacting back gives the annotation again: no key was dropped as unknown
-        compacted = jsonld.compact(expanded, webannotation.CONTEXT, {"documentLoader": w3c.offline_loader})
+        compacted = jsonld.compact(
+            expanded, webannotation.CONTEXT, {"documentLoader": w3c.offline_loader}
+        )
         assert compacted == annotation
         (node,) = expanded
         assert node["@type"] == ["http://www.w3.org/ns/oa#Annotation"]
-        selectors = node["http://www.w3.org/ns/oa#hasTarget"][0]["http://www.w3.org/ns/oa#hasSelector"]
+        selectors = node["http://www.w3.org/ns/oa#hasTarget"][0][
+            "http://www.w3.org/ns/oa#hasSelector"
+        ]
         assert [s["@type"] for s in selectors] == [
             ["http://www.w3.org/ns/oa#TextQuoteSelector"],
             ["http://www.w3.org/ns/oa#TextPositionSelector"],
@@ -141,9 +152,13 @@ def test_the_loader_fetches_nothing():
     "break_it",
     [
         pytest.param(lambda a: a.pop("target"), id="no target"),
-        pytest.param(lambda a: a.__setitem__("@context", "http://example.org/ctx"), id="wrong context"),
+        pytest.param(
+            lambda a: a.__setitem__("@context", "http://example.org/ctx"), id="wrong context"
+        ),
         pytest.param(lambda a: a["target"]["selector"][0].pop("exact"), id="quote without exact"),
-        pytest.param(lambda a: a["target"]["selector"][1].__setitem__("start", "ten"), id="text position"),
+        pytest.param(
+            lambda a: a["target"]["selector"][1].__setitem__("start", "ten"), id="text position"
+        ),
         pytest.param(lambda a: a.__setitem__("id", "not an iri"), id="id not an IRI"),
         pytest.param(lambda a: a.__setitem__("created", "yesterday"), id="created not a date-time"),
     ],
@@ -165,8 +180,16 @@ def test_collection_pages_hold_every_annotation_once(argmap_doc):
     ]
     assert [item for page in pages for item in page["items"]] == annotations
     assert [page["startIndex"] for page in pages] == [0, 3, 6]
-    assert [page.get("next") for page in pages] == [COLLECTION + "?page=2", COLLECTION + "?page=3", None]
-    assert [page.get("prev") for page in pages] == [None, COLLECTION + "?page=1", COLLECTION + "?page=2"]
+    assert [page.get("next") for page in pages] == [
+        COLLECTION + "?page=2",
+        COLLECTION + "?page=3",
+        None,
+    ]
+    assert [page.get("prev") for page in pages] == [
+        None,
+        COLLECTION + "?page=1",
+        COLLECTION + "?page=2",
+    ]
     assert pages[1]["partOf"] == {"id": COLLECTION, "total": 8}
     for page in pages[1:]:
         w3c.expand(page)
@@ -184,7 +207,14 @@ def test_an_empty_map_is_one_empty_page():
 
 def test_output_is_deterministic(argmap_doc):
     def render():
-        return dump_json(webannotation.annotation_collection(all_annotations(copy.deepcopy(argmap_doc)), COLLECTION, "S", 5))
+        return dump_json(
+            webannotation.annotation_collection(
+                all_annotations(copy.deepcopy(argmap_doc)), COLLECTION, "S", 5
+            )
+        )
 
     assert render() == render()
-    assert webannotation.MEDIA_TYPE == 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+    assert (
+        webannotation.MEDIA_TYPE
+        == 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+    )

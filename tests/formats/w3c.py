@@ -50,7 +50,9 @@ def _registry():
         (TESTS / "annotations").rglob("*.json")
     ):
         schema = _load(path)
-        resources.append((schema["id"], Resource.from_contents(schema, default_specification=DRAFT4)))
+        resources.append(
+            (schema["id"], Resource.from_contents(schema, default_specification=DRAFT4))
+        )
     return Registry().with_resources(resources)
 
 

@@ -141,9 +141,7 @@ def build_doc(
     }
 
 
-def tree_problems(
-    nodes: Mapping[str, dict[str, Any]], where: str = "map"
-) -> list[Problem]:
+def tree_problems(nodes: Mapping[str, dict[str, Any]], where: str = "map") -> list[Problem]:
     """The problems that stop a set of nodes from being one tree under one thesis."""
     problems = []
     roots = [key for key, node in nodes.items() if node["parent"] is None]

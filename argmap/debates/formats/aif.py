@@ -96,7 +96,11 @@ def to_aif(doc: ArgmapDoc) -> dict[str, Any]:
             )
             illocution = ILLOCUTION[anchor["voice"]]
             nodes.append(
-                {"nodeID": locution_id, "text": f"{anchor['speaker']}: {anchor['exact']}", "type": "L"}
+                {
+                    "nodeID": locution_id,
+                    "text": f"{anchor['speaker']}: {anchor['exact']}",
+                    "type": "L",
+                }
             )
             nodes.append(
                 {"nodeID": illocution_id, "text": illocution, "type": "YA", "scheme": illocution}
@@ -216,8 +220,11 @@ def from_aif(
         targets = list(graph.outgoing_nodes(scheme))
         if len(targets) != 1 or not sources:
             problems.append(
-                Problem(where, f"has {len(sources)} premises and {len(targets)} conclusions; "
-                        "a scheme node needs at least one premise and exactly one conclusion")
+                Problem(
+                    where,
+                    f"has {len(sources)} premises and {len(targets)} conclusions; "
+                    "a scheme node needs at least one premise and exactly one conclusion",
+                )
             )
             continue
         target = targets[0]
@@ -230,9 +237,7 @@ def from_aif(
         elif isinstance(scheme.scheme, Attack) and isinstance(target, SchemeNode):
             attacked = premises(target)
             if len(attacked) != 1 or not isinstance(target.scheme, Support | Attack):
-                problems.append(
-                    Problem(where, "undercuts an inference that has no single premise")
-                )
+                problems.append(Problem(where, "undercuts an inference that has no single premise"))
                 continue
             for premise in sources:
                 parents[premise].append((attacked[0], "undercuts"))
@@ -296,9 +301,7 @@ def _read_anchors(
     for each in data["edges"]:
         outgoing.setdefault(str(each["fromID"]), []).append(str(each["toID"]))
     locutions = {str(row.get("nodeID")): row for row in data.get("locutions") or []}
-    people = {
-        str(person.get("participantID")): person for person in data.get("participants") or []
-    }
+    people = {str(person.get("participantID")): person for person in data.get("participants") or []}
     for locution_id, locution in by_id.items():
         if locution["type"] != "L":
             continue
@@ -309,7 +312,9 @@ def _read_anchors(
             continue  # a locution of a dialogue, not of one of our sources: no anchor
         known = known_sources.get(source)
         if known is None:
-            problems.append(Problem(where, f"quotes source {source!r}, which this site does not have"))
+            problems.append(
+                Problem(where, f"quotes source {source!r}, which this site does not have")
+            )
             continue
         text, start, end = known["text"], row.get("start"), row.get("end")
         if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
@@ -330,8 +335,11 @@ def _read_anchors(
             voice = VOICE_OF.get(illocution["text"])
             if voice is None:
                 problems.append(
-                    Problem(f"node {illocution_id}", f"illocution {illocution['text']!r} has no "
-                            "counterpart (Asserting or Reporting)")
+                    Problem(
+                        f"node {illocution_id}",
+                        f"illocution {illocution['text']!r} has no "
+                        "counterpart (Asserting or Reporting)",
+                    )
                 )
                 continue
             for key in outgoing.get(illocution_id, []):
