@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import arguebuf
 from arguebuf.model.node import AtomNode, SchemeNode
 from arguebuf.model.scheme import Attack, Rephrase, Support
+from arguebuf.schemas import aif as aif_schema
 
 from . import ArgmapDoc, FormatError, Problem, anchor_from_text, build_doc, tree_problems
 
@@ -39,7 +40,7 @@ def _scheme(kind: str, node_id: str) -> dict[str, Any]:
 
 def _link_scheme_id(node: Mapping[str, Any]) -> str:
     """The scheme node that carries a node's link to its parent."""
-    return ("ra:" if node["relation"] == "supports" else "ca:") + node["id"]
+    return ("ra:" if node["relation"] == "supports" else "ca:") + str(node["id"])
 
 
 def participant_key(source: str, speaker: str, comment: int | None) -> str:
@@ -180,14 +181,14 @@ def _normalised(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def load_graph(data: dict[str, Any]) -> arguebuf.Graph:
+def load_graph(data: dict[str, Any]) -> arguebuf.Graph[Any]:
     """The argument graph as arguebuf reads it (dialogue nodes dropped, quietly)."""
     logger = logging.getLogger("arguebuf")
     level = logger.level
     # arguebuf warns once per edge to an L or YA node it does not model; they are read below.
     logger.setLevel(logging.ERROR)
     try:
-        return arguebuf.load.aif(_normalised(data))
+        return arguebuf.load.aif(cast(aif_schema.Graph, _normalised(data)))
     finally:
         logger.setLevel(level)
 
@@ -206,7 +207,7 @@ def from_aif(
     if problems:
         raise FormatError(problems)
     graph = load_graph(data)
-    atoms: dict[str, AtomNode] = dict(graph.atom_nodes)
+    atoms: dict[str, AtomNode[Any]] = dict(graph.atom_nodes)
     parents: dict[str, list[tuple[str, str]]] = {key: [] for key in atoms}
     attacks: set[tuple[str, str]] = set()
     links: list[tuple[str, str, str]] = []
@@ -249,12 +250,12 @@ def from_aif(
         else:
             kind = type(scheme.scheme).__name__ if scheme.scheme else "unnamed"
             problems.append(Problem(where, f"is a {kind} scheme node, which a map cannot hold"))
-    for premise, target in sorted(attacks):
-        if (target, premise) in attacks:
-            if premise < target:
-                links.append(("contradicts", premise, target))
+    for premise, attacked_id in sorted(attacks):
+        if (attacked_id, premise) in attacks:
+            if premise < attacked_id:
+                links.append(("contradicts", premise, attacked_id))
         else:
-            parents[premise].append((target, "opposes"))
+            parents[premise].append((attacked_id, "opposes"))
 
     nodes: dict[str, dict[str, Any]] = {}
     for key, atom in atoms.items():

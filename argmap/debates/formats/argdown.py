@@ -258,13 +258,13 @@ def from_argdown(
                 problems.append(Problem(f"statement {title}", f"is defined twice ({where})"))
             statements[title] = {"text": unescape_text(words), "data": data, "line": number}
         if op:
-            parent = stack[-1][1]
+            above = stack[-1][1]
             if op == "><":
-                contradictions.append((parent, title))
+                contradictions.append((above, title))
             elif op in _INCOMING:
-                relations.append((parent, _INCOMING[op], title, number))
+                relations.append((above, _INCOMING[op], title, number))
             else:
-                relations.append((title, _OUTGOING[op], parent, number))
+                relations.append((title, _OUTGOING[op], above, number))
         stack.append((indent, title))
 
     for source, _, target, number in relations:
@@ -278,19 +278,19 @@ def from_argdown(
     relations = [r for r in relations if r[0] in statements and r[2] in statements]
     contradictions = [c for c in contradictions if c[0] in statements and c[1] in statements]
 
-    supports = {(s, t) for s, relation, t, _ in relations if relation == "supports"}
+    supports = {(s, t) for s, kind, t, _ in relations if kind == "supports"}
     same_points = {tuple(sorted(pair)) for pair in supports if (pair[1], pair[0]) in supports}
     links = [("same_point", a, b) for a, b in sorted(same_points)]
     links += [("contradicts", a, b) for a, b in contradictions]
     claimed: dict[str, list[tuple[str, str]]] = {key: [] for key in statements}
-    for source, relation, target, _ in sorted(relations, key=lambda r: r[3]):
-        if relation == "supports" and tuple(sorted((source, target))) in same_points:
+    for source, kind, target, _ in sorted(relations, key=lambda r: r[3]):
+        if kind == "supports" and tuple(sorted((source, target))) in same_points:
             continue
-        claimed[source].append((target, relation))
+        claimed[source].append((target, kind))
 
     front_map = (front.get("argmap") or {}).get("map") or {}
-    sources_in_file = {
-        entry.get("slug"): entry
+    sources_in_file: dict[str, Any] = {
+        str(entry.get("slug")): entry
         for entry in (front.get("argmap") or {}).get("sources", [])
         if isinstance(entry, dict)
     }
@@ -306,7 +306,8 @@ def from_argdown(
                     + "); a map node has one parent",
                 )
             )
-        parent, relation = claimed[key][0] if claimed[key] else (None, None)
+        parent: str | None = claimed[key][0][0] if claimed[key] else None
+        relation: str | None = claimed[key][0][1] if claimed[key] else None
         kind = data.get("kind", "thesis" if parent is None else "claim")
         if kind not in ("thesis", "claim", "evidence"):
             problems.append(Problem(where, f"has unknown kind {kind!r}"))
@@ -348,8 +349,8 @@ def _anchors(
         if not isinstance(entry, dict):
             problems.append(Problem(at, "is not an object"))
             continue
-        slug = entry.get("source")
-        known = known_sources.get(slug)  # type: ignore[arg-type]
+        slug = str(entry.get("source"))
+        known = known_sources.get(slug)
         if known is None:
             problems.append(Problem(at, f"quotes source {slug!r}, which this site does not have"))
             continue
