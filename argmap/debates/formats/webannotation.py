@@ -20,7 +20,7 @@ from . import ArgmapDoc
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
-EXTENSION = "jsonld"
+EXTENSION = "annotations.jsonld"
 
 MOTIVATION_OF_VOICE = {"asserts": "identifying", "concedes": "identifying", "reports": "linking"}
 VOICE_WORDS = {
