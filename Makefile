@@ -44,6 +44,9 @@ test: $(VENV)/.dev $(NODE_DEPS)
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/djlint --check templates
+	$(BIN)/djlint --lint templates
 
 bench: $(VENV)/.dev
 	DJANGO_DEBUG=0 $(BIN)/python scripts/bench.py $(BENCH_ARGS)

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "csp",
 ]
 
+AUTH_USER_MODEL = "accounts.User"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -67,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "argmap.core.middleware.HtmxResponseMiddleware",
+    "argmap.lib.htmx.HtmxResponseMiddleware",
 ]
 
 ROOT_URLCONF = "argmap.urls"
@@ -84,7 +86,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "argmap.core.context_processors.navigation",
             ],
+            # Tags every template uses, so no template has to load them.
+            "builtins": ["template_partials.templatetags.partials"],
         },
     },
 ]

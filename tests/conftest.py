@@ -1,12 +1,19 @@
 import os
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group
 from django.core.cache import caches
 from django.core.management import call_command
 
 from argmap.debates.models import ArgumentMap
 
 from .browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatcher, chromium_or_skip
+from .factories import UserFactory
+
+# The header htmx sends with every request it makes; every htmx test sends this one.
+HX = {"HX-Request": "true"}
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +48,31 @@ def plain_static_storage(settings):
 def seeded_map(db):
     call_command("seed", verbosity=0)
     return ArgumentMap.objects.get(slug="deepseek-r1-sputnik")
+
+
+# Curators ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def curators_group(db):
+    # A transactional test elsewhere may have flushed the migration's rows; the same
+    # function puts the group back, so this is exactly what the migration creates.
+    migration = import_module("argmap.debates.migrations.0003_curators_group")
+    migration.create_curators_group(django_apps, None)
+    return Group.objects.get(name=migration.GROUP)
+
+
+@pytest.fixture
+def curator(curators_group):
+    user = UserFactory(username="curator", is_staff=True)
+    user.groups.add(curators_group)
+    return user
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client
 
 
 # Browser tests -------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Factories for test data. Add to this file; several test modules share it."""
 
 import factory
-from django.contrib.auth.models import User
+from django.contrib.auth import get_user_model
 
-from argmap.debates.models import Anchor, ArgumentMap, Node, Source, quote_context, sha256_of
+from argmap.debates.models import Anchor, ArgumentMap, Node, Source
+from argmap.debates.quotes import quote_context, sha256_of
 
 PASSWORD = "a-long-enough-passphrase"
 SAMPLE_TEXT = (
@@ -11,6 +12,9 @@ SAMPLE_TEXT = (
     "Critics said the cost figure leaves out research. "
     "Supporters said the result still shows real efficiency."
 )
+
+
+User = get_user_model()
 
 
 class UserFactory(factory.django.DjangoModelFactory):

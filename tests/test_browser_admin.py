@@ -10,7 +10,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES
-from argmap.debates.models import Node, Source, quote_context
+from argmap.debates.models import Node, Source
+from argmap.debates.quotes import find_quote, quote_context
 
 from .factories import PASSWORD, UserFactory
 
@@ -43,7 +44,7 @@ def test_a_curator_pastes_an_anchor_moves_a_node_and_exports_exactly_that(
     quote = next(  # a sentence with a curly apostrophe that the essay says only once
         sentence
         for sentence in source.text.split(". ")
-        if "’" in sentence and len(source.find_quote(sentence)) == 1
+        if "’" in sentence and len(find_quote(source.text, sentence)) == 1
     )
     moved = Node.objects.get(key="r1-caused-shock")
     new_parent = Node.objects.get(key="thesis").children.exclude(pk=moved.parent_id).first()

@@ -33,7 +33,7 @@ def test_sign_up_then_annotate_edit_and_delete_on_the_map(page, live_map):
     page.goto(f"/maps/{live_map.slug}/")
     page.evaluate("window.notReloaded = true")
     thesis = live_map.thesis
-    panel = page.locator(f"#notes-{thesis.pk}")
+    panel = page.locator(f"#annotation-panel-{thesis.pk}")
     toggle = panel.get_by_role("button", name="Annotate")
     expect(toggle).to_have_attribute("aria-expanded", "false")
     toggle.click()
@@ -119,8 +119,8 @@ def test_annotate_a_selected_passage_and_suggest_it(page, live_map):
     form.get_by_label("Your annotation").fill("This is the heart of it.")
     form.get_by_label("Private (only me)").check()
     form.get_by_label("Suggest adding it to the map under").select_option(str(live_map.thesis.pk))
-    form.get_by_label("as a rebuttal of that point").check()
-    form.get_by_label("The point it makes").fill("The passage undercuts the thesis.")
+    form.get_by_label("as a rebuttal of that claim").check()
+    form.get_by_label("The claim it makes").fill("The passage undercuts the thesis.")
     form.get_by_role("button", name="Save annotation").click()
 
     expect(page.locator("#messages")).to_contain_text("waiting for the curators")
@@ -145,7 +145,7 @@ def test_a_second_user_sees_public_but_not_private_and_cannot_edit(page, live_ma
     )
     log_in(page, "bob", thesis.get_absolute_url())
 
-    notes = page.locator(f"#notes-{thesis.pk}")
+    notes = page.locator(f"#annotation-panel-{thesis.pk}")
     expect(notes).to_contain_text("Alice says this openly.")
     expect(notes).not_to_contain_text("Alice keeps this to herself.")
     item = page.locator(f"article#annotation-{public.pk}")
@@ -179,8 +179,9 @@ def test_annotation_forms_and_lists_pass_an_accessibility_audit(page, live_map):
     log_in(page, "alice", thesis.get_absolute_url())
     assert axe_violations(page) == []
     page.goto(f"/maps/{live_map.slug}/")
-    page.locator(f"#notes-{thesis.pk}").get_by_role("button", name="1 annotation").click()
-    expect(page.locator(f"#notes-{thesis.pk} form")).to_be_visible()
+    panel = page.locator(f"#annotation-panel-{thesis.pk}")
+    panel.get_by_role("button", name="1 annotation").click()
+    expect(panel.locator("form")).to_be_visible()
     assert axe_violations(page) == []
     page.goto(source.get_absolute_url())
     page.evaluate(SELECT_TEXT)

@@ -1,15 +1,14 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
-from argmap.core.ratelimit import rate_limited
+from argmap.lib.ratelimit import rate_limited, rate_limited_response
 
 from .forms import SignUpForm
+from .models import User
 
 
 def safe_next(request, default="home"):
@@ -34,20 +33,6 @@ def signup(request):
     context = {"form": form, "next": safe_next(request, "")}
     status = 400 if request.method == "POST" else 200  # a valid POST redirected above
     return render(request, "accounts/signup.html", context, status=status)
-
-
-def rate_limited_response(request, action, what):
-    """429: a whole page, or for htmx a short notice shown where messages appear."""
-    limit, window = settings.RATE_LIMITS[action]
-    context = {"what": what, "limit": limit, "window": window}
-    if request.htmx:
-        response = render(request, "accounts/rate_limited.html#notice", context, status=429)
-        response["HX-Retarget"] = "#messages"
-        response["HX-Reswap"] = "innerHTML"
-    else:
-        response = render(request, "accounts/rate_limited.html", context, status=429)
-    response["Retry-After"] = str(window)
-    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,14 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html
 
-from argmap.core.models import Revision
-
 from .models import Annotation, Flag, Suggestion
 
 
 class FlagInline(admin.TabularInline):
     model = Flag
-    fields = ["flagged_by", "reason", "created"]
+    fields = ("flagged_by", "reason", "created")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -32,9 +30,19 @@ class AnnotationAdmin(admin.ModelAdmin):
     list_filter = ["is_hidden", "visibility", "kind"]
     search_fields = ["body", "exact", "author__username"]
     actions = ["hide", "unhide"]
-    fields = ["author", "kind", "fallacy", "visibility", "is_hidden", "target", "body"]
-    fields += ["body_html", "created", "updated"]
-    readonly_fields = [name for name in fields if name != "is_hidden"]
+    fields = (
+        "author",
+        "kind",
+        "fallacy",
+        "visibility",
+        "is_hidden",
+        "target",
+        "body",
+        "body_html",
+        "created",
+        "updated",
+    )
+    readonly_fields = tuple(name for name in fields if name != "is_hidden")
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("author", "node", "source")
@@ -57,7 +65,6 @@ class AnnotationAdmin(admin.ModelAdmin):
         for annotation in changing:
             self.log_change(request, annotation, "Hidden" if hidden else "Unhidden")
         Annotation.objects.filter(pk__in=[a.pk for a in changing]).update(is_hidden=hidden)
-        Revision.bump()  # a bulk update sends no signal; hidden notes leave the map's counts
         word = "Hid" if hidden else "Unhid"
         self.message_user(request, f"{word} {len(changing)} annotation(s).", messages.SUCCESS)
 
@@ -74,7 +81,7 @@ class AnnotationAdmin(admin.ModelAdmin):
 class FlagAdmin(admin.ModelAdmin):
     list_display = ["annotation", "flagged_by", "reason", "created"]
     list_select_related = ["annotation__author", "annotation__node", "flagged_by"]
-    fields = ["annotation", "flagged_by", "reason", "created"]
+    fields = ("annotation", "flagged_by", "reason", "created")
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -1,17 +1,19 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 
 
 class AnnotationsConfig(AppConfig):
     name = "argmap.annotations"
     label = "annotations"
 
-    def ready(self):
-        from argmap.core.models import bump_content_revision
+    def ready(self) -> None:
+        # Annotations show on debates' pages; debates does not import this app, it calls
+        # the hooks registered here (argmap/debates/pages.py).
+        from argmap.debates import pages
 
-        # Public annotations are counted on the map's cached tree.
-        annotation = self.get_model("Annotation")
-        post_save.connect(bump_content_revision, sender=annotation, dispatch_uid="rev-annotation")
-        post_delete.connect(
-            bump_content_revision, sender=annotation, dispatch_uid="rev-d-annotation"
-        )
+        from .context import node_page_hook, reader_hook
+        from .models import with_public_annotation_counts
+
+        if node_page_hook not in pages.node_page_hooks:  # ready() may run more than once
+            pages.node_page_hooks.append(node_page_hook)
+            pages.reader_hooks.append(reader_hook)
+            pages.node_row_hooks.append(with_public_annotation_counts)

@@ -1,6 +1,7 @@
 from django import forms
 
 from argmap.debates.models import Node
+from argmap.debates.quotes import selector_matches
 
 from .models import BODY_LIMIT, Annotation, Suggestion
 
@@ -52,7 +53,10 @@ class PassageAnnotationForm(AnnotationForm):
     start = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     end = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     exact = forms.CharField(strip=False, widget=forms.HiddenInput)
-    prefix = forms.CharField(strip=False, required=False, max_length=200, widget=forms.HiddenInput)
+    # The selector's prefix field shadows BaseForm.prefix, which these forms never use.
+    prefix = forms.CharField(  # type: ignore[assignment]
+        strip=False, required=False, max_length=200, widget=forms.HiddenInput
+    )
     suffix = forms.CharField(strip=False, required=False, max_length=200, widget=forms.HiddenInput)
     target = forms.ModelChoiceField(
         queryset=Node.objects.none(),
@@ -63,8 +67,8 @@ class PassageAnnotationForm(AnnotationForm):
     )
     relation = forms.ChoiceField(
         choices=[
-            (Node.Relation.SUPPORTS, "as evidence for that point"),
-            (Node.Relation.OPPOSES, "as a rebuttal of that point"),
+            (Node.Relation.SUPPORTS, "as evidence for that claim"),
+            (Node.Relation.OPPOSES, "as a rebuttal of that claim"),
         ],
         initial=Node.Relation.SUPPORTS,
         widget=forms.RadioSelect,
@@ -73,7 +77,7 @@ class PassageAnnotationForm(AnnotationForm):
     proposed_text = forms.CharField(
         max_length=500,
         required=False,
-        label="The point it makes",
+        label="The claim it makes",
         help_text="One declarative sentence, for the map.",
     )
 
@@ -97,11 +101,7 @@ class PassageAnnotationForm(AnnotationForm):
                 "The selection lies outside this source’s text. Select the passage again."
             )
         prefix, suffix = cleaned.get("prefix", ""), cleaned.get("suffix", "")
-        if (
-            text[start:end] != exact
-            or not text[:start].endswith(prefix)
-            or not text[end:].startswith(suffix)
-        ):
+        if not selector_matches(text, start, end, exact, prefix, suffix):
             raise forms.ValidationError(
                 "The selected words do not match the source’s text at that place. "
                 "Select the passage again."

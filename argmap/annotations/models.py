@@ -1,66 +1,18 @@
-import html
-
-import markdown
-import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from argmap.debates.models import Anchor, Node, Source, quote_context
+from argmap.debates.fragments import ContentQuerySet
+from argmap.debates.models import Anchor, Node, QuoteSelector, Source
+from argmap.lib.markdown import render_markdown
 
 BODY_LIMIT = 10_000
-ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr",
-    "h3", "h4", "h5", "h6",
-}  # fmt: skip
-
-
-# Unmatched brackets make Python-Markdown's link patterns quadratic; past this many they
-# are escaped, so a hostile body renders in milliseconds rather than seconds.
-UNMATCHED_LIMIT = 50
-
-
-def escape_unmatched(body):
-    for opening, closing in ("[]", "()"):
-        unmatched = []
-        for index, char in enumerate(body):
-            if char == opening:
-                unmatched.append(index)
-            elif char == closing and unmatched:
-                unmatched.pop()
-        if len(unmatched) > UNMATCHED_LIMIT:
-            chars = list(body)
-            for index in unmatched:
-                chars[index] = "\\" + opening
-            body = "".join(chars)
-    return body
-
-
-def markdown_to_html(body):
-    """Markdown with raw HTML switched off: tags a user types show as the text they typed."""
-    converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
-    converter.preprocessors.deregister("html_block")
-    converter.inlinePatterns.deregister("html")
-    try:
-        return converter.convert(escape_unmatched(body))
-    except RecursionError:  # absurdly deep nesting: show the text as typed
-        return "<p>" + html.escape(body) + "</p>"
-
-
-def render_markdown(body):
-    """Markdown to HTML that cannot run script: rendered, then sanitized by nh3."""
-    return nh3.clean(
-        markdown_to_html(body),
-        tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener ugc",
-    )
 
 
 def public_and_shown():
@@ -68,7 +20,14 @@ def public_and_shown():
     return Q(visibility=Annotation.Visibility.PUBLIC, is_hidden=False)
 
 
-class AnnotationQuerySet(models.QuerySet):
+class AnnotationQuerySet(ContentQuerySet["Annotation"]):
+    # Public annotations are counted on a map's cached tree; private ones are not shown.
+    map_field = "node__map"
+    shown_fields = frozenset({"visibility", "is_hidden", "node"})
+
+    def shown(self):
+        return self.public().filter(node__isnull=False)
+
     def visible_to(self, user):
         """Public and not hidden, plus everything of the user's own."""
         shown = public_and_shown()
@@ -95,7 +54,23 @@ class AnnotationQuerySet(models.QuerySet):
         return shown.annotate(viewer_flagged=Exists(mine))
 
 
-class Annotation(models.Model):
+def with_public_annotation_counts(nodes):
+    """Each node's count of public, unhidden annotations, as one correlated subquery.
+
+    Registered in AnnotationsConfig.ready() as a node-row hook of the debates pages.
+    """
+    public = (
+        Annotation.objects.public()
+        .filter(node=OuterRef("pk"))
+        .order_by()
+        .values("node")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return nodes.annotate(public_annotation_count=Coalesce(models.Subquery(public), 0))
+
+
+class Annotation(QuoteSelector):
     class Kind(models.TextChoices):
         COMMENT = "comment", "Comment"
         AGREE = "agree", "Agree"
@@ -121,7 +96,7 @@ class Annotation(models.Model):
     )
     start = models.PositiveIntegerField(null=True, blank=True)
     end = models.PositiveIntegerField(null=True, blank=True)
-    exact = models.TextField(blank=True)
+    exact = models.TextField(blank=True)  # empty for an annotation on a node
     prefix = models.CharField(max_length=200, blank=True)
     suffix = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMMENT)
@@ -175,7 +150,7 @@ class Annotation(models.Model):
             return f"“{self.exact[:50]}” in {self.source.title}"
         if self.node_id:
             return self.node.text[:60]
-        return f"a removed point (“{self.node_text[:50]}”)"
+        return f"a removed node (“{self.node_text[:50]}”)"
 
     @property
     def stance(self):
@@ -194,10 +169,8 @@ class Annotation(models.Model):
 
     def set_passage(self, source, start, end):
         """Point the annotation at source.text[start:end], with its quote selector."""
-        self.source, self.node = source, None
-        self.start, self.end = start, end
-        self.exact = source.text[start:end]
-        self.prefix, self.suffix = quote_context(source.text, start, end)
+        self.node = None
+        self.select(source, start, end)
 
     def can_edit(self, user):
         return user.is_authenticated and user.pk == self.author_id
@@ -292,7 +265,7 @@ class Suggestion(models.Model):
         ordering = ["status", "-created"]
 
     def __str__(self):
-        target = self.target or "a removed point"
+        target = self.target or "a removed node"
         return f"{self.get_relation_display()} “{target}”: {self.proposed_text[:60]}"
 
     def check_acceptable(self):
@@ -300,17 +273,17 @@ class Suggestion(models.Model):
         if self.status != self.Status.PENDING:
             raise ValidationError(f"This suggestion was already {self.status}.")
         if self.target_id is None:
-            raise ValidationError("The point it was suggested for has been removed; reject it.")
+            raise ValidationError("The node it was suggested for has been removed; reject it.")
         if not self.proposed_text.strip():
             raise ValidationError({"proposed_text": "Write the point as one sentence."})
         annotation = self.annotation
         if not annotation.is_passage:
             raise ValidationError("The suggestion quotes no passage; there is nothing to anchor.")
-        if annotation.source.text[annotation.start : annotation.end] != annotation.exact:
+        if not annotation.matches_source():
             raise ValidationError("The quoted passage no longer matches the source's text.")
 
     def accept(self, reviewer):
-        """Add the suggested point under the target, anchored to the quoted passage.
+        """Add the suggested node under the target, anchored to the quoted passage.
 
         Node and anchor are written in one transaction; the suggestion records the node
         and who accepted it, which credits the suggester. Returns the new node.

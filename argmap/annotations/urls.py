@@ -8,7 +8,7 @@ urlpatterns = [
     path("annotations/<int:pk>/edit/", views.edit_annotation, name="annotation-edit"),
     path("annotations/<int:pk>/delete/", views.delete_annotation, name="annotation-delete"),
     path("annotations/<int:pk>/flag/", views.flag_annotation, name="annotation-flag"),
-    path("points/<int:pk>/annotations/", views.node_annotations, name="node-annotations"),
+    path("nodes/<int:pk>/annotations/", views.node_annotations, name="node-annotations"),
     path(
         "sources/<slug:slug>/annotations/",
         views.create_passage_annotation,

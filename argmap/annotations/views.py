@@ -9,11 +9,10 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from argmap.accounts.views import rate_limited_response
-from argmap.core.ratelimit import rate_limited
 from argmap.core.views import render_error
 from argmap.debates.models import Node, Source
-from argmap.debates.views import source_context
+from argmap.debates.reader import reader_context
+from argmap.lib.ratelimit import rate_limited, rate_limited_response
 
 from .context import node_panel_context
 from .forms import AnnotationForm, FlagForm, PassageAnnotationForm
@@ -96,8 +95,8 @@ def create_node_annotation(request):
         return render_error(
             request,
             400,
-            "No such point",
-            "That point of the map does not exist; it may have been removed. Nothing was saved.",
+            "No such node",
+            "That node of the map does not exist; it may have been removed. Nothing was saved.",
         )
     if rate_limited(request, "annotate"):
         return rate_limited_response(request, "annotate", "annotations")
@@ -124,17 +123,17 @@ def create_passage_annotation(request, slug):
         return rate_limited_response(request, "annotate", "annotations")
     form = PassageAnnotationForm(request.POST, source=source)
     if not form.is_valid():
-        context = source_context(request, source, passage_form=form)
+        context = reader_context(request, source, form)
         template = "debates/source.html#reader" if request.htmx else "debates/source.html"
         return render(request, template, context, status=400)
     annotation = form.save(author=request.user)
-    note = "Your annotation is saved."
+    saved = "Your annotation is saved."
     if hasattr(annotation, "suggestion"):
-        note += " Your suggestion is waiting for the curators’ review."
-    messages.success(request, note)
+        saved += " Your suggestion is waiting for the curators’ review."
+    messages.success(request, saved)
     if not request.htmx:
         return redirect(annotation.get_absolute_url())
-    context = source_context(request, source)
+    context = reader_context(request, source)
     return render(request, "debates/source.html#reader", context)
 
 

@@ -11,7 +11,8 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from .mapdata import problems_in_database
-from .models import Anchor, ArgumentMap, Node, Section, Source, sha256_of
+from .models import Anchor, ArgumentMap, Node, Section, Source
+from .quotes import sha256_of
 
 
 def quote_in_context(anchor):

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 
 
 class DebatesConfig(AppConfig):
@@ -7,10 +6,7 @@ class DebatesConfig(AppConfig):
     label = "debates"
     verbose_name = "Argument maps"
 
-    def ready(self):
-        from argmap.core.models import bump_content_revision
+    def ready(self) -> None:
+        from . import fragments
 
-        for model_name in ("ArgumentMap", "Node", "Anchor", "Source", "Section"):
-            model = self.get_model(model_name)
-            post_save.connect(bump_content_revision, sender=model, dispatch_uid=f"rev-{model}")
-            post_delete.connect(bump_content_revision, sender=model, dispatch_uid=f"rev-d-{model}")
+        fragments.connect()

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .models import ArgumentMap, Node, Source, sha256_of
+from .models import ArgumentMap, Node, Source
+from .quotes import sha256_of
 
 FORMAT = "argmap/1"
 FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"

@@ -1,28 +1,22 @@
-import hashlib
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 
-CONTEXT_CHARS = 32
+from .fragments import ContentQuerySet, MapRevision
+from .pages import with_row_extras
+from .quotes import find_quote, quote_context, quote_preview, selector_matches, words_around
+
+__all__ = ["Anchor", "ArgumentMap", "MapRevision", "Node", "QuoteSelector", "Section", "Source"]
 
 
-def sha256_of(text):
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+class SourceQuerySet(ContentQuerySet["Source"]):
+    map_field = "anchors__node__map"  # a source shows in the trees of the maps that quote it
 
 
-def quote_context(text, start, end, width=CONTEXT_CHARS):
-    """The W3C TextQuoteSelector prefix and suffix around text[start:end]."""
-    return text[max(0, start - width) : start], text[end : end + width]
-
-
-# Curly quotes and apostrophes mapped to straight ones: one code point for one, so a
-# match in the straightened text sits at the same offsets in the original.
-STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "‟": '"'})
-
-
-class SourceManager(models.Manager):
+class SourceManager(models.Manager.from_queryset(SourceQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -60,78 +54,12 @@ class Source(models.Model):
     def get_absolute_url(self):
         return reverse("source", args=[self.slug])
 
-    def text_matches_hash(self):
-        return sha256_of(self.text) == self.sha256
-
-    def find_quote(self, quote, any_quote_marks=False):
-        """Every start offset at which quote occurs in the text, overlapping ones too.
-
-        With any_quote_marks, curly and straight quotes and apostrophes match each other
-        (a pasted "AI's" finds the text's “AI’s”).
-        """
-        text = self.text
-        if any_quote_marks:
-            text, quote = text.translate(STRAIGHT_QUOTES), quote.translate(STRAIGHT_QUOTES)
-        starts, position = [], text.find(quote)
-        while quote and position != -1:
-            starts.append(position)
-            position = text.find(quote, position + 1)
-        return starts
-
     def speaker_at(self, offset):
         """Who speaks at offset: a reader comment's commenter, otherwise the author."""
         for section in self.sections.all():
             if section.start <= offset < section.end and section.kind == Section.Kind.COMMENT:
                 return section.speaker
         return "the author"
-
-    def coverage_percent(self, spans):
-        """The share of the text that the given (start, end) spans quote, overlaps counted once."""
-        covered, reach = 0, 0
-        for start, end in sorted(spans):
-            start = max(start, reach)
-            if end > start:
-                covered += end - start
-                reach = end
-        return round(100 * covered / len(self.text), 1) if self.text else 0.0
-
-    def passages(self, spans, sections):
-        """The text cut into sections, each cut into pieces at every span boundary.
-
-        Each piece carries the spans that cover it, so overlapping spans render as
-        nested coverage rather than broken markup. Spans need .start and .end.
-        """
-        bounds = [(0, len(self.text), None)]
-        if sections:
-            bounds = [(s.start, s.end, s) for s in sections]
-        result = []
-        for section_start, section_end, section in bounds:
-            opening, closing = {}, {}
-            for span in spans:
-                if span.start < section_end and span.end > section_start:
-                    opening.setdefault(max(span.start, section_start), []).append(span)
-                    closing.setdefault(min(span.end, section_end), []).append(span)
-            edges = sorted({section_start, section_end, *opening, *closing})
-            active, pieces = [], []
-            for start, end in zip(edges, edges[1:], strict=False):
-                for span in closing.get(start, ()):
-                    active.remove(span)
-                starting = opening.get(start, [])
-                active.extend(starting)
-                stances = {getattr(span, "stance", "") for span in active}
-                stance = stances.pop() if len(stances) == 1 else "mixed" if stances else ""
-                pieces.append(
-                    {
-                        "text": self.text[start:end],
-                        "spans": list(active),
-                        "starting": [span for span in starting if span.start == start],
-                        # The innermost span is the one a click most likely means.
-                        "primary": min(active, key=lambda s: s.end - s.start, default=None),
-                        "stance": stance,
-                    }
-                )
-            result.append({"section": section, "pieces": pieces})
-        return result
 
 
 class SectionManager(models.Manager):
@@ -167,10 +95,14 @@ class Section(models.Model):
     def natural_key(self):
         return (*self.source.natural_key(), self.position)
 
-    natural_key.dependencies = ["debates.source"]
+    natural_key.dependencies = [  # type: ignore[attr-defined]
+        "debates.source"
+    ]
 
 
-class ArgumentMapQuerySet(models.QuerySet):
+class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
+    map_field = "pk"
+
     def with_counts(self):
         return self.annotate(
             node_count=Count("nodes", distinct=True),
@@ -179,7 +111,7 @@ class ArgumentMapQuerySet(models.QuerySet):
         )
 
 
-class ArgumentMapManager(models.Manager.from_queryset(ArgumentMapQuerySet)):
+class ArgumentMapManager(models.Manager.from_queryset(ArgumentMapQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -209,7 +141,7 @@ class ArgumentMap(models.Model):
         return self.nodes.roots().first()
 
 
-class NodeQuerySet(models.QuerySet):
+class NodeQuerySet(ContentQuerySet["Node"]):
     def roots(self):
         return self.filter(parent__isnull=True)
 
@@ -252,26 +184,10 @@ class NodeQuerySet(models.QuerySet):
             ),
         )
 
-    def with_annotation_counts(self):
-        """Each node's count of public, unhidden annotations, as one correlated subquery."""
-        from django.db.models.functions import Coalesce
-
-        annotation = self.model._meta.get_field("annotations").related_model
-        public = (
-            annotation.objects.public()
-            .filter(node=models.OuterRef("pk"))
-            .order_by()
-            .values("node")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return self.annotate(public_annotation_count=Coalesce(models.Subquery(public), 0))
-
     def for_display(self):
         """Everything a node row shows, in a fixed number of queries."""
         return (
-            self.with_child_counts()
-            .with_annotation_counts()
+            with_row_extras(self.with_child_counts())  # e.g. annotation counts (pages.py)
             .select_related("map")
             .annotate(parent_key=models.F("parent__key"))
             .prefetch_related(
@@ -327,7 +243,7 @@ class NodeQuerySet(models.QuerySet):
         return [row.id for row in rows]
 
 
-class NodeManager(models.Manager.from_queryset(NodeQuerySet)):
+class NodeManager(models.Manager.from_queryset(NodeQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, map_slug, key):
         return self.get(map__slug=map_slug, key=key)
 
@@ -346,8 +262,10 @@ class Node(models.Model):
     key = models.SlugField(max_length=60, help_text="Stable id within the map, used in URLs.")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CLAIM)
     text = models.TextField(help_text="One declarative sentence in the map's own words.")
+    # A node with children cannot be deleted on its own (RESTRICT); deleting its map
+    # deletes the whole tree at once.
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="children"
     )
     relation = models.CharField(max_length=10, choices=Relation.choices, blank=True)
     position = models.PositiveIntegerField(default=0, help_text="Order among siblings.")
@@ -375,7 +293,9 @@ class Node(models.Model):
     def natural_key(self):
         return (*self.map.natural_key(), self.key)
 
-    natural_key.dependencies = ["debates.argumentmap"]
+    natural_key.dependencies = [  # type: ignore[attr-defined]
+        "debates.argumentmap"
+    ]
 
     def get_absolute_url(self):
         return reverse("node", args=[self.map.slug, self.key])
@@ -390,9 +310,6 @@ class Node(models.Model):
         if self.kind == self.Kind.THESIS:
             return "thesis"
         return "rebuttal" if self.is_rebuttal else self.kind
-
-    def speakers(self):
-        return sorted({anchor.speaker for anchor in self.anchors.all()})
 
     def would_create_cycle(self, new_parent):
         """True when hanging this node under new_parent would put it inside itself."""
@@ -427,50 +344,42 @@ class Node(models.Model):
         return 0 if last is None else last + 1
 
 
-class AnchorManager(models.Manager):
-    def get_by_natural_key(self, map_slug, node_key, position):
-        return self.get(node__map__slug=map_slug, node__key=node_key, position=position)
+class QuoteSelector(models.Model):
+    """A quote of a source: source.text[start:end] == exact, with its prefix and suffix.
 
+    A W3C TextQuoteSelector plus offsets, shared by a node's anchor and a reader's passage
+    annotation. Each declares the fields source, start, end, exact, prefix and suffix
+    itself: an anchor needs them all, an annotation on a node has none, and each keeps
+    its own column order (fixtures and exports list fields in that order).
+    """
 
-class Anchor(models.Model):
-    """A node's grounding in the exact words of a source (a W3C TextQuoteSelector plus offsets)."""
-
-    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="anchors")
-    position = models.PositiveIntegerField(default=0)
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="anchors")
-    start = models.PositiveIntegerField(help_text="Code-point offset, inclusive.")
-    end = models.PositiveIntegerField(help_text="Code-point offset, exclusive.")
-    exact = models.TextField()
-    prefix = models.CharField(max_length=200, blank=True)
-    suffix = models.CharField(max_length=200, blank=True)
-    speaker = models.CharField(max_length=200)
-
-    objects = AnchorManager()
+    source: Any
+    start: Any
+    end: Any
+    exact: Any
+    prefix: Any
+    suffix: Any
 
     class Meta:
-        ordering = ["node", "position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["node", "position"], name="anchor_unique_position"),
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="anchor_nonempty"),
-        ]
+        abstract = True
 
-    def __str__(self):
-        return f"“{self.exact[:60]}” ({self.source.slug} {self.start}–{self.end})"
+    def matches_source(self) -> bool:
+        """The selector still selects its words: exact at its offsets, prefix and suffix around."""
+        return selector_matches(
+            self.source.text, self.start, self.end, self.exact, self.prefix, self.suffix
+        )
 
-    def natural_key(self):
-        return (*self.node.natural_key(), self.position)
+    def select(self, source: "Source", start: int, end: int) -> None:
+        """Point the selector at source.text[start:end]."""
+        self.source, self.exact = source, source.text[start:end]
+        self.place_at(start)
 
-    natural_key.dependencies = ["debates.node", "debates.source"]
-
-    def matches_source(self):
-        return self.source.text[self.start : self.end] == self.exact
-
-    def place_at(self, start):
+    def place_at(self, start: int) -> None:
         """Set the offsets, prefix and suffix for exact, starting at start."""
         self.start, self.end = start, start + len(self.exact)
         self.prefix, self.suffix = quote_context(self.source.text, self.start, self.end)
 
-    def place_quote(self, occurrence=None):
+    def place_quote(self, occurrence: int | None = None) -> None:
         """Find exact in the source and set the offsets, prefix and suffix from where it is.
 
         A quote that matches only with other quote marks takes the source's own
@@ -478,7 +387,9 @@ class Anchor(models.Model):
         once and occurrence (counting from 1) does not say which.
         """
         source, quote = self.source, self.exact
-        starts = source.find_quote(quote) or source.find_quote(quote, any_quote_marks=True)
+        starts = find_quote(source.text, quote) or find_quote(
+            source.text, quote, any_quote_marks=True
+        )
         if not starts:
             raise ValidationError(
                 f"This quote is not in “{source}”. Paste it exactly as the source has it.",
@@ -505,6 +416,49 @@ class Anchor(models.Model):
         self.exact = source.text[start : start + len(quote)]
         self.place_at(start)
 
+
+class AnchorQuerySet(ContentQuerySet["Anchor"]):
+    map_field = "node__map"
+
+
+class AnchorManager(models.Manager.from_queryset(AnchorQuerySet)):  # type: ignore[misc]
+    def get_by_natural_key(self, map_slug, node_key, position):
+        return self.get(node__map__slug=map_slug, node__key=node_key, position=position)
+
+
+class Anchor(QuoteSelector):
+    """A node's grounding in the exact words of a source."""
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="anchors")
+    position = models.PositiveIntegerField(default=0)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="anchors")
+    start = models.PositiveIntegerField(help_text="Code-point offset, inclusive.")
+    end = models.PositiveIntegerField(help_text="Code-point offset, exclusive.")
+    exact = models.TextField()
+    prefix = models.CharField(max_length=200, blank=True)
+    suffix = models.CharField(max_length=200, blank=True)
+    speaker = models.CharField(max_length=200)
+
+    objects = AnchorManager()
+
+    class Meta:
+        ordering = ["node", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["node", "position"], name="anchor_unique_position"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="anchor_nonempty"),
+        ]
+
+    def __str__(self):
+        return f"“{self.exact[:60]}” ({self.source.slug} {self.start}–{self.end})"
+
+    def natural_key(self):
+        return (*self.node.natural_key(), self.position)
+
+    natural_key.dependencies = [  # type: ignore[attr-defined]
+        "debates.node",
+        "debates.source",
+    ]
+
     @property
     def stance(self):
         return self.node.relation or "thesis"
@@ -514,36 +468,4 @@ class Anchor(models.Model):
 
     def context(self, width=90):
         """A few words either side of the quote, cut at word boundaries."""
-        text = self.source.text
-        before = text[max(0, self.start - width) : self.start]
-        after = text[self.end : self.end + width]
-        if self.start - width > 0 and " " in before:
-            before = "…" + before[before.index(" ") + 1 :]
-        if self.end + width < len(text) and " " in after:
-            after = after[: after.rindex(" ")] + "…"
-        return before, after
-
-
-def quote_preview(text, start, end, width=20):
-    """A short plain-text view of text[start:end] in its context, the quote in [brackets]."""
-    before, after = quote_context(text, start, end, width)
-    return " ".join(f"{before}[{text[start:end]}]{after}".split())
-
-
-def attach_children(nodes, open_ids):
-    """Hang each node's fetched children on it as `shown_children`, for open nodes only.
-
-    Returns the nodes whose parent was not among those given (the tops of the forest).
-    """
-    by_id = {node.pk: node for node in nodes}
-    tops = []
-    for node in nodes:
-        node.shown_children = []
-        node.is_open = node.pk in open_ids
-    for node in nodes:
-        parent = by_id.get(node.parent_id)
-        if parent is not None and parent.is_open:
-            parent.shown_children.append(node)
-        elif parent is None:
-            tops.append(node)
-    return tops
+        return words_around(self.source.text, self.start, self.end, width)

@@ -5,13 +5,14 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
-from argmap.annotations.context import node_panel_context, passage_context
-from argmap.core.models import Revision
-
+from . import fragments
 from . import search as text_search
 from .diagram import layout
 from .mapdata import export_map
-from .models import Anchor, ArgumentMap, Node, Source, attach_children
+from .models import Anchor, ArgumentMap, Node, Source
+from .pages import node_page_context
+from .reader import reader_context
+from .tree import attach_children
 
 # Opening a branch bigger than this would send a page nobody can read; open one level instead.
 BRANCH_LIMIT = 400
@@ -53,7 +54,7 @@ def map_page(request, slug):
         "focus": focus,
         # Built only when the cached rendering is missing (see the template's cache tag).
         "root": SimpleLazyObject(open_tree),
-        "revision": Revision.current(),
+        "revision": fragments.current(thesis.map),
     }
     return render(request, "debates/map.html", context)
 
@@ -87,7 +88,7 @@ def tree_node(request, slug, key):
         "key": node.key,
         "state": state,
         "tree": SimpleLazyObject(shown_tree),
-        "revision": Revision.current(),
+        "revision": fragments.current(node.map),
     }
     return render(request, "debates/map.html#tree-fragment", context)
 
@@ -104,36 +105,14 @@ def node_page(request, slug, key):
     children = list(node.children.for_display())
     attach_children(children, set())
     context = {"map": node.map, "ancestors": ancestors, "children": children}
-    context.update(node_panel_context(request.user, node))
+    context.update(node_page_context(request, node))
     return render(request, "debates/node.html", context)
-
-
-def source_context(request, source, passage_form=None):
-    """The reader: the text cut at every quote and every annotation the visitor may see."""
-    anchors = list(
-        Anchor.objects.filter(source=source).select_related("node__map").order_by("start", "end")
-    )
-    sections = list(source.sections.all())
-    drawn = {}  # node id -> (node, its quotes here), in reading order
-    for anchor in anchors:
-        drawn.setdefault(anchor.node_id, (anchor.node, []))[1].append(anchor)
-    annotations = passage_context(request.user, source, passage_form)
-    passages = source.passages([*anchors, *annotations["notes"]], sections)
-    return {
-        "source": source,
-        "article": [p for p in passages if not p["section"] or p["section"].kind == "body"],
-        "comments": [p for p in passages if p["section"] and p["section"].kind == "comment"],
-        "coverage": source.coverage_percent((a.start, a.end) for a in anchors),
-        "drawn": list(drawn.values()),
-        "anchors": anchors,
-        **annotations,
-    }
 
 
 @require_GET
 def source_page(request, slug):
     source = get_object_or_404(Source, slug=slug)
-    return render(request, "debates/source.html", source_context(request, source))
+    return render(request, "debates/source.html", reader_context(request, source))
 
 
 @require_GET

@@ -14,15 +14,8 @@ from collections import deque
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from argmap.core.models import Revision
-from argmap.debates.models import (
-    Anchor,
-    ArgumentMap,
-    Node,
-    Source,
-    quote_context,
-    sha256_of,
-)
+from argmap.debates.models import Anchor, ArgumentMap, Node, Source
+from argmap.debates.quotes import quote_context, sha256_of
 
 BATCH_SIZE = 2000
 SOURCE_CHARS = 60_000
@@ -84,15 +77,14 @@ class Command(BaseCommand):
         rng = random.Random(f"{slug}:{seed}")
         with transaction.atomic():
             if existing:
-                delete_map(existing)
+                existing.delete()
             source = self.make_source(rng, slug, replace)
             argmap = ArgumentMap.objects.create(
                 slug=slug,
-                title=f"Synthetic map {slug} ({nodes} points)",
+                title=f"Synthetic map {slug} ({nodes} nodes)",
                 question=f"Does the synthetic debate {slug} hold up?",
             )
             depth = self.make_nodes(rng, argmap, source, nodes)
-            Revision.bump()  # bulk inserts send no signals
         with connection.cursor() as cursor:
             # Fresh planner statistics after a bulk load: without them SQLite finds the
             # thesis by scanning the map_id index rather than looking up parent_id IS NULL.
@@ -179,12 +171,3 @@ class Command(BaseCommand):
             suffix=suffix,
             speaker=rng.choice(SPEAKERS),
         )
-
-
-def delete_map(argmap):
-    """Delete a map; nodes protect their parents, so unhook them before deleting."""
-    nodes = Node.objects.filter(map=argmap)
-    Anchor.objects.filter(node__map=argmap).delete()
-    nodes.update(parent=None)
-    nodes.delete()
-    argmap.delete()

@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 
-def client_key(request):
+def client_key(request: HttpRequest) -> str:
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
     address = request.META.get("REMOTE_ADDR", "")
@@ -15,7 +17,7 @@ def client_key(request):
     return f"addr:{address}"
 
 
-def rate_limited(request, action):
+def rate_limited(request: HttpRequest, action: str) -> bool:
     """Count this request; True when it is over the limit for this action."""
     limit, window = settings.RATE_LIMITS[action]
     bucket = int(timezone.now().timestamp()) // window
@@ -26,4 +28,18 @@ def rate_limited(request, action):
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window * 2)
         count = 1
-    return count > limit
+    return bool(count > limit)
+
+
+def rate_limited_response(request: HttpRequest, action: str, what: str) -> HttpResponse:
+    """429: a whole page, or for htmx a short notice shown where messages appear."""
+    limit, window = settings.RATE_LIMITS[action]
+    context = {"what": what, "limit": limit, "window": window}
+    if getattr(request, "htmx", False):
+        response = render(request, "accounts/rate_limited.html#notice", context, status=429)
+        response["HX-Retarget"] = "#messages"
+        response["HX-Reswap"] = "innerHTML"
+    else:
+        response = render(request, "accounts/rate_limited.html", context, status=429)
+    response["Retry-After"] = str(window)
+    return response

@@ -6,12 +6,10 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError
-from django.http import HttpResponse, HttpResponseRedirect
-from django.test import RequestFactory
 
-from argmap.core.middleware import HtmxResponseMiddleware
+from ..conftest import HX
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env_overrides):
@@ -34,6 +32,26 @@ def test_production_refuses_to_start_without_a_secret_key():
     message = result.stderr.strip()
     assert message.count("\n") == 0, "one line, not a traceback"
     assert "DJANGO_SECRET_KEY must be set" in message
+
+
+def test_readme_commands_work_in_a_fresh_shell_of_a_checkout():
+    # No DJANGO_* variable at all, as in a new terminal: manage.py runs in development mode.
+    result = run_manage("check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_wsgi_still_refuses_without_a_secret_key():
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import argmap.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
 def test_development_starts_without_a_secret_key():
@@ -91,7 +109,7 @@ def test_unknown_url_gets_the_sites_404_page(client):
 
 @pytest.mark.django_db
 def test_htmx_request_for_an_unknown_url_gets_a_small_fragment(client):
-    response = client.get("/maps/no-such-map/tree/x/", headers={"HX-Request": "true"})
+    response = client.get("/maps/no-such-map/tree/x/", headers=HX)
     assert response.status_code == 404
     html = response.content.decode()
     assert "<html" not in html
@@ -105,43 +123,3 @@ def test_every_response_varies_on_hx_request_and_carries_the_csp(client):
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
-
-
-def test_htmx_redirects_become_hx_redirect():
-    request = RequestFactory().post("/anything", headers={"HX-Request": "true"})
-    request.htmx = True
-    middleware = HtmxResponseMiddleware(lambda request: HttpResponseRedirect("/accounts/login/"))
-    response = middleware(request)
-    assert response.status_code == 204
-    assert response["HX-Redirect"] == "/accounts/login/"
-    assert not response.has_header("Location")
-
-
-def test_plain_redirects_are_left_alone():
-    request = RequestFactory().get("/anything")
-    request.htmx = False
-    middleware = HtmxResponseMiddleware(lambda request: HttpResponseRedirect("/elsewhere/"))
-    response = middleware(request)
-    assert response.status_code == 302
-
-
-@pytest.mark.django_db
-def test_messages_ride_along_with_htmx_fragments_out_of_band(rf):
-    from django.contrib.messages import add_message, constants
-    from django.contrib.messages.storage.fallback import FallbackStorage
-    from django.contrib.sessions.backends.db import SessionStore
-
-    request = rf.get("/x", headers={"HX-Request": "true"})
-    request.htmx = True
-    request.session = SessionStore()
-    request._messages = FallbackStorage(request)
-
-    def view(request):
-        add_message(request, constants.SUCCESS, "Saved your annotation.")
-        return HttpResponse("<p>fragment</p>", content_type="text/html; charset=utf-8")
-
-    response = HtmxResponseMiddleware(view)(request)
-    html = response.content.decode()
-    assert html.startswith("<p>fragment</p>")
-    assert 'hx-swap-oob="true"' in html
-    assert "Saved your annotation." in html

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES
 from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
 
-from .factories import SuggestionFactory
+from ..factories import SuggestionFactory
 
 CURATED_MODELS = {
     "debates.source",

@@ -1,13 +1,15 @@
 """Accounts: sign up, log in (rate limited), log out, password change, profile."""
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from .factories import PASSWORD, AnnotationFactory, SuggestionFactory, UserFactory
+from ..factories import PASSWORD, AnnotationFactory, SuggestionFactory, UserFactory
+
+User = get_user_model()
 
 pytestmark = pytest.mark.usefixtures("accounts_sandbox")
 

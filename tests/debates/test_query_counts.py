@@ -9,11 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from argmap.debates.management.commands.generate_map import delete_map
 from argmap.debates.models import ArgumentMap, Node, Source
 
+from ..conftest import HX
+
 SIZES = [10, 10_000]
-HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture(scope="module", params=SIZES, ids=lambda size: f"{size}-nodes")
@@ -39,7 +39,7 @@ def generated(request, django_db_setup, django_db_blocker):
             "depth": len(Node.objects.ancestors_of(deep)),
         }
         yield info
-        delete_map(argmap)
+        argmap.delete()
         Source.objects.filter(slug=info["source"]).delete()
 
 
@@ -49,15 +49,15 @@ def pages(map_info):
         "home": ("/", {}),
         "map": (f"/maps/{slug}/", {}),
         "map-focus": (f"/maps/{slug}/?focus={deep}", {}),
-        "tree-open": (f"/maps/{slug}/tree/n1/?state=open", HTMX),
-        "tree-closed": (f"/maps/{slug}/tree/n1/?state=closed", HTMX),
-        "tree-branch": (f"/maps/{slug}/tree/{branch}/?state=branch", HTMX),
-        "tree-deep": (f"/maps/{slug}/tree/{deep}/?state=open", HTMX),
+        "tree-open": (f"/maps/{slug}/tree/n1/?state=open", HX),
+        "tree-closed": (f"/maps/{slug}/tree/n1/?state=closed", HX),
+        "tree-branch": (f"/maps/{slug}/tree/{branch}/?state=branch", HX),
+        "tree-deep": (f"/maps/{slug}/tree/{deep}/?state=open", HX),
         "claim": (f"/maps/{slug}/nodes/{deep}/", {}),
         "claim-thesis": (f"/maps/{slug}/nodes/n1/", {}),
         "source": (f"/sources/{map_info['source']}/", {}),
         "search": ("/search/?q=evidence+market", {}),
-        "search-htmx": ("/search/?q=evidence", HTMX),
+        "search-htmx": ("/search/?q=evidence", HX),
         "search-empty": ("/search/?q=", {}),
         "diagram": (f"/maps/{slug}/diagram/?focus={branch}", {}),
         "export": (f"/maps/{slug}/export.json", {}),

@@ -7,9 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES, export_map
-from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source, sha256_of
+from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
+from argmap.debates.quotes import sha256_of
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 
 def run(command, *args, **options):

@@ -1,4 +1,9 @@
+"""htmx: what every response needs (middleware), decided in one place."""
+
+from collections.abc import Callable
+
 from django.contrib.messages import get_messages
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 
@@ -12,10 +17,10 @@ class HtmxResponseMiddleware:
     - Messages queued during an htmx request ride along as an out-of-band swap.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         patch_vary_headers(response, ("HX-Request",))
         if not getattr(request, "htmx", False):

@@ -1,0 +1,186 @@
+"""The render cache invariant, kept in this one module.
+
+Rendered map trees are cached per app process under a token per map (MapRevision):
+1. Content is every model whose QuerySet is a ContentQuerySet; shown() says which of its
+   rows appear in a cached tree and map_field which map each row belongs to.
+2. Every write to content changes the token of each map it touches: QuerySet update(),
+   bulk_create() and delete() here, single-row save and delete by signals (connect()).
+   Nobody bumps by hand; private annotations are not shown(), so they bump nothing.
+3. current(map) is one read and never writes: the token row is made with its map (a
+   migration for maps that existed before, a post_save and bulk_create for new ones).
+4. Views read the token before the content, and bumps follow the write, so a render can
+   cache new content under an old token, never old content under a new one.
+5. A cached fragment holds nothing per user (tests/debates/test_fragments.py checks).
+"""
+
+import uuid
+from collections.abc import Iterable
+from typing import Any, ClassVar, TypeVar, cast
+
+from django.apps import apps
+from django.db import models
+from django.db.models.signals import post_save, pre_delete, pre_save
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+class MapRevision(models.Model):
+    """A map's token: it changes whenever anything shown in the map's cached trees changes.
+
+    The token lives in the shared database, so every app server sees a change at once,
+    and stale fragments are simply never asked for again. Only this module reads it.
+    """
+
+    map = models.OneToOneField(
+        "debates.ArgumentMap", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.CharField(max_length=32, default=new_token)
+
+    class Meta:
+        app_label = "debates"
+
+    def __str__(self) -> str:
+        return f"{self.map_id}: {self.token}"
+
+
+def current(argmap: models.Model) -> str:
+    """The map's token, in one read; "" (a token like any other) if the map has no row."""
+    token = MapRevision.objects.filter(map_id=argmap.pk).values_list("token", flat=True)[:1]
+    return next(iter(token), "")
+
+
+def bump(map_ids: Iterable[int]) -> None:
+    """Give each map a new token (one UPDATE)."""
+    wanted = set(map_ids) - {None}
+    if wanted:
+        MapRevision.objects.filter(map_id__in=wanted).update(token=new_token())
+
+
+def ensure_tokens(map_ids: Iterable[int]) -> None:
+    """Make the token row of each new map (never on read)."""
+    rows = [MapRevision(map_id=pk) for pk in set(map_ids) - {None}]
+    MapRevision.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+class ContentQuerySet(models.QuerySet[_M]):
+    """Rows shown in cached map trees: the QuerySet's own writes change their maps' tokens."""
+
+    # The lookup from a row to its map's id, e.g. "map" for a node, "node__map" for an anchor.
+    map_field: ClassVar[str] = "map"
+    # Fields whose change can move a row into or out of shown().
+    shown_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def shown(self) -> "ContentQuerySet[_M]":
+        """The rows that appear in a cached tree (all, unless a model says otherwise)."""
+        return self
+
+    def map_ids(self) -> set[int]:
+        rows = self.shown().order_by().values_list(self.map_field, flat=True).distinct()
+        return set(rows) - {None}
+
+    def _moves_rows(self, fields: Iterable[str]) -> bool:
+        first = self.map_field.split("__")[0]
+        return bool({name.removesuffix("_id") for name in fields} & {first, *self.shown_fields})
+
+    def update(self, **kwargs: Any) -> int:
+        moves = self._moves_rows(kwargs)
+        # Before the write: when rows may change map or enter or leave shown(), the maps
+        # of every row (their old places); otherwise the maps of the shown rows.
+        maps = self._all_rows_map_ids() if moves else self.map_ids()
+        count = super().update(**kwargs)
+        if moves:
+            maps |= self.map_ids()  # and the rows' maps now
+        bump(maps)  # after the write (point 4 above)
+        return count
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def _all_rows_map_ids(self) -> set[int]:
+        rows = self.order_by().values_list(self.map_field, flat=True).distinct()
+        return set(rows) - {None}
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        maps = self.map_ids()
+        deleted = super().delete()  # a refused delete (RESTRICT, PROTECT) raises: no bump
+        bump(maps)
+        return deleted
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def bulk_create(self, objs: Iterable[_M], *args: Any, **kwargs: Any) -> list[_M]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        pks = [obj.pk for obj in created if obj.pk is not None]
+        if self.model is _map_model():
+            ensure_tokens(pks)
+        else:
+            bump(_content(self.model).filter(pk__in=pks).map_ids())
+        return created
+
+    bulk_create.alters_data = True  # type: ignore[attr-defined]
+
+
+def _map_model() -> type[models.Model]:
+    return MapRevision._meta.get_field("map").related_model
+
+
+def _content(model: type[models.Model]) -> "ContentQuerySet[Any]":
+    return cast("ContentQuerySet[Any]", model._default_manager.all())
+
+
+def content_models() -> list[type[models.Model]]:
+    """Which models count as content: those whose default QuerySet is a ContentQuerySet."""
+    return [
+        model
+        for model in apps.get_models()
+        if isinstance(model._default_manager.all(), ContentQuerySet)
+    ]
+
+
+def _rows(instance: models.Model) -> ContentQuerySet[Any]:
+    return _content(type(instance)).filter(pk=instance.pk)
+
+
+def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    # Where the row was shown before this save (a row may leave a map, or stop being shown).
+    if not instance._state.adding and instance.pk is not None:
+        instance._fragments_maps_before = _rows(instance).map_ids()  # type: ignore[attr-defined]
+
+
+def _after_save(
+    sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any
+) -> None:
+    if sender is _map_model():
+        ensure_tokens([instance.pk])
+    before: set[int] = getattr(instance, "_fragments_maps_before", set())
+    bump(before | _rows(instance).map_ids())
+
+
+def _before_delete(
+    sender: type[models.Model], instance: models.Model, origin: Any = None, **kwargs: Any
+) -> None:
+    # A QuerySet's delete() bumps for all its rows; rows cascading from a content row are in
+    # that row's map, which its own signal bumps. In the deleting transaction, so no render
+    # sees the new token before the rows are gone.
+    if isinstance(origin, ContentQuerySet):
+        return
+    if (
+        isinstance(origin, models.Model)
+        and origin is not instance
+        and isinstance(type(origin)._default_manager.all(), ContentQuerySet)
+    ):
+        return
+    bump(_rows(instance).map_ids())
+
+
+def connect() -> None:
+    """Wire the single-row signals of every content model (from DebatesConfig.ready)."""
+    for model in content_models():
+        uid = f"fragments-{model._meta.label_lower}"
+        pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre-save")
+        post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-save")
+        pre_delete.connect(_before_delete, sender=model, dispatch_uid=f"{uid}-delete")

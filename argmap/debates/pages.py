@@ -1,0 +1,43 @@
+"""What other apps add to debates' pages, without debates importing them.
+
+Dependencies run annotations → debates. A page here that shows another app's data (a
+node's annotation panel, passage annotations in the reader, annotation counts on tree
+rows) calls the hooks that app registers in its AppConfig.ready(); with none registered
+the pages still work, without that data.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+# (request, node) -> extra context for a node's page.
+node_page_hooks: list[Callable[[HttpRequest, Any], dict[str, Any]]] = []
+# (request, source, form or None) -> extra context for the source reader; its "spans"
+# (objects with .start and .end) are cut into the text with the anchors.
+reader_hooks: list[Callable[[HttpRequest, Any, Any], dict[str, Any]]] = []
+# node QuerySet -> the same QuerySet with more per-row annotations, for every node row.
+node_row_hooks: list[Callable[[QuerySet[Any]], QuerySet[Any]]] = []
+
+
+def node_page_context(request: HttpRequest, node: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for hook in node_page_hooks:
+        context.update(hook(request, node))
+    return context
+
+
+def reader_extras(request: HttpRequest, source: Any, form: Any = None) -> dict[str, Any]:
+    context: dict[str, Any] = {"spans": []}
+    for hook in reader_hooks:
+        extra = hook(request, source, form)
+        context["spans"] = [*context["spans"], *extra.pop("spans", [])]
+        context.update(extra)
+    return context
+
+
+def with_row_extras(nodes: QuerySet[Any]) -> QuerySet[Any]:
+    for hook in node_row_hooks:
+        nodes = hook(nodes)
+    return nodes

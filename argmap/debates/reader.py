@@ -1,0 +1,83 @@
+"""The source reader: the text cut at every quote, and what the reader page shows."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.http import HttpRequest
+
+from .models import Anchor, Section, Source
+from .pages import reader_extras
+
+
+def passages(text: str, spans: Sequence[Any], sections: Sequence[Section]) -> list[dict[str, Any]]:
+    """The text cut into sections, each cut into pieces at every span boundary.
+
+    Each piece carries the spans that cover it, so overlapping spans render as
+    nested coverage rather than broken markup. Spans need .start and .end.
+    """
+    bounds: list[tuple[int, int, Section | None]] = [(0, len(text), None)]
+    if sections:
+        bounds = [(s.start, s.end, s) for s in sections]
+    result = []
+    for section_start, section_end, section in bounds:
+        opening: dict[int, list[Any]] = {}
+        closing: dict[int, list[Any]] = {}
+        for span in spans:
+            if span.start < section_end and span.end > section_start:
+                opening.setdefault(max(span.start, section_start), []).append(span)
+                closing.setdefault(min(span.end, section_end), []).append(span)
+        edges = sorted({section_start, section_end, *opening, *closing})
+        active: list[Any] = []
+        pieces = []
+        for start, end in zip(edges, edges[1:], strict=False):
+            for span in closing.get(start, ()):
+                active.remove(span)
+            starting = opening.get(start, [])
+            active.extend(starting)
+            stances = {getattr(span, "stance", "") for span in active}
+            stance = stances.pop() if len(stances) == 1 else "mixed" if stances else ""
+            pieces.append(
+                {
+                    "text": text[start:end],
+                    "spans": list(active),
+                    "starting": [span for span in starting if span.start == start],
+                    # The innermost span is the one a click most likely means.
+                    "primary": min(active, key=lambda s: s.end - s.start, default=None),
+                    "stance": stance,
+                }
+            )
+        result.append({"section": section, "pieces": pieces})
+    return result
+
+
+def coverage_percent(text: str, spans: Iterable[tuple[int, int]]) -> float:
+    """The share of text that the given (start, end) spans quote, overlaps counted once."""
+    covered, reach = 0, 0
+    for start, end in sorted(spans):
+        start = max(start, reach)
+        if end > start:
+            covered += end - start
+            reach = end
+    return round(100 * covered / len(text), 1) if text else 0.0
+
+
+def reader_context(request: HttpRequest, source: Source, form: Any = None) -> dict[str, Any]:
+    """The reader: the text cut at every quote and at every span other apps add (pages.py)."""
+    anchors = list(
+        Anchor.objects.filter(source=source).select_related("node__map").order_by("start", "end")
+    )
+    sections = list(source.sections.all())
+    drawn: dict[int, tuple[Any, list[Anchor]]] = {}  # node id -> (node, its quotes here)
+    for anchor in anchors:
+        drawn.setdefault(anchor.node_id, (anchor.node, []))[1].append(anchor)
+    extras = reader_extras(request, source, form)
+    cut = passages(source.text, [*anchors, *extras.pop("spans")], sections)
+    return {
+        "source": source,
+        "article": [p for p in cut if not p["section"] or p["section"].kind == "body"],
+        "comments": [p for p in cut if p["section"] and p["section"].kind == "comment"],
+        "coverage": coverage_percent(source.text, ((a.start, a.end) for a in anchors)),
+        "drawn": list(drawn.values()),
+        "anchors": anchors,
+        **extras,
+    }

@@ -1,0 +1,24 @@
+"""Shaping fetched nodes into the tree a page shows."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+def attach_children(nodes: Sequence[Any], open_ids: Iterable[int]) -> list[Any]:
+    """Hang each node's fetched children on it as `shown_children`, for open nodes only.
+
+    Returns the nodes whose parent was not among those given (the tops of the forest).
+    """
+    open_ids = set(open_ids)
+    by_id = {node.pk: node for node in nodes}
+    tops = []
+    for node in nodes:
+        node.shown_children = []
+        node.is_open = node.pk in open_ids
+    for node in nodes:
+        parent = by_id.get(node.parent_id)
+        if parent is not None and parent.is_open:
+            parent.shown_children.append(node)
+        elif parent is None:
+            tops.append(node)
+    return tops

@@ -1,0 +1,125 @@
+"""Annotations on passages of a source: selectors and suggestions."""
+
+import pytest
+from django.urls import reverse
+
+from argmap.annotations.models import Annotation, Suggestion
+
+from ..conftest import HX
+from ..factories import (
+    AnnotationFactory,
+    SourceFactory,
+)
+from .conftest import post_passage, selector
+
+pytestmark = pytest.mark.usefixtures("accounts_sandbox")
+
+
+def test_annotating_a_passage_stores_the_quote_selector(as_alice, source):
+    quote = "Critics said the cost figure"
+    response = post_passage(as_alice, source, selector(source, quote))
+    assert response.status_code == 200
+    annotation = Annotation.objects.get()
+    assert annotation.source == source and annotation.node is None
+    assert source.text[annotation.start : annotation.end] == annotation.exact == quote
+    assert source.text[: annotation.start].endswith(annotation.prefix)
+    assert source.text[annotation.end :].startswith(annotation.suffix)
+    html = response.content.decode()
+    assert '<div class="reader" id="reader"' in html  # the reader, re-rendered
+    assert f'href="#annotation-{annotation.pk}"' in html and f'id="passage-{annotation.pk}"' in html
+
+
+def test_passage_annotation_offsets_count_code_points(as_alice, db):
+    source = SourceFactory(text="Emoji 🚀 first, then “curly” quotes — and the passage we want.")
+    quote = "the passage we want"
+    assert post_passage(as_alice, source, selector(source, quote)).status_code == 200
+    assert Annotation.objects.get().exact == quote
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"end": 10_000},  # past the end of the text
+        {"start": -1},
+        {"start": 20, "end": 20},
+        {"start": 30, "end": 20},
+        {"exact": "Critics said the cost figurX"},  # does not match the text
+        {"start": 0},  # offsets do not match the quote
+        {"prefix": "something else entirely"},
+        {"suffix": "not what follows"},
+        {"start": "", "end": ""},
+        {"exact": ""},
+        {"start": "ten"},
+    ],
+    ids=str,
+)
+def test_bad_selectors_are_a_400_that_writes_nothing(as_alice, source, change):
+    data = selector(source, "Critics said the cost figure", **change)
+    for headers in (HX, {}):
+        response = post_passage(as_alice, source, data, headers)
+        assert response.status_code == 400
+    assert not Annotation.objects.exists()
+
+
+def test_selector_errors_are_explained(as_alice, source):
+    data = selector(source, "Critics said the cost figure", exact="Critics said the cost figurX")
+    html = post_passage(as_alice, source, data).content.decode()
+    assert "do not match the source’s text" in html
+
+
+def test_annotating_a_missing_source_is_a_404(as_alice, source):
+    url = reverse("passage-annotation-create", args=["no-such-source"])
+    assert as_alice.post(url, selector(source, "Critics"), headers=HX).status_code == 404
+
+
+def test_a_passage_can_carry_a_suggestion(as_alice, source, node):
+    data = selector(
+        source,
+        "the result still shows real efficiency",
+        target=node.pk,
+        relation="opposes",
+        proposed_text="The efficiency is real.",
+    )
+    response = post_passage(as_alice, source, data)
+    assert response.status_code == 200
+    suggestion = Suggestion.objects.get()
+    assert (suggestion.target, suggestion.relation, suggestion.status) == (
+        node,
+        "opposes",
+        "pending",
+    )
+    assert suggestion.annotation.exact == "the result still shows real efficiency"
+    assert suggestion.suggested_by.username == "alice"
+    assert "waiting for the curators" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "change", [{"proposed_text": ""}, {"target": 999_999}, {"relation": "sideways"}], ids=str
+)
+def test_bad_suggestions_write_nothing(as_alice, source, node, change):
+    data = selector(source, "Critics said", target=node.pk, proposed_text="A point.")
+    data.update(change)
+    assert post_passage(as_alice, source, data).status_code == 400
+    assert not Annotation.objects.exists() and not Suggestion.objects.exists()
+
+
+def test_passage_highlights_follow_visibility(as_alice, as_bob, client, source, alice):
+    private = AnnotationFactory(node=None, author=alice, visibility="private", body="secret note")
+    private.set_passage(source, 0, 7)
+    private.save()
+    public = AnnotationFactory(node=None, author=alice, body="open note")
+    public.set_passage(source, 10, 20)
+    public.save()
+    mine = as_alice.get(source.get_absolute_url()).content.decode()
+    assert f'id="passage-{private.pk}"' in mine and "secret note" in mine
+    assert f'id="passage-{public.pk}"' in mine
+    for other in (as_bob, client):
+        html = other.get(source.get_absolute_url()).content.decode()
+        assert f'id="passage-{private.pk}"' not in html and "secret note" not in html
+        assert f'id="passage-{public.pk}"' in html and "open note" in html
+
+
+def test_the_reader_offers_the_form_only_to_logged_in_users(as_alice, client, source):
+    assert 'id="passage-form"' in as_alice.get(source.get_absolute_url()).content.decode()
+    anonymous = client.get(source.get_absolute_url()).content.decode()
+    assert 'id="passage-form"' not in anonymous and "to annotate passages" in anonymous

@@ -1,0 +1,225 @@
+"""The render cache invariant (argmap/debates/fragments.py): never stale, never per user."""
+
+import pytest
+from django.core.cache import caches
+from django.core.management import call_command
+from django.utils.html import escape
+
+from argmap.annotations.models import Annotation
+from argmap.debates import fragments
+from argmap.debates.models import Anchor, ArgumentMap, Node, Source
+
+from ..conftest import HX
+from ..factories import AnnotationFactory, UserFactory
+
+MAP = "/maps/deepseek-r1-sputnik"
+
+
+def cached_fragments():
+    """Every rendering in the fragment cache, by key (LocMemCache keeps them pickled)."""
+    return dict(caches["fragments"]._cache)
+
+
+def render_map(client, branch):
+    page = client.get(f"{MAP}/").content.decode()
+    fragment = client.get(f"{MAP}/tree/{branch.key}/?state=open", headers=HX).content.decode()
+    # Whitespace collapsed: the templates put one element per line.
+    return " ".join((page + fragment).split())
+
+
+def render_page(client):
+    return " ".join(client.get(f"{MAP}/").content.decode().split())
+
+
+@pytest.mark.usefixtures("accounts_sandbox")
+def test_the_cached_tree_is_the_same_for_a_visitor_and_a_user_with_private_annotations(
+    client, seeded_map
+):
+    branch = seeded_map.thesis.children.first()
+    reader = UserFactory()
+    for node in (seeded_map.thesis, branch, branch.children.first()):
+        AnnotationFactory(author=reader, node=node, visibility=Annotation.Visibility.PRIVATE)
+    render_map(client, branch)
+    anonymous = cached_fragments()
+    caches["fragments"].clear()
+    client.force_login(reader)
+    html = render_map(client, branch)
+    assert "Private: only you" not in html  # closed panels: the private ones are not listed
+    assert len(anonymous) == 2
+    assert cached_fragments() == anonymous
+
+
+def test_reading_a_token_never_writes(seeded_map, django_assert_num_queries):
+    token = fragments.current(seeded_map)
+    with django_assert_num_queries(1) as captured:
+        assert fragments.current(seeded_map) == token
+    assert captured.captured_queries[0]["sql"].lstrip().upper().startswith("SELECT")
+
+
+def test_a_new_map_has_its_token_row(db):
+    argmap = ArgumentMap.objects.create(slug="new", title="New", question="Does it?")
+    (bulk,) = ArgumentMap.objects.bulk_create([ArgumentMap(slug="b", title="B", question="?")])
+    assert fragments.current(argmap) and fragments.current(bulk)
+
+
+COUNT = "1 annotation <span"  # the count on a node's closed annotation panel
+
+
+def leaf_of(argmap):
+    return argmap.nodes.get(key="leaf-to-delete")
+
+
+def save(argmap):
+    node = argmap.thesis.children.first()
+    node.text = "Rewritten by save()."
+    node.save()
+    return "Rewritten by save().", True
+
+
+def update(argmap):
+    argmap.nodes.filter(pk=argmap.thesis.children.first().pk).update(text="Rewritten by update().")
+    return "Rewritten by update().", True
+
+
+def bulk_create(argmap):
+    thesis = argmap.thesis
+    Node.objects.bulk_create(
+        [
+            Node(
+                map=argmap,
+                key="bulk-made",
+                text="Made by bulk_create().",
+                parent=thesis,
+                relation=Node.Relation.SUPPORTS,
+                position=thesis.children.next_position(),
+            )
+        ]
+    )
+    return "Made by bulk_create().", True
+
+
+def delete_one(argmap):
+    leaf = leaf_of(argmap)
+    leaf.delete()
+    return escape(leaf.text), False
+
+
+def delete_many(argmap):
+    leaf = leaf_of(argmap)
+    Node.objects.filter(pk=leaf.pk).delete()
+    return escape(leaf.text), False
+
+
+def source_title(argmap):
+    Source.objects.filter(anchors__node__map=argmap).update(title="A retitled source")
+    return "A retitled source", True
+
+
+def anchor_speaker(argmap):
+    Anchor.objects.filter(node__map=argmap).update(speaker="a renamed speaker")
+    return "a renamed speaker", True
+
+
+def public_annotation(argmap):
+    AnnotationFactory(node=argmap.thesis, visibility=Annotation.Visibility.PUBLIC)
+    return COUNT, True
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        save,
+        update,
+        bulk_create,
+        delete_one,
+        delete_many,
+        source_title,
+        anchor_speaker,
+        public_annotation,
+    ],
+)
+def test_each_kind_of_write_makes_the_next_render_fresh(client, seeded_map, write):
+    thesis = seeded_map.thesis
+    thesis.children.create(
+        map=seeded_map,
+        key="leaf-to-delete",
+        text="A leaf to delete.",
+        relation=Node.Relation.OPPOSES,
+        position=thesis.children.next_position(),
+    )
+    branch = thesis.children.first()
+    before = render_map(client, branch)
+    words, shown = write(seeded_map)
+    assert (words in before) is not shown
+    assert (words in render_map(client, branch)) is shown
+
+
+def test_private_annotations_leave_the_trees_alone(seeded_map):
+    token = fragments.current(seeded_map)
+    annotation = AnnotationFactory(node=seeded_map.thesis, visibility="private")
+    annotation.body = "edited"
+    annotation.save()
+    Annotation.objects.filter(pk=annotation.pk).update(body="edited again")
+    annotation.delete()
+    assert fragments.current(seeded_map) == token
+
+
+def test_an_annotation_made_public_or_hidden_refreshes_the_tree(seeded_map):
+    annotation = AnnotationFactory(node=seeded_map.thesis, visibility="private")
+    token = fragments.current(seeded_map)
+    Annotation.objects.filter(pk=annotation.pk).update(visibility="public")
+    assert fragments.current(seeded_map) != token
+    token = fragments.current(seeded_map)
+    Annotation.objects.filter(visibility="public").update(is_hidden=True)
+    assert fragments.current(seeded_map) != token
+
+
+def test_a_write_to_one_map_leaves_the_others_cached(seeded_map):
+    call_command("generate_map", nodes=5, slug="tiny", verbosity=0)
+    token = fragments.current(seeded_map)
+    tiny = ArgumentMap.objects.get(slug="tiny")
+    tiny_token = fragments.current(tiny)
+    tiny.nodes.filter(kind=Node.Kind.CLAIM).update(text="changed")
+    assert fragments.current(tiny) != tiny_token
+    assert fragments.current(seeded_map) == token
+
+
+@pytest.mark.usefixtures("accounts_sandbox")
+def test_hiding_in_the_admin_refreshes_the_tree(admin_client, seeded_map):
+    annotation = AnnotationFactory(node=seeded_map.thesis, visibility="public")
+    assert COUNT in render_page(admin_client)
+    response = admin_client.post(
+        "/admin/annotations/annotation/",
+        {"action": "hide", "_selected_action": [annotation.pk]},
+    )
+    assert response.status_code == 302
+    assert COUNT not in render_page(admin_client)
+
+
+def test_editing_a_node_in_the_admin_refreshes_the_tree(admin_client, seeded_map):
+    node = seeded_map.thesis.children.first()
+    admin_client.get(f"{MAP}/")
+    response = admin_client.get(f"/admin/debates/node/{node.pk}/change/")
+    data = {
+        key: value
+        for key, value in response.context["adminform"].form.initial.items()
+        if value is not None
+    }
+    token = fragments.current(seeded_map)
+    node.text = "Changed through the admin's form."
+    node.save()  # the admin saves through ModelAdmin.save_model, i.e. Model.save()
+    assert data and fragments.current(seeded_map) != token
+
+
+def test_management_commands_refresh_the_trees(client, seeded_map):
+    call_command("generate_map", nodes=5, slug="tiny", verbosity=0)
+    client.get("/maps/tiny/")
+    first = ArgumentMap.objects.get(slug="tiny").thesis.text
+    call_command("generate_map", nodes=5, slug="tiny", seed=2, replace=True, verbosity=0)
+    again = client.get("/maps/tiny/").content.decode()
+    second = ArgumentMap.objects.get(slug="tiny").thesis.text
+    assert first != second and escape(second) in again
+    token = fragments.current(seeded_map)
+    call_command("seed", reload=True, verbosity=0)
+    reloaded = ArgumentMap.objects.get(slug="deepseek-r1-sputnik")
+    assert fragments.current(reloaded) != token or reloaded.pk != seeded_map.pk
