@@ -61,16 +61,27 @@ def _registry():
 assert {"uri", "date-time"} <= set(Draft4Validator.FORMAT_CHECKER.checkers)
 
 
+@cache
+def _validators():
+    return tuple(
+        (
+            path,
+            schema,
+            Draft4Validator(
+                schema, registry=_registry(), format_checker=Draft4Validator.FORMAT_CHECKER
+            ),
+        )
+        for path, schema in must_schemas()
+    )
+
+
 def must_failures(annotation):
     """The MUST assertions an annotation fails, as (assertion path, error message)."""
-    failures = []
-    for path, schema in must_schemas():
-        validator = Draft4Validator(
-            schema, registry=_registry(), format_checker=Draft4Validator.FORMAT_CHECKER
-        )
-        if not validator.is_valid(annotation):
-            failures.append((path, schema.get("errorMessage", "invalid")))
-    return failures
+    return [
+        (path, schema.get("errorMessage", "invalid"))
+        for path, schema, validator in _validators()
+        if not validator.is_valid(annotation)
+    ]
 
 
 def offline_loader(url, options=None):
