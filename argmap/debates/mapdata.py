@@ -93,8 +93,16 @@ def export_json(argmap):
     return json.dumps(export_map(argmap), ensure_ascii=False, indent=2) + "\n"
 
 
-# A map document: {"sources": {slug: {"text", "sha256"}}, "nodes": [{"id", "kind",
-# "parent", "relation", "is_heading", "anchors": [{"source", "start", "end", "exact"}]}]}
+# A map document: {"curated": bool, "sources": {slug: {"text", "sha256"}}, "nodes": [{"id",
+# "kind", "parent", "relation", "is_heading", "anchors": [{"source", "start", "end", "exact"}]}]}
+
+CURATED_RULES = "curated: every node but the thesis and the curators' headings is anchored"
+IMPORTED_RULES = "imported: anchors are optional, as the file brought them"
+
+
+def rules_applied(curated):
+    """Which rules a map is checked by, in words (check_map prints it)."""
+    return CURATED_RULES if curated else IMPORTED_RULES
 
 
 def document_from_database(argmap):
@@ -103,6 +111,7 @@ def document_from_database(argmap):
     sources = Source.objects.all()
     slug_of = {source.pk: source.slug for source in sources}
     return {
+        "curated": argmap.is_curated,
         "sources": {s.slug: {"text": s.text, "sha256": s.sha256} for s in sources},
         "nodes": [
             {
@@ -219,9 +228,19 @@ def find_problems(document):
                 problems.append(Problem(where, "has no parent"))
             elif node["parent"] not in nodes:
                 problems.append(Problem(where, f"names a missing parent {node['parent']!r}"))
-            if node["relation"] not in Node.Relation.values:
+            if not node["relation"]:
                 problems.append(Problem(where, "has no relation (supports or opposes)"))
-        if not node["anchors"]:
+            elif node["relation"] not in Node.Relation.values:
+                problems.append(
+                    Problem(
+                        where,
+                        f"has relation {node['relation']!r}, which this site cannot store "
+                        f"(it stores {', '.join(Node.Relation.values)})",
+                    )
+                )
+        # An imported map brings what its file had: AIF and Argdown maps made elsewhere
+        # have no anchors in our sources. The anchors it does bring are checked below.
+        if not node["anchors"] and document.get("curated", True):
             if node["kind"] == Node.Kind.EVIDENCE:
                 problems.append(Problem(where, "is evidence but has no anchor"))
             elif node["kind"] == Node.Kind.CLAIM and not node["is_heading"]:
