@@ -51,10 +51,11 @@ def detect(text: str) -> str | None:
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError:
-            return None
-        if isinstance(data, dict) and data.get("format") == FORMAT:
-            return "argmap"
-        return "aif" if aif.looks_like_aif(data) else None
+            data = None  # not JSON; "[title]: text" starts an Argdown statement
+        else:
+            if isinstance(data, dict) and data.get("format") == FORMAT:
+                return "argmap"
+            return "aif" if aif.looks_like_aif(data) else None
     for line in stripped.split("\n"):
         line = line.strip()
         if not line or line.startswith(("//", "#")):
