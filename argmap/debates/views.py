@@ -10,8 +10,8 @@ from . import fragments
 from . import search as text_search
 from .diagram import layout
 from .formats import registry
+from .interchange import map_document
 from .interchange import render as render_format
-from .mapdata import export_map
 from .models import Anchor, ArgumentMap, Node, Source
 from .pages import node_page_context
 from .reader import reader_context
@@ -164,7 +164,9 @@ def diagram_page(request, slug):
 @require_GET
 def export_page(request, slug):
     argmap = get_object_or_404(ArgumentMap, slug=slug)
-    return JsonResponse(export_map(argmap), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    return JsonResponse(
+        map_document(argmap), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
 
 
 def download(request, argmap, fmt, node_key=None):

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from argmap.debates.formats import registry
+from argmap.debates.interchange import map_document
 from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES, export_map
 from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
 from argmap.debates.quotes import sha256_of
@@ -156,10 +158,31 @@ def test_a_broken_fixture_fails_the_whole_load_and_lists_every_problem(tmp_path)
     assert Node.objects.count() == 0 and Source.objects.count() == 0
 
 
+ANCHOR_V1 = ("source", "start", "end", "exact", "prefix", "suffix", "speaker")
+
+
 def test_export_map_prints_the_documented_format(seeded_map):
     document = json.loads(run("export_map", seeded_map.slug))
-    assert_valid_argmap_json(document)
-    assert document == export_map(seeded_map)
+    assert document == registry.read_argmap(document)
+    assert document == map_document(seeded_map)
+    # the fields argmap/1 had keep their meaning
+    assert_valid_argmap_json(
+        {
+            "format": "argmap/1",
+            "map": document["map"],
+            "sources": [
+                {key: s[key] for key in ("slug", "file", "title", "kind", "sha256")}
+                for s in document["sources"]
+            ],
+            "nodes": [
+                {
+                    **{key: n[key] for key in ("id", "kind", "text", "parent", "relation")},
+                    "anchors": [{key: a[key] for key in ANCHOR_V1} for a in n["anchors"]],
+                }
+                for n in document["nodes"]
+            ],
+        }
+    )
 
 
 def test_export_is_deterministic(seeded_map):
