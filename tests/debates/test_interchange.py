@@ -51,15 +51,15 @@ def test_export_map_writes_each_format(seeded_map):
 def test_the_seed_maps_exports_read_back_by_each_tool(seeded_map):
     doc = json.loads(export(SLUG, "argmap"))
     nodes = Node.objects.filter(map=seeded_map)
-    assert len(doc["nodes"]) == nodes.count() == 135
+    assert len(doc["nodes"]) == nodes.count() > 100
     read = arguebuf_graph(json.loads(export(SLUG, "aif")))
     assert read == expected_graph(doc)
-    assert len(read["atoms"]) == 135
+    assert len(read["atoms"]) == nodes.count()
     assert len(read["support"]) == nodes.filter(relation="supports").count()
     assert len(read["attack"]) == nodes.filter(relation="opposes").count()
     parsed = parse(export(SLUG, "argdown"))
     assert (parsed["lexerErrors"], parsed["parserErrors"]) == ([], [])
-    assert len(parsed["statements"]) == 135
+    assert len(parsed["statements"]) == nodes.count()
     assert parsed["relations"] == argdown.expected_counts(doc)["relations"]
     collection = json.loads(export(SLUG, "webannotation"))
     for annotation in collection["first"]["items"]:
@@ -68,8 +68,10 @@ def test_the_seed_maps_exports_read_back_by_each_tool(seeded_map):
 
 def test_argmap_round_trip_is_byte_identical(seeded_map, tmp_path):
     exported = export(SLUG, "argmap")
+    nodes = Node.objects.filter(map=seeded_map).count()
+    anchors = Anchor.objects.filter(node__map=seeded_map).count()
     seeded_map.delete()
-    assert "as map deepseek-r1-sputnik: 135 nodes, 206 anchors" in import_file(
+    assert f"as map deepseek-r1-sputnik: {nodes} nodes, {anchors} anchors" in import_file(
         tmp_path, exported, SLUG
     )
     assert export(SLUG, "argmap") == exported
