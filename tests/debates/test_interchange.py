@@ -1,6 +1,7 @@
 """export_map --format, import_map, downloads, and check_map on imported maps."""
 
 import json
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -8,12 +9,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from argmap.debates.formats import argdown, registry
-from argmap.debates.models import Anchor, ArgumentMap, Node
+from argmap.debates.formats import registry
+from argmap.debates.models import Anchor, ArgumentMap, Link, Node
 from tests.factories import PassageAnnotationFactory
 from tests.formats import w3c
 from tests.formats.test_aif import arguebuf_graph, expected_graph
-from tests.formats.test_argdown import parse
+from tests.formats.test_argdown import expected_relations, parse
 
 SLUG = "deepseek-r1-sputnik"
 
@@ -51,19 +52,38 @@ def test_export_map_writes_each_format(seeded_map):
 def test_the_seed_maps_exports_read_back_by_each_tool(seeded_map):
     doc = json.loads(export(SLUG, "argmap"))
     nodes = Node.objects.filter(map=seeded_map)
+    relations = Counter(nodes.values_list("relation", flat=True))
+    links = Counter(Link.objects.filter(map=seeded_map).values_list("kind", flat=True))
     assert len(doc["nodes"]) == nodes.count() > 100
+    assert relations["undercuts"] and links["same_point"] and links["contradicts"]
+    # arguebuf: an I-node per node, an RA per support, a CA per rebuttal and undercut and
+    # two per contradiction, an MA per same point, each between the right nodes
     read = arguebuf_graph(json.loads(export(SLUG, "aif")))
     assert read == expected_graph(doc)
     assert len(read["atoms"]) == nodes.count()
-    assert len(read["support"]) == nodes.filter(relation="supports").count()
-    assert len(read["attack"]) == nodes.filter(relation="opposes").count()
+    assert len(read["support"]) == relations["supports"]
+    assert len(read["attack"]) == (
+        relations["opposes"] + relations["undercuts"] + 2 * links["contradicts"]
+    )
+    assert len(read["rephrase"]) == links["same_point"]
+    # Argdown's own parser
     parsed = parse(export(SLUG, "argdown"))
-    assert (parsed["lexerErrors"], parsed["parserErrors"]) == ([], [])
-    assert len(parsed["statements"]) == nodes.count()
-    assert parsed["relations"] == argdown.expected_counts(doc)["relations"]
+    assert (parsed["lexerErrors"], parsed["parserErrors"], parsed["exceptions"]) == ([], [], [])
+    assert [s["title"] for s in parsed["statements"]] == [n["id"] for n in doc["nodes"]]
+    assert [s["text"] for s in parsed["statements"]] == [n["text"] for n in doc["nodes"]]
+    assert Counter(map(tuple, parsed["relationList"])) == Counter(expected_relations(doc))
+    assert parsed["relations"] == {
+        "attack": relations["opposes"],
+        "contradictory": links["contradicts"],
+        "support": relations["supports"] + 2 * links["same_point"],
+        "undercut": relations["undercuts"],
+    }
+    # the W3C Working Group's MUST schemas, every anchor
     collection = json.loads(export(SLUG, "webannotation"))
+    assert collection["total"] == Anchor.objects.filter(node__map=seeded_map).count()
     for annotation in collection["first"]["items"]:
         assert w3c.must_failures(annotation) == []
+    w3c.expand(collection)
 
 
 def test_argmap_round_trip_is_byte_identical(seeded_map, tmp_path):
@@ -100,12 +120,15 @@ def test_argdown_round_trip_gives_the_same_statements_and_relations(seeded_map, 
 
 def test_bad_input_lists_every_problem_and_writes_nothing(seeded_map, tmp_path):
     doc = json.loads(export(SLUG, "argmap"))
-    a, b, c, d, e = [node for node in doc["nodes"] if node["anchors"]][:5]
+    anchored = [node for node in doc["nodes"] if node["anchors"]]
+    a, c, d, e = anchored[:4]
+    b = next(node for node in anchored if node["parent"] == "thesis")
     a["anchors"][0]["exact"] = "words the source does not have"
     b["relation"] = "undercuts"
     c["id"] = "not a key!"
     d["parent"] = "nowhere"
-    doc["links"] = [{"type": "contradicts", "between": [e["id"], "thesis"]}]
+    e["anchors"][0]["voice"] = "whispers"
+    doc["links"].append({"type": "contradicts", "between": [b["id"], "thesis"]})
     before = counts()
     with pytest.raises(CommandError) as raised:
         import_file(tmp_path, json.dumps(doc), SLUG, name="broken.json")
@@ -113,12 +136,16 @@ def test_bad_input_lists_every_problem_and_writes_nothing(seeded_map, tmp_path):
     lines = message.splitlines()
     assert lines[0].startswith("broken.json: ") and "nothing was imported" in lines[0]
     assert all(line.startswith("  broken.json: ") for line in lines[1:])
-    assert "a map with slug 'deepseek-r1-sputnik' already exists" in message
-    assert f"node {a['id']} anchor 1: exact does not match" in message
-    assert f"node {b['id']}: has relation 'undercuts', which this site cannot store" in message
-    assert "node not a key!: id is not a key" in message
-    assert f"node {d['id']}: names a missing parent 'nowhere'" in message
-    assert "this site stores no links yet" in message
+    for expected in [
+        "map.slug: a map 'deepseek-r1-sputnik' exists already",
+        "node not a key!: id must be a slug",
+        f"node {a['id']} anchor 1: exact does not match",
+        f"node {d['id']}: names a missing parent 'nowhere'",
+        f"node {e['id']} anchor 1: has unknown voice 'whispers'",
+        f"node {b['id']}: undercuts 'thesis', which has no parent",
+        f"link contradicts {b['id']} – thesis: repeats a tree edge",
+    ]:
+        assert f"  broken.json: {expected}" in message
     assert counts() == before
 
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("debates", "0004_map_revision_rows"),
+        ("debates", "0005_graph_relations_links_voices"),
     ]
 
     operations = [
