@@ -7,6 +7,15 @@ export DJANGO_DEBUG ?= 1
 
 .PHONY: run test lint bench setup dev-setup clean
 
+# Argdown's own parser (tests/formats) comes from npm, pinned by package-lock.json. Where Node
+# is missing the Argdown tests skip locally and fail on CI.
+NPM := $(shell command -v npm 2>/dev/null)
+NODE_DEPS := $(if $(NPM),node_modules/.installed)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -29,7 +38,7 @@ run: setup
 
 dev-setup: $(VENV)/.dev
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(NODE_DEPS)
 	DJANGO_DEBUG=0 $(BIN)/pytest --durations=10 $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

@@ -339,3 +339,33 @@ class Suggestion(UpdateOnlyModel):
         if not decided:
             raise ValidationError("Someone else reviewed this suggestion first.")
         self.refresh_from_db()
+
+
+def published_passages(source_slugs):
+    """Public, shown passage annotations on these sources, as the Web Annotation export takes
+    them (plain dicts). Registered in AnnotationsConfig.ready() as a debates pages hook."""
+    rows = (
+        Annotation.objects.public()
+        .filter(source__slug__in=source_slugs, node__isnull=True)
+        .select_related("source")
+        .defer("source__text")
+        .order_by("pk")
+    )
+    return [
+        {
+            "id": row.pk,
+            "source": row.source.slug,
+            "start": row.start,
+            "end": row.end,
+            "exact": row.exact,
+            "prefix": row.prefix,
+            "suffix": row.suffix,
+            "kind": row.kind,
+            "body": row.body,
+            "visibility": row.visibility,
+            "is_hidden": row.is_hidden,
+            "created": row.created.isoformat(),
+            "modified": row.updated.isoformat(),
+        }
+        for row in rows
+    ]

@@ -90,22 +90,7 @@ def export_map(argmap):
     return {
         "format": FORMAT,
         "map": {"slug": argmap.slug, "title": argmap.title, "question": argmap.question},
-        "sources": [
-            {
-                "slug": source.slug,
-                "file": source.file,
-                "title": source.title,
-                "title_by": source.title_by,
-                "kind": source.kind,
-                "author": _or_none(source.author),
-                "publisher": _or_none(source.publisher),
-                "date": _or_none(source.date),
-                "tags": list(source.tags),
-                "disclosure": _or_none(source.disclosure),
-                "sha256": source.sha256,
-            }
-            for source in sources
-        ],
+        "sources": [export_source(source) for source in sources],
         "nodes": [
             {
                 "id": node.key,
@@ -139,6 +124,23 @@ def export_map(argmap):
     }
 
 
+def export_source(source):
+    """A source as argmap/2 lists it."""
+    return {
+        "slug": source.slug,
+        "file": source.file,
+        "title": source.title,
+        "title_by": source.title_by,
+        "kind": source.kind,
+        "author": _or_none(source.author),
+        "publisher": _or_none(source.publisher),
+        "date": _or_none(source.date),
+        "tags": list(source.tags),
+        "disclosure": _or_none(source.disclosure),
+        "sha256": source.sha256,
+    }
+
+
 def comment_number(source, offset):
     """The reader comment's number at offset (from the prefetched sections), else None."""
     section = source.comment_at(offset)
@@ -149,9 +151,24 @@ def export_json(argmap):
     return json.dumps(export_map(argmap), ensure_ascii=False, indent=2) + "\n"
 
 
-# A map document: {"sources": {slug: {"text", "sha256"}}, "nodes": [{"id", "kind",
-# "parent", "relation", "is_heading", "anchors": [{"source", "start", "end", "exact",
-# "speaker", "voice"}]}], "links": [{"type", "between": [id, id]}]}
+# A map document: {"curated": bool (False for an imported map), "sources": {slug: {"text",
+# "sha256", "sections"}}, "nodes": [{"id", "kind", "parent", "relation", "is_heading",
+# "anchors": [{"source", "start", "end", "exact", "speaker", "voice"}]}],
+# "links": [{"type", "between": [id, id]}]}
+
+CURATED_RULES = (
+    "curated: every node but the thesis and the curators' headings is anchored, and an "
+    "author's point against their own parent is marked as a concession"
+)
+IMPORTED_RULES = (
+    "imported: anchors are optional and concessions unmarked, as the file brought them; "
+    "every anchor it has matches its source"
+)
+
+
+def rules_applied(curated):
+    """Which rules a map is checked by, in words (check_map prints it)."""
+    return CURATED_RULES if curated else IMPORTED_RULES
 
 
 def document_from_database(argmap):
@@ -160,6 +177,7 @@ def document_from_database(argmap):
     sources = Source.objects.prefetch_related("sections")
     slug_of = {source.pk: source.slug for source in sources}
     return {
+        "curated": argmap.is_curated,
         "sources": {s.slug: source_entry(s) for s in sources},
         "nodes": [
             {
@@ -339,7 +357,9 @@ def find_problems(document):
                     )
         if node["is_heading"] and (node["kind"] != Node.Kind.CLAIM or node["anchors"]):
             problems.append(Problem(where, "is a curators' heading: a claim that quotes nothing"))
-        if not node["anchors"]:
+        # An imported map brings what its file had: AIF and Argdown maps made elsewhere
+        # have no anchors in our sources. The anchors it does bring are checked below.
+        if not node["anchors"] and document.get("curated", True):
             if node["kind"] == Node.Kind.EVIDENCE:
                 problems.append(Problem(where, "is evidence but has no anchor"))
             elif node["kind"] == Node.Kind.CLAIM and not node["is_heading"]:
@@ -348,7 +368,10 @@ def find_problems(document):
             problems.extend(anchor_problems(f"{where} anchor {number}", anchor, sources))
 
     problems.extend(cycle_problems(nodes))
-    problems.extend(self_rebuttal_problems(nodes, sources))
+    if document.get("curated", True):
+        # A curation standard (mapping-guide: mark concessions), not a fact about the
+        # graph: AIF, for one, has no illocution for conceding, so an AIF map brings none.
+        problems.extend(self_rebuttal_problems(nodes, sources))
     problems.extend(link_problems(document.get("links", []), nodes, document.get("map_id")))
     thesis_count = sum(1 for node in nodes.values() if node["kind"] == Node.Kind.THESIS)
     if thesis_count != 1:
@@ -531,8 +554,12 @@ def _field_limit(model, name):
     return model._meta.get_field(name).max_length
 
 
-def document_problems(document: Any, slug: str | None = None) -> list[Problem]:
-    """Every problem that stops an argmap/2 document loading; reads, never writes."""
+def document_problems(
+    document: Any, slug: str | None = None, curated: bool = True
+) -> list[Problem]:
+    """Every problem that stops an argmap/2 document loading; reads, never writes.
+
+    An imported map (curated=False) is checked by the imported rules: anchors optional."""
     if not isinstance(document, dict):
         return [Problem("document", "is not a JSON object")]
     problems = []
@@ -566,7 +593,11 @@ def document_problems(document: Any, slug: str | None = None) -> list[Problem]:
                 continue
             plain_links.append({"type": link.get("type"), "between": between})
     texts = {slug: source_entry(source) for slug, source in sources.items()}
-    problems.extend(find_problems({"sources": texts, "nodes": plain_nodes, "links": plain_links}))
+    problems.extend(
+        find_problems(
+            {"curated": curated, "sources": texts, "nodes": plain_nodes, "links": plain_links}
+        )
+    )
     return problems
 
 
@@ -696,23 +727,27 @@ def _anchor_detail_problems(where, anchor, source):
     return problems
 
 
-def load_document(document: Any, slug: str | None = None) -> ArgumentMap:
+def load_document(
+    document: Any, slug: str | None = None, origin: str = ArgumentMap.Origin.CURATED
+) -> ArgumentMap:
     """Load an argmap/2 document as a new map (named slug, else the document's own slug).
 
     Sources must already be stored. Every problem is listed in MapDocumentError and nothing
     is written; otherwise the map, its nodes, anchors and links and the sources' metadata
     are written in one transaction. Returns the new map.
     """
-    problems = document_problems(document, slug)
+    problems = document_problems(document, slug, curated=origin == ArgumentMap.Origin.CURATED)
     if problems:
         raise MapDocumentError(problems)
     with transaction.atomic():
-        return _write_document(document, slug or document["map"]["slug"])
+        return _write_document(document, slug or document["map"]["slug"], origin)
 
 
-def _write_document(document, slug):
+def _write_document(document, slug, origin):
     data = document["map"]
-    argmap = ArgumentMap.objects.create(slug=slug, title=data["title"], question=data["question"])
+    argmap = ArgumentMap.objects.create(
+        slug=slug, title=data["title"], question=data["question"], origin=origin
+    )
     sources = {
         source.slug: source
         for source in Source.objects.filter(

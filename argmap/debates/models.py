@@ -157,9 +157,21 @@ class ArgumentMapManager(models.Manager.from_queryset(ArgumentMapQuerySet)):  # 
 
 
 class ArgumentMap(UpdateOnlyModel):
+    class Origin(models.TextChoices):
+        CURATED = "curated", "curated here"
+        AIF = "aif", "imported from AIF"
+        ARGDOWN = "argdown", "imported from Argdown"
+        ARGMAP = "argmap", "imported from argmap/2 JSON"
+
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=300)
     question = models.CharField(max_length=500)
+    origin = models.CharField(
+        max_length=10,
+        choices=Origin.choices,
+        default=Origin.CURATED,
+        help_text="Curated maps anchor every node but headings; imported ones may not.",
+    )
 
     objects = ArgumentMapManager()
 
@@ -179,6 +191,10 @@ class ArgumentMap(UpdateOnlyModel):
     @property
     def thesis(self):
         return self.nodes.roots().first()
+
+    @property
+    def is_curated(self) -> bool:
+        return self.origin == self.Origin.CURATED
 
 
 # UNION (not UNION ALL) drops ids already met, so bad data with a cycle still ends.

@@ -19,6 +19,10 @@ node_page_hooks: list[Callable[[HttpRequest, Any], dict[str, Any]]] = []
 reader_hooks: list[Callable[[HttpRequest, Any, Any], dict[str, Any]]] = []
 # node QuerySet -> the same QuerySet with more per-row annotations, for every node row.
 node_row_hooks: list[Callable[[QuerySet[Any]], QuerySet[Any]]] = []
+# source slugs -> the public, shown passage annotations on them as plain dicts (id, source,
+# start, end, exact, prefix, suffix, kind, body, visibility, is_hidden, created, modified),
+# for the map's Web Annotation export.
+published_passage_hooks: list[Callable[[list[str]], list[dict[str, Any]]]] = []
 
 
 def node_page_context(request: HttpRequest, node: Any) -> dict[str, Any]:
@@ -41,3 +45,10 @@ def with_row_extras(nodes: QuerySet[Any]) -> QuerySet[Any]:
     for hook in node_row_hooks:
         nodes = hook(nodes)
     return nodes
+
+
+def published_passages(source_slugs: list[str]) -> list[dict[str, Any]]:
+    passages: list[dict[str, Any]] = []
+    for hook in published_passage_hooks:
+        passages += hook(source_slugs)
+    return passages

@@ -6,6 +6,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("maps/<slug:slug>/", views.map_page, name="map"),
     path("maps/<slug:slug>/export.json", views.export_page, name="map-export"),
+    path("maps/<slug:slug>/download/<slug:fmt>/", views.download_map, name="map-download"),
+    path(
+        "maps/<slug:slug>/nodes/<slug:key>/download/<slug:fmt>/",
+        views.download_branch,
+        name="branch-download",
+    ),
     path("maps/<slug:slug>/diagram/", views.diagram_page, name="diagram"),
     path("maps/<slug:slug>/nodes/<slug:key>/", views.node_page, name="node"),
     path("maps/<slug:slug>/tree/<slug:key>/", views.tree_node, name="tree-node"),

@@ -1,14 +1,17 @@
 from django.db.models import Prefetch, Q
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from . import fragments
 from . import search as text_search
 from .diagram import layout
-from .mapdata import export_map
+from .formats import registry
+from .interchange import map_document
+from .interchange import render as render_format
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import node_page_context
 from .reader import reader_context
@@ -57,6 +60,7 @@ def map_page(request, slug):
         # Built only when the cached rendering is missing (see the template's cache tag).
         "root": SimpleLazyObject(open_tree),
         "revision": fragments.current(thesis.map),
+        "formats": list(registry.FORMATS.values()),
     }
     return render(request, "debates/map.html", context)
 
@@ -126,6 +130,7 @@ def node_page(request, slug, key):
         "map": node.map,
         "ancestors": ancestors,
         "children": children,
+        "formats": list(registry.FORMATS.values()),
         "child_groups": group_children(children),
     }
     context.update(node_page_context(request, node))
@@ -218,4 +223,29 @@ def diagram_page(request, slug):
 @require_safe
 def export_page(request, slug):
     argmap = get_object_or_404(ArgumentMap, slug=slug)
-    return JsonResponse(export_map(argmap), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    return JsonResponse(
+        map_document(argmap), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+
+
+def download(request, argmap, fmt, node_key=None):
+    """The map or a branch in one format, as a file to save (never shown in the tab)."""
+    if fmt not in registry.FORMATS:
+        raise Http404("No such format.")
+    text = render_format(argmap, fmt, request.build_absolute_uri, node_key)
+    response = HttpResponse(text, content_type=registry.FORMATS[fmt].media_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=registry.file_name(argmap.slug, fmt, node_key)
+    )
+    return response
+
+
+@require_safe
+def download_map(request, slug, fmt):
+    return download(request, get_object_or_404(ArgumentMap, slug=slug), fmt)
+
+
+@require_safe
+def download_branch(request, slug, key, fmt):
+    node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
+    return download(request, node.map, fmt, node.key)

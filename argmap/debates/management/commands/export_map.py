@@ -1,17 +1,27 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from argmap.debates.mapdata import export_json
+from argmap.debates.formats import registry
+from argmap.debates.interchange import render
 from argmap.debates.models import ArgumentMap
 
 
 class Command(BaseCommand):
-    help = "Print a map as argmap JSON (docs/argmap-json.md)."
+    help = "Print a map as argmap/2 JSON, AIF, Argdown or W3C Web Annotation (docs/formats.md)."
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
+        parser.add_argument(
+            "--format", choices=list(registry.FORMATS), default="argmap", dest="fmt"
+        )
+        parser.add_argument(
+            "--base-url",
+            default="http://localhost:8000",
+            help="Where the site is served: Web Annotations name nodes and sources by URL.",
+        )
 
-    def handle(self, *args, slug, **options):
+    def handle(self, *args, slug, fmt, base_url, **options):
         argmap = ArgumentMap.objects.filter(slug=slug).first()
         if argmap is None:
             raise CommandError(f"no map with slug {slug!r}")
-        self.stdout.write(export_json(argmap), ending="")
+        base = base_url.rstrip("/")
+        self.stdout.write(render(argmap, fmt, lambda path: base + path), ending="")

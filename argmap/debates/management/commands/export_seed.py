@@ -43,17 +43,18 @@ def link_entries(links, order):
 
 
 def curated_fixtures():
-    """The curated map only (never users, annotations or suggestions), by fixture file."""
-    maps = list(ArgumentMap.objects.order_by("slug"))
+    """The curated maps only (never imported maps, users, annotations or suggestions)."""
+    # An imported map is not curated content: it stays out of fixtures/.
+    maps = list(ArgumentMap.objects.filter(origin=ArgumentMap.Origin.CURATED).order_by("slug"))
     nodes = []
     for argmap in maps:
         nodes.extend(depth_first(list(Node.objects.filter(map=argmap).select_related("map"))))
     order = {node.pk: index for index, node in enumerate(nodes)}
     anchors = sorted(
-        Anchor.objects.select_related("node__map", "source"),
+        Anchor.objects.filter(node__map__in=maps).select_related("node__map", "source"),
         key=lambda anchor: (order[anchor.node_id], anchor.position, anchor.pk),
     )
-    links = list(Link.objects.select_related("map", "from_node", "to_node"))
+    links = list(Link.objects.filter(map__in=maps).select_related("map", "from_node", "to_node"))
     sources = list(Source.objects.order_by("file"))
     sections = list(Section.objects.select_related("source").order_by("source__file", "position"))
     return {

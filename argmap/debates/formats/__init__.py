@@ -1,0 +1,177 @@
+"""Argument-interchange formats: pure functions between argmap/2 dicts and AIF, Argdown and
+W3C Web Annotation. Nothing here touches the database: the management commands and views
+turn models into argmap/2 and back, and these modules do the rest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ArgmapDoc = dict[str, Any]
+FORMAT = "argmap/2"
+CONTEXT_CHARS = 32
+RELATIONS = ("supports", "opposes", "undercuts")
+LINK_TYPES = ("contradicts", "same_point")
+VOICES = ("asserts", "reports", "concedes")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file: where in it, and what."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class FormatError(ValueError):
+    """An input could not be read; `problems` lists every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(problem) for problem in problems))
+
+
+def dump_json(data: Any) -> str:
+    """JSON as every download writes it: keys in the order built, two-space indent, UTF-8."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def nodes_by_id(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {node["id"]: node for node in doc["nodes"]}
+
+
+def tree_edges(doc: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(child, parent) for every node but the thesis, in reading order."""
+    by_id = nodes_by_id(doc)
+    for node in doc["nodes"]:
+        if node["parent"] is not None:
+            yield node, by_id[node["parent"]]
+
+
+def anchor_from_text(
+    source: str, known: Mapping[str, Any], start: int, end: int, speaker: str, voice: str
+) -> dict[str, Any]:
+    """An argmap/2 anchor whose exact words, prefix, suffix and reader comment are read from
+    the source as this site holds it: `known` has its "text" and, for reader comments,
+    "comments": [start, end, number] per comment (the comment number is derived, not stored).
+    """
+    text = known["text"]
+    comment = next(
+        (number for first, last, number in known.get("comments", ()) if first <= start < last),
+        None,
+    )
+    return {
+        "source": source,
+        "start": start,
+        "end": end,
+        "exact": text[start:end],
+        "prefix": text[max(0, start - CONTEXT_CHARS) : start],
+        "suffix": text[end : end + CONTEXT_CHARS],
+        "speaker": speaker,
+        "voice": voice,
+        "comment": comment,
+    }
+
+
+def build_doc(
+    map_info: Mapping[str, Any],
+    nodes: list[dict[str, Any]],
+    links: Iterable[tuple[str, str, str]],
+    known_sources: Mapping[str, Mapping[str, Any]],
+) -> ArgmapDoc:
+    """An argmap/2 dict from nodes in any order: reading order, links sorted, sources named.
+
+    `nodes` carry "id", "parent" and "relation"; children keep the order they are given in.
+    `links` are (type, a, b). Readers call this last, once they have checked the tree.
+    """
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for node in nodes:
+        children.setdefault(node["parent"], []).append(node)
+    ordered: list[dict[str, Any]] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        node = stack.pop()
+        ordered.append(node)
+        stack.extend(reversed(children.get(node["id"], [])))
+    position = {node["id"]: index for index, node in enumerate(ordered)}
+    pairs = []
+    for kind, a, b in links:
+        first, second = sorted((a, b), key=lambda key: position[key])
+        pairs.append({"type": kind, "between": [first, second]})
+    pairs.sort(key=lambda link: (link["type"], *(position[key] for key in link["between"])))
+    named = {anchor["source"] for node in ordered for anchor in node["anchors"]}
+    sources = sorted(
+        (
+            {
+                key: value
+                for key, value in known_sources[slug].items()
+                if key not in ("text", "comments")
+            }
+            for slug in named
+        ),
+        key=lambda source: (source.get("file") or "", source["slug"]),
+    )
+    return {
+        "format": FORMAT,
+        "map": {
+            "slug": map_info["slug"],
+            "title": map_info["title"],
+            "question": map_info["question"],
+        },
+        "sources": sources,
+        "nodes": [
+            {
+                "id": node["id"],
+                "kind": node["kind"],
+                "heading": node["heading"],
+                "label": node["label"],
+                "text": node["text"],
+                "parent": node["parent"],
+                "relation": node["relation"],
+                "anchors": node["anchors"],
+            }
+            for node in ordered
+        ],
+        "links": pairs,
+    }
+
+
+def tree_problems(nodes: Mapping[str, dict[str, Any]], where: str = "map") -> list[Problem]:
+    """The problems that stop a set of nodes from being one tree under one thesis."""
+    problems = []
+    roots = [key for key, node in nodes.items() if node["parent"] is None]
+    if len(roots) != 1:
+        problems.append(
+            Problem(
+                where,
+                f"has {len(roots)} statements that argue for nothing"
+                + (f" ({', '.join(roots)})" if roots else "")
+                + "; a map needs exactly one thesis",
+            )
+        )
+    for key, node in nodes.items():
+        seen = {key}
+        parent = node["parent"]
+        while parent is not None and parent in nodes:
+            if parent in seen:
+                problems.append(Problem(f"node {key}", "its parents form a cycle"))
+                break
+            seen.add(parent)
+            parent = nodes[parent]["parent"]
+    for key, node in nodes.items():
+        if node["relation"] == "undercuts":
+            parent = nodes.get(node["parent"] or "")
+            if parent is None or parent["parent"] is None:
+                problems.append(
+                    Problem(
+                        f"node {key}",
+                        "undercuts a node that argues for nothing; an undercut attacks the "
+                        "link between its parent and the parent's parent",
+                    )
+                )
+    return problems

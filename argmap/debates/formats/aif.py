@@ -1,0 +1,351 @@
+"""AIF (the Argument Interchange Format) in the JSON form AIFdb and OVA exchange.
+
+Out: one I-node per map node; an RA (support) or CA (rebuttal) scheme node between a node and
+its parent; for an undercut, a CA from the node to the scheme node of its parent's own link;
+an MA per "same point" link; a CA in each direction per "contradicts" link. Every anchor is an
+L-node (locution) of its speaker, joined to its I-node by a YA (illocution), with a `locutions`
+row carrying the source and the offsets.
+
+In: arguebuf reads the argument graph (I-nodes, scheme nodes, edges); it drops L, YA and TA
+nodes and the `locutions` and `participants` tables, so anchors are read from those here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, cast
+
+import arguebuf
+from arguebuf.model.node import AtomNode, SchemeNode
+from arguebuf.model.scheme import Attack, Rephrase, Support
+from arguebuf.schemas import aif as aif_schema
+
+from . import ArgmapDoc, FormatError, Problem, anchor_from_text, build_doc, tree_problems
+
+MEDIA_TYPE = "application/json"
+EXTENSION = "aif.json"
+
+SCHEME_TEXT = {"RA": "Default Inference", "CA": "Default Conflict", "MA": "Default Rephrase"}
+# AIF's registered illocutions have "Asserting"; none says "the document reports these words
+# of someone else", which the issue names "Reporting". A concession is asserted by its author
+# (against their own line): AIF has no illocution for that, so it goes out as "Asserting".
+ILLOCUTION = {"asserts": "Asserting", "reports": "Reporting", "concedes": "Asserting"}
+VOICE_OF = {"Asserting": "asserts", "Reporting": "reports"}
+
+
+def _scheme(kind: str, node_id: str) -> dict[str, Any]:
+    return {"nodeID": node_id, "text": SCHEME_TEXT[kind], "type": kind, "scheme": SCHEME_TEXT[kind]}
+
+
+def _link_scheme_id(node: Mapping[str, Any]) -> str:
+    """The scheme node that carries a node's link to its parent."""
+    return ("ra:" if node["relation"] == "supports" else "ca:") + str(node["id"])
+
+
+def participant_key(source: str, speaker: str, comment: int | None) -> str:
+    # "the author" of one document is not "the author" of another, and each reader comment
+    # is its own commenter: a participant is a speaker within one source (and one comment).
+    return f"{source}/{speaker}" + (f"/{comment}" if comment is not None else "")
+
+
+def to_aif(doc: ArgmapDoc) -> dict[str, Any]:
+    """The map as AIF JSON: nodes, edges, locutions and participants in reading order."""
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    locutions: list[dict[str, Any]] = []
+    participants: dict[str, dict[str, Any]] = {}
+
+    def edge(source: str, target: str) -> None:
+        edges.append(
+            {"edgeID": f"{source}>{target}", "fromID": source, "toID": target, "formEdgeID": None}
+        )
+
+    by_id = {node["id"]: node for node in doc["nodes"]}
+    for node in doc["nodes"]:
+        nodes.append({"nodeID": node["id"], "text": node["text"], "type": "I"})
+    for node in doc["nodes"]:
+        if node["parent"] is None:
+            continue
+        scheme_id = _link_scheme_id(node)
+        nodes.append(_scheme("RA" if node["relation"] == "supports" else "CA", scheme_id))
+        edge(node["id"], scheme_id)
+        if node["relation"] == "undercuts":
+            edge(scheme_id, _link_scheme_id(by_id[node["parent"]]))
+        else:
+            edge(scheme_id, node["parent"])
+    for link in doc["links"]:
+        a, b = link["between"]
+        if link["type"] == "same_point":
+            scheme_id = f"ma:{a}:{b}"
+            nodes.append(_scheme("MA", scheme_id))
+            edge(a, scheme_id)
+            edge(scheme_id, b)
+        else:
+            for first, second in ((a, b), (b, a)):
+                scheme_id = f"ca:{first}:{second}"
+                nodes.append(_scheme("CA", scheme_id))
+                edge(first, scheme_id)
+                edge(scheme_id, second)
+    for node in doc["nodes"]:
+        for number, anchor in enumerate(node["anchors"], start=1):
+            locution_id = f"l:{node['id']}:{number}"
+            illocution_id = f"ya:{node['id']}:{number}"
+            person = participant_key(anchor["source"], anchor["speaker"], anchor["comment"])
+            participants.setdefault(
+                person, {"participantID": person, "firstname": anchor["speaker"], "surname": ""}
+            )
+            illocution = ILLOCUTION[anchor["voice"]]
+            nodes.append(
+                {
+                    "nodeID": locution_id,
+                    "text": f"{anchor['speaker']}: {anchor['exact']}",
+                    "type": "L",
+                }
+            )
+            nodes.append(
+                {"nodeID": illocution_id, "text": illocution, "type": "YA", "scheme": illocution}
+            )
+            edge(locution_id, illocution_id)
+            edge(illocution_id, node["id"])
+            locutions.append(
+                {
+                    "nodeID": locution_id,
+                    "personID": person,
+                    "source": anchor["source"],
+                    "start": anchor["start"],
+                    "end": anchor["end"],
+                }
+            )
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "locutions": locutions,
+        "participants": list(participants.values()),
+    }
+
+
+def looks_like_aif(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("nodes"), list)
+        and isinstance(data.get("edges"), list)
+        and all(isinstance(node, dict) and "nodeID" in node for node in data["nodes"])
+    )
+
+
+def _shape_problems(data: Any) -> list[Problem]:
+    if not isinstance(data, dict):
+        return [Problem("file", "is not an AIF JSON object with nodes and edges")]
+    problems = []
+    for key in ("nodes", "edges"):
+        if not isinstance(data.get(key), list):
+            problems.append(Problem("file", f"has no list of {key}"))
+    if problems:
+        return problems
+    seen: set[str] = set()
+    for index, node in enumerate(data["nodes"], start=1):
+        where = f"node {node.get('nodeID', f'#{index}') if isinstance(node, dict) else f'#{index}'}"
+        if not isinstance(node, dict) or not all(k in node for k in ("nodeID", "type", "text")):
+            problems.append(Problem(where, "needs nodeID, type and text"))
+            continue
+        if not isinstance(node["text"], str):
+            problems.append(Problem(where, "text is not a string"))
+        if str(node["nodeID"]) in seen:
+            problems.append(Problem(where, "appears twice"))
+        seen.add(str(node["nodeID"]))
+    for index, each in enumerate(data["edges"], start=1):
+        if not isinstance(each, dict) or not all(k in each for k in ("fromID", "toID")):
+            problems.append(Problem(f"edge #{index}", "needs fromID and toID"))
+        elif str(each["fromID"]) not in seen or str(each["toID"]) not in seen:
+            problems.append(
+                Problem(f"edge #{index}", f"joins {each['fromID']} to {each['toID']}: no such node")
+            )
+    return problems
+
+
+def _normalised(data: dict[str, Any]) -> dict[str, Any]:
+    """AIFdb writes IDs as numbers or strings: strings throughout, as arguebuf expects."""
+    return {
+        "nodes": [{**node, "nodeID": str(node["nodeID"])} for node in data["nodes"]],
+        "edges": [
+            {
+                "edgeID": str(each.get("edgeID", f"{each['fromID']}>{each['toID']}")),
+                "fromID": str(each["fromID"]),
+                "toID": str(each["toID"]),
+                "formEdgeID": None,
+            }
+            for each in data["edges"]
+        ],
+        "locutions": list(data.get("locutions") or []),
+    }
+
+
+def load_graph(data: dict[str, Any]) -> arguebuf.Graph[Any]:
+    """The argument graph as arguebuf reads it (dialogue nodes dropped, quietly)."""
+    logger = logging.getLogger("arguebuf")
+    level = logger.level
+    # arguebuf warns once per edge to an L or YA node it does not model; they are read below.
+    logger.setLevel(logging.ERROR)
+    try:
+        return arguebuf.load.aif(cast(aif_schema.Graph, _normalised(data)))
+    finally:
+        logger.setLevel(level)
+
+
+def from_aif(
+    data: Any,
+    map_info: Mapping[str, Any],
+    known_sources: Mapping[str, Mapping[str, Any]],
+) -> ArgmapDoc:
+    """An argmap/2 dict from AIF JSON; raises FormatError listing every problem.
+
+    `map_info` gives slug, title and question (AIF carries none of them); `known_sources`
+    maps a source slug to its argmap/2 entry plus "text", for anchors read from locutions.
+    """
+    problems = _shape_problems(data)
+    if problems:
+        raise FormatError(problems)
+    graph = load_graph(data)
+    atoms: dict[str, AtomNode[Any]] = dict(graph.atom_nodes)
+    parents: dict[str, list[tuple[str, str]]] = {key: [] for key in atoms}
+    attacks: set[tuple[str, str]] = set()
+    links: list[tuple[str, str, str]] = []
+
+    def premises(scheme: SchemeNode) -> list[str]:
+        return sorted(n.id for n in graph.incoming_nodes(scheme) if isinstance(n, AtomNode))
+
+    for scheme in graph.scheme_nodes.values():
+        where = f"node {scheme.id}"
+        sources = premises(scheme)
+        targets = list(graph.outgoing_nodes(scheme))
+        if len(targets) != 1 or not sources:
+            problems.append(
+                Problem(
+                    where,
+                    f"has {len(sources)} premises and {len(targets)} conclusions; "
+                    "a scheme node needs at least one premise and exactly one conclusion",
+                )
+            )
+            continue
+        target = targets[0]
+        if isinstance(scheme.scheme, Support) and isinstance(target, AtomNode):
+            for premise in sources:
+                parents[premise].append((target.id, "supports"))
+        elif isinstance(scheme.scheme, Attack) and isinstance(target, AtomNode):
+            for premise in sources:
+                attacks.add((premise, target.id))
+        elif isinstance(scheme.scheme, Attack) and isinstance(target, SchemeNode):
+            attacked = premises(target)
+            if len(attacked) != 1 or not isinstance(target.scheme, Support | Attack):
+                problems.append(Problem(where, "undercuts an inference that has no single premise"))
+                continue
+            for premise in sources:
+                parents[premise].append((attacked[0], "undercuts"))
+        elif isinstance(scheme.scheme, Rephrase) and isinstance(target, AtomNode):
+            if len(sources) != 1:
+                problems.append(Problem(where, "rephrases more than one statement at once"))
+                continue
+            links.append(("same_point", sources[0], target.id))
+        else:
+            kind = type(scheme.scheme).__name__ if scheme.scheme else "unnamed"
+            problems.append(Problem(where, f"is a {kind} scheme node, which a map cannot hold"))
+    for premise, attacked_id in sorted(attacks):
+        if (attacked_id, premise) in attacks:
+            if premise < attacked_id:
+                links.append(("contradicts", premise, attacked_id))
+        else:
+            parents[premise].append((attacked_id, "opposes"))
+
+    nodes: dict[str, dict[str, Any]] = {}
+    for key, atom in atoms.items():
+        claimed = parents[key]
+        if len(claimed) > 1:
+            problems.append(
+                Problem(
+                    f"node {key}",
+                    "argues for more than one statement ("
+                    + ", ".join(f"{relation} {parent}" for parent, relation in claimed)
+                    + "); a map node has one parent",
+                )
+            )
+        parent, relation = claimed[0] if claimed else (None, None)
+        nodes[key] = {
+            "id": key,
+            "kind": "claim",
+            "heading": False,
+            "label": "",
+            "text": atom.plain_text,
+            "parent": parent,
+            "relation": relation,
+            "anchors": [],
+        }
+    problems.extend(tree_problems(nodes))
+    problems.extend(_read_anchors(data, nodes, known_sources))
+    if problems:
+        raise FormatError(problems)
+    for node in nodes.values():
+        if node["parent"] is None:
+            node["kind"] = "thesis"
+    return build_doc(map_info, list(nodes.values()), links, known_sources)
+
+
+def _read_anchors(
+    data: dict[str, Any],
+    nodes: dict[str, dict[str, Any]],
+    known_sources: Mapping[str, Mapping[str, Any]],
+) -> list[Problem]:
+    """Anchors from L-nodes, their YA to an I-node and their `locutions` row."""
+    problems: list[Problem] = []
+    by_id = {str(node["nodeID"]): node for node in data["nodes"]}
+    outgoing: dict[str, list[str]] = {}
+    for each in data["edges"]:
+        outgoing.setdefault(str(each["fromID"]), []).append(str(each["toID"]))
+    locutions = {str(row.get("nodeID")): row for row in data.get("locutions") or []}
+    people = {str(person.get("participantID")): person for person in data.get("participants") or []}
+    for locution_id, locution in by_id.items():
+        if locution["type"] != "L":
+            continue
+        where = f"node {locution_id}"
+        row = locutions.get(locution_id, {})
+        source = row.get("source")
+        if source is None:
+            continue  # a locution of a dialogue, not of one of our sources: no anchor
+        known = known_sources.get(source)
+        if known is None:
+            problems.append(
+                Problem(where, f"quotes source {source!r}, which this site does not have")
+            )
+            continue
+        text, start, end = known["text"], row.get("start"), row.get("end")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+            problems.append(Problem(where, f"offsets {start}–{end} fall outside {source}"))
+            continue
+        person = people.get(str(row.get("personID")))
+        if person is None:
+            problems.append(Problem(where, f"names no known participant ({row.get('personID')})"))
+            continue
+        speaker = " ".join(p for p in (person.get("firstname"), person.get("surname")) if p)
+        if not locution["text"].endswith(text[start:end]):
+            problems.append(Problem(where, f"its words are not {source}[{start}:{end}]"))
+            continue
+        for illocution_id in outgoing.get(locution_id, []):
+            illocution = by_id[illocution_id]
+            if illocution["type"] != "YA":
+                continue
+            voice = VOICE_OF.get(illocution["text"])
+            if voice is None:
+                problems.append(
+                    Problem(
+                        f"node {illocution_id}",
+                        f"illocution {illocution['text']!r} has no "
+                        "counterpart (Asserting or Reporting)",
+                    )
+                )
+                continue
+            for key in outgoing.get(illocution_id, []):
+                if key in nodes:
+                    nodes[key]["anchors"].append(
+                        anchor_from_text(source, known, start, end, speaker, voice)
+                    )
+    return problems

@@ -1,0 +1,177 @@
+"""Which formats exist, how each is served, how an input's format is told from its content,
+and a node's branch as a map of its own. Pure functions over argmap/2 dicts."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import FORMAT, ArgmapDoc, FormatError, Problem, aif, argdown, dump_json, webannotation
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    media_type: str
+    extension: str
+    label: str
+    importable: bool
+
+
+FORMATS = {
+    fmt.name: fmt
+    for fmt in (
+        Format("argmap", "application/json", "argmap.json", "argmap/2 JSON", True),
+        Format("aif", aif.MEDIA_TYPE, aif.EXTENSION, "AIF", True),
+        Format("argdown", argdown.MEDIA_TYPE, argdown.EXTENSION, "Argdown", True),
+        Format(
+            "webannotation",
+            webannotation.MEDIA_TYPE,
+            webannotation.EXTENSION,
+            "W3C Web Annotation",
+            False,
+        ),
+    )
+}
+IMPORTABLE = tuple(name for name, fmt in FORMATS.items() if fmt.importable)
+
+
+def file_name(slug: str, fmt: str, node: str | None = None) -> str:
+    """`deepseek-r1-sputnik.aif.json`, or `…--analogy-fits.argdown` for a node's branch."""
+    return f"{slug}{'--' + node if node else ''}.{FORMATS[fmt].extension}"
+
+
+def detect(text: str) -> str | None:
+    """The importable format a file's content is in, or None when it is none of them."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith(("{", "[")):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError:
+            data = None  # not JSON; "[title]: text" starts an Argdown statement
+        else:
+            if isinstance(data, dict) and data.get("format") == FORMAT:
+                return "argmap"
+            return "aif" if aif.looks_like_aif(data) else None
+    for line in stripped.split("\n"):
+        line = line.strip()
+        if not line or line.startswith(("//", "#")):
+            continue
+        return "argdown" if re.match(r"^(===|\[[^\]]+\])", line) else None
+    return None
+
+
+def render(
+    doc: ArgmapDoc,
+    fmt: str,
+    *,
+    links: webannotation.Links | None = None,
+    passages: Iterable[Mapping[str, Any]] = (),
+    collection_iri: str = "",
+    page_size: int = 1000,
+) -> str:
+    """The map in one format, as the text a download or `export_map` writes."""
+    if fmt == "argmap":
+        return dump_json(doc)
+    if fmt == "aif":
+        return dump_json(aif.to_aif(doc))
+    if fmt == "argdown":
+        return argdown.to_argdown(doc)
+    if fmt == "webannotation":
+        if links is None:
+            raise ValueError("Web Annotation needs the IRIs of nodes, sources and annotations")
+        annotations = webannotation.anchor_annotations(
+            doc, links
+        ) + webannotation.passage_annotations(passages, links)
+        label = f"Annotations of the map {doc['map']['title']!r}"
+        return dump_json(
+            webannotation.annotation_collection(annotations, collection_iri, label, page_size)
+        )
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def branch(doc: ArgmapDoc, key: str) -> ArgmapDoc:
+    """A node's branch as an argmap/2 dict: the node, everything under it, and the node's
+    parent for context (so the node's own link, and any undercut of it, can be written),
+    with the links and sources inside that part of the map."""
+    by_id = {node["id"]: node for node in doc["nodes"]}
+    if key not in by_id:
+        raise KeyError(key)
+    keep = {key}
+    for node in doc["nodes"]:  # reading order: a parent comes before its children
+        if node["parent"] in keep:
+            keep.add(node["id"])
+    top = by_id[key]["parent"]
+    nodes = []
+    if top is not None:
+        nodes.append({**by_id[top], "parent": None, "relation": None})
+    nodes += [node for node in doc["nodes"] if node["id"] in keep]
+    inside = keep | ({top} if top else set())
+    named = {anchor["source"] for node in nodes for anchor in node["anchors"]}
+    return {
+        **doc,
+        "sources": [source for source in doc["sources"] if source["slug"] in named],
+        "nodes": nodes,
+        "links": [link for link in doc["links"] if set(link["between"]) <= inside],
+    }
+
+
+def read_argmap(data: Any, where: str = "file") -> ArgmapDoc:
+    """An argmap/2 dict checked for shape (keys and types), every problem listed; whether its
+    anchors match the sources and its nodes form a tree is the map validator's business."""
+    problems: list[Problem] = []
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise FormatError([Problem(where, f"is not {FORMAT} JSON")])
+    for key, kind in (("map", dict), ("sources", list), ("nodes", list), ("links", list)):
+        if not isinstance(data.get(key), kind):
+            problems.append(Problem(where, f"{key} is missing or not a {kind.__name__}"))
+    if problems:
+        raise FormatError(problems)
+    node_keys = {
+        "id": str, "kind": str, "heading": bool, "label": str, "text": str,
+        "parent": (str, type(None)), "relation": (str, type(None)), "anchors": list,
+    }  # fmt: skip
+    anchor_keys = {
+        "source": str, "start": int, "end": int, "exact": str, "prefix": str, "suffix": str,
+        "speaker": str, "voice": str, "comment": (int, type(None)),
+    }  # fmt: skip
+    for key in ("slug", "title", "question"):
+        if not isinstance(data["map"].get(key), str):
+            problems.append(Problem("map", f"{key} is missing or not text"))
+    for number, node in enumerate(data["nodes"], start=1):
+        at = f"node {node.get('id', f'#{number}') if isinstance(node, dict) else f'#{number}'}"
+        if not isinstance(node, dict):
+            problems.append(Problem(at, "is not an object"))
+            continue
+        problems += _typed(at, node, node_keys)
+        for index, anchor in enumerate(node.get("anchors") or [], start=1):
+            if not isinstance(anchor, dict):
+                problems.append(Problem(f"{at} anchor {index}", "is not an object"))
+            else:
+                problems += _typed(f"{at} anchor {index}", anchor, anchor_keys)
+    for number, link in enumerate(data["links"], start=1):
+        between = link.get("between") if isinstance(link, dict) else None
+        if (
+            not isinstance(link, dict)
+            or not isinstance(link.get("type"), str)
+            or not (isinstance(between, list) and len(between) == 2)
+        ):
+            problems.append(Problem(f"link #{number}", "needs a type and two nodes in between"))
+    if problems:
+        raise FormatError(problems)
+    return data
+
+
+def _typed(where: str, item: Mapping[str, Any], keys: Mapping[str, Any]) -> list[Problem]:
+    problems = []
+    for key, kind in keys.items():
+        if key not in item:
+            problems.append(Problem(where, f"has no {key}"))
+        elif isinstance(item[key], bool) and kind is int:
+            problems.append(Problem(where, f"{key} is not a whole number"))
+        elif not isinstance(item[key], kind):
+            problems.append(Problem(where, f"{key} has the wrong type"))
+    return problems

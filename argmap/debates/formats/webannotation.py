@@ -1,0 +1,170 @@
+"""W3C Web Annotation: a map's anchors and public passage annotations as JSON-LD.
+
+Each anchor is an annotation whose target is its source, selected by a TextQuoteSelector and a
+TextPositionSelector (code-point offsets, as the model requires), and whose body is the node.
+Its motivation is `identifying` where the document makes the node's point in its own voice
+(asserts, concedes) and `linking` where it only reports someone else's words (reports). A
+second body, a TextualBody with purpose `describing`, says who speaks and in what voice.
+Each public passage annotation is an annotation whose body is its text. They are served as an
+AnnotationCollection of AnnotationPages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import ArgmapDoc
+
+CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+EXTENSION = "annotations.jsonld"
+
+MOTIVATION_OF_VOICE = {"asserts": "identifying", "concedes": "identifying", "reports": "linking"}
+VOICE_WORDS = {
+    "asserts": "{speaker} asserts these words as their own",
+    "concedes": "{speaker} concedes this point",
+    "reports": "the document reports these words; the speaker is {speaker}",
+}
+# Annotation kinds as the site names them, and the W3C motivation that says the same.
+MOTIVATION_OF_KIND = {
+    "comment": "commenting",
+    "agree": "assessing",
+    "disagree": "assessing",
+    "question": "questioning",
+    "source-needed": "questioning",
+    "fallacy": "assessing",
+}
+
+
+@dataclass(frozen=True)
+class Links:
+    """Absolute IRIs for what the annotations name; the app builds them from its URLconf."""
+
+    node: Callable[[str], str]
+    source: Callable[[str], str]
+    annotation: Callable[[int], str]
+
+
+def _target(source_iri: str, item: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "source": source_iri,
+        "selector": [
+            {
+                "type": "TextQuoteSelector",
+                "exact": item["exact"],
+                "prefix": item["prefix"],
+                "suffix": item["suffix"],
+            },
+            {"type": "TextPositionSelector", "start": item["start"], "end": item["end"]},
+        ],
+    }
+
+
+def anchor_annotations(doc: ArgmapDoc, links: Links) -> list[dict[str, Any]]:
+    """One annotation per anchor, in reading order of the nodes."""
+    annotations = []
+    for node in doc["nodes"]:
+        for number, anchor in enumerate(node["anchors"], start=1):
+            speaker = anchor["speaker"]
+            if anchor["comment"] is not None:
+                speaker = f"{speaker} (reader comment {anchor['comment']})"
+            annotations.append(
+                {
+                    "@context": CONTEXT,
+                    "id": f"{links.node(node['id'])}#anchor-{number}",
+                    "type": "Annotation",
+                    "motivation": MOTIVATION_OF_VOICE[anchor["voice"]],
+                    "body": [
+                        {"id": links.node(node["id"]), "type": "Text", "format": "text/html"},
+                        {
+                            "type": "TextualBody",
+                            "purpose": "describing",
+                            "value": VOICE_WORDS[anchor["voice"]].format(speaker=speaker),
+                            "format": "text/plain",
+                        },
+                    ],
+                    "target": _target(links.source(anchor["source"]), anchor),
+                }
+            )
+    return annotations
+
+
+def passage_annotations(items: Iterable[Mapping[str, Any]], links: Links) -> list[dict[str, Any]]:
+    """Public, shown passage annotations, by id. Anything else given is left out here too,
+    so a caller that forgets to filter still cannot publish a private annotation."""
+    shown = [
+        item
+        for item in items
+        if item.get("visibility") == "public" and item.get("is_hidden") is False
+    ]
+    return [
+        {
+            "@context": CONTEXT,
+            "id": links.annotation(item["id"]),
+            "type": "Annotation",
+            "motivation": MOTIVATION_OF_KIND[item["kind"]],
+            "created": item["created"],
+            "modified": item["modified"],
+            "body": {
+                "type": "TextualBody",
+                "value": item["body"],
+                "format": "text/markdown",
+                "purpose": MOTIVATION_OF_KIND[item["kind"]],
+            },
+            "target": _target(links.source(item["source"]), item),
+        }
+        for item in sorted(shown, key=lambda item: item["id"])
+    ]
+
+
+def page_count(total: int, page_size: int) -> int:
+    return max(1, math.ceil(total / page_size))
+
+
+def page_iri(collection_iri: str, number: int) -> str:
+    return f"{collection_iri}?page={number}"
+
+
+def annotation_page(
+    annotations: list[dict[str, Any]], collection_iri: str, number: int, page_size: int
+) -> dict[str, Any]:
+    """Page `number` (from 1) of the collection, standing alone (with its @context)."""
+    if page_size < 1:
+        raise ValueError("page size must be at least 1")
+    last = page_count(len(annotations), page_size)
+    if not 1 <= number <= last:
+        raise ValueError(f"page {number} does not exist; the collection has {last}")
+    start = (number - 1) * page_size
+    page: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": page_iri(collection_iri, number),
+        "type": "AnnotationPage",
+        "partOf": {"id": collection_iri, "total": len(annotations)},
+        "startIndex": start,
+    }
+    if number > 1:
+        page["prev"] = page_iri(collection_iri, number - 1)
+    if number < last:
+        page["next"] = page_iri(collection_iri, number + 1)
+    page["items"] = annotations[start : start + page_size]
+    return page
+
+
+def annotation_collection(
+    annotations: list[dict[str, Any]], collection_iri: str, label: str, page_size: int
+) -> dict[str, Any]:
+    """The collection with its first page embedded, as the W3C protocol serves it."""
+    first = annotation_page(annotations, collection_iri, 1, page_size)
+    del first["@context"], first["partOf"]
+    return {
+        "@context": CONTEXT,
+        "id": collection_iri,
+        "type": "AnnotationCollection",
+        "label": label,
+        "total": len(annotations),
+        "first": first,
+        "last": page_iri(collection_iri, page_count(len(annotations), page_size)),
+    }

@@ -1,0 +1,121 @@
+"""A map in and out of the database as argmap/2, which the converters in formats/ speak.
+
+Export: `render` turns mapdata.export_map's argmap/2 dict (or a node's branch of it) into any
+format. Import: `import_text` reads a file in any importable format into an argmap/2 dict;
+mapdata.load_document then checks it by the rules for an imported map and writes it in one
+transaction, or writes nothing and lists every problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.urls import reverse
+
+from . import pages
+from .formats import ArgmapDoc, FormatError, Problem, aif, argdown, registry, webannotation
+from .mapdata import MapDocumentError, export_map, export_source, load_document
+from .models import ArgumentMap, Section, Source
+
+ORIGIN_OF_FORMAT = {
+    "aif": ArgumentMap.Origin.AIF,
+    "argdown": ArgumentMap.Origin.ARGDOWN,
+    "argmap": ArgumentMap.Origin.ARGMAP,
+}
+
+
+class UnknownFormat(ValueError):
+    """The file is in none of the formats Argmap reads."""
+
+
+def known_sources() -> dict[str, dict[str, Any]]:
+    """Every source this site holds, as the readers take it: entry, text, reader comments."""
+    return {
+        source.slug: {
+            **export_source(source),
+            "text": source.text,
+            "comments": [
+                [section.start, section.end, section.comment_number]
+                for section in source.sections.all()
+                if section.kind == Section.Kind.COMMENT
+            ],
+        }
+        for source in Source.objects.prefetch_related("sections")
+    }
+
+
+def map_document(argmap: ArgumentMap) -> ArgmapDoc:
+    """The map as an argmap/2 dict (mapdata.export_map, the site's one exporter)."""
+    return export_map(argmap)
+
+
+def render(
+    argmap: ArgumentMap,
+    fmt: str,
+    absolute: Callable[[str], str],
+    node_key: str | None = None,
+) -> str:
+    """The map, or a node's branch, in one format: what a download serves and `export_map`
+    prints. `absolute` turns a path into an absolute IRI (for Web Annotation)."""
+    doc = map_document(argmap)
+    if node_key is not None:
+        doc = registry.branch(doc, node_key)
+    links = webannotation.Links(
+        node=lambda key: absolute(reverse("node", args=[argmap.slug, key])),
+        source=lambda slug: absolute(reverse("source", args=[slug])),
+        annotation=lambda pk: absolute(reverse("annotation", args=[pk])),
+    )
+    # Passage annotations belong to the sources, not to a branch: only the whole map has them.
+    sources = [source["slug"] for source in doc["sources"]]
+    passages = pages.published_passages(sources) if node_key is None else []
+    if node_key is None:
+        collection = reverse("map-download", args=[argmap.slug, "webannotation"])
+    else:
+        collection = reverse("branch-download", args=[argmap.slug, node_key, "webannotation"])
+    return registry.render(
+        doc, fmt, links=links, passages=passages, collection_iri=absolute(collection)
+    )
+
+
+def read(text: str, fmt: str | None, slug: str) -> tuple[str, ArgmapDoc]:
+    """The format and the argmap/2 dict of a file; raises UnknownFormat or FormatError."""
+    fmt = fmt or registry.detect(text)
+    if fmt not in registry.IMPORTABLE:
+        raise UnknownFormat(
+            "unknown format: expected AIF JSON, Argdown or argmap/2 JSON"
+            if fmt is None
+            else f"format {fmt!r} cannot be imported (AIF, Argdown or argmap/2)"
+        )
+    known = known_sources()
+    if fmt == "argmap":
+        doc = registry.read_argmap(_json(text))
+        doc = {**doc, "map": {**doc["map"], "slug": slug}}
+    elif fmt == "aif":
+        doc = aif.from_aif(_json(text), {"slug": slug, "title": "", "question": ""}, known)
+    else:
+        doc = argdown.from_argdown(text, {"slug": slug, "title": "", "question": ""}, known)
+    # AIF carries no title or question (Argdown made elsewhere may not either): the map is
+    # about whether its thesis holds, so the thesis stands for both.
+    thesis = doc["nodes"][0]["text"] if doc["nodes"] else ""
+    doc["map"]["title"] = doc["map"]["title"] or thesis[:300]
+    doc["map"]["question"] = doc["map"]["question"] or thesis[:500]
+    return fmt, doc
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FormatError([Problem("file", f"is not valid JSON ({error})")]) from error
+
+
+def import_text(text: str, *, slug: str, fmt: str | None = None) -> tuple[ArgumentMap, str]:
+    """Create a map from a file's text; raises UnknownFormat, or FormatError with every
+    problem found. Nothing is written unless everything is right (mapdata.load_document)."""
+    fmt, doc = read(text, fmt, slug)
+    try:
+        return load_document(doc, slug, origin=ORIGIN_OF_FORMAT[fmt]), fmt
+    except MapDocumentError as error:
+        raise FormatError([Problem(p.where, p.message) for p in error.problems]) from error
