@@ -122,11 +122,15 @@ def search_page(request):
     if context["searched"]:
         try:
             query = text_search.clean_query(raw)
+        except text_search.EmptyQuery as hint:
+            context["hint"] = str(hint)
         except text_search.BadQuery as problem:
             context["error"] = str(problem)
         else:
             context["results"] = {
-                "nodes": text_search.search(Node.objects.select_related("map"), "text", query),
+                "nodes": text_search.search(
+                    Node.objects.select_related("map", "parent__map"), "text", query
+                ),
                 "quotes": text_search.search(
                     # A quote shows its source's title, never its text (up to 100 KB each).
                     Anchor.objects.select_related("node__map", "source").defer("source__text"),
@@ -155,4 +159,9 @@ def diagram_page(request, slug):
 @require_GET
 def export_page(request, slug):
     argmap = get_object_or_404(ArgumentMap, slug=slug)
-    return JsonResponse(export_map(argmap), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response = JsonResponse(
+        export_map(argmap), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    # A download, named after the map, rather than a page of JSON in the tab.
+    response["Content-Disposition"] = f'attachment; filename="{argmap.slug}.argmap.json"'
+    return response

@@ -34,7 +34,7 @@ def rate_limited(request: HttpRequest, action: str) -> bool:
 def rate_limited_response(request: HttpRequest, action: str, what: str) -> HttpResponse:
     """429: a whole page, or for htmx a short notice shown where messages appear."""
     limit, window = settings.RATE_LIMITS[action]
-    context = {"what": what, "limit": limit, "window": window}
+    context = {"what": what, "limit": limit, "window": window, "window_words": wait_words(window)}
     if getattr(request, "htmx", False):
         response = render(request, "accounts/rate_limited.html#notice", context, status=429)
         response["HX-Retarget"] = "#messages"
@@ -43,3 +43,11 @@ def rate_limited_response(request: HttpRequest, action: str, what: str) -> HttpR
         response = render(request, "accounts/rate_limited.html", context, status=429)
     response["Retry-After"] = str(window)
     return response
+
+
+def wait_words(seconds: int) -> str:
+    """A wait as a person says it: "about 5 minutes", "about a minute", "30 seconds"."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    return "about a minute" if minutes == 1 else f"about {minutes} minutes"

@@ -2,6 +2,20 @@
 (function () {
   "use strict";
 
+  // An error answer (a 4xx fragment: an inline form error, a "not found" notice) is swapped into
+  // its target like any answer. With DEBUG on, django-htmx's debug script would instead replace the
+  // whole document with the bare fragment; stopping the event on its way down, before it reaches
+  // the document's listeners, keeps the page (htmx itself goes on to swap, as the event is not
+  // cancelled). Server errors (5xx) still reach it, so a developer sees Django's debug page.
+  window.addEventListener(
+    "htmx:beforeOnLoad",
+    function (event) {
+      var status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
+      if (status >= 400 && status < 500) event.stopPropagation();
+    },
+    true
+  );
+
   // Links that act as buttons answer the Space key as buttons do.
   document.addEventListener("keydown", function (event) {
     var target = event.target;

@@ -197,11 +197,62 @@ def test_search_fragment_for_htmx(client, seeded_map):
     assert "<mark>Nvidia</mark>" in html
 
 
+@pytest.mark.parametrize("query", ["", "   ", "\x00"])
+def test_an_empty_search_gets_a_friendly_hint_not_an_error(client, seeded_map, query):
+    response = client.get("/search/", {"q": query}, headers=HX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Type a word or phrase" in html and "form-error" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("export controls", "export control regime"),
+        ("export control", "export controls cannot contain"),
+        ("regimes", "export control regime"),
+        ("studies", "two studies agree"),
+        ("study", "two studies agree"),
+    ],
+)
+def test_search_on_any_backend_finds_other_forms_of_a_word(client, seeded_map, query, found):
+    thesis = seeded_map.thesis
+    NodeFactory(
+        map=seeded_map,
+        parent=thesis,
+        relation="supports",
+        key="regime",
+        text="The export control regime holds.",
+    )
+    NodeFactory(
+        map=seeded_map,
+        parent=thesis,
+        relation="supports",
+        key="studies",
+        text="At least two studies agree on it.",
+    )
+    html = client.get("/search/", {"q": query}).content.decode()
+    assert found in re.sub(r"</?mark>", "", html)
+
+
+def test_node_results_say_their_relation_and_parent(client, seeded_map):
+    claim = seeded_map.thesis.children.filter(relation="opposes").first()
+    html = client.get("/search/", {"q": claim.text[:40]}).content.decode()
+    meta = rf'class="result-meta">\s*Opposes\s*<a href="{seeded_map.thesis.get_absolute_url()}"'
+    assert re.search(meta, html)
+    assert "relation-opposes" in html
+
+
+def test_the_export_is_a_download(client, seeded_map):
+    response = client.get(f"{MAP}/export.json")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{seeded_map.slug}.argmap.json"'
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("", "Type a word or phrase"),
-        ("   ", "Type a word or phrase"),
         ("x" * 201, "limited to 200 characters"),
         ("&&& !!! ***", "punctuation alone matches nothing"),
     ],
