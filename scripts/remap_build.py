@@ -127,7 +127,8 @@ node("andreessen-sputnik-moment", "analogy-fits", SUP, EV,
      q(R, "The analogy implies that the product threatens American AI dominance in a way comparable to "
           "the space-race challenge posed by the Soviet Union's first orbital satellite in 1957.", c=BODY))
 node("r1-caused-shock", "analogy-fits", SUP, EV,
-     "R1's release set AI researchers' group chats on fire",
+     "On R1's release the essayist's group chat was on fire: every AI researcher the essayist knows was sending "
+     "the same link",
      q(E, "I woke up to a group chat on fire."),
      q(E, "Every AI researcher I know was sending the same link."))
 node("nothing-to-lose-competitor", "analogy-fits", SUP, CL,
@@ -139,7 +140,7 @@ node("buran-moment", "analogy-fits", OPP, CL,
           '"a Buran moment," invoking the Soviet effort to copy the American space shuttle.',
        REP, "Andrew Mayne (as quoted)", BODY))
 node("too-early-sputnik-or-buran", "analogy-fits", OPP, CL,
-     "It is too early to tell whether R1 is a Sputnik or a Buran; that will be known well before the end of the decade",
+     "Whether R1 is a Sputnik or a Buran will be known well before the end of this decade",
      q(R, "Sputnik or Buran? We'll know well before the end of this decade.", c=BODY))
 node("hayek-moment", "analogy-fits", OPP, CL,
      "R1 is rather a \"Hayek moment\": a break with Big Tech's model of AI",
@@ -154,7 +155,9 @@ node("big-tech-agi-serfdom", "hayek-moment", SUP, CL,
      "Big Tech's path leads to AGI, job losses by the billions and serfdom for all but a few",
      q(R, "Obviously that leads to the tech dream of AGI and Skynet and lost jobs by the billions and serfdom for everyone but the few", c=41))
 node("deepseek-cheap-common-knowledge", "hayek-moment", SUP, CL,
-     "DeepSeek offers the same common knowledge cheaply: yesterday's knowledge is worth leftovers, not a rental stream forever",
+     "DeepSeek's model is, or can be, a cheap way into the same common knowledge: yesterday's knowledge is worth "
+     "leftovers, not a rental stream forever",
+     q(R, "The DeepSeek model is (or can be):", c=41),
      q(R, "But we spent a lot less money and just proved the aphorism - yesterday's breakfast isn't worth a rental "
           "stream on all the food you will ever eat in the future. It's worth leftovers.", c=41),
      q(R, "So, here's a way you can tap into all that cheaply.", c=41))
@@ -238,9 +241,10 @@ node("no-chinese-made-gpus", "china-depends-on-nvidia", SUP, CL,
 
 # 3. Capability --------------------------------------------------------------------------------
 H("capability-matches-us", "thesis", SUP, "Capability and benchmarks",
-  "DeepSeek-R1 matches the best American reasoning models")
+  "DeepSeek-R1 performs close to the best American reasoning models")
 node("r1-on-par-with-o1", "capability-matches-us", SUP, EV,
-     "R1's benchmark results sit next to OpenAI's o1, comparable to the top American releases",
+     "R1 approximately matches OpenAI's o1 and performs comparably to the top American releases; its benchmark "
+     "results sit next to o1's",
      q(E, "the benchmarks were sitting right next to OpenAI’s o1. Not below. Next to."),
      q(R, "DeepSeek R1 performs comparably to the top releases from American AI labs", c=BODY),
      q(A, "managed to approximately replicate OpenAI's o1 (publicly released September 12)"))
@@ -277,7 +281,8 @@ node("clinical-prompt-comparison", "r1-same-bucket-as-other-llms", SUP, EV,
      q(R, "here's a partial example of an identical prompt that I've also set up through chatGPT", c=15),
      q(R, "The long details of both are quite similar and in line with what is actually online and clinical practice.", c=15))
 node("deepseek-summary-more-cohesive", "r1-same-bucket-as-other-llms", SUP, EV,
-     "In that test DeepSeek's introduction and summary were more cohesive than ChatGPT's generic ones",
+     "In that test DeepSeek's introduction and summary were, in the commenter's opinion, more cohesive than "
+     "ChatGPT's generic ones",
      q(R, "DeepSeek is imo much better at the intro and summary paragraphs. Those two are far more cohesive and in "
           "synch with the details. ChatGPT is just generic.", c=15))
 node("ddos-shows-value", "capability-matches-us", SUP, CL,
@@ -303,8 +308,8 @@ node("github-verifiable", "ddos-claim-unverified", OPP, CL,
      "DeepSeek is truly open source: its setup and test results are on GitHub for anyone to check",
      q(R, "open source means that its test results and setup and everything else are available online at github", c=9),
      q(R, "They've put everything on github. It's truly open source.", c=12))
-node("replication-cost-6m", "github-verifiable", OPP, EV,
-     "Replicating the model to check whether it is all true would take around $6 million",
+node("replication-cost-6m", "github-verifiable", OPP, CL,
+     "Replicating the model to check whether it is all true will take around $6 million",
      q(R, "Granted that will take around $6 million to replicate to see if its all true.", CON, "a reader commenter", 9))
 node("github-repo-thin", "github-verifiable", OPP, EV,
      "DeepSeek's GitHub page has 3 authors and 4 contributors, and its first commit was last week",
@@ -370,11 +375,12 @@ node("fewer-staff-funding-time", "training-cost-fraction", SUP, EV,
      q(R, '"DeepSeek did something really impressive with far fewer employees and funding than openAI did, and in '
           'less time," said Mark Malek, CIO at Siebert.', REP, "Mark Malek (as quoted by a reader commenter)", 2))
 node("narrow-model-needs-less", "fewer-staff-funding-time", UND, CL,
-     "DeepSeek is not the same thing as OpenAI's models, so it would naturally take fewer resources",
+     "DeepSeek is not the same thing as OpenAI's models, so it would logically take fewer resources",
      q(R, "What is important to understand is that it is not the same thing as OpenAI, so it would logically take "
           "fewer resources.", REP, "Mark Malek (as quoted by a reader commenter)", 2))
 node("overloaded-service-shows-cheap", "training-cost-fraction", SUP, CL,
-     "That the attacks succeeded suggests DeepSeek spent on one thing and not another, which is evidence that it is cheap",
+     "That the attacks succeeded suggests DeepSeek focused on one thing and not another, which is evidence that it is "
+     "cheap",
      q(R, "Those attacks succeeding kind of prove that they were focused on one thing - and not the other thing - "
           "which is evidence of cheap.", c=9))
 
@@ -411,10 +417,18 @@ node("sanctions-unintended-consequences", "constraints-forced-ingenuity", SUP, C
      q(R, "1. If true, it illustrates that sanctions have unintended consequences, in particular strong incentives to "
           "work around them.", c=20),
      q(R, "In the words of Jurassic Park - Life finds a way", c=25))
+node("embargo-holes", "export-controls-undermined", SUP, CL,
+     "R1 will likely reveal holes in the chip embargo",
+     q(R, "This will likely reveal the holes in the chip embargo", c=44))
+node("built-on-banned-chips", "embargo-holes", SUP, CL,
+     "R1 was very likely built on the same Nvidia chips OpenAI uses, which China is not supposed to have, and a review "
+     "will show China obtained them through some back door",
+     q(R, "it's very likely this model was built on the same Nvidia chips OpenAI uses and China isn't supposed to have.", c=44),
+     q(R, "It will be reviewed that China obtained the chips in some backdoor manner.", c=44))
 node("export-controls-took-hit", "export-controls-undermined", SUP, CL,
      "The assumption that export controls can contain AI capability has taken a serious hit",
      q(E, "And the assumption that export controls can contain AI capability just took a serious hit."))
-node("export-strategy-premise", "export-controls-took-hit", SUP, EV,
+node("export-strategy-premise", "export-controls-took-hit", SUP, CL,
      "The US chip export strategy rested on the premise that limiting access to the best GPUs limits the ability to "
      "train the best models",
      q(E, "The US chip export strategy was built on a simple thesis: if you limit access to the best GPUs, you limit "
@@ -453,8 +467,8 @@ node("ceo-chips-main-bottleneck", "controls-impeded-china", SUP, EV,
 H("us-retains-lead", "thesis", OPP, "US lead",
   "American labs keep the lead over DeepSeek")
 node("us-agi-endgame-infrastructure", "us-retains-lead", SUP, CL,
-     "US tech is focused on the AGI endgame, with infrastructure and an ecosystem that China and DeepSeek cannot "
-     "come close to",
+     "US tech is focused on the AGI endgame, with infrastructure and an ecosystem that, in Wedbush analysts' view, "
+     "China and especially DeepSeek cannot come close to",
      q(R, "the reality is that [Magnificent] 7 and US tech is focused on the [artificial general intelligence] endgame "
           "with all the infrastructure and ecosystem that China and especially DeepSeek cannot come close to in our view.",
        REP, "Wedbush analysts (as quoted)", BODY))
@@ -496,21 +510,25 @@ node("cheap-claim-misleading", "follower-generic-drug", SUP, CL,
      "That DeepSeek trained R1 cheaply is misleading: the cost leaves out training data, test runs and failed runs",
      q(N, "That they did it cheaply is (1) misleading: they don’t mention the cost of training data, test runs, failed runs…"))
 node("r1-cost-borne-by-v3", "cheap-claim-misleading", SUP, EV,
-     "Much of R1's cost was borne by the earlier V3 model, whose cost is not mentioned",
+     "Much of R1's cost was borne by V3, whose cost is not mentioned",
      q(N, "a lot of the cost of R1 is borne by V3, the cost of which is not mentioned"))
 node("trained-on-us-model-outputs", "follower-generic-drug", SUP, CL,
-     "R1 was likely trained in part directly on other models' outputs (OpenAI's or Google's reasoning models), "
-     "beyond contamination from web scraping",
+     "R1 is almost certainly downstream of OpenAI's and/or Google's reasoning models, trained on their outputs; the "
+     "complaint that this happened likely has some truth",
      q(N, "it’s also almost certainly downstream of OpenAI and/or Google’s reasoning models (i.e., trained on the "
           "outputs from their models)"),
-     q(N, "I assume the complaint that it happened likely has some truth"),
+     q(N, "I assume the complaint that it happened likely has some truth"))
+node("insider-data-from-other-models", "copied-not-innovated", SUP, CL,
+     "Circumstantial evidence suggests that part of the data used to train DeepSeek's models came directly from other "
+     "models, beyond contamination from web scraping",
      q(R, "One AI insider has argued to me that the circumstantial evidence around the DeepSeek models suggests that "
           "part of the data to train them came directly from other models in ways that go beyond contamination from "
           "web scraping.", REP, "an AI insider (as quoted)", BODY),
      q(R, "DeepSeek models suggests that part of the data to train them came directly from other models in ways that "
           "go beyond contamination from web scraping.", REP, "an AI insider (as quoted by a reader commenter)", 35))
 node("gemini-likelier-source", "trained-on-us-model-outputs", SUP, CL,
-     "Gemini's reasoning model is the likelier source, since its \"thinking\" tokens are not obfuscated",
+     "The notes' author guesses that Gemini's reasoning model is the likelier source, since its \"thinking\" tokens "
+     "are not obfuscated",
      q(N, "I would guess actually Gemini’s reasoning model is a more likely target, since their “thinking” tokens are "
           "not obfuscated"))
 node("compute-allows-more-experiments", "follower-generic-drug", SUP, CL,
@@ -523,10 +541,12 @@ node("compute-allows-more-experiments", "follower-generic-drug", SUP, CL,
 node("experiments-pay-off-rarely", "compute-allows-more-experiments", OPP, CL,
      "Those experiments and extra training runs pay off less often than would be ideal",
      q(N, "Do those experiments and extra training runs pay off? Clearly not as frequently as would be ideal", CON, "the author"))
+node("would-innovate-elsewhere-with-compute", "follower-generic-drug", SUP, CL,
+     "Had DeepSeek had the compute, it would have innovated somewhere more useful than working around compute limits",
+     q(N, "If they had had the compute, they would have innovated somewhere more useful."))
 node("sv-throws-money-at-compute", "follower-generic-drug", SUP, CL,
-     "Silicon Valley does not innovate on squeezing compute because it can throw money at that problem; with the "
-     "compute, DeepSeek would have innovated somewhere more useful",
-     q(N, "If they had had the compute, they would have innovated somewhere more useful."),
+     "Silicon Valley does not innovate on working around compute limits because it can throw money at that problem "
+     "and spend its time elsewhere",
      q(N, "the reason Silicon Valley is not innovating there is that you can throw money at that problem and it goes "
           "away so they can spend time elsewhere"))
 node("notes-grant-good-model", "follower-generic-drug", OPP, CL,
@@ -568,7 +588,7 @@ node("stolen-copy", "copied-not-innovated", SUP, CL,
      q(R, "it's a cheap, stolen copy of other people's work.", c=32),
      q(R, "China probably has just outright stolen the code", c=36))
 node("no-reporting-on-theft-tests", "stolen-copy", OPP, CL,
-     "No reporting yet shows what testing set off the alarms about theft",
+     "The commenter has not yet seen reporting on what testing set off the alarms about theft",
      q(R, "I've not seen reporting on what testing was done to set off these alarm bells yet", CON, "a reader commenter", 36))
 node("ip-theft-hypocrisy", "stolen-copy", UND, CL,
      "Taking others' work is arguably central to the AI business itself, so American AI firms' complaints of IP "
@@ -576,7 +596,9 @@ node("ip-theft-hypocrisy", "stolen-copy", UND, CL,
      q(R, "Our theft of IP is ok, China theft is bad.", c=35),
      q(R, "Just laughing at the AI creators now worried about IP theft when arguably that is central to the AI business model.", c=36),
      q(R, "Yeah, it's actually pretty amusing to me that now they might care about IP law.", c=37),
-     q(R, "OK. Yeah. We stole what they stole earlier.", c=41),
+     q(R, "OK. Yeah. We stole what they stole earlier.", c=41))
+node("no-sympathy-for-openai", "ip-theft-hypocrisy", SUP, CL,
+     "OpenAI's complaint of having its model \"stolen\" or its terms of service violated earns no sympathy",
      q(N, "You can cry me a river for OpenAI having their model “stolen” or Terms of Service violated or whatever"))
 node("one-way-openness-analogy", "ip-theft-hypocrisy", SUP, CL,
      "The double standard is like wanting borders open in one direction only",
@@ -626,8 +648,9 @@ node("big-tech-proprietary-royalties", "open-source-avoids-big-tech-rent", SUP, 
      "It is Big Tech that will try to extract rentier royalties from users of its proprietary systems",
      q(R, "It's Big Tech that will be trying to extract rentier royalties from those who use their proprietary systems", c=17))
 node("decentralized-agents-revolution", "open-weights-threaten-business", SUP, CL,
-     "Small, specialized, decentralized AI agents built on an open-source model, for customers who despise Big Tech, "
-     "will drive the AI revolution",
+     "If DeepSeek can overcome the DDoS attacks that block registration, small, specialized, decentralized AI agents "
+     "built on an open-source model, for customers who despise Big Tech, will drive the AI revolution",
+     q(R, "If DeepSeek is able to solve today's problem", c=25),
      q(R, "there is an entirely set of new AI customers who really despise Big Tech and its VC rentiers", c=25),
      q(R, "Small specialized decentralized AI agents (human scale) - built on an open source LLM that isn't trying to "
           "steal everything those AI agents do.", c=25))
@@ -642,7 +665,7 @@ node("democratized-access", "open-weights-threaten-business", SUP, CL,
 
 # 9. Markets ------------------------------------------------------------------------------------
 H("markets-chip-economics", "thesis", SUP, "Markets, Nvidia and Jevons",
-  "R1 unsettles the economics of AI compute, as the markets' reaction showed")
+  "R1 unsettles the economics of AI compute")
 node("stocks-fell", "markets-chip-economics", SUP, EV,
      "The news spooked the markets: shares of Nvidia, Microsoft and Meta fell",
      q(R, "This spooked the markets, and the stocks of U.S. chip makers like Nvidia and AI developers like Microsoft and "
@@ -658,7 +681,8 @@ node("jevons-paradox", "less-training-compute-than-expected", UND, CL,
      q(R, "We could land in a Jevons paradox situation where such improvements in efficiency actually increase the "
           "demand for high-end computer chips.", c=BODY))
 node("knee-jerk-overreaction", "stocks-fell", UND, CL,
-     "The reaction on Wall Street and in the media is a knee-jerk overreaction, seen before",
+     "The reaction on Wall Street and in the media is a knee-jerk overreaction, of a kind the commenter feels has "
+     "happened before",
      q(R, "Knees jerking all over Wall Street.", c=20),
      q(R, "I feel like I've been here before.", c=20),
      q(R, "Yet news and media are freaking out.", c=2))
@@ -677,10 +701,14 @@ node("small-talented-hedge-fund-lab", "chinese-talent-depth", SUP, EV,
      q(A, "DeepSeek, a small but talented lab spun out of a Chinese hedge fund"))
 
 # 11. Credibility -------------------------------------------------------------------------------
-H("claims-not-credible", "thesis", OPP, "Credibility of the claims", "DeepSeek's claims cannot be taken at face value")
+H("claims-not-credible", "thesis", OPP, "Credibility of the claims",
+  "The claims made by and about DeepSeek cannot be taken at face value")
 node("ccp-source-propaganda", "claims-not-credible", SUP, CL,
-     "DeepSeek's claim to be cheap and open rests on the word of the Chinese Communist Party, which deserves no credibility",
-     q(R, '"DeepSeek has released a cheap, open-source artificial intelligence."\nSays what reliable source?', c=5),
+     "The claim that DeepSeek released a cheap, open-source AI rests on the word of the Chinese Communist Party, which "
+     "deserves no credibility",
+     q(R, '"DeepSeek has released a cheap, open-source artificial intelligence."', REP,
+       "the article's writer (as quoted by a reader commenter)", 5),
+     q(R, "Says what reliable source?", c=5),
      q(R, "The CCP.", c=6),
      q(R, "Anyone who assigns any credibility to anything the CCP says", c=7))
 node("wuhan-lab-precedent", "ccp-source-propaganda", SUP, CL,
@@ -697,7 +725,8 @@ node("results-may-be-faked", "claims-not-credible", SUP, CL,
      "Instead of stealing the code, China may be faking DeepSeek's results",
      q(R, "or faking results", c=36))
 node("reporter-track-record", "claims-not-credible", SUP, CL,
-     "The article's writer deserves heavy skepticism, given his record on science during the pandemic",
+     "Everything the article's writer writes deserves heavy skepticism, given what the commenter calls the writer's "
+     "poor record on science during the pandemic",
      q(R, "I would just like to remind everyone that Bailey's 'science' record during the pandemic", c=4),
      q(R, "Take everything Bailey writes with mega-rocks of salt.", c=4))
 node("cheating-speculation", "claims-not-credible", SUP, CL,
@@ -705,12 +734,9 @@ node("cheating-speculation", "claims-not-credible", SUP, CL,
      q(A, 'There\'s a lot of **speculation on whether DeepSeek somehow "cheated"**', REP,
        "those speculating (as the analysis reports)"))
 node("hidden-banned-chips", "cheating-speculation", SUP, CL,
-     "DeepSeek secretly had large numbers of banned high-end Nvidia chips, obtained through a back channel",
+     "DeepSeek secretly had access to large amounts of banned chips provided by the Chinese government",
      q(A, "by secretly having access to large amounts of banned chips provided to them by the Chinese government as "
-          "most publicly suggested by Alexandr Wang", REP, "Alexandr Wang (as reported)"),
-     q(R, "it's very likely this model was built on the same Nvidia chips OpenAI uses and China isn't supposed to have.", c=44),
-     q(R, "It will be reviewed that China obtained the chips in some backdoor manner.", c=44),
-     q(R, "This will likely reveal the holes in the chip embargo", c=44))
+          "most publicly suggested by Alexandr Wang", REP, "Alexandr Wang (as reported)"))
 node("espionage-speculation", "cheating-speculation", SUP, CL,
      "DeepSeek conducted espionage inside Western labs such as OpenAI to steal their secrets",
      q(A, "(2) by conducting espionage within Western labs like OpenAI to steal the secrets", REP,
@@ -736,7 +762,7 @@ node("replicated-by-grad-students", "cheating-claims-are-cope", SUP, EV,
      "R1's results were replicated at small scale by graduate students almost at once",
      q(A, "the r1 results have been replicated immediately on a small scale by grad students"))
 node("state-ties-will-change", "cheating-claims-are-cope", OPP, CL,
-     "DeepSeek's distance from the Chinese state will almost certainly change going forward",
+     "That DeepSeek is not the front of a CCP psyop will almost certainly change going forward",
      q(A, "which means this almost certainly will change going forward", CON, "the author"))
 node("ceo-met-officials", "state-ties-will-change", SUP, EV,
      "DeepSeek's CEO was seen this week meeting senior government officials",
@@ -755,13 +781,16 @@ node("establishment-on-notice", "wake-up-call-response", SUP, CL,
      q(R, "2. If even partially true, it's a step forward for creative destruction, the result of which is to advance "
           "civilization writ large. The establishment is on notice that it can't rest on its laurels.", c=20))
 node("others-will-adopt-efficiencies", "wake-up-call-response", SUP, CL,
-     "DeepSeek's efficiencies will spur other AI developers to improve their models the same way; if its approach "
-     "works at scale, Silicon Valley's best researchers are already studying and adapting it",
+     "DeepSeek's optimizations and compute efficiencies will undoubtedly spur other AI developers to improve their "
+     "models the same way",
      q(R, "Nevertheless, DeepSeek's optimizations and compute efficiencies will undoubtedly spur other AI developers "
-          "improve their models similarly.", c=BODY),
+          "improve their models similarly.", c=BODY))
+node("sv-researchers-studying-it", "wake-up-call-response", SUP, CL,
+     "If DeepSeek's approach works at this scale, Silicon Valley's best researchers are already studying, adapting "
+     "and incorporating it",
      q(E, "If DeepSeek’s approach works at this scale, the smartest researchers in Silicon Valley are already studying "
           "it, already adapting it, already incorporating the ideas that made it possible."))
-node("watch-us-labs-choices", "others-will-adopt-efficiencies", SUP, CL,
+node("watch-us-labs-choices", "sv-researchers-studying-it", SUP, CL,
      "The response of US labs shows in their hiring patterns and architecture choices, not in their public statements",
      q(E, "I’m watching the response from US labs. Not their public statements. Their hiring patterns. Their architecture choices."))
 node("learn-dont-restrict", "wake-up-call-response", SUP, CL,
@@ -796,6 +825,9 @@ LINKS = [
     ("same_point", "blog-grants-great-work", "r1-widely-seen-as-impressive"),
     ("same_point", "notes-grant-good-model", "r1-widely-seen-as-impressive"),
     ("same_point", "r1-caused-shock", "speculation-reflects-shock"),
+    ("same_point", "insider-data-from-other-models", "trained-on-us-model-outputs"),
+    ("same_point", "others-will-adopt-efficiencies", "sv-researchers-studying-it"),
+    ("same_point", "built-on-banned-chips", "hidden-banned-chips"),
     # contradictions between documents
     ("contradicts", "r1-narrow-task-specific", "r1-on-par-with-o1"),
     ("contradicts", "r1-narrow-task-specific", "full-r1-needs-big-hardware"),
@@ -805,10 +837,13 @@ LINKS = [
     ("contradicts", "hidden-banned-chips", "trained-on-older-allowed-chips"),
     ("contradicts", "trained-on-us-model-outputs", "cheating-claims-are-cope"),
     ("contradicts", "gemini-outperforms-r1", "r1-near-frontier-before-rivals"),
-    ("contradicts", "us-agi-endgame-infrastructure", "leadership-not-biggest-check"),
     ("contradicts", "wall-made-less-relevant", "ceo-chips-main-bottleneck"),
     ("contradicts", "replicated-by-grad-students", "ccp-source-propaganda"),
     ("contradicts", "stolen-copy", "cheating-claims-are-cope"),
+    ("contradicts", "built-on-banned-chips", "trained-on-older-allowed-chips"),
+    ("contradicts", "built-on-banned-chips", "cheating-claims-are-cope"),
+    ("contradicts", "insider-data-from-other-models", "cheating-claims-are-cope"),
+    ("contradicts", "parity-no-cause-for-alarm", "undercuts-model-serving"),
 ]
 
 # fmt: on
