@@ -5,15 +5,22 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from .markup import Interval, boilerplate_intervals, markup_intervals, runs
 from .models import Anchor, Section, Source
 from .pages import reader_extras
 
 
-def passages(text: str, spans: Sequence[Any], sections: Sequence[Section]) -> list[dict[str, Any]]:
+def passages(
+    text: str,
+    spans: Sequence[Any],
+    sections: Sequence[Section],
+    markup: Sequence[Interval] = (),
+) -> list[dict[str, Any]]:
     """The text cut into sections, each cut into pieces at every span boundary.
 
     Each piece carries the spans that cover it, so overlapping spans render as
     nested coverage rather than broken markup. Spans need .start and .end.
+    Each piece's runs are its text cut again where the markup's formatting changes.
     """
     bounds: list[tuple[int, int, Section | None]] = [(0, len(text), None)]
     if sections:
@@ -39,6 +46,7 @@ def passages(text: str, spans: Sequence[Any], sections: Sequence[Section]) -> li
             pieces.append(
                 {
                     "text": text[start:end],
+                    "runs": runs(text, start, end, markup),
                     "spans": list(active),
                     "starting": [span for span in starting if span.start == start],
                     # The innermost span is the one a click most likely means.
@@ -71,7 +79,8 @@ def reader_context(request: HttpRequest, source: Source, form: Any = None) -> di
     for anchor in anchors:
         drawn.setdefault(anchor.node_id, (anchor.node, []))[1].append(anchor)
     extras = reader_extras(request, source, form)
-    cut = passages(source.text, [*anchors, *extras.pop("spans")], sections)
+    markup = [*markup_intervals(source.text), *boilerplate_intervals(source.text, sections)]
+    cut = passages(source.text, [*anchors, *extras.pop("spans")], sections, markup)
     return {
         "source": source,
         "article": [p for p in cut if not p["section"] or p["section"].kind == "body"],
@@ -79,5 +88,6 @@ def reader_context(request: HttpRequest, source: Source, form: Any = None) -> di
         "coverage": coverage_percent(source.text, ((a.start, a.end) for a in anchors)),
         "drawn": list(drawn.values()),
         "anchors": anchors,
+        "has_boilerplate": any("md-boilerplate" in style for _, _, style in markup),
         **extras,
     }
