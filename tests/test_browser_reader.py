@@ -1,6 +1,8 @@
 """The source reader in Chromium (issue 13): sources read as documents with every offset kept,
 annotating a passage where it stands, and moving between quotes and nodes."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -74,3 +76,94 @@ def test_front_matter_and_comment_policy_are_not_prose(page, live_map):
         .endswith("Disclosure: I have small holdings in both Microsoft and Nvidia.")
     )
     assert axe_violations(page) == []
+
+
+def node_with_two_quotes_in_one_source(argmap):
+    from django.db.models import Count
+
+    from argmap.debates.models import Anchor
+
+    pair = (
+        Anchor.objects.filter(node__map=argmap)
+        .values("node", "source")
+        .annotate(quotes=Count("id"))
+        .filter(quotes__gte=2)
+        .order_by("node")
+        .first()
+    )
+    assert pair, "the seeded map quotes one source twice for some node"
+    return argmap.nodes.get(pk=pair["node"]), Source.objects.get(pk=pair["source"])
+
+
+def test_quote_links_are_apart_and_following_one_lands_focus_on_the_quote(page, live_map):
+    node, source = node_with_two_quotes_in_one_source(live_map)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(source.get_absolute_url())
+    item = page.locator(
+        ".drawn-list > li", has=page.locator(f'a[href="{node.get_absolute_url()}"]')
+    )
+    first, second = item.locator("a.jump").nth(0), item.locator("a.jump").nth(1)
+    assert "1Show" not in item.inner_text()
+    left, right = first.bounding_box(), second.bounding_box()
+    apart = right["x"] - (left["x"] + left["width"]) if right["y"] == left["y"] else 99
+    assert apart >= 8 or right["y"] >= left["y"] + left["height"]
+
+    # From the claim page to its quote: focus on the quote, in view with a margin, and the
+    # highlight says which node quotes it in words on the page.
+    anchor = node.anchors.filter(source=source).order_by("start").first()
+    page.goto(node.get_absolute_url())
+    page.locator(f'figcaption a[href="{anchor.get_reader_url()}"]').click()
+    page.wait_for_url(f"**#anchor-{anchor.pk}")
+    focused = page.locator(":focus")
+    expect(focused).to_have_class(re.compile(r"\bhl\b.*is-target|is-target.*\bhl\b"))
+    box = focused.bounding_box()
+    assert 48 <= box["y"] <= 900 - 48 - min(box["height"], 200)
+    label = focused.evaluate("el => getComputedStyle(el, '::after').content")
+    assert node.text[:30] in label
+
+
+def test_a_tap_on_a_highlight_shows_its_node_before_following_it(browser, live_server, live_map):
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+    )
+    page = context.new_page()
+    node, source = node_with_two_quotes_in_one_source(live_map)
+    page.goto(source.get_absolute_url())
+    highlight = page.locator(f'.reader-text a.hl[href="{node.get_absolute_url()}"]').first
+    highlight.scroll_into_view_if_needed()
+    highlight.tap()
+    expect(highlight).to_have_class(re.compile("is-shown"))
+    assert page.url.endswith(source.get_absolute_url())
+    assert node.text[:30] in highlight.evaluate("el => getComputedStyle(el, '::after').content")
+    highlight.tap()
+    page.wait_for_url(f"**{node.get_absolute_url()}")
+    context.close()
+
+
+def test_a_readers_annotation_inside_a_quote_leaves_the_quote_its_colour_and_link(page, live_map):
+    from .factories import PassageAnnotationFactory
+
+    node, source = node_with_two_quotes_in_one_source(live_map)
+    anchor = node.anchors.filter(source=source).order_by("start").first()
+    reader = UserFactory(username="reader")
+    inner = anchor.exact[2:12]
+    PassageAnnotationFactory(source=source, author=reader, quote=inner)
+    log_in(page, "reader", source.get_absolute_url())
+    piece = page.locator(".reader-text a.hl", has_text=inner).first
+    expect(piece).to_have_attribute("href", node.get_absolute_url())
+    expect(piece).to_have_class(re.compile(rf"hl-{node.relation}\b.*hl-has-note"))
+
+
+def test_a_node_shows_its_quotes_one_chip_a_source(page, live_map):
+    node, source = node_with_two_quotes_in_one_source(live_map)
+    page.goto(f"{live_map.get_absolute_url()}?focus={node.key}")
+    card = page.locator(f"#node-{node.key} > .node-card")
+    chip = card.locator(".chip", has_text=source.title)
+    expect(chip).to_have_count(1)
+    quotes = chip.locator("a.chip-quote")
+    expect(quotes).to_have_count(node.anchors.filter(source=source).count())
+    first = node.anchors.filter(source=source).first()
+    expect(chip).to_contain_text(first.exact[:40])

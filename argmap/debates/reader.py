@@ -9,6 +9,9 @@ from .markup import Interval, boilerplate_intervals, markup_intervals, runs
 from .models import Anchor, Section, Source
 from .pages import reader_extras
 
+# The stance of a reader's annotation on a passage (annotations' PassageAnnotation.stance).
+NOTE = "note"
+
 
 def passages(
     text: str,
@@ -41,7 +44,11 @@ def passages(
                 active.remove(span)
             starting = opening.get(start, [])
             active.extend(starting)
-            stances = {getattr(span, "stance", "") for span in active}
+            # A reader's own annotation inside a curated quote neither recolours the quote
+            # nor takes over its link: the quote leads, the annotation is marked as present.
+            curated = [span for span in active if getattr(span, "stance", "") != NOTE]
+            leading = curated or active
+            stances = {getattr(span, "stance", "") for span in leading}
             stance = stances.pop() if len(stances) == 1 else "mixed" if stances else ""
             pieces.append(
                 {
@@ -50,8 +57,9 @@ def passages(
                     "spans": list(active),
                     "starting": [span for span in starting if span.start == start],
                     # The innermost span is the one a click most likely means.
-                    "primary": min(active, key=lambda s: s.end - s.start, default=None),
+                    "primary": min(leading, key=lambda s: s.end - s.start, default=None),
                     "stance": stance,
+                    "has_note": bool(curated) and len(curated) < len(active),
                 }
             )
         result.append({"section": section, "pieces": pieces})
