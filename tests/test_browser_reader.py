@@ -167,3 +167,98 @@ def test_a_node_shows_its_quotes_one_chip_a_source(page, live_map):
     expect(quotes).to_have_count(node.anchors.filter(source=source).count())
     first = node.anchors.filter(source=source).first()
     expect(chip).to_contain_text(first.exact[:40])
+
+
+SELECT_WORDS = """(words) => {
+  const reader = document.querySelector('.reader-text');
+  const walker = document.createTreeWalker(reader, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(words);
+    if (at === -1 || node.parentElement.closest('.md-hide')) continue;
+    node.parentElement.scrollIntoView({block: 'center'});
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + words.length);
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    return true;
+  }
+  return false;
+}"""
+
+
+WORDS_BOX = """(words) => {
+  const reader = document.querySelector('.reader-text');
+  const walker = document.createTreeWalker(reader, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(words);
+    if (at === -1) continue;
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + words.length);
+    const box = range.getBoundingClientRect();
+    return [box.top, box.bottom];
+  }
+  return null;
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+def test_the_passage_form_opens_at_the_words_and_keeps_them_in_view(page, live_map, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    UserFactory(username="reader")
+    source = Source.objects.get(slug="reason-sputnik-moment-article")
+    log_in(page, "reader", source.get_absolute_url())
+    words = "Jevons paradox situation"
+    assert page.evaluate(SELECT_WORDS, words)
+    page.get_by_role("button", name="Annotate the selected words").click()
+    form = page.locator("#passage-form")
+    expect(form).to_be_visible()
+    expect(form.get_by_label("Your annotation")).to_be_focused()
+    top, bottom = page.evaluate(WORDS_BOX, words)
+    words_box = {"top": top, "bottom": bottom}
+    form_box = form.bounding_box()
+    assert words_box["top"] >= 0 and words_box["bottom"] <= height, words_box
+    if width < 700:
+        # A bottom sheet, the words above it.
+        assert abs(form_box["y"] + form_box["height"] - height) <= 2
+        assert words_box["bottom"] <= form_box["y"]
+    else:
+        # A popover just under the words.
+        assert 0 <= form_box["y"] - words_box["bottom"] <= 24
+    form.get_by_label("Your annotation").fill("The paradox, named.")
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator(".annotation-list")).to_contain_text("The paradox, named.")
+    from argmap.annotations.models import Annotation
+
+    saved = Annotation.objects.get()
+    assert saved.exact == words and source.text[saved.start : saved.end] == words
+
+
+def test_keyboard_users_annotate_a_paragraph_then_narrow_it(page, live_map):
+    UserFactory(username="reader")
+    source = Source.objects.get(slug="deepseek-analyst-summary")
+    log_in(page, "reader", source.get_absolute_url())
+    select = page.get_by_label("Or, with the keyboard, pick a paragraph")
+    labels = select.locator("option").all_inner_texts()
+    pick = next(label for label in labels if "A small clarification" in label)
+    assert "**" not in "".join(labels) and "## " not in "".join(labels)
+    select.select_option(label=pick)
+    select.focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Annotate this paragraph")).to_be_focused()
+    page.keyboard.press("Enter")
+    narrow = page.get_by_label("Narrow to these words")
+    expect(narrow).to_be_focused()
+    assert "**cost $5.5M to train**" in narrow.input_value()
+    narrow.fill("**cost $5.5M to train**")
+    page.keyboard.press("Tab")
+    expect(page.locator("#passage-form")).to_be_visible()
+    page.locator("#id_passage_body").fill("Only the training run.")
+    page.get_by_role("button", name="Save annotation").click()
+    expect(page.locator(".annotation-list")).to_contain_text("Only the training run.")
+    from argmap.annotations.models import Annotation
+
+    saved = Annotation.objects.get()
+    assert saved.exact == "**cost $5.5M to train**"
+    assert source.text[saved.start : saved.end] == saved.exact
