@@ -39,6 +39,8 @@ lint: $(VENV)/.dev
 	$(BIN)/djlint --check templates
 	$(BIN)/djlint --lint templates
 
+# wrk against gunicorn on PostgreSQL (DATABASE_URL, or the local cluster): docs/performance.md.
+# make bench BENCH_ARGS="--sizes seed,10k,100k,1m --rounds 5 --duration 5 --json var/bench.json"
 bench: $(VENV)/.dev
 	DJANGO_DEBUG=0 $(BIN)/python scripts/bench.py $(BENCH_ARGS)
 

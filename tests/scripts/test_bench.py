@@ -1,0 +1,203 @@
+"""scripts/bench.py: its statistics, ratios and wrk parsing (no timing is asserted)."""
+
+import contextlib
+import http.server
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+bench = importlib.util.module_from_spec(spec)
+sys.modules["bench"] = bench  # dataclasses look their module up there
+spec.loader.exec_module(bench)
+
+# What wrk 4.1 prints with the bench's Lua script: its own summary, then our line.
+WRK_OUTPUT = """Running 3s test @ http://127.0.0.1:40123/healthz
+  1 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.12ms    0.80ms  19.52ms   91.00%
+    Req/Sec     2.57k   120.00     2.80k    70.00%
+  7710 requests in 3.00s, 4.95MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:   2570.00
+Transfer/sec:      1.65MB
+BENCH-JSON {"requests": 7710, "duration_us": 3000000, "bytes": 5190000, "connect": 0, \
+"read": 1, "write": 0, "status": 3, "timeout": 2, "p50_us": 3050, "p99_us": 9870, \
+"max_us": 19520}
+"""
+
+
+def test_parse_wrk_reads_the_lua_summary_line():
+    result = bench.parse_wrk(WRK_OUTPUT)
+    assert result["requests"] == 7710
+    assert result["seconds"] == 3.0
+    assert result["rps"] == pytest.approx(2570.0)
+    assert result["bytes_per_request"] == pytest.approx(5190000 / 7710)
+    assert result["p50_ms"] == pytest.approx(3.05)
+    assert result["p99_ms"] == pytest.approx(9.87)
+    assert result["max_ms"] == pytest.approx(19.52)
+    assert result["errors"] == 6  # read + status + timeout
+    assert result["status_errors"] == 3
+    assert result["timeouts"] == 2
+
+
+def test_parse_wrk_refuses_output_without_the_summary_line():
+    plain = WRK_OUTPUT.split("BENCH-JSON")[0]
+    with pytest.raises(ValueError, match="no result line"):
+        bench.parse_wrk(plain)
+
+
+def test_parse_wrk_with_no_requests_has_no_rate_per_request():
+    line = (
+        'BENCH-JSON {"requests": 0, "duration_us": 1000000, "bytes": 0, "connect": 8,'
+        ' "read": 0, "write": 0, "status": 0, "timeout": 0, "p50_us": 0, "p99_us": 0,'
+        ' "max_us": 0}'
+    )
+    result = bench.parse_wrk(line)
+    assert result["rps"] == 0
+    assert result["bytes_per_request"] == 0
+    assert result["errors"] == 8
+
+
+def test_spread_gives_median_extremes_and_quartiles():
+    result = bench.spread([5.0, 1.0, 3.0, 2.0, 4.0])
+    assert result == {"median": 3.0, "min": 1.0, "max": 5.0, "q1": 2.0, "q3": 4.0, "n": 5}
+    even = bench.spread([0.4, 0.1, 0.3, 0.2])
+    assert even["median"] == pytest.approx(0.25)
+    assert (even["q1"], even["q3"]) == (pytest.approx(0.175), pytest.approx(0.325))
+
+
+def test_spread_of_one_value_and_of_none():
+    assert bench.spread([7.0]) == {
+        "median": 7.0,
+        "min": 7.0,
+        "max": 7.0,
+        "q1": 7.0,
+        "q3": 7.0,
+        "n": 1,
+    }
+    with pytest.raises(ValueError):
+        bench.spread([])
+
+
+def test_ratios_are_taken_within_each_round():
+    rounds = [
+        {"healthz": {"rps": 2000.0}, "static": {"rps": 4000.0}, "map": {"rps": 500.0}},
+        {"healthz": {"rps": 1000.0}, "static": {"rps": 2500.0}, "map": {"rps": 400.0}},
+        {"healthz": {"rps": 0.0}, "map": {"rps": 300.0}},  # no baseline: no ratio
+        {"healthz": {"rps": 1500.0}},  # the endpoint missing: no ratio
+    ]
+    assert bench.ratios_per_round(rounds, "map", "healthz") == [0.25, 0.4]
+    assert bench.ratios_per_round(rounds, "map", "static") == [0.125, 0.16]
+    # Pooled totals would say 1200/4500 = 27%; per round the median is 32.5%.
+    assert bench.spread(bench.ratios_per_round(rounds, "map", "healthz"))["median"] == 0.325
+
+
+def test_format_share_and_sizes():
+    assert bench.format_share({"median": 0.414, "min": 0.38, "max": 0.451}) == "41% (38–45)"
+    assert bench.format_share(None) == "-"
+    assert bench.format_ms(2.34) == "2.3 ms"
+    assert bench.format_ms(21_600) == "22 s"
+    assert bench.format_bytes(82_000_000) == "82.0 MB"
+    assert bench.parse_sizes("seed,10k,100000,1m") == [None, 10_000, 100_000, 1_000_000]
+    assert [bench.size_label(s) for s in (None, 10_000, 100_000, 1_000_000, 2500)] == [
+        "seed",
+        "10k",
+        "100k",
+        "1m",
+        "2500",
+    ]
+    with pytest.raises(Exception, match="not a size"):
+        bench.parse_sizes("lots")
+
+
+def test_each_size_has_its_own_database():
+    base = "postgres://argmap:argmap@127.0.0.1:5432/argmap_bench"
+    assert bench.database_url(base, None) == base
+    assert bench.database_url(base, 100_000).endswith("/argmap_bench_100k")
+
+
+def test_sqlite_is_refused(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///var/bench.sqlite3")
+    with pytest.raises(bench.BenchError, match="PostgreSQL"):
+        bench.postgres_url()
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    seen: list[tuple[str, str | None]] = []
+
+    def do_GET(self):  # noqa: N802 - the stdlib's name
+        Recorder.seen.append((self.path, self.headers.get("HX-Request")))
+        body = b"ok"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(ConnectionError):  # wrk hangs up when its time is over
+            self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (apt-get install wrk)")
+def test_the_lua_script_spreads_requests_over_the_paths_and_sends_headers(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Recorder.seen = []
+    paths = [f"/tree/n{number}/" for number in range(1, 6)]
+    (tmp_path / "paths.txt").write_text("\n".join(paths) + "\n")
+    (tmp_path / "bench.lua").write_text(bench.WRK_LUA)
+    try:
+        result = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                "-c2",
+                "-d1s",
+                "-s",
+                str(tmp_path / "bench.lua"),
+                f"http://127.0.0.1:{server.server_port}/unused",
+                "--",
+                str(tmp_path / "paths.txt"),
+                "HX-Request: true",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=os.environ,
+        )
+    finally:
+        server.shutdown()
+    parsed = bench.parse_wrk(result.stdout)
+    assert parsed["requests"] > 0
+    assert parsed["status_errors"] == 0
+    assert {path for path, _ in Recorder.seen} == set(paths)
+    assert {header for _, header in Recorder.seen} == {"true"}
+
+
+def test_rebuild_refuses_a_database_not_named_for_the_bench():
+    with pytest.raises(bench.BenchError, match="refusing argmap"):
+        bench.empty_database("postgres://argmap:argmap@127.0.0.1:5432/argmap")
+
+
+def test_a_missing_wrk_names_the_package(monkeypatch):
+    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    with pytest.raises(bench.BenchError, match="apt-get install wrk"):
+        bench.require_wrk()
+
+
+def test_adjacent_ratios_use_the_healthz_run_just_before_each_endpoint():
+    rounds = [
+        {"map": {"rps": 300.0, "adjacent_healthz_rps": 600.0}, "healthz": {"rps": 1000.0}},
+        {"map": {"rps": 100.0, "adjacent_healthz_rps": 400.0}, "healthz": {"rps": 1000.0}},
+        {"map": {"rps": 100.0}, "healthz": {"rps": 1000.0}},  # --paired 0: no adjacent run
+    ]
+    assert bench.adjacent_ratios(rounds, "map") == [0.5, 0.25]
+    assert bench.ratios_per_round(rounds, "map", "healthz") == [0.3, 0.1, 0.1]
