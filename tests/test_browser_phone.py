@@ -15,7 +15,7 @@ SMALL_TARGETS = """() => {
   let total = 0;
   for (const el of controls) {
     const box = el.getBoundingClientRect();
-    if (box.width === 0 || box.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+    if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
     if (el.classList.contains('skip-link')) continue;
     total += 1;
     if (box.width < 24 || box.height < 24) small.push(el.outerHTML.slice(0, 80));
