@@ -21,4 +21,21 @@ def attach_children(nodes: Sequence[Any], open_ids: Iterable[int]) -> list[Any]:
             parent.shown_children.append(node)
         elif parent is None:
             tops.append(node)
+    for top in tops:
+        _mark_closed_below(top)
     return tops
+
+
+def _mark_closed_below(node: Any) -> bool:
+    """Set node.closed_below: somewhere in its branch a node with children is still closed.
+
+    Where nothing is, "Expand branch" would open nothing, and is not offered.
+    """
+    has_children = bool(getattr(node, "supports_count", 0) or getattr(node, "opposes_count", 0))
+    if not node.is_open:
+        node.closed_below = has_children
+    else:
+        # Every child is visited: each needs its own mark for its own row.
+        marks = [_mark_closed_below(child) for child in node.shown_children]
+        node.closed_below = any(marks) or (has_children and not node.shown_children)
+    return bool(node.closed_below)

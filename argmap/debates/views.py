@@ -54,6 +54,7 @@ def map_page(request, slug):
         "focus": focus,
         # Built only when the cached rendering is missing (see the template's cache tag).
         "root": SimpleLazyObject(open_tree),
+        "thesis_key": thesis.key,
         "revision": fragments.current(thesis.map),
     }
     return render(request, "debates/map.html", context)

@@ -69,6 +69,43 @@
     if (focused) focused.scrollIntoView({ block: "center" });
   });
 
+  // The map: a sticky path above the tree saying where the node at the top of the screen sits.
+  function setUpTreePath() {
+    var path = document.getElementById("tree-path");
+    if (!path) return;
+    var pending = false;
+    function label(node) {
+      var link = node.querySelector(":scope > .node-card .node-text a");
+      var text = link ? link.textContent.trim() : "";
+      return text.length > 48 ? text.slice(0, 47) + "…" : text;
+    }
+    function update() {
+      pending = false;
+      var below = path.parentElement.getBoundingClientRect().bottom + 8;
+      var probe = document.elementFromPoint(Math.min(window.innerWidth / 2, 200), below);
+      var node = probe && probe.closest ? probe.closest(".tree-node") : null;
+      var chain = [];
+      for (var at = node; at; at = at.parentElement.closest(".tree-node")) chain.unshift(at);
+      path.textContent = "";
+      path.hidden = chain.length < 2;
+      chain.forEach(function (item, index) {
+        if (index) path.appendChild(document.createTextNode(" › "));
+        var link = document.createElement("a");
+        link.href = "#" + item.id;
+        link.textContent = label(item);
+        path.appendChild(link);
+      });
+    }
+    window.addEventListener("scroll", function () {
+      if (!pending) {
+        pending = true;
+        window.requestAnimationFrame(update);
+      }
+    }, { passive: true });
+    update();
+  }
+  document.addEventListener("DOMContentLoaded", setUpTreePath);
+
   // Diagram: zoom with buttons or Ctrl+wheel, pan by dragging the frame.
   function setUpDiagram() {
     var svg = document.getElementById("diagram");
