@@ -313,3 +313,13 @@ def test_the_cached_tree_shows_an_edit_at_once(client, seeded_map):
     assert "A curator rewrote this branch heading." in client.get(f"{MAP}/").content.decode()
     fragment = client.get(fragment_url, headers=HX).content.decode()
     assert "A curator rewrote this branch heading." in fragment
+
+
+def test_staff_get_edit_in_admin_on_a_claim_page_and_others_do_not(client, seeded_map):
+    from ..factories import UserFactory
+
+    claim = seeded_map.thesis.children.first()
+    link = f'href="/admin/debates/node/{claim.pk}/change/"'
+    assert link not in client.get(claim.get_absolute_url()).content.decode()
+    client.force_login(UserFactory(is_staff=True))
+    assert link in client.get(claim.get_absolute_url()).content.decode()
