@@ -25,44 +25,6 @@
     }
   });
 
-  // Source reader: light up every piece of the quote the address points at.
-  function markTargetAnchor() {
-    var match = /^#anchor-(\d+)$/.exec(window.location.hash);
-    document.querySelectorAll(".hl.is-target").forEach(function (el) {
-      el.classList.remove("is-target");
-    });
-    if (!match) return;
-    var first = null;
-    document.querySelectorAll(".hl[data-anchors]").forEach(function (el) {
-      if (el.dataset.anchors.split(" ").indexOf(match[1]) !== -1) {
-        el.classList.add("is-target");
-        first = first || el;
-      }
-    });
-    if (first) {
-      // Keyboard and screen-reader users land on the quote itself, in the middle of the
-      // screen rather than under the top edge.
-      first.focus({ preventScroll: true });
-      first.scrollIntoView({ block: "center" });
-    }
-  }
-  window.addEventListener("hashchange", markTargetAnchor);
-  // On "load", not DOMContentLoaded: Chromium settles its own fragment navigation in between,
-  // leaving focus on <body> if it was moved earlier.
-  window.addEventListener("load", markTargetAnchor);
-
-  // On a touch screen a highlight's first tap shows which node quotes it; the second follows it.
-  document.addEventListener("click", function (event) {
-    var target = event.target instanceof Element ? event.target.closest(".reader-text a.hl") : null;
-    if (!target || !window.matchMedia("(pointer: coarse)").matches) return;
-    if (target.classList.contains("is-shown")) return;
-    event.preventDefault();
-    document.querySelectorAll(".hl.is-shown").forEach(function (el) {
-      el.classList.remove("is-shown");
-    });
-    target.classList.add("is-shown");
-  });
-
   // A deep link to a node of the map scrolls it into view.
   document.addEventListener("DOMContentLoaded", function () {
     var focused = document.querySelector(".tree-node.is-focus");
