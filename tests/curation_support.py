@@ -29,7 +29,9 @@ def form_data(response):
         formset = inline.formset
         for name, value in formset.management_form.initial.items():
             data[f"{formset.prefix}-{name}"] = value
-        for form in formset.initial_forms:
+        # Every form, blank ones too: a browser sends what a blank form shows (a select's
+        # default choice), which leaves the form unchanged and so not validated.
+        for form in formset.forms:
             add(form)
     return data
 

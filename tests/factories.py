@@ -3,7 +3,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from argmap.debates.models import Anchor, ArgumentMap, Node, Source
+from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Source
 from argmap.debates.quotes import quote_context, sha256_of
 
 PASSWORD = "a-long-enough-passphrase"
@@ -89,6 +89,18 @@ class AnchorFactory(factory.django.DjangoModelFactory):
     )
     speaker = "the author"
     position = factory.Sequence(lambda n: n)
+
+
+class LinkFactory(factory.django.DjangoModelFactory):
+    """A cross-link between two nodes of one map (save() stores the pair lower id first)."""
+
+    class Meta:
+        model = Link
+
+    from_node = factory.SubFactory(NodeFactory)
+    to_node = factory.SubFactory(NodeFactory, map=factory.SelfAttribute("..from_node.map"))
+    map = factory.SelfAttribute("from_node.map")
+    kind = Link.Kind.CONTRADICTS
 
 
 class PassageAnnotationFactory(factory.django.DjangoModelFactory):

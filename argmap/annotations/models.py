@@ -276,6 +276,10 @@ class Suggestion(models.Model):
             raise ValidationError("The node it was suggested for has been removed; reject it.")
         if not self.proposed_text.strip():
             raise ValidationError({"proposed_text": "Write the point as one sentence."})
+        if self.relation == Node.Relation.UNDERCUTS and self.target.parent_id is None:
+            raise ValidationError(
+                {"relation": "Only a node with a parent can be undercut; choose opposes."}
+            )
         annotation = self.annotation
         if not annotation.is_passage:
             raise ValidationError("The suggestion quotes no passage; there is nothing to anchor.")

@@ -1,4 +1,4 @@
-"""The curators' admin: sources read-mostly, nodes with their anchors and children.
+"""The curators' admin: sources read-mostly, nodes with their anchors, links and children.
 
 Anchors are made by pasting a quote: the offsets, prefix and suffix are computed
 from where the quote sits in the source, never typed.
@@ -6,12 +6,13 @@ from where the quote sits in the source, never typed.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html
 
 from .mapdata import problems_in_database
-from .models import Anchor, ArgumentMap, Node, Section, Source
+from .models import Anchor, ArgumentMap, Link, Node, Section, Source
 from .quotes import sha256_of
 
 
@@ -54,12 +55,15 @@ class AnchorForm(forms.ModelForm):
 
     class Meta:
         model = Anchor
-        fields = ["source", "exact", "occurrence", "speaker"]
+        fields = ["source", "exact", "occurrence", "speaker", "voice"]
         labels = {"exact": "Quote"}
         help_texts = {
             "exact": "Paste the words from the source. Curly or straight quotes both match.",
-            "speaker": "Who says it in the text. Left blank: the commenter of a reader "
-            "comment, otherwise “the author”.",
+            "speaker": "Who asserts the words. Left blank: the commenter of a reader "
+            "comment, otherwise “the author”. A reported quote names whom it reports, "
+            "e.g. “Marc Andreessen (as quoted)”.",
+            "voice": "Asserts: the author's own words. Reports: the text only reports "
+            "someone else's view. Concedes: the author grants a point against their line.",
         }
         widgets = {"exact": forms.Textarea(attrs={"rows": 3, "cols": 80})}
 
@@ -118,12 +122,79 @@ class AnchorInline(admin.StackedInline):
     form = AnchorForm
     formset = AnchorFormSet
     extra = 1
-    fields = ["source", "exact", "occurrence", "speaker", "in_context", "start", "end"]
+    fields = ["source", "exact", "occurrence", "speaker", "voice", "in_context", "start", "end"]
     readonly_fields = ["in_context", "start", "end"]
 
     @admin.display(description="In context")
     def in_context(self, anchor):
         return quote_in_context(anchor)
+
+
+class LinkForm(forms.ModelForm):
+    """A link from the node being edited to any other node of its map, either way round."""
+
+    other = forms.ModelChoiceField(
+        Node.objects.all(),
+        label="linked node",
+        widget=AutocompleteSelect(Link._meta.get_field("to_node"), admin.site),
+    )
+
+    class Meta:
+        model = Link
+        fields = ["kind"]
+
+    def __init__(self, *args, node=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.node = node
+        if self.instance.pk is not None and node is not None:
+            self.fields["other"].initial = self.instance.other_end(node)
+
+    def clean(self):
+        cleaned = super().clean()
+        other = cleaned.get("other")
+        if other is not None and self.node is not None:
+            # The pair is stored once, lower id first; Link.clean checks the rest.
+            self.instance.map_id = self.node.map_id
+            self.instance.from_node, self.instance.to_node = self.node, other
+        return cleaned
+
+
+class LinkFormSet(forms.BaseInlineFormSet):
+    """The node's links from both ends: a link is stored once, whichever end it starts at."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.queryset = Link.objects.touching([self.instance]).select_related(
+                "from_node", "to_node"
+            )
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "node": self.instance}
+
+    def save_new(self, form, commit=True):
+        # Not the inline's own way (which makes this node the from_node): the pair goes
+        # lower id first, whichever end it was added from.
+        link = form.save(commit=False)
+        link.map_id = self.instance.map_id
+        link.from_node, link.to_node = self.instance, form.cleaned_data["other"]
+        link.order_ends()
+        if commit:
+            link.save()
+        return link
+
+
+class LinkInline(admin.TabularInline):
+    """Same point / contradicts links to nodes anywhere in the map (shown from both ends)."""
+
+    model = Link
+    fk_name = "from_node"
+    form = LinkForm
+    formset = LinkFormSet
+    fields = ["kind", "other"]
+    extra = 1
+    verbose_name = "link elsewhere in the map"
+    verbose_name_plural = "links elsewhere in the map (same point, contradicts)"
 
 
 class ChildInline(admin.TabularInline):
@@ -190,7 +261,7 @@ class SpeakerFilter(admin.SimpleListFilter):
 @admin.register(Node)
 class NodeAdmin(admin.ModelAdmin):
     form = NodeForm
-    inlines = [AnchorInline, ChildInline]
+    inlines = [AnchorInline, LinkInline, ChildInline]
     list_display = ["key", "path_from_thesis", "text", "kind", "relation", "position"]
     list_display += ["anchor_count"]
     list_display_links = ["key"]
@@ -224,14 +295,28 @@ class NodeAdmin(admin.ModelAdmin):
         warn_about_map_problems(request, form.instance.map)
 
 
+@admin.register(Link)
+class LinkAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "from_node", "to_node", "map"]
+    list_filter = ["map", "kind"]
+    list_select_related = ["from_node", "to_node", "map"]
+    autocomplete_fields = ["from_node", "to_node"]
+    fields = ["kind", "from_node", "to_node"]  # the map is the nodes' (Link.save)
+    search_fields = ["from_node__key", "to_node__key", "from_node__text", "to_node__text"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warn_about_map_problems(request, obj.map)
+
+
 @admin.register(Anchor)
 class AnchorAdmin(admin.ModelAdmin):
     form = StandaloneAnchorForm
-    fields = ["node", "source", "exact", "occurrence", "speaker", "in_context"]
+    fields = ["node", "source", "exact", "occurrence", "speaker", "voice", "in_context"]
     fields += ["start", "end", "prefix", "suffix", "position"]
     readonly_fields = ["in_context", "start", "end", "prefix", "suffix", "position"]
-    list_display = ["__str__", "node", "speaker", "position"]
-    list_filter = ["source", "speaker"]
+    list_display = ["__str__", "node", "speaker", "voice", "position"]
+    list_filter = ["source", "voice", "speaker"]
     list_select_related = ["node", "source"]
     search_fields = ["exact", "node__key", "node__text"]
 
@@ -262,7 +347,8 @@ class SourceAdmin(admin.ModelAdmin):
     inlines = [SectionInline]
     list_display = ["title", "slug", "kind", "file", "author", "date", "anchor_count"]
     search_fields = ["title", "slug", "file", "author"]
-    fields = ["title", "slug", "file", "kind", "author", "publisher", "date", "text", "sha256"]
+    fields = ["title", "title_by", "slug", "file", "kind", "author", "publisher", "date"]
+    fields += ["tags", "disclosure", "text", "sha256"]
     readonly_fields = ["sha256"]
 
     def get_queryset(self, request):

@@ -21,6 +21,7 @@ class Box:
     y: int = 0
     lines: list = field(default_factory=list)
     children: list = field(default_factory=list)
+    edge: "Edge | None" = field(default=None, repr=False, compare=False)  # up to the parent
 
     @property
     def width(self):
@@ -52,12 +53,27 @@ class Edge:
     def relation(self):
         return self.child.node.relation
 
+    # The edge from the parent up to its own parent, when it is drawn: an undercut attacks it.
+    attacked: "Edge | None" = field(default=None, repr=False, compare=False)
+
+    @property
+    def ends(self):
+        return (
+            self.parent.x + BOX_WIDTH,
+            self.parent.y + BOX_HEIGHT // 2,
+            self.child.x,
+            self.child.y + BOX_HEIGHT // 2,
+        )
+
     @property
     def path(self):
-        x1 = self.parent.x + BOX_WIDTH
-        y1 = self.parent.y + BOX_HEIGHT // 2
-        x2 = self.child.x
-        y2 = self.child.y + BOX_HEIGHT // 2
+        x2, y2 = self.child.x, self.child.y + BOX_HEIGHT // 2
+        if self.attacked is not None:
+            # An undercut points at the middle of the link it attacks, not at a box.
+            ax1, ay1, ax2, ay2 = self.attacked.ends
+            tx, ty = (ax1 + ax2) // 2, (ay1 + ay2) // 2
+            return f"M{tx},{ty} C{tx},{y2} {tx},{y2} {x2},{y2}"
+        x1, y1 = self.parent.x + BOX_WIDTH, self.parent.y + BOX_HEIGHT // 2
         middle = (x1 + x2) // 2
         return f"M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}"
 
@@ -97,7 +113,11 @@ def layout(nodes, root):
         if not children_placed:
             boxes.append(box)
             box.children = [Box(kid, box.depth + 1, lines=wrap(kid.text)) for kid in kids]
-            edges.extend(Edge(child, box) for child in box.children)
+            for child in box.children:
+                child.edge = Edge(child, box)
+                if child.node.relation == "undercuts":
+                    child.edge.attacked = box.edge
+                edges.append(child.edge)
             if box.children:
                 stack.append((box, True))
                 stack.extend((child, False) for child in reversed(box.children))

@@ -1,22 +1,27 @@
-"""The map as plain data: argmap JSON export, fixture reading, and the one validator.
+"""The map as plain data: argmap/2 export and loading, fixture reading, and the one validator.
 
 The validator works on a "map document" (plain dicts), so the same checks serve
 `check_map` on the database, `seed` on the fixtures before anything is written,
-and `export_seed` before it writes.
+`export_seed` before it writes, and `load_document` before it writes.
 """
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
+from django.db import transaction
+from django.db.models import Prefetch, Q
 
-from .models import ArgumentMap, Node, Source
-from .quotes import sha256_of
+from .models import Anchor, ArgumentMap, Link, Node, Source
+from .quotes import quote_context, sha256_of
 
-FORMAT = "argmap/1"
+FORMAT = "argmap/2"
 FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
-FIXTURE_FILES = ["sources.json", "map.json", "nodes.json", "anchors.json"]
+FIXTURE_FILES = ["sources.json", "map.json", "nodes.json", "anchors.json", "links.json"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,14 @@ class Problem:
 
     def __str__(self):
         return f"{self.where}: {self.message}"
+
+
+class MapDocumentError(Exception):
+    """An argmap/2 document that cannot be loaded; problems lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s): " + "; ".join(map(str, problems)))
 
 
 def depth_first(nodes):
@@ -43,14 +56,36 @@ def depth_first(nodes):
     return ordered
 
 
+def _or_none(value):
+    return value or None
+
+
+def reading_order(argmap) -> list[Node]:
+    return depth_first(list(argmap.nodes.all()))
+
+
+def sorted_links(links, order):
+    """Links as (kind, first, second) node pairs: each pair in reading order, then sorted
+    by kind and by the reading order of the ends (the documented argmap/2 order)."""
+    pairs = []
+    for link in links:
+        ends = sorted((link.from_node_id, link.to_node_id), key=order.__getitem__)
+        pairs.append((link.kind, *ends))
+    pairs.sort(key=lambda pair: (pair[0], order[pair[1]], order[pair[2]]))
+    return pairs
+
+
 def export_map(argmap):
-    """The map as argmap JSON (a dict whose key order is the documented one)."""
-    nodes = list(argmap.nodes.prefetch_related("anchors__source"))
+    """The map as argmap/2 JSON (a dict whose key order is the documented one)."""
+    anchors = Anchor.objects.select_related("source").prefetch_related("source__sections")
+    nodes = depth_first(list(argmap.nodes.prefetch_related(Prefetch("anchors", anchors))))
     key_of = {node.pk: node.key for node in nodes}
+    order = {node.pk: index for index, node in enumerate(nodes)}
     sources = sorted(
         {anchor.source for node in nodes for anchor in node.anchors.all()},
         key=lambda source: source.file,
     )
+    links = sorted_links(argmap.links.all(), order)
     return {
         "format": FORMAT,
         "map": {"slug": argmap.slug, "title": argmap.title, "question": argmap.question},
@@ -59,7 +94,13 @@ def export_map(argmap):
                 "slug": source.slug,
                 "file": source.file,
                 "title": source.title,
+                "title_by": source.title_by,
                 "kind": source.kind,
+                "author": _or_none(source.author),
+                "publisher": _or_none(source.publisher),
+                "date": _or_none(source.date),
+                "tags": list(source.tags),
+                "disclosure": _or_none(source.disclosure),
                 "sha256": source.sha256,
             }
             for source in sources
@@ -68,6 +109,8 @@ def export_map(argmap):
             {
                 "id": node.key,
                 "kind": node.kind,
+                "heading": node.is_heading,
+                "label": node.label,
                 "text": node.text,
                 "parent": key_of.get(node.parent_id),
                 "relation": node.relation or None,
@@ -80,13 +123,25 @@ def export_map(argmap):
                         "prefix": anchor.prefix,
                         "suffix": anchor.suffix,
                         "speaker": anchor.speaker,
+                        "voice": anchor.voice,
+                        "comment": comment_number(anchor.source, anchor.start),
                     }
                     for anchor in node.anchors.all()
                 ],
             }
-            for node in depth_first(nodes)
+            for node in nodes
+        ],
+        "links": [
+            {"type": kind, "between": [key_of[first], key_of[second]]}
+            for kind, first, second in links
         ],
     }
+
+
+def comment_number(source, offset):
+    """The reader comment's number at offset (from the prefetched sections), else None."""
+    section = source.comment_at(offset)
+    return section.comment_number if section else None
 
 
 def export_json(argmap):
@@ -94,16 +149,17 @@ def export_json(argmap):
 
 
 # A map document: {"sources": {slug: {"text", "sha256"}}, "nodes": [{"id", "kind",
-# "parent", "relation", "is_heading", "anchors": [{"source", "start", "end", "exact"}]}]}
+# "parent", "relation", "is_heading", "anchors": [{"source", "start", "end", "exact",
+# "speaker", "voice"}]}], "links": [{"type", "between": [id, id]}]}
 
 
 def document_from_database(argmap):
     nodes = list(argmap.nodes.prefetch_related("anchors"))
     key_of = {node.pk: node.key for node in nodes}
-    sources = Source.objects.all()
+    sources = Source.objects.prefetch_related("sections")
     slug_of = {source.pk: source.slug for source in sources}
     return {
-        "sources": {s.slug: {"text": s.text, "sha256": s.sha256} for s in sources},
+        "sources": {s.slug: source_entry(s) for s in sources},
         "nodes": [
             {
                 "id": node.key,
@@ -117,11 +173,37 @@ def document_from_database(argmap):
                         "start": anchor.start,
                         "end": anchor.end,
                         "exact": anchor.exact,
+                        "speaker": anchor.speaker,
+                        "voice": anchor.voice,
                     }
                     for anchor in node.anchors.all()
                 ],
             }
             for node in nodes
+        ],
+        "links": [
+            {
+                "type": link.kind,
+                "between": [key_of.get(link.from_node_id), key_of.get(link.to_node_id)],
+                "stored": (link.from_node_id, link.to_node_id),
+                "map": link.map_id,
+            }
+            for link in Link.objects.filter(
+                Q(map=argmap) | Q(from_node__map=argmap) | Q(to_node__map=argmap)
+            ).order_by("pk")
+        ],
+        "map_id": argmap.pk,
+    }
+
+
+def source_entry(source):
+    """A source as the validator reads it: its text, hash and sections."""
+    return {
+        "text": source.text,
+        "sha256": source.sha256,
+        "sections": [
+            {"start": s.start, "end": s.end, "position": s.position, "kind": s.kind}
+            for s in source.sections.all()
         ],
     }
 
@@ -152,9 +234,14 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
         sources[fields.get("slug")] = {
             "text": fields.get("text", ""),
             "sha256": fields.get("sha256"),
+            "sections": [],
         }
+    for fields in objects.get("debates.section", []):
+        source = sources.get((fields.get("source") or [None])[0])
+        if source is not None:
+            source["sections"].append({key: fields.get(key) for key in SECTION_KEYS})
     documents = {
-        fields.get("slug"): {"sources": sources, "nodes": []}
+        fields.get("slug"): {"sources": sources, "nodes": [], "links": []}
         for fields in objects.get("debates.argumentmap", [])
     }
     nodes_by_key = {}
@@ -188,7 +275,22 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
                 "start": fields.get("start"),
                 "end": fields.get("end"),
                 "exact": fields.get("exact"),
+                "speaker": fields.get("speaker", ""),
+                "voice": fields.get("voice", Anchor.Voice.ASSERTS),
             }
+        )
+    for fields in objects.get("debates.link", []):
+        map_slug = (fields.get("map") or [None])[0]
+        ends = [fields.get("from_node") or [None, None], fields.get("to_node") or [None, None]]
+        if map_slug not in documents:
+            problems.append(Problem("link", f"names a missing map {map_slug!r}"))
+            continue
+        if any(end[0] != map_slug for end in ends):
+            problems.append(
+                Problem(f"link {ends[0][1]} – {ends[1][1]}", "joins nodes of another map")
+            )
+        documents[map_slug]["links"].append(
+            {"type": fields.get("kind"), "between": [end[1] for end in ends]}
         )
     return documents, problems
 
@@ -220,7 +322,19 @@ def find_problems(document):
             elif node["parent"] not in nodes:
                 problems.append(Problem(where, f"names a missing parent {node['parent']!r}"))
             if node["relation"] not in Node.Relation.values:
-                problems.append(Problem(where, "has no relation (supports or opposes)"))
+                problems.append(Problem(where, "has no relation (supports, opposes or undercuts)"))
+            elif node["relation"] == Node.Relation.UNDERCUTS:
+                parent = nodes.get(node["parent"])
+                if parent is not None and parent["parent"] is None:
+                    problems.append(
+                        Problem(
+                            where,
+                            f"undercuts {node['parent']!r}, which has no parent: an undercut "
+                            "attacks the link from its parent to the grandparent",
+                        )
+                    )
+        if node["is_heading"] and (node["kind"] != Node.Kind.CLAIM or node["anchors"]):
+            problems.append(Problem(where, "is a curators' heading: a claim that quotes nothing"))
         if not node["anchors"]:
             if node["kind"] == Node.Kind.EVIDENCE:
                 problems.append(Problem(where, "is evidence but has no anchor"))
@@ -230,6 +344,8 @@ def find_problems(document):
             problems.extend(anchor_problems(f"{where} anchor {number}", anchor, sources))
 
     problems.extend(cycle_problems(nodes))
+    problems.extend(self_rebuttal_problems(nodes, sources))
+    problems.extend(link_problems(document.get("links", []), nodes, document.get("map_id")))
     thesis_count = sum(1 for node in nodes.values() if node["kind"] == Node.Kind.THESIS)
     if thesis_count != 1:
         problems.append(Problem("map", f"has {thesis_count} theses; it needs exactly one"))
@@ -239,19 +355,113 @@ def find_problems(document):
 def anchor_problems(where, anchor, sources):
     source = sources.get(anchor["source"])
     if source is None:
-        return [Problem(where, f"names a missing source {anchor['source']!r}")]
+        return [
+            *voice_problems(where, anchor),
+            Problem(where, f"names a missing source {anchor['source']!r}"),
+        ]
     start, end, text = anchor["start"], anchor["end"], source["text"]
     if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
-        return [Problem(where, f"offsets {start}–{end} fall outside {anchor['source']}")]
-    if text[start:end] != anchor["exact"]:
         return [
+            *voice_problems(where, anchor),
+            Problem(where, f"offsets {start}–{end} fall outside {anchor['source']}"),
+        ]
+    problems = []
+    sections = source.get("sections") or []
+    holding = [s for s in sections if s["start"] <= start and end <= s["end"]]
+    if sections and len(holding) != 1:
+        problems.append(
+            Problem(where, "spans two sections (a quote lies inside one comment or the article)")
+        )
+    in_comment = bool(holding) and holding[0]["kind"] == "comment"
+    problems.extend(
+        voice_problems(where, anchor, "a reader commenter" if in_comment else "the author")
+    )
+    if text[start:end] != anchor["exact"]:
+        problems.append(
             Problem(
                 where,
                 f"exact does not match {anchor['source']}[{start}:{end}] "
                 f"(found {text[start:end][:40]!r})",
             )
-        ]
-    return []
+        )
+    elif anchor["exact"] != anchor["exact"].strip():
+        problems.append(Problem(where, "starts or ends with white space; quote the words only"))
+    return problems
+
+
+def voice_holder(anchor, sources):
+    """Who holds an anchor's words: (source, comment position) — a document or one comment."""
+    source = sources.get(anchor["source"]) or {}
+    for section in source.get("sections") or []:
+        if section["kind"] == "comment" and section["start"] <= anchor["start"] < section["end"]:
+            return anchor["source"], section["position"]
+    return anchor["source"], None
+
+
+def self_rebuttal_problems(nodes, sources):
+    """An author never rebuts itself: an opposing node and its parent asserted by one holder
+    is a concession (voice concedes) or an undercut, not a rebuttal."""
+    problems = []
+
+    def asserted(node):
+        return {
+            voice_holder(anchor, sources)
+            for anchor in node["anchors"]
+            if anchor.get("voice") == Anchor.Voice.ASSERTS and anchor.get("source") in sources
+        }
+
+    for node in nodes.values():
+        parent = nodes.get(node["parent"])
+        if node["relation"] != Node.Relation.OPPOSES or parent is None:
+            continue
+        for source, comment in sorted(asserted(node) & asserted(parent), key=str):
+            holder = f"reader comment {comment} of {source}" if comment is not None else source
+            problems.append(
+                Problem(
+                    f"node {node['id']}",
+                    f"{holder} asserts both it and its parent {parent['id']!r}, which it "
+                    "opposes: mark the concession (voice concedes) or relate it as an undercut",
+                )
+            )
+    return problems
+
+
+def voice_problems(where, anchor, own=None):
+    """A voice is known; a reported anchor names who is reported; every speaker is named;
+    asserted and conceded words are the text's own voice where they lie (own)."""
+    problem = Anchor.voice_problem(anchor.get("voice"), anchor.get("speaker"), own)
+    return [Problem(where, problem)] if problem else []
+
+
+def link_problems(links, nodes, map_id=None):
+    """Links join two different nodes of the map, repeat no tree edge, and are stored once."""
+    problems, seen = [], set()
+    for link in links:
+        first, second = (list(link.get("between") or []) + [None, None])[:2]
+        where = f"link {link.get('type')} {first} – {second}"
+        if link.get("type") not in Link.Kind.values:
+            problems.append(Problem(where, "has an unknown type (same_point or contradicts)"))
+        if map_id is not None and link.get("map") not in (None, map_id):
+            problems.append(Problem(where, "is filed under another map than its nodes"))
+        missing = [end for end in (first, second) if end not in nodes]
+        if missing:
+            problems.append(
+                Problem(where, "names a node not in this map: " + ", ".join(map(str, missing)))
+            )
+            continue
+        if first == second:
+            problems.append(Problem(where, "joins a node to itself"))
+            continue
+        if nodes[first]["parent"] == second or nodes[second]["parent"] == first:
+            problems.append(Problem(where, "repeats a tree edge (parent and child)"))
+        stored = link.get("stored")
+        if stored is not None and stored[0] > stored[1]:
+            problems.append(Problem(where, "is stored with its ends out of order"))
+        pair = (link.get("type"), frozenset((first, second)))
+        if pair in seen:
+            problems.append(Problem(where, "is stored twice (a symmetric link is stored once)"))
+        seen.add(pair)
+    return problems
 
 
 def cycle_problems(nodes):
@@ -277,3 +487,283 @@ def problems_in_database(argmap=None):
     for each in maps:
         problems.extend(find_problems(document_from_database(each)))
     return problems
+
+
+# Loading an argmap/2 document ------------------------------------------------------------
+
+SECTION_KEYS = ("start", "end", "position", "kind")
+NODE_KEYS = ("id", "kind", "heading", "label", "text", "parent", "relation", "anchors")
+ANCHOR_KEYS = ("source", "start", "end", "exact", "prefix", "suffix", "speaker", "voice")
+SOURCE_FIELDS = ("title", "title_by", "kind", "author", "publisher", "date", "tags", "disclosure")
+
+
+def _text(value, limit=None, blank=False):
+    """Whether value is a string (non-blank unless blank) of at most limit characters."""
+    return (
+        isinstance(value, str)
+        and (blank or bool(value.strip()))
+        and (limit is None or len(value) <= limit)
+    )
+
+
+def _field_limit(model, name):
+    return model._meta.get_field(name).max_length
+
+
+def document_problems(document: Any, slug: str | None = None) -> list[Problem]:
+    """Every problem that stops an argmap/2 document loading; reads, never writes."""
+    if not isinstance(document, dict):
+        return [Problem("document", "is not a JSON object")]
+    problems = []
+    if document.get("format") != FORMAT:
+        problems.append(Problem("format", f"is {document.get('format')!r}; expected {FORMAT!r}"))
+    problems.extend(_map_problems(document.get("map"), slug))
+    sources, source_problems = _source_problems(document.get("sources"))
+    problems.extend(source_problems)
+    nodes = document.get("nodes")
+    if not isinstance(nodes, list) or not nodes:
+        return [*problems, Problem("nodes", "must be a non-empty list")]
+    plain_nodes = []
+    for index, node in enumerate(nodes, start=1):
+        plain, node_problems = _node_problems(index, node, sources)
+        problems.extend(node_problems)
+        if plain is not None:
+            plain_nodes.append(plain)
+    links = document.get("links", [])
+    plain_links = []
+    if not isinstance(links, list):
+        problems.append(Problem("links", "must be a list"))
+    else:
+        for index, link in enumerate(links, start=1):
+            between = link.get("between") if isinstance(link, dict) else None
+            if not (
+                isinstance(between, list)
+                and len(between) == 2
+                and all(isinstance(end, str) for end in between)
+            ):
+                problems.append(Problem(f"link {index}", "needs between: two node ids"))
+                continue
+            plain_links.append({"type": link.get("type"), "between": between})
+    texts = {slug: source_entry(source) for slug, source in sources.items()}
+    problems.extend(find_problems({"sources": texts, "nodes": plain_nodes, "links": plain_links}))
+    return problems
+
+
+def _map_problems(data, slug):
+    if not isinstance(data, dict):
+        return [Problem("map", "must be an object with slug, title and question")]
+    problems = []
+    wanted = slug or data.get("slug")
+    try:
+        validate_slug(wanted)
+        if len(wanted) > _field_limit(ArgumentMap, "slug"):
+            raise ValidationError("too long")
+    except (ValidationError, TypeError):
+        problems.append(Problem("map.slug", f"{wanted!r} is not a slug (letters, digits, -, _)"))
+    else:
+        if ArgumentMap.objects.filter(slug=wanted).exists():
+            problems.append(Problem("map.slug", f"a map {wanted!r} exists already"))
+    for name in ("title", "question"):
+        if not _text(data.get(name), _field_limit(ArgumentMap, name)):
+            problems.append(Problem(f"map.{name}", "must be a non-empty string"))
+    return problems
+
+
+def _source_problems(entries):
+    """Sources must already be stored (their text is the project's, byte for byte)."""
+    if not isinstance(entries, list):
+        return {}, [Problem("sources", "must be a list")]
+    problems, found = [], {}
+    stored = {source.slug: source for source in Source.objects.prefetch_related("sections")}
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            problems.append(Problem(f"source {index}", "is not an object"))
+            continue
+        slug = entry.get("slug")
+        where = f"source {slug}"
+        source = stored.get(slug) if isinstance(slug, str) else None
+        if source is None:
+            problems.append(Problem(where, "is not a stored source; load its text first"))
+            continue
+        if entry.get("sha256") != source.sha256:
+            problems.append(Problem(where, "sha256 differs from the stored text's"))
+        if entry.get("file") != source.file:
+            problems.append(Problem(where, f"file is {source.file!r} in the database"))
+        if not _text(entry.get("title"), _field_limit(Source, "title")):
+            problems.append(Problem(where, "title must be a non-empty string"))
+        if entry.get("title_by") not in Source.TitleBy.values:
+            problems.append(Problem(where, "title_by must be 'text' or 'curators'"))
+        if entry.get("kind") not in Source.Kind.values:
+            problems.append(Problem(where, f"has unknown kind {entry.get('kind')!r}"))
+        for name in ("author", "publisher", "date"):
+            value = entry.get(name)
+            if value is not None and not _text(value, _field_limit(Source, name)):
+                problems.append(Problem(where, f"{name} must be a string or null"))
+        tags = entry.get("tags")
+        if not (isinstance(tags, list) and all(_text(tag) for tag in tags)):
+            problems.append(Problem(where, "tags must be a list of strings"))
+        if entry.get("disclosure") is not None and not _text(entry.get("disclosure")):
+            problems.append(Problem(where, "disclosure must be a string or null"))
+        found[slug] = source
+    return found, problems
+
+
+def _node_problems(index, node, sources):
+    if not isinstance(node, dict):
+        return None, [Problem(f"node {index}", "is not an object")]
+    where = f"node {node.get('id', index)}"
+    missing = [key for key in NODE_KEYS if key not in node]
+    if missing:
+        return None, [Problem(where, "lacks " + ", ".join(missing))]
+    problems = []
+    try:
+        validate_slug(node["id"])
+        if len(node["id"]) > _field_limit(Node, "key"):
+            raise ValidationError("too long")
+    except (ValidationError, TypeError):
+        problems.append(Problem(where, "id must be a slug of at most 60 characters"))
+    if not _text(node["text"]):
+        problems.append(Problem(where, "text must be a non-empty string"))
+    if not isinstance(node["heading"], bool):
+        problems.append(Problem(where, "heading must be true or false"))
+    if not _text(node["label"], _field_limit(Node, "label"), blank=True):
+        problems.append(Problem(where, "label must be a string of at most 60 characters"))
+    if node["parent"] is not None and not isinstance(node["parent"], str):
+        problems.append(Problem(where, "parent must be a node id or null"))
+    if (node["relation"] is None) != (node["parent"] is None):
+        problems.append(Problem(where, "relation is null exactly when parent is null"))
+    anchors = node["anchors"] if isinstance(node["anchors"], list) else []
+    if not isinstance(node["anchors"], list):
+        problems.append(Problem(where, "anchors must be a list"))
+    plain_anchors = []
+    for number, anchor in enumerate(anchors, start=1):
+        at = f"{where} anchor {number}"
+        if not isinstance(anchor, dict) or any(key not in anchor for key in ANCHOR_KEYS):
+            problems.append(Problem(at, "needs " + ", ".join(ANCHOR_KEYS)))
+            continue
+        problems.extend(_anchor_detail_problems(at, anchor, sources.get(anchor["source"])))
+        plain_anchors.append({key: anchor[key] for key in ANCHOR_KEYS})
+    plain = {
+        "id": node["id"],
+        "kind": node["kind"],
+        "parent": node["parent"],
+        "relation": node["relation"] or "",
+        "is_heading": node["heading"] is True,
+        "anchors": plain_anchors,
+    }
+    return plain, problems
+
+
+def _anchor_detail_problems(where, anchor, source):
+    """What the shared validator does not check: context, speaker length, comment number."""
+    if source is None or not isinstance(anchor["start"], int) or not isinstance(anchor["end"], int):
+        return []  # the shared validator reports the missing source or the bad offsets
+    problems = []
+    start, end = anchor["start"], anchor["end"]
+    if 0 <= start < end <= len(source.text):
+        if (anchor["prefix"], anchor["suffix"]) != quote_context(source.text, start, end):
+            problems.append(Problem(where, "prefix or suffix differs from the text around it"))
+        expected = comment_number(source, start)
+        if anchor.get("comment") != expected:
+            problems.append(
+                Problem(where, f"comment is {anchor.get('comment')!r}; the text gives {expected!r}")
+            )
+    if isinstance(anchor["speaker"], str) and len(anchor["speaker"]) > _field_limit(
+        Anchor, "speaker"
+    ):
+        problems.append(Problem(where, "speaker is longer than 200 characters"))
+    return problems
+
+
+def load_document(document: Any, slug: str | None = None) -> ArgumentMap:
+    """Load an argmap/2 document as a new map (named slug, else the document's own slug).
+
+    Sources must already be stored. Every problem is listed in MapDocumentError and nothing
+    is written; otherwise the map, its nodes, anchors and links and the sources' metadata
+    are written in one transaction. Returns the new map.
+    """
+    problems = document_problems(document, slug)
+    if problems:
+        raise MapDocumentError(problems)
+    with transaction.atomic():
+        return _write_document(document, slug or document["map"]["slug"])
+
+
+def _write_document(document, slug):
+    data = document["map"]
+    argmap = ArgumentMap.objects.create(slug=slug, title=data["title"], question=data["question"])
+    sources = {
+        source.slug: source
+        for source in Source.objects.filter(
+            slug__in=[entry["slug"] for entry in document["sources"]]
+        )
+    }
+    for entry in document["sources"]:
+        source = sources[entry["slug"]]
+        for name in SOURCE_FIELDS:
+            value = entry[name]
+            setattr(source, name, "" if value is None else value)
+        source.save()
+    nodes, positions = {}, {}
+    # Reading order puts each parent first; every node is saved before its children.
+    for entry in _parents_first(document["nodes"]):
+        parent = nodes.get(entry["parent"])
+        position = positions.get(entry["parent"], 0)
+        positions[entry["parent"]] = position + 1
+        nodes[entry["id"]] = Node.objects.create(
+            map=argmap,
+            key=entry["id"],
+            kind=entry["kind"],
+            text=entry["text"].strip(),
+            parent=parent,
+            relation=entry["relation"] or "",
+            position=position,
+            label=entry["label"],
+            is_heading=entry["heading"],
+        )
+    Anchor.objects.bulk_create(
+        Anchor(
+            node=nodes[entry["id"]],
+            position=position,
+            source=sources[anchor["source"]],
+            start=anchor["start"],
+            end=anchor["end"],
+            exact=anchor["exact"],
+            prefix=anchor["prefix"],
+            suffix=anchor["suffix"],
+            speaker=anchor["speaker"],
+            voice=anchor["voice"],
+        )
+        for entry in document["nodes"]
+        for position, anchor in enumerate(entry["anchors"])
+    )
+    links = []
+    for link in document.get("links", []):
+        made = Link(map=argmap, kind=link["type"])
+        made.from_node, made.to_node = (nodes[end] for end in link["between"])
+        made.order_ends()
+        links.append(made)
+    Link.objects.bulk_create(links)
+    return argmap
+
+
+def _parents_first(entries):
+    """Entries with each parent before its children, siblings in their document order."""
+    by_parent: dict[Any, list] = {}
+    for entry in entries:
+        by_parent.setdefault(entry["parent"], []).append(entry)
+    ordered, stack = [], list(reversed(by_parent.get(None, [])))
+    while stack:
+        entry = stack.pop()
+        ordered.append(entry)
+        stack.extend(reversed(by_parent.get(entry["id"], [])))
+    return ordered
+
+
+def load_json(text: str, slug: str | None = None) -> ArgumentMap:
+    """load_document for JSON text; a text that is not JSON is one problem."""
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise MapDocumentError([Problem("document", f"not valid JSON ({error})")]) from error
+    return load_document(document, slug)

@@ -1,8 +1,10 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Max, Q
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.urls import reverse
 
 from .fragments import ContentQuerySet, MapRevision
@@ -17,7 +19,16 @@ from .quotes import (
     words_around_bounds,
 )
 
-__all__ = ["Anchor", "ArgumentMap", "MapRevision", "Node", "QuoteSelector", "Section", "Source"]
+__all__ = [
+    "Anchor",
+    "ArgumentMap",
+    "Link",
+    "MapRevision",
+    "Node",
+    "QuoteSelector",
+    "Section",
+    "Source",
+]
 
 
 class SourceQuerySet(ContentQuerySet["Source"]):
@@ -38,13 +49,29 @@ class Source(models.Model):
         NOTES = "notes"
         ANALYSIS = "analysis"
 
+    class TitleBy(models.TextChoices):
+        TEXT = "text", "the text"
+        CURATORS = "curators", "the curators"
+
     slug = models.SlugField(unique=True)
     file = models.CharField("seed file", max_length=200, unique=True)
     title = models.CharField(max_length=300)
-    author = models.CharField(max_length=200, default="unknown")
-    publisher = models.CharField(max_length=200, default="unknown")
-    date = models.CharField(max_length=100, default="unknown", help_text="As the text gives it.")
+    title_by = models.CharField(
+        "title given by",
+        max_length=10,
+        choices=TitleBy.choices,
+        default=TitleBy.TEXT,
+        help_text="Whether the text gives this title or the curators wrote it.",
+    )
+    # Blank when the text gives nothing: shown as "not given", never guessed.
+    author = models.CharField(max_length=200, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    date = models.CharField(max_length=100, blank=True, help_text="As the text gives it.")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    tags = models.JSONField(default=list, blank=True, help_text="Tags the text gives itself.")
+    disclosure = models.TextField(
+        blank=True, help_text="A disclosure of interest, in the text's own words."
+    )
     text = models.TextField()
     sha256 = models.CharField("SHA-256", max_length=64)
 
@@ -64,10 +91,15 @@ class Source(models.Model):
 
     def speaker_at(self, offset):
         """Who speaks at offset: a reader comment's commenter, otherwise the author."""
+        section = self.comment_at(offset)
+        return section.speaker if section else "the author"
+
+    def comment_at(self, offset):
+        """The reader comment holding offset, or None (from the prefetched sections)."""
         for section in self.sections.all():
             if section.start <= offset < section.end and section.kind == Section.Kind.COMMENT:
-                return section.speaker
-        return "the author"
+                return section
+        return None
 
 
 class SectionManager(models.Manager):
@@ -107,6 +139,11 @@ class Section(models.Model):
         "debates.source"
     ]
 
+    @property
+    def comment_number(self):
+        """A reader comment's number in the thread is its position; None for the article."""
+        return self.position if self.kind == self.Kind.COMMENT else None
+
 
 class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
     map_field = "pk"
@@ -116,6 +153,7 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
             node_count=Count("nodes", distinct=True),
             supports_count=Count("nodes", filter=Q(nodes__relation="supports"), distinct=True),
             opposes_count=Count("nodes", filter=Q(nodes__relation="opposes"), distinct=True),
+            undercuts_count=Count("nodes", filter=Q(nodes__relation="undercuts"), distinct=True),
         )
 
 
@@ -147,6 +185,18 @@ class ArgumentMap(models.Model):
     @property
     def thesis(self):
         return self.nodes.roots().first()
+
+
+# UNION (not UNION ALL) drops ids already met, so bad data with a cycle still ends.
+ARGUMENT_SQL = """
+    WITH RECURSIVE up(id) AS (
+        SELECT DISTINCT node_id FROM {anchors} WHERE source_id = %s
+        UNION
+        SELECT (SELECT n.parent_id FROM {table} n WHERE n.id = up.id) FROM up
+        WHERE up.id IS NOT NULL
+    )
+    SELECT id FROM up WHERE id IS NOT NULL
+"""
 
 
 class NodeQuerySet(ContentQuerySet["Node"]):
@@ -190,6 +240,9 @@ class NodeQuerySet(ContentQuerySet["Node"]):
             opposes_count=Count(
                 "children", filter=Q(children__relation=Node.Relation.OPPOSES), distinct=True
             ),
+            undercuts_count=Count(
+                "children", filter=Q(children__relation=Node.Relation.UNDERCUTS), distinct=True
+            ),
         )
 
     def for_display(self):
@@ -197,10 +250,18 @@ class NodeQuerySet(ContentQuerySet["Node"]):
         return (
             with_row_extras(self.with_child_counts())  # e.g. annotation counts (pages.py)
             .select_related("map")
-            .annotate(parent_key=models.F("parent__key"))
+            .annotate(
+                parent_key=models.F("parent__key"),
+                # What an undercut attacks: the link from its parent up to the grandparent.
+                parent_text=models.F("parent__text"),
+                grandparent_text=models.F("parent__parent__text"),
+            )
             .prefetch_related(
                 models.Prefetch(
-                    "anchors", Anchor.objects.select_related("source").defer("source__text")
+                    "anchors",
+                    Anchor.objects.select_related("source")
+                    .defer("source__text")
+                    .with_comment_numbers(),
                 )
             )
             .order_by("position", "id")
@@ -235,6 +296,15 @@ class NodeQuerySet(ContentQuerySet["Node"]):
                 ancestor.map = node.map
         return chain
 
+    def argument_of(self, source):
+        """Ids of the nodes anchored in source and of all their ancestors, in one query:
+        that document's own argument, with just the nodes that keep the tree's shape."""
+        table = connection.ops.quote_name(Node._meta.db_table)
+        anchors = connection.ops.quote_name(Anchor._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(ARGUMENT_SQL.format(table=table, anchors=anchors), [source.pk])
+            return {pk for (pk,) in cursor.fetchall()}
+
     def subtree_ids(self, node):
         """Ids of node and all its descendants, in one recursive query."""
         rows = self._walk(
@@ -263,8 +333,13 @@ class Node(models.Model):
         EVIDENCE = "evidence"
 
     class Relation(models.TextChoices):
+        # supports: if the node holds, its parent is more likely to hold.
+        # opposes: the node attacks its parent's claim itself (a rebuttal).
+        # undercuts: the node attacks the link from its parent to the grandparent: even if
+        # the parent holds, it does not bear on the grandparent as claimed.
         SUPPORTS = "supports"
         OPPOSES = "opposes"
+        UNDERCUTS = "undercuts"
 
     map = models.ForeignKey(ArgumentMap, on_delete=models.CASCADE, related_name="nodes")
     key = models.SlugField(max_length=60, help_text="Stable id within the map, used in URLs.")
@@ -313,10 +388,16 @@ class Node(models.Model):
         return self.relation == self.Relation.OPPOSES
 
     @property
+    def is_undercut(self):
+        return self.relation == self.Relation.UNDERCUTS
+
+    @property
     def display_kind(self):
         """What a reader calls it: a rebuttal is any node that opposes its parent."""
         if self.kind == self.Kind.THESIS:
             return "thesis"
+        if self.is_undercut:
+            return "undercut"
         return "rebuttal" if self.is_rebuttal else self.kind
 
     def would_create_cycle(self, new_parent):
@@ -344,7 +425,14 @@ class Node(models.Model):
             )
         if not self.relation:
             raise ValidationError(
-                {"relation": "Say whether this node supports or opposes its parent."}
+                {"relation": "Say whether this node supports, opposes or undercuts its parent."}
+            )
+        if self.relation == self.Relation.UNDERCUTS and self.parent.parent_id is None:
+            raise ValidationError(
+                {
+                    "relation": "An undercut attacks the link from its parent to the "
+                    "grandparent; the thesis has no parent, so nothing under it can undercut."
+                }
             )
 
     def next_anchor_position(self):
@@ -428,6 +516,16 @@ class QuoteSelector(models.Model):
 class AnchorQuerySet(ContentQuerySet["Anchor"]):
     map_field = "node__map"
 
+    def with_comment_numbers(self):
+        """Each anchor's comment_number: the position of the reader comment it starts in."""
+        comments = Section.objects.filter(
+            source=models.OuterRef("source"),
+            kind=Section.Kind.COMMENT,
+            start__lte=models.OuterRef("start"),
+            end__gt=models.OuterRef("start"),
+        )
+        return self.annotate(comment_position=models.Subquery(comments.values("position")[:1]))
+
 
 class AnchorManager(models.Manager.from_queryset(AnchorQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, map_slug, node_key, position):
@@ -437,6 +535,14 @@ class AnchorManager(models.Manager.from_queryset(AnchorQuerySet)):  # type: igno
 class Anchor(QuoteSelector):
     """A node's grounding in the exact words of a source."""
 
+    class Voice(models.TextChoices):
+        # asserts: the author asserts the words as their own. reports: the document only
+        # reports someone else's words (the speaker is that someone). concedes: the author
+        # grants a point against their own line. A reported view never counts as its reporter's.
+        ASSERTS = "asserts"
+        REPORTS = "reports"
+        CONCEDES = "concedes"
+
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="anchors")
     position = models.PositiveIntegerField(default=0)
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="anchors")
@@ -445,7 +551,16 @@ class Anchor(QuoteSelector):
     exact = models.TextField()
     prefix = models.CharField(max_length=200, blank=True)
     suffix = models.CharField(max_length=200, blank=True)
-    speaker = models.CharField(max_length=200)
+    speaker = models.CharField(
+        max_length=200,
+        help_text="Who asserts the words: the author, a named person, a reader commenter.",
+    )
+    voice = models.CharField(
+        max_length=10,
+        choices=Voice.choices,
+        default=Voice.ASSERTS,
+        help_text="Whether the author asserts, only reports, or concedes the words.",
+    )
 
     objects = AnchorManager()
 
@@ -467,9 +582,78 @@ class Anchor(QuoteSelector):
         "debates.source",
     ]
 
+    # Speakers that are the document's own voice where they speak; never whom it reports.
+    OWN_SPEAKERS = frozenset({"the author", "a reader commenter"})
+
+    @classmethod
+    def voice_problem(cls, voice, speaker, own=None):
+        """What is wrong with this voice and speaker together, or "" (one rule, every writer).
+
+        own is the text's own voice where the quote lies ("the author", or "a reader
+        commenter" inside a comment): whoever asserts or concedes words is the one writing.
+        """
+        speaker = (speaker or "").strip()
+        if voice not in cls.Voice.values:
+            return f"has unknown voice {voice!r} (asserts, reports or concedes)"
+        if not speaker:
+            return f"is {voice} but names no speaker"
+        if voice == cls.Voice.REPORTS and speaker in cls.OWN_SPEAKERS:
+            return (
+                f"reports someone else's words but gives the speaker as {speaker!r}; "
+                "name who is reported (a reported view is never its reporter's)"
+            )
+        if own is not None and voice != cls.Voice.REPORTS and speaker != own:
+            return (
+                f"{voice} but gives the speaker as {speaker!r}, where the text's own voice is "
+                f"{own!r}; words the text quotes from someone else are reported"
+            )
+        return ""
+
+    def clean(self):
+        own = None
+        if self.source_id is not None and self.start is not None:
+            own = self.source.speaker_at(self.start)
+        problem = self.voice_problem(self.voice, self.speaker, own)
+        if problem:
+            raise ValidationError({"speaker": f"This quote {problem}."})
+
     @property
     def stance(self):
         return self.node.relation or "thesis"
+
+    @property
+    def comment_number(self):
+        """The reader comment's number in the thread, derived from its Section (not stored).
+
+        From with_comment_numbers() when the QuerySet annotated it, else one query.
+        """
+        if hasattr(self, "comment_position"):
+            return self.comment_position
+        section = (
+            Section.objects.filter(
+                source_id=self.source_id,
+                kind=Section.Kind.COMMENT,
+                start__lte=self.start,
+                end__gt=self.start,
+            )
+            .values_list("position", flat=True)
+            .first()
+        )
+        return section
+
+    @property
+    def speaker_label(self):
+        """The speaker as shown, reader comments by number: "a reader commenter" reads
+        "reader comment 12", and "X (as quoted by a reader commenter)" names the comment too."""
+        number = self.comment_number
+        if number is None:
+            return self.speaker
+        return self.speaker.replace("a reader commenter", f"reader comment {number}")
+
+    @property
+    def voice_word(self):
+        """How the quote reads beside its words: "reported", "conceded", or "" when asserted."""
+        return {self.Voice.REPORTS: "reported", self.Voice.CONCEDES: "conceded"}.get(self.voice, "")
 
     def get_reader_url(self):
         return f"{self.source.get_absolute_url()}#anchor-{self.pk}"
@@ -490,3 +674,104 @@ class Anchor(QuoteSelector):
             "after": runs(text, self.end, high, shown),
             "cut_after": high < len(text),
         }
+
+
+class LinkQuerySet(ContentQuerySet["Link"]):
+    map_field = "map"
+
+    def touching(self, nodes):
+        """Links with either end among nodes."""
+        return self.filter(Q(from_node__in=nodes) | Q(to_node__in=nodes))
+
+
+class LinkManager(models.Manager.from_queryset(LinkQuerySet)):  # type: ignore[misc]
+    def get_by_natural_key(self, map_slug, from_key, to_key, kind):
+        # Symmetric: fixtures name the ends in reading order, the row stores them by id.
+        ends = Q(from_node__key=from_key, to_node__key=to_key) | Q(
+            from_node__key=to_key, to_node__key=from_key
+        )
+        return self.get(ends, map__slug=map_slug, kind=kind)
+
+
+class Link(models.Model):
+    """A cross-link between two nodes of one map, outside the tree; symmetric, stored once."""
+
+    class Kind(models.TextChoices):
+        # same_point: two nodes say one thing in different branches. contradicts: they
+        # cannot both hold. Both read the same from either end.
+        SAME_POINT = "same_point", "same point"
+        CONTRADICTS = "contradicts", "contradicts"
+
+    map = models.ForeignKey(ArgumentMap, on_delete=models.CASCADE, related_name="links")
+    from_node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="links_from")
+    to_node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="links_to")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+
+    objects = LinkManager()
+
+    class Meta:
+        ordering = ["map_id", "kind", "from_node_id", "to_node_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_node", "to_node", "kind"], name="link_unique_pair_kind"
+            ),
+            # The pair is stored once, lower id first; save() puts the ends in that order.
+            models.CheckConstraint(
+                condition=Q(from_node__lt=models.F("to_node")), name="link_pair_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_node.key} {self.kind} {self.to_node.key}"
+
+    def natural_key(self):
+        return (*self.map.natural_key(), self.from_node.key, self.to_node.key, self.kind)
+
+    natural_key.dependencies = [  # type: ignore[attr-defined]
+        "debates.node"
+    ]
+
+    def other_end(self, node):
+        return self.to_node if node.pk == self.from_node_id else self.from_node
+
+    def order_ends(self):
+        """Store the pair once: the node with the lower id first."""
+        if self.from_node_id and self.to_node_id and self.from_node_id > self.to_node_id:
+            # Setting an id drops a cached node of another id, so nothing goes stale.
+            self.from_node_id, self.to_node_id = self.to_node_id, self.from_node_id
+
+    def clean(self):
+        """A link joins two different nodes of one map and repeats no tree edge."""
+        if self.from_node_id is None or self.to_node_id is None:
+            return
+        ends = (self.from_node, self.to_node)
+        if self.map_id is None:
+            self.map_id = ends[0].map_id
+        if self.from_node_id == self.to_node_id:
+            raise ValidationError("A link joins two different nodes.")
+        if ends[0].map_id != ends[1].map_id or (
+            self.map_id is not None and ends[0].map_id != self.map_id
+        ):
+            raise ValidationError("Both ends of a link are nodes of the link's map.")
+        if ends[0].parent_id == ends[1].pk or ends[1].parent_id == ends[0].pk:
+            raise ValidationError(
+                "These nodes are parent and child already; a link never repeats a tree edge."
+            )
+        self.order_ends()
+        twins = Link.objects.filter(
+            from_node_id=self.from_node_id, to_node_id=self.to_node_id, kind=self.kind
+        ).exclude(pk=self.pk)
+        if twins.exists():
+            raise ValidationError("These two nodes are linked this way already.")
+
+    def save(self, *args, **kwargs):
+        if self.map_id is None and self.from_node_id is not None:
+            self.map_id = self.from_node.map_id
+        self.order_ends()
+        super().save(*args, **kwargs)
+
+
+@receiver(pre_save, sender=Link, dispatch_uid="link-order-ends")
+def order_link_ends(sender, instance, raw=False, **kwargs):
+    """Fixtures load with raw saves that skip save(): order their ends here too."""
+    instance.order_ends()

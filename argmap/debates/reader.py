@@ -80,7 +80,10 @@ def coverage_percent(text: str, spans: Iterable[tuple[int, int]]) -> float:
 def reader_context(request: HttpRequest, source: Source, form: Any = None) -> dict[str, Any]:
     """The reader: the text cut at every quote and at every span other apps add (pages.py)."""
     anchors = list(
-        Anchor.objects.filter(source=source).select_related("node__map").order_by("start", "end")
+        Anchor.objects.filter(source=source)
+        .select_related("node__map")
+        .with_comment_numbers()
+        .order_by("start", "end")
     )
     sections = list(source.sections.all())
     drawn: dict[int, tuple[Any, list[Anchor]]] = {}  # node id -> (node, its quotes here)

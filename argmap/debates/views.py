@@ -1,4 +1,4 @@
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,10 +9,10 @@ from . import fragments
 from . import search as text_search
 from .diagram import layout
 from .mapdata import export_map
-from .models import Anchor, ArgumentMap, Node, Source
+from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import node_page_context
 from .reader import reader_context
-from .tree import attach_children
+from .tree import attach_children, attach_links, branch_labels, group_children
 
 # Opening a branch bigger than this would send a page nobody can read; open one level instead.
 BRANCH_LIMIT = 400
@@ -46,7 +46,9 @@ def map_page(request, slug):
         if focus:
             open_ids |= {node.pk for node in Node.objects.ancestors_of(focus)} | {focus.pk}
         wanted = Q(pk=thesis.pk) | Q(parent_id__in=open_ids)
-        (root,) = attach_children(list(Node.objects.filter(wanted).for_display()), open_ids)
+        nodes = list(Node.objects.filter(wanted).for_display())
+        attach_links(nodes)
+        (root,) = attach_children(nodes, open_ids)
         return root
 
     context = {
@@ -81,7 +83,9 @@ def tree_node(request, slug, key):
             open_ids, wanted = set(), Q(pk=node.pk)
         else:
             open_ids, wanted = {node.pk}, Q(pk=node.pk) | Q(parent=node)
-        (shown,) = attach_children(list(Node.objects.filter(wanted).for_display()), open_ids)
+        nodes = list(Node.objects.filter(wanted).for_display())
+        attach_links(nodes)
+        (shown,) = attach_children(nodes, open_ids)
         return {"node": shown, "too_big_key": node.key if too_big else None}
 
     context = {
@@ -94,26 +98,85 @@ def tree_node(request, slug, key):
     return render(request, "debates/map.html#tree-fragment", context)
 
 
+def anchors_shown():
+    """A node's anchors as pages show them: with their source and reader-comment number."""
+    return Prefetch("anchors", Anchor.objects.select_related("source").with_comment_numbers())
+
+
 @require_GET
 def node_page(request, slug, key):
-    """A node's permalink: its ancestors, its anchors in context, and its children."""
+    """A node's permalink: its ancestors, its anchors in context, its links and its children.
+
+    Asked by htmx from a cross-link (?from=<the other end>), the link itself, opened on this
+    node's card (state=open) or closed again.
+    """
     node = get_object_or_404(
-        Node.objects.select_related("map").prefetch_related("anchors__source"),
+        Node.objects.select_related("map").prefetch_related(anchors_shown()),
         map__slug=slug,
         key=key,
     )
+    if request.htmx and "from" in request.GET:
+        return cross_link(request, node)
     ancestors = Node.objects.ancestors_of(node)
+    node.parent_text = ancestors[-1].text if ancestors else ""
+    node.grandparent_text = ancestors[-2].text if len(ancestors) > 1 else ""
     children = list(node.children.for_display())
     attach_children(children, set())
-    context = {"map": node.map, "ancestors": ancestors, "children": children}
+    attach_links([node, *children])
+    context = {
+        "map": node.map,
+        "ancestors": ancestors,
+        "children": children,
+        "child_groups": group_children(children),
+    }
     context.update(node_page_context(request, node))
     return render(request, "debates/node.html", context)
+
+
+def cross_link(request, node):
+    """One cross-link as the near end shows it: closed, or open on the far end's card."""
+    near = get_object_or_404(node.map.nodes, key=request.GET.get("from", ""))
+    link = get_object_or_404(
+        Link.objects.filter(
+            Q(from_node=near, to_node=node) | Q(from_node=node, to_node=near)
+        ).order_by("kind")[:1]
+    )
+    context = {
+        "map": node.map,
+        "near": near,
+        "xlink": {"kind": link.kind, "node": node, "branch": branch_labels([node.pk]).get(node.pk)},
+        "xlink_open": request.GET.get("state") == "open",
+    }
+    return render(request, "debates/node.html#cross-link", context)
 
 
 @require_GET
 def source_page(request, slug):
     source = get_object_or_404(Source, slug=slug)
     return render(request, "debates/source.html", reader_context(request, source))
+
+
+@require_GET
+def source_argument(request, slug):
+    """Follow one document: the nodes anchored in it, with just enough ancestors to keep the
+    shape, as a tree open end to end, each with that document's own quotes."""
+    source = get_object_or_404(Source.objects.defer("text"), slug=slug)
+    ids = Node.objects.argument_of(source)
+    nodes = list(Node.objects.filter(pk__in=ids).for_display())
+    attach_links(nodes)
+    for node in nodes:
+        node.quotes_here = [a for a in node.anchors.all() if a.source_id == source.pk]
+    trees = attach_children(nodes, ids)
+    trees.sort(key=lambda root: (root.map.slug, root.position, root.pk))
+    anchored = sum(1 for node in nodes if node.quotes_here)
+    theses = sum(1 for node in nodes if node.kind == Node.Kind.THESIS and not node.quotes_here)
+    context = {
+        "source": source,
+        "trees": trees,
+        "anchored_count": anchored,
+        "context_count": len(nodes) - anchored - theses,
+    }
+    return render(request, "debates/source_argument.html", context)
 
 
 @require_GET

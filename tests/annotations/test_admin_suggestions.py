@@ -8,7 +8,7 @@ from argmap.annotations.models import Annotation, Suggestion
 from argmap.debates.models import Node
 
 from ..curation_support import form_data
-from ..factories import SuggestionFactory
+from ..factories import NodeFactory, SuggestionFactory, ThesisFactory
 
 # Suggestions --------------------------------------------------------------------------------
 
@@ -52,6 +52,18 @@ def test_a_suggestion_whose_passage_no_longer_matches_adds_nothing(curator):
         suggestion.accept(curator)
     assert Node.objects.count() == nodes
     assert Suggestion.objects.get().status == Suggestion.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_an_undercut_is_accepted_only_under_a_node_with_a_parent(curator):
+    thesis = ThesisFactory()
+    claim = NodeFactory(map=thesis.map, parent=thesis)
+    refused = SuggestionFactory(target=claim.parent, relation=Node.Relation.UNDERCUTS)
+    with pytest.raises(ValidationError, match="Only a node with a parent can be undercut"):
+        refused.accept(curator)
+    assert not Node.objects.filter(text=refused.proposed_text).exists()
+    node = SuggestionFactory(target=claim, relation=Node.Relation.UNDERCUTS).accept(curator)
+    assert (node.parent, node.relation) == (claim, Node.Relation.UNDERCUTS)
 
 
 @pytest.mark.django_db

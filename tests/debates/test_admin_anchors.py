@@ -25,6 +25,7 @@ def test_pasting_a_quote_in_the_admin_saves_the_computed_anchor_and_logs_it(cura
             "exact": '  Still, it\'s open, and "open" matters. ',
             "occurrence": "",
             "speaker": "",
+            "voice": "asserts",  # the select's default, as a browser sends it
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors

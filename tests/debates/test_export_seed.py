@@ -18,6 +18,7 @@ CURATED_MODELS = {
     "debates.argumentmap",
     "debates.node",
     "debates.anchor",
+    "debates.link",
 }
 
 

@@ -1,5 +1,6 @@
 import json
 import shutil
+from collections import Counter
 from io import StringIO
 from pathlib import Path
 
@@ -21,11 +22,25 @@ def run(command, *args, **options):
 
 def test_seed_loads_the_whole_map_and_it_checks_clean(seeded_map):
     nodes = seeded_map.nodes.all()
-    assert 80 <= nodes.count() <= 150
+    assert nodes.count() == 158
     assert nodes.filter(kind=Node.Kind.THESIS).get().text == (
         "DeepSeek-R1 is a 'Sputnik moment' for American AI"
     )
-    assert nodes.filter(relation=Node.Relation.OPPOSES).count() >= 20
+    # The re-mapped and audited debate (docs/map-coverage.md, docs/map-audit.md).
+    relations = Counter(nodes.values_list("relation", flat=True))
+    assert relations == {"": 1, "supports": 115, "opposes": 35, "undercuts": 7}
+    assert Counter(nodes.values_list("kind", flat=True)) == {
+        "thesis": 1,
+        "claim": 124,
+        "evidence": 33,
+    }
+    assert nodes.filter(is_heading=True).count() == 11
+    assert Counter(seeded_map.links.values_list("kind", flat=True)) == {
+        "contradicts": 15,
+        "same_point": 15,
+    }
+    voices = Counter(Anchor.objects.filter(node__map=seeded_map).values_list("voice", flat=True))
+    assert voices == {"asserts": 174, "reports": 21, "concedes": 23}
     assert Source.objects.count() == 5
     for source in Source.objects.all():
         assert source.anchors.count() >= 5, f"{source.file} must contribute to the map"
@@ -182,24 +197,50 @@ def test_export_of_an_unknown_map_fails_cleanly(client):
 
 def assert_valid_argmap_json(document):
     """The format of docs/argmap-json.md, checked field by field."""
-    assert list(document) == ["format", "map", "sources", "nodes"]
-    assert document["format"] == "argmap/1"
+    assert list(document) == ["format", "map", "sources", "nodes", "links"]
+    assert document["format"] == "argmap/2"
     assert list(document["map"]) == ["slug", "title", "question"]
     sources = {}
     for source in document["sources"]:
-        assert list(source) == ["slug", "file", "title", "kind", "sha256"]
+        assert list(source) == [
+            "slug",
+            "file",
+            "title",
+            "title_by",
+            "kind",
+            "author",
+            "publisher",
+            "date",
+            "tags",
+            "disclosure",
+            "sha256",
+        ]
         assert source["kind"] in Source.Kind.values
+        assert source["title_by"] in {"text", "curators"}
+        for name in ("author", "publisher", "date", "disclosure"):
+            assert source[name] is None or (source[name] and source[name] != "unknown")
+        assert isinstance(source["tags"], list)
         assert len(source["sha256"]) == 64
         sources[source["slug"]] = Source.objects.get(slug=source["slug"])
     seen = set()
     for node in document["nodes"]:
-        assert list(node) == ["id", "kind", "text", "parent", "relation", "anchors"]
+        assert list(node) == [
+            "id",
+            "kind",
+            "heading",
+            "label",
+            "text",
+            "parent",
+            "relation",
+            "anchors",
+        ]
+        assert isinstance(node["heading"], bool)
         assert node["kind"] in {"thesis", "claim", "evidence"}
         if node["kind"] == "thesis":
             assert node["parent"] is None and node["relation"] is None
         else:
             assert node["parent"] in seen, "parents come before their children"
-            assert node["relation"] in {"supports", "opposes"}
+            assert node["relation"] in {"supports", "opposes", "undercuts"}
         if node["kind"] == "evidence":
             assert node["anchors"]
         for anchor in node["anchors"]:
@@ -211,7 +252,11 @@ def assert_valid_argmap_json(document):
                 "prefix",
                 "suffix",
                 "speaker",
+                "voice",
+                "comment",
             ]
+            assert anchor["voice"] in {"asserts", "reports", "concedes"}
+            assert anchor["comment"] is None or anchor["comment"] >= 1
             text = sources[anchor["source"]].text
             assert text[anchor["start"] : anchor["end"]] == anchor["exact"]
             assert text[: anchor["start"]].endswith(anchor["prefix"])
@@ -221,3 +266,12 @@ def assert_valid_argmap_json(document):
             )
         seen.add(node["id"])
     assert sum(1 for node in document["nodes"] if node["kind"] == "thesis") == 1
+    order = {node["id"]: index for index, node in enumerate(document["nodes"])}
+    keys = []
+    for link in document["links"]:
+        assert list(link) == ["type", "between"]
+        assert link["type"] in {"same_point", "contradicts"}
+        first, second = link["between"]
+        assert order[first] < order[second], "within a pair, reading order"
+        keys.append((link["type"], order[first], order[second]))
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from argmap.debates.models import ArgumentMap, Node, Source
+from argmap.debates.models import ArgumentMap, Link, Node, Source
 
 from ..conftest import HX
 
@@ -37,6 +37,10 @@ def generated(request, django_db_setup, django_db_blocker):
             "branch": branch.key if branch else "n1",
             "source": f"{slug}-source",
             "depth": len(Node.objects.ancestors_of(deep)),
+            "link": Link.objects.filter(map=argmap)
+            .values_list("from_node__key", "to_node__key")
+            .last()
+            or ("n1", "n1"),
         }
         yield info
         argmap.delete()
@@ -61,6 +65,11 @@ def pages(map_info):
         "search-empty": ("/search/?q=", {}),
         "diagram": (f"/maps/{slug}/diagram/?focus={branch}", {}),
         "export": (f"/maps/{slug}/export.json", {}),
+        "source-argument": (f"/sources/{map_info['source']}/argument/", {}),
+        "cross-link": (
+            f"/maps/{slug}/nodes/{map_info['link'][1]}/?from={map_info['link'][0]}&state=open",
+            HX,
+        ),
     }
 
 
@@ -80,7 +89,7 @@ EXPECTED = {
     "search-htmx": 3,
     "search-empty": 0,
     "diagram": 5,
-    "export": 4,
+    "export": 5,
 }
 
 

@@ -6,18 +6,40 @@ from pathlib import Path
 from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
 
-from argmap.debates.mapdata import FIXTURE_DIR, depth_first, problems_in_database
-from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
+from argmap.debates.mapdata import FIXTURE_DIR, depth_first, problems_in_database, sorted_links
+from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
 
 
-def fixture_text(objects):
-    """Deterministic fixture JSON: natural keys, two-space indent, trailing newline."""
+def fixture_entries(objects):
     entries = serializers.serialize(
         "python", objects, use_natural_foreign_keys=True, use_natural_primary_keys=True
     )
     for entry in entries:
         entry.pop("pk", None)
+    return entries
+
+
+def fixture_text(objects=(), entries=None):
+    """Deterministic fixture JSON: natural keys, two-space indent, trailing newline."""
+    if entries is None:
+        entries = fixture_entries(objects)
     return json.dumps(entries, ensure_ascii=False, indent=2) + "\n"
+
+
+def link_entries(links, order):
+    """Links with their ends in reading order (ids differ between databases; reading
+    order is what the fixtures keep), sorted as argmap/2 sorts them."""
+    by_pk = {link.pk: link for link in links}
+    wanted = {
+        (link.kind, *sorted((link.from_node_id, link.to_node_id), key=order.__getitem__)): link
+        for link in by_pk.values()
+    }
+    entries = []
+    for pair in sorted_links(by_pk.values(), order):
+        link = wanted[pair]
+        link.from_node_id, link.to_node_id = pair[1], pair[2]  # only for writing
+        entries.extend(fixture_entries([link]))
+    return entries
 
 
 def curated_fixtures():
@@ -31,6 +53,7 @@ def curated_fixtures():
         Anchor.objects.select_related("node__map", "source"),
         key=lambda anchor: (order[anchor.node_id], anchor.position, anchor.pk),
     )
+    links = list(Link.objects.select_related("map", "from_node", "to_node"))
     sources = list(Source.objects.order_by("file"))
     sections = list(Section.objects.select_related("source").order_by("source__file", "position"))
     return {
@@ -38,6 +61,7 @@ def curated_fixtures():
         "map.json": fixture_text(maps),
         "nodes.json": fixture_text(nodes),
         "anchors.json": fixture_text(anchors),
+        "links.json": fixture_text(entries=link_entries(links, order)),
     }
 
 

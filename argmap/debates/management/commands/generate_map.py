@@ -5,7 +5,8 @@ arguments always give the same map: 2–6 children per node, about one in five a
 leaf in the first levels, then 3–6 children each; supports and opposes mixed,
 claims and evidence mixed. That gives 7 levels below the thesis at 10,000 nodes.
 Most nodes quote one synthetic source; the rest are curators' headings, so
-`check_map` finds nothing wrong.
+`check_map` finds nothing wrong. A second generator adds the argument graph without
+changing the tree: undercuts, reported and conceded quotes, and a link every 3 nodes.
 """
 
 import random
@@ -14,7 +15,7 @@ from collections import deque
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from argmap.debates.models import Anchor, ArgumentMap, Node, Source
+from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Source
 from argmap.debates.quotes import quote_context, sha256_of
 
 BATCH_SIZE = 2000
@@ -22,6 +23,12 @@ SOURCE_CHARS = 60_000
 LEAF_CHANCE = 0.2
 LEAFY_LEVELS = 3  # after this many levels, every node gets children while any are left
 HEADING_CHANCE = 0.1
+# The argument graph, drawn from a generator of its own so the tree stays as it was:
+# some nodes undercut (where a grandparent exists), some quotes are reported or conceded,
+# and every LINK_EVERY-th node is linked to an earlier node of the map (not the thesis).
+UNDERCUT_CHANCE = 0.08
+VOICE_CHANCES = ((0.1, Anchor.Voice.REPORTS), (0.15, Anchor.Voice.CONCEDES))  # cumulative
+LINK_EVERY = 3
 WORDS_TEXT = (
     "argument evidence model training cost export chips compute open weights benchmark "
     "reasoning market investors claim report analysts researchers frontier cheaper faster "
@@ -75,6 +82,7 @@ class Command(BaseCommand):
         if existing and not replace:
             raise CommandError(f"a map with slug {slug!r} exists; pass --replace to rebuild it")
         rng = random.Random(f"{slug}:{seed}")
+        self.graph_rng = random.Random(f"{slug}:{seed}:graph")
         with transaction.atomic():
             if existing:
                 existing.delete()
@@ -85,6 +93,7 @@ class Command(BaseCommand):
                 question=f"Does the synthetic debate {slug} hold up?",
             )
             depth = self.make_nodes(rng, argmap, source, nodes)
+            self.make_links(argmap)
         with connection.cursor() as cursor:
             # Fresh planner statistics after a bulk load: without them SQLite finds the
             # thesis by scanning the map_id index rather than looking up parent_id IS NULL.
@@ -145,6 +154,8 @@ class Command(BaseCommand):
         evidence = rng.random() < 0.3
         heading = not evidence and rng.random() < HEADING_CHANCE
         relation = Node.Relation.SUPPORTS if rng.random() < 0.6 else Node.Relation.OPPOSES
+        if parent.parent_id is not None and self.graph_rng.random() < UNDERCUT_CHANCE:
+            relation = Node.Relation.UNDERCUTS
         return Node(
             map=argmap,
             key=f"n{number}",
@@ -169,5 +180,34 @@ class Command(BaseCommand):
             exact=source.text[start:end],
             prefix=prefix,
             suffix=suffix,
-            speaker=rng.choice(SPEAKERS),
+            **self.voice_and_speaker(node, rng.choice(SPEAKERS)),
         )
+
+    def voice_and_speaker(self, node, drawn_speaker):
+        """The author asserts or concedes; anyone else's words are reported, naming them.
+
+        A rebuttal's words are a concession when they are the author's own, so the map never
+        has its author rebut itself (check_map's rule)."""
+        draw = self.graph_rng.random()
+        if draw < VOICE_CHANCES[0][0]:
+            others = [name for name in SPEAKERS if name not in Anchor.OWN_SPEAKERS]
+            speaker = drawn_speaker if drawn_speaker in others else self.graph_rng.choice(others)
+            return {"voice": Anchor.Voice.REPORTS, "speaker": speaker}
+        if node.relation == Node.Relation.OPPOSES or draw < VOICE_CHANCES[1][0]:
+            return {"voice": Anchor.Voice.CONCEDES, "speaker": "the author"}
+        return {"voice": Anchor.Voice.ASSERTS, "speaker": "the author"}
+
+    def make_links(self, argmap):
+        """Every LINK_EVERY-th node linked to an earlier node that is not its parent."""
+        nodes = list(argmap.nodes.order_by("pk").values_list("pk", "parent_id"))
+        parent_of = dict(nodes)
+        links, seen = [], set()
+        for index in range(LINK_EVERY, len(nodes), LINK_EVERY):  # index 0 is the thesis
+            pk = nodes[index][0]
+            other = nodes[self.graph_rng.randrange(1, index)][0]
+            if parent_of[pk] == other or parent_of[other] == pk or (other, pk) in seen:
+                continue
+            seen.add((other, pk))
+            kind = Link.Kind.CONTRADICTS if index % (2 * LINK_EVERY) else Link.Kind.SAME_POINT
+            links.append(Link(map=argmap, from_node_id=other, to_node_id=pk, kind=kind))
+        Link.objects.bulk_create(links, batch_size=BATCH_SIZE)

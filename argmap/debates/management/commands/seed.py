@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -33,7 +36,12 @@ class Command(BaseCommand):
         if ArgumentMap.objects.filter(slug__in=documents).exists() and not reload:
             self.stdout.write("The seed map is already loaded; nothing to do (--reload forces).")
             return
-        paths = [f"{directory}/{name}" for name in FIXTURE_FILES]
+        # loaddata warns on an empty file (a map without links): pass only files with rows.
+        paths = [
+            f"{directory}/{name}"
+            for name in FIXTURE_FILES
+            if json.loads(Path(directory, name).read_text(encoding="utf-8"))
+        ]
         with transaction.atomic():
             call_command("loaddata", *paths, verbosity=0)
             problems = problems_in_database()
