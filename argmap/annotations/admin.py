@@ -4,7 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from .models import Annotation, Flag, Suggestion
 
@@ -107,6 +109,7 @@ class SuggestionForm(forms.ModelForm):
     class Meta:
         model = Suggestion
         fields = ["proposed_text", "kind", "target", "relation", "decision", "reason"]
+        widgets = {"proposed_text": forms.Textarea(attrs={"rows": 3, "cols": 80})}
 
     def clean(self):
         cleaned = super().clean()
@@ -131,10 +134,11 @@ class SuggestionAdmin(admin.ModelAdmin):
     list_select_related = ["target", "suggested_by"]
     search_fields = ["proposed_text", "annotation__exact", "suggested_by__username"]
     actions = ["accept_selected"]
-    readonly_fields = ["suggested_by", "passage", "status", "reviewed_by", "reviewed_at"]
+    readonly_fields = ["suggested_by", "passage", "their_annotation", "status", "reviewed_by"]
+    readonly_fields += ["reviewed_at"]
     readonly_fields += ["created_node", "created"]
     fieldsets = [
-        (None, {"fields": ["suggested_by", "passage", "created"]}),
+        (None, {"fields": ["suggested_by", "passage", "their_annotation", "created"]}),
         ("The proposal", {"fields": ["proposed_text", "kind", "target", "relation"]}),
         ("Review", {"fields": ["status", "decision", "reason", "reviewed_by", "reviewed_at"]}),
         (None, {"fields": ["created_node"]}),
@@ -159,6 +163,11 @@ class SuggestionAdmin(admin.ModelAdmin):
             annotation.source.title,
         )
 
+    @admin.display(description="their annotation")
+    def their_annotation(self, suggestion):
+        # Stored rendered and sanitised when saved (lib.markdown), so safe to show as is.
+        return mark_safe(suggestion.annotation.body_html)  # noqa: S308
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         decision = form.cleaned_data.get("decision")
@@ -177,6 +186,16 @@ class SuggestionAdmin(admin.ModelAdmin):
 
     def _accept(self, request, suggestion):
         node = suggestion.accept(request.user)
+        self.message_user(
+            request,
+            format_html(
+                'Added <a href="{}">{}</a> to the map (<a href="{}">edit it</a>).',
+                node.get_absolute_url(),
+                node.text,
+                reverse("admin:debates_node_change", args=[node.pk]),
+            ),
+            messages.SUCCESS,
+        )
         # The node's own history credits the reader whose suggestion it was.
         self.log_addition(
             request,

@@ -89,6 +89,7 @@ class PassageAnnotationForm(AnnotationForm):
         required=False,
         label="The claim it makes",
         help_text="One declarative sentence, for the map.",
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, source, **kwargs):
@@ -140,6 +141,12 @@ class PassageAnnotationForm(AnnotationForm):
                 suggested_by=author,
                 target=self.cleaned_data["target"],
                 relation=self.cleaned_data["relation"],
+                # A rebuttal argues: a claim; what supports is most often evidence.
+                kind=(
+                    Node.Kind.CLAIM
+                    if self.cleaned_data["relation"] == Node.Relation.OPPOSES
+                    else Node.Kind.EVIDENCE
+                ),
                 proposed_text=self.cleaned_data["proposed_text"].strip(),
             )
         return annotation

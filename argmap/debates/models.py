@@ -10,8 +10,16 @@ from django.urls import reverse
 from argmap.lib.rows import UpdateOnlyModel
 
 from .fragments import ContentQuerySet, MapRevision
+from .markup import markup_intervals, runs
 from .pages import with_row_extras
-from .quotes import find_quote, quote_context, quote_preview, selector_matches, words_around
+from .quotes import (
+    find_quote,
+    quote_context,
+    quote_preview,
+    selector_matches,
+    words_around,
+    words_around_bounds,
+)
 
 __all__ = [
     "Anchor",
@@ -671,6 +679,19 @@ class Anchor(QuoteSelector):
     def context(self, width=90):
         """A few words either side of the quote, cut at word boundaries."""
         return words_around(self.source.text, self.start, self.end, width)
+
+    def context_runs(self, width=90):
+        """The quote and a few words around it, as runs of the source's formatting."""
+        text = self.source.text
+        low, high = words_around_bounds(text, self.start, self.end, width)
+        shown = markup_intervals(text)
+        return {
+            "cut_before": low > 0,
+            "before": runs(text, low, self.start, shown),
+            "exact": runs(text, self.start, self.end, shown),
+            "after": runs(text, self.end, high, shown),
+            "cut_after": high < len(text),
+        }
 
 
 class LinkQuerySet(ContentQuerySet["Link"]):

@@ -39,14 +39,25 @@ def quote_preview(text: str, start: int, end: int, width: int = 20) -> str:
     return " ".join(f"{before}[{text[start:end]}]{after}".split())
 
 
+def words_around_bounds(text: str, start: int, end: int, width: int = 90) -> tuple[int, int]:
+    """Where a few words either side of text[start:end] begin and end, at word boundaries."""
+    low, high = max(0, start - width), min(len(text), end + width)
+    before, after = text[low:start], text[end:high]
+    if start - width > 0 and " " in before:
+        low += before.index(" ") + 1
+    if end + width < len(text) and " " in after:
+        high = end + after.rindex(" ")
+    return low, high
+
+
 def words_around(text: str, start: int, end: int, width: int = 90) -> tuple[str, str]:
     """A few words either side of text[start:end], cut at word boundaries."""
-    before = text[max(0, start - width) : start]
-    after = text[end : end + width]
-    if start - width > 0 and " " in before:
-        before = "…" + before[before.index(" ") + 1 :]
-    if end + width < len(text) and " " in after:
-        after = after[: after.rindex(" ")] + "…"
+    low, high = words_around_bounds(text, start, end, width)
+    before, after = text[low:start], text[end:high]
+    if low > max(0, start - width):
+        before = "…" + before
+    if high < min(len(text), end + width):
+        after = after + "…"
     return before, after
 
 

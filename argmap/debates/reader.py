@@ -5,15 +5,25 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from .markup import Interval, boilerplate_intervals, markup_intervals, runs
 from .models import Anchor, Section, Source
 from .pages import reader_extras
 
+# The stance of a reader's annotation on a passage (annotations' PassageAnnotation.stance).
+NOTE = "note"
 
-def passages(text: str, spans: Sequence[Any], sections: Sequence[Section]) -> list[dict[str, Any]]:
+
+def passages(
+    text: str,
+    spans: Sequence[Any],
+    sections: Sequence[Section],
+    markup: Sequence[Interval] = (),
+) -> list[dict[str, Any]]:
     """The text cut into sections, each cut into pieces at every span boundary.
 
     Each piece carries the spans that cover it, so overlapping spans render as
     nested coverage rather than broken markup. Spans need .start and .end.
+    Each piece's runs are its text cut again where the markup's formatting changes.
     """
     bounds: list[tuple[int, int, Section | None]] = [(0, len(text), None)]
     if sections:
@@ -34,16 +44,22 @@ def passages(text: str, spans: Sequence[Any], sections: Sequence[Section]) -> li
                 active.remove(span)
             starting = opening.get(start, [])
             active.extend(starting)
-            stances = {getattr(span, "stance", "") for span in active}
+            # A reader's own annotation inside a curated quote neither recolours the quote
+            # nor takes over its link: the quote leads, the annotation is marked as present.
+            curated = [span for span in active if getattr(span, "stance", "") != NOTE]
+            leading = curated or active
+            stances = {getattr(span, "stance", "") for span in leading}
             stance = stances.pop() if len(stances) == 1 else "mixed" if stances else ""
             pieces.append(
                 {
                     "text": text[start:end],
+                    "runs": runs(text, start, end, markup),
                     "spans": list(active),
                     "starting": [span for span in starting if span.start == start],
                     # The innermost span is the one a click most likely means.
-                    "primary": min(active, key=lambda s: s.end - s.start, default=None),
+                    "primary": min(leading, key=lambda s: s.end - s.start, default=None),
                     "stance": stance,
+                    "has_note": bool(curated) and len(curated) < len(active),
                 }
             )
         result.append({"section": section, "pieces": pieces})
@@ -74,7 +90,8 @@ def reader_context(request: HttpRequest, source: Source, form: Any = None) -> di
     for anchor in anchors:
         drawn.setdefault(anchor.node_id, (anchor.node, []))[1].append(anchor)
     extras = reader_extras(request, source, form)
-    cut = passages(source.text, [*anchors, *extras.pop("spans")], sections)
+    markup = [*markup_intervals(source.text), *boilerplate_intervals(source.text, sections)]
+    cut = passages(source.text, [*anchors, *extras.pop("spans")], sections, markup)
     return {
         "source": source,
         "article": [p for p in cut if not p["section"] or p["section"].kind == "body"],
@@ -82,5 +99,6 @@ def reader_context(request: HttpRequest, source: Source, form: Any = None) -> di
         "coverage": coverage_percent(source.text, ((a.start, a.end) for a in anchors)),
         "drawn": list(drawn.values()),
         "anchors": anchors,
+        "has_boilerplate": any("md-boilerplate" in style for _, _, style in markup),
         **extras,
     }

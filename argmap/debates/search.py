@@ -22,12 +22,16 @@ class BadQuery(ValueError):
     pass
 
 
+class EmptyQuery(BadQuery):
+    """Nothing to search for: a hint for the person, not an error of theirs."""
+
+
 def clean_query(raw):
     """The query a person meant, or BadQuery with a message for them."""
     query = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C").strip()
     query = re.sub(r"\s+", " ", query)
     if not query:
-        raise BadQuery("Type a word or phrase to search for.")
+        raise EmptyQuery("Type a word or phrase to search for.")
     if len(query) > MAX_QUERY_LENGTH:
         raise BadQuery(f"Searches are limited to {MAX_QUERY_LENGTH} characters; shorten yours.")
     if not search_words(query):
@@ -72,11 +76,51 @@ def _search_postgresql(queryset, field, query):
     )
 
 
+# Endings the fallback strips, longest first, so that "controls", "controlled" and "controlling"
+# all look for "control"; PostgreSQL's english configuration does the same with Snowball.
+SUFFIXES = ("ingly", "edly", "ings", "ing", "ies", "ied", "ed", "es", "s")
+MIN_STEM = 3
+
+
+def stem(word):
+    """A small suffix stemmer: the word without one common English ending, lowercased."""
+    word = word.lower()
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                continue  # "class", "status", "analysis" are not plurals
+            stemmed = word[: -len(suffix)]
+            if suffix in ("ies", "ied"):
+                return stemmed + "y"
+            if suffix in ("ed", "ing") and stemmed[-1] == stemmed[-2] and stemmed[-1] not in "ls":
+                return stemmed[:-1]  # "stopped" and "stopping" are "stop"
+            if suffix in ("ed", "ing") and stemmed.endswith("ll") and len(stemmed) > 5:
+                return stemmed[:-1]  # "controlled" is "control"
+            return stemmed
+    return word
+
+
+def _needle(word):
+    """What the text must contain: the stem, less a final "y" that turns into "ie"."""
+    base = stem(word)
+    return base[:-1] if base.endswith("y") and len(base) > MIN_STEM else base
+
+
+def _stem_pattern(word):
+    # The stem, then any ending: so the text is stemmed the same way as the query.
+    base, needle = stem(word), _needle(word)
+    if needle != base:
+        return re.escape(needle) + r"(?:y|ie)\w*"
+    return re.escape(base) + r"\w*"
+
+
 def _search_fallback(queryset, field, query, limit):
     words = search_words(query)
     for word in words:
-        queryset = queryset.filter(**{f"{field}__icontains": word})
-    pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+        queryset = queryset.filter(**{f"{field}__icontains": _needle(word)})
+    pattern = re.compile(
+        r"\b(?:" + "|".join(_stem_pattern(word) for word in words) + ")", re.IGNORECASE
+    )
     results = []
     for row in queryset.order_by("pk")[: limit * 5]:
         text = getattr(row, field)

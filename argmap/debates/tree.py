@@ -34,7 +34,26 @@ def attach_children(nodes: Sequence[Any], open_ids: Iterable[int]) -> list[Any]:
             parent.child_groups.setdefault(node.relation, []).append(node)
         elif parent is None:
             tops.append(node)
+    for top in tops:
+        _mark_closed_below(top)
     return tops
+
+
+def _mark_closed_below(node: Any) -> bool:
+    """Set node.closed_below: somewhere in its branch a node with children is still closed.
+
+    Where nothing is, "Expand branch" would open nothing, and is not offered.
+    """
+    has_children = any(
+        getattr(node, f"{relation}_count", 0) for relation in ("supports", "opposes", "undercuts")
+    )
+    if not node.is_open:
+        node.closed_below = has_children
+    else:
+        # Every child is visited: each needs its own mark for its own row.
+        marks = [_mark_closed_below(child) for child in node.shown_children]
+        node.closed_below = any(marks) or (has_children and not node.shown_children)
+    return bool(node.closed_below)
 
 
 def group_children(children: Sequence[Any]) -> dict[str, list[Any]]:

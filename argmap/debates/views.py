@@ -59,6 +59,7 @@ def map_page(request, slug):
         "focus": focus,
         # Built only when the cached rendering is missing (see the template's cache tag).
         "root": SimpleLazyObject(open_tree),
+        "thesis_key": thesis.key,
         "revision": fragments.current(thesis.map),
         "formats": list(registry.FORMATS.values()),
     }
@@ -190,11 +191,15 @@ def search_page(request):
     if context["searched"]:
         try:
             query = text_search.clean_query(raw)
+        except text_search.EmptyQuery as hint:
+            context["hint"] = str(hint)
         except text_search.BadQuery as problem:
             context["error"] = str(problem)
         else:
             context["results"] = {
-                "nodes": text_search.search(Node.objects.select_related("map"), "text", query),
+                "nodes": text_search.search(
+                    Node.objects.select_related("map", "parent__map"), "text", query
+                ),
                 "quotes": text_search.search(
                     # A quote shows its source's title, never its text (up to 100 KB each).
                     Anchor.objects.select_related("node__map", "source").defer("source__text"),
@@ -223,9 +228,14 @@ def diagram_page(request, slug):
 @require_safe
 def export_page(request, slug):
     argmap = get_object_or_404(ArgumentMap, slug=slug)
-    return JsonResponse(
+    response = JsonResponse(
         map_document(argmap), json_dumps_params={"ensure_ascii": False, "indent": 2}
     )
+    # A download, named after the map, rather than a page of JSON in the tab.
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{argmap.slug}.argmap.json"
+    )
+    return response
 
 
 def download(request, argmap, fmt, node_key=None):

@@ -2,6 +2,20 @@
 (function () {
   "use strict";
 
+  // An error answer (a 4xx fragment: an inline form error, a "not found" notice) is swapped into
+  // its target like any answer. With DEBUG on, django-htmx's debug script would instead replace the
+  // whole document with the bare fragment; stopping the event on its way down, before it reaches
+  // the document's listeners, keeps the page (htmx itself goes on to swap, as the event is not
+  // cancelled). Server errors (5xx) still reach it, so a developer sees Django's debug page.
+  window.addEventListener(
+    "htmx:beforeOnLoad",
+    function (event) {
+      var status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
+      if (status >= 400 && status < 500) event.stopPropagation();
+    },
+    true
+  );
+
   // Links that act as buttons answer the Space key as buttons do.
   document.addEventListener("keydown", function (event) {
     var target = event.target;
@@ -11,30 +25,48 @@
     }
   });
 
-  // Source reader: light up every piece of the quote the address points at.
-  function markTargetAnchor() {
-    var match = /^#anchor-(\d+)$/.exec(window.location.hash);
-    document.querySelectorAll(".hl.is-target").forEach(function (el) {
-      el.classList.remove("is-target");
-    });
-    if (!match) return;
-    var first = null;
-    document.querySelectorAll(".hl[data-anchors]").forEach(function (el) {
-      if (el.dataset.anchors.split(" ").indexOf(match[1]) !== -1) {
-        el.classList.add("is-target");
-        first = first || el;
-      }
-    });
-    if (first) first.focus({ preventScroll: true });
-  }
-  window.addEventListener("hashchange", markTargetAnchor);
-  document.addEventListener("DOMContentLoaded", markTargetAnchor);
-
   // A deep link to a node of the map scrolls it into view.
   document.addEventListener("DOMContentLoaded", function () {
     var focused = document.querySelector(".tree-node.is-focus");
     if (focused) focused.scrollIntoView({ block: "center" });
   });
+
+  // The map: a sticky path above the tree saying where the node at the top of the screen sits.
+  function setUpTreePath() {
+    var path = document.getElementById("tree-path");
+    if (!path) return;
+    var pending = false;
+    function label(node) {
+      var link = node.querySelector(":scope > .node-card .node-text a");
+      var text = link ? link.textContent.trim() : "";
+      return text.length > 48 ? text.slice(0, 47) + "…" : text;
+    }
+    function update() {
+      pending = false;
+      var below = path.parentElement.getBoundingClientRect().bottom + 8;
+      var probe = document.elementFromPoint(Math.min(window.innerWidth / 2, 200), below);
+      var node = probe && probe.closest ? probe.closest(".tree-node") : null;
+      var chain = [];
+      for (var at = node; at; at = at.parentElement.closest(".tree-node")) chain.unshift(at);
+      path.textContent = "";
+      path.hidden = chain.length < 2;
+      chain.forEach(function (item, index) {
+        if (index) path.appendChild(document.createTextNode(" › "));
+        var link = document.createElement("a");
+        link.href = "#" + item.id;
+        link.textContent = label(item);
+        path.appendChild(link);
+      });
+    }
+    window.addEventListener("scroll", function () {
+      if (!pending) {
+        pending = true;
+        window.requestAnimationFrame(update);
+      }
+    }, { passive: true });
+    update();
+  }
+  document.addEventListener("DOMContentLoaded", setUpTreePath);
 
   // Diagram: zoom with buttons or Ctrl+wheel, pan by dragging the frame.
   function setUpDiagram() {

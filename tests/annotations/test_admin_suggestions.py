@@ -126,3 +126,60 @@ def test_the_accept_action_accepts_each_pending_suggestion(curator_client):
     assert "was not accepted: This suggestion was already rejected." in page
     pending.refresh_from_db()
     assert pending.created_node is not None
+
+
+# Review context (issue 13, item 13) ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_suggestion_page_shows_the_suggesters_annotation_and_a_textarea(curator_client):
+    suggestion = SuggestionFactory(annotation__body="The *key* passage, in my view.")
+    suggestion.annotation.save()  # renders body_html
+    html = curator_client.get(f"/admin/annotations/suggestion/{suggestion.pk}/change/")
+    html = html.content.decode()
+    assert "The <em>key</em> passage, in my view." in html
+    assert '<textarea name="proposed_text"' in html
+
+
+@pytest.mark.django_db
+def test_accepting_links_to_the_new_node(curator_client):
+    suggestion = SuggestionFactory()
+    url = f"/admin/annotations/suggestion/{suggestion.pk}/change/"
+    data = form_data(curator_client.get(url))
+    data["decision"] = "accept"
+    page = curator_client.post(url, data, follow=True).content.decode()
+    suggestion.refresh_from_db()
+    node = suggestion.created_node
+    assert f'<a href="{node.get_absolute_url()}">' in page
+    assert f'href="/admin/debates/node/{node.pk}/change/"' in page
+
+
+@pytest.mark.django_db
+def test_a_suggested_rebuttal_is_a_claim_and_support_is_evidence(client):
+    from argmap.debates.models import Source
+
+    from ..factories import AnchorFactory, ThesisFactory, UserFactory
+
+    thesis = ThesisFactory()
+    anchor = AnchorFactory(node=thesis)
+    source: Source = anchor.source
+    client.force_login(UserFactory())
+    for relation, kind in (("opposes", "claim"), ("supports", "evidence")):
+        start, end = 0, 10
+        client.post(
+            f"/sources/{source.slug}/annotations/",
+            {
+                "start": start,
+                "end": end,
+                "exact": source.text[start:end],
+                "prefix": "",
+                "suffix": source.text[end : end + 32],
+                "kind": "comment",
+                "body": "Worth a node.",
+                "visibility": "public",
+                "target": thesis.pk,
+                "relation": relation,
+                "proposed_text": "A sentence for the map.",
+            },
+        )
+        assert Suggestion.objects.latest("pk").kind == kind

@@ -197,11 +197,69 @@ def test_search_fragment_for_htmx(client, seeded_map):
     assert "<mark>Nvidia</mark>" in html
 
 
+@pytest.mark.parametrize("query", ["", "   ", "\x00"])
+def test_an_empty_search_gets_a_friendly_hint_not_an_error(client, seeded_map, query):
+    response = client.get("/search/", {"q": query}, headers=HX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Type a word or phrase" in html and "form-error" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("export controls", "export control regime"),
+        ("export control", "export controls cannot hold it"),
+        ("regimes", "export control regime"),
+        ("studies", "two studies agree"),
+        ("study", "two studies agree"),
+    ],
+)
+def test_search_on_any_backend_finds_other_forms_of_a_word(client, seeded_map, query, found):
+    thesis = seeded_map.thesis
+    NodeFactory(
+        map=seeded_map,
+        parent=thesis,
+        relation="supports",
+        key="regime",
+        text="The export control regime holds.",
+    )
+    NodeFactory(
+        map=seeded_map,
+        parent=thesis,
+        relation="supports",
+        key="plural",
+        text="The export controls cannot hold it.",
+    )
+    NodeFactory(
+        map=seeded_map,
+        parent=thesis,
+        relation="supports",
+        key="studies",
+        text="At least two studies agree on it.",
+    )
+    html = client.get("/search/", {"q": query}).content.decode()
+    assert found in re.sub(r"</?mark>", "", html)
+
+
+def test_node_results_say_their_relation_and_parent(client, seeded_map):
+    claim = seeded_map.thesis.children.filter(relation="opposes").first()
+    html = client.get("/search/", {"q": claim.text[:40]}).content.decode()
+    meta = rf'class="result-meta">\s*Opposes\s*<a href="{seeded_map.thesis.get_absolute_url()}"'
+    assert re.search(meta, html)
+    assert "relation-opposes" in html
+
+
+def test_the_export_is_a_download(client, seeded_map):
+    response = client.get(f"{MAP}/export.json")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{seeded_map.slug}.argmap.json"'
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("", "Type a word or phrase"),
-        ("   ", "Type a word or phrase"),
         ("x" * 201, "limited to 200 characters"),
         ("&&& !!! ***", "punctuation alone matches nothing"),
     ],
@@ -265,3 +323,13 @@ def test_the_cached_tree_shows_an_edit_at_once(client, seeded_map):
     assert "A curator rewrote this branch heading." in client.get(f"{MAP}/").content.decode()
     fragment = client.get(fragment_url, headers=HX).content.decode()
     assert "A curator rewrote this branch heading." in fragment
+
+
+def test_staff_get_edit_in_admin_on_a_claim_page_and_others_do_not(client, seeded_map):
+    from ..factories import UserFactory
+
+    claim = seeded_map.thesis.children.first()
+    link = f'href="/admin/debates/node/{claim.pk}/change/"'
+    assert link not in client.get(claim.get_absolute_url()).content.decode()
+    client.force_login(UserFactory(is_staff=True))
+    assert link in client.get(claim.get_absolute_url()).content.decode()

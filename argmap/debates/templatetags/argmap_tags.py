@@ -1,7 +1,36 @@
+import re
+
 from django import template
+from django.utils.html import strip_spaces_between_tags
 
 from argmap.debates.search import highlighted
 
 register = template.Library()
 
 register.filter("highlighted", highlighted)
+
+
+class CompactNode(template.Node):
+    def __init__(self, nodelist: template.NodeList) -> None:
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        return compact(self.nodelist.render(context))
+
+
+WHITESPACE = re.compile(r"\s+")
+
+
+def compact(html: str) -> str:
+    """HTML without the whitespace a browser would collapse anyway: none between tags, one space
+    for any run elsewhere. Only for markup with no preformatted text in it (a tree row)."""
+    return WHITESPACE.sub(" ", strip_spaces_between_tags(html.strip()))
+
+
+@register.tag("compact")
+def do_compact(parser: template.base.Parser, token: template.base.Token) -> CompactNode:
+    """{% compact %}…{% endcompact %}: like spaceless, and runs of whitespace inside tags and
+    text become one space (the templates put one attribute a line, indented)."""
+    nodelist = parser.parse(("endcompact",))
+    parser.delete_first_token()
+    return CompactNode(nodelist)

@@ -1,0 +1,55 @@
+"""Phones (issue 13, item 9): tap targets of at least 24 px on the map and in the reader, and
+a claim page whose breadcrumb leaves room for the claim."""
+
+import pytest
+
+from argmap.debates.models import Source
+
+pytestmark = [pytest.mark.browser]
+
+# Every visible control and link, with its size; WCAG 2.2 (2.5.8) asks for 24 by 24 px.
+SMALL_TARGETS = """() => {
+  const controls = document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]');
+  const small = [];
+  let total = 0;
+  for (const el of controls) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+    if (el.classList.contains('skip-link')) continue;
+    total += 1;
+    if (box.width < 24 || box.height < 24) small.push(el.outerHTML.slice(0, 80));
+  }
+  return {total, small};
+}"""
+
+
+@pytest.fixture
+def phone(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    return page
+
+
+def test_tap_targets_on_the_map_and_in_the_reader_are_at_least_24_px(phone, live_map):
+    phone.goto(live_map.get_absolute_url())
+    on_map = phone.evaluate(SMALL_TARGETS)
+    source = Source.objects.get(slug="reason-sputnik-moment-article")
+    phone.goto(source.get_absolute_url())
+    in_reader = phone.evaluate(SMALL_TARGETS)
+    print(
+        f"map: {len(on_map['small'])} of {on_map['total']} under 24 px; "
+        f"reader: {len(in_reader['small'])} of {in_reader['total']}"
+    )
+    assert on_map["small"] == []
+    assert in_reader["small"] == []
+
+
+def test_a_claim_pages_breadcrumb_leaves_the_claim_on_the_first_screen(phone, live_map):
+    from argmap.debates.models import Node
+
+    deepest = max(live_map.nodes.all(), key=lambda node: len(Node.objects.ancestors_of(node)))
+    phone.goto(deepest.get_absolute_url())
+    crumbs = phone.locator("nav.breadcrumb").bounding_box()
+    title = phone.locator("h1").bounding_box()
+    assert crumbs["height"] <= 844 / 4
+    assert title["y"] + min(title["height"], 100) <= 844

@@ -1,0 +1,266 @@
+"""The source reader in Chromium (issue 13): sources read as documents with every offset kept,
+annotating a passage where it stands, and moving between quotes and nodes."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from argmap.debates.models import Source
+
+from .browser_support import axe_violations
+from .factories import PASSWORD, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("accounts_sandbox")]
+
+SELECT_ACROSS_BOLD = """() => {
+  const bold = [...document.querySelectorAll('.reader-text .md-b')]
+    .find((el) => el.textContent.startsWith('cost $5.5M'));
+  const before = bold.previousSibling.previousSibling;  // text, then the hidden '**'
+  const range = document.createRange();
+  range.setStart(before, before.textContent.length - 3);  // "it " before the marks
+  range.setEnd(bold.firstChild, 4);  // "cost"
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+}"""
+
+
+def log_in(page, username, then):
+    page.goto(f"/accounts/login/?next={then}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**{then}")
+
+
+def test_a_source_reads_as_a_document_and_a_selection_keeps_its_offsets(page, live_map):
+    UserFactory(username="reader")
+    source = Source.objects.get(slug="deepseek-analyst-summary")
+    log_in(page, "reader", source.get_absolute_url())
+    text = page.locator(".reader-text")
+    expect(text.locator(".md-b", has_text="cost $5.5M to train")).to_be_visible()
+    expect(text.locator(".md-h2", has_text="Summary")).to_be_visible()
+    assert "**" not in text.inner_text() and "## " not in text.inner_text()
+    # Provenance sits behind a disclosure.
+    expect(page.get_by_text(source.sha256)).to_be_hidden()
+    page.get_by_text("Where this text comes from").click()
+    expect(page.get_by_text(source.sha256)).to_be_visible()
+
+    page.evaluate(SELECT_ACROSS_BOLD)
+    page.get_by_role("button", name="Annotate the selected words").click()
+    form = page.locator("#passage-form")
+    start = int(form.locator('[name="start"]').input_value())
+    end = int(form.locator('[name="end"]').input_value())
+    exact = form.locator('[name="exact"]').input_value()
+    assert exact == "it **cost"
+    assert source.text[start:end] == exact
+    assert form.locator('[name="prefix"]').input_value() == source.text[start - 32 : start]
+    assert form.locator('[name="suffix"]').input_value() == source.text[end : end + 32]
+
+
+def test_front_matter_and_comment_policy_are_not_prose(page, live_map):
+    blog = Source.objects.get(slug="not-sputnik-blog")
+    page.goto(blog.get_absolute_url())
+    reader = page.locator(".reader-text")
+    assert "taxonomies" not in reader.inner_text()
+    assert reader.inner_text().lstrip().startswith("DeepSeek-R1's lead")
+    article = Source.objects.get(slug="reason-sputnik-moment-article")
+    page.goto(article.get_absolute_url())
+    body = page.locator(".article-body")
+    assert "Editor's Note" not in body.inner_text()
+    assert "to post comments" not in body.inner_text()
+    assert (
+        body.inner_text()
+        .rstrip()
+        .endswith("Disclosure: I have small holdings in both Microsoft and Nvidia.")
+    )
+    assert axe_violations(page) == []
+
+
+def node_with_two_quotes_in_one_source(argmap):
+    from django.db.models import Count
+
+    from argmap.debates.models import Anchor
+
+    pair = (
+        Anchor.objects.filter(node__map=argmap)
+        .values("node", "source")
+        .annotate(quotes=Count("id"))
+        .filter(quotes__gte=2)
+        .order_by("node")
+        .first()
+    )
+    assert pair, "the seeded map quotes one source twice for some node"
+    return argmap.nodes.get(pk=pair["node"]), Source.objects.get(pk=pair["source"])
+
+
+def test_quote_links_are_apart_and_following_one_lands_focus_on_the_quote(page, live_map):
+    node, source = node_with_two_quotes_in_one_source(live_map)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(source.get_absolute_url())
+    item = page.locator(
+        ".drawn-list > li", has=page.locator(f'a[href="{node.get_absolute_url()}"]')
+    )
+    first, second = item.locator("a.jump").nth(0), item.locator("a.jump").nth(1)
+    assert "1Show" not in item.inner_text()
+    left, right = first.bounding_box(), second.bounding_box()
+    apart = right["x"] - (left["x"] + left["width"]) if right["y"] == left["y"] else 99
+    assert apart >= 8 or right["y"] >= left["y"] + left["height"]
+
+    # From the claim page to its quote: focus on the quote, in view with a margin, and the
+    # highlight says which node quotes it in words on the page.
+    anchor = node.anchors.filter(source=source).order_by("start").first()
+    page.goto(node.get_absolute_url())
+    page.locator(f'figcaption a[href="{anchor.get_reader_url()}"]').click()
+    page.wait_for_url(f"**#anchor-{anchor.pk}")
+    focused = page.locator(":focus")
+    expect(focused).to_have_class(re.compile(r"\bhl\b.*is-target|is-target.*\bhl\b"))
+    box = focused.bounding_box()
+    assert 48 <= box["y"] <= 900 - 48 - min(box["height"], 200)
+    label = focused.evaluate("el => getComputedStyle(el, '::after').content")
+    assert node.text[:30] in label
+
+
+def test_a_tap_on_a_highlight_shows_its_node_before_following_it(browser, live_server, live_map):
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+    )
+    page = context.new_page()
+    node, source = node_with_two_quotes_in_one_source(live_map)
+    page.goto(source.get_absolute_url())
+    highlight = page.locator(f'.reader-text a.hl[href="{node.get_absolute_url()}"]').first
+    highlight.scroll_into_view_if_needed()
+    highlight.tap()
+    expect(highlight).to_have_class(re.compile("is-shown"))
+    assert page.url.endswith(source.get_absolute_url())
+    assert node.text[:30] in highlight.evaluate("el => getComputedStyle(el, '::after').content")
+    highlight.tap()
+    page.wait_for_url(f"**{node.get_absolute_url()}")
+    context.close()
+
+
+def test_a_readers_annotation_inside_a_quote_leaves_the_quote_its_colour_and_link(page, live_map):
+    from .factories import PassageAnnotationFactory
+
+    node, source = node_with_two_quotes_in_one_source(live_map)
+    anchor = node.anchors.filter(source=source).order_by("start").first()
+    reader = UserFactory(username="reader")
+    inner = anchor.exact[2:12]
+    PassageAnnotationFactory(source=source, author=reader, quote=inner)
+    log_in(page, "reader", source.get_absolute_url())
+    piece = page.locator(".reader-text a.hl", has_text=inner).first
+    expect(piece).to_have_attribute("href", node.get_absolute_url())
+    expect(piece).to_have_class(re.compile(rf"hl-{node.relation}\b.*hl-has-note"))
+
+
+def test_a_node_shows_its_quotes_one_chip_a_source(page, live_map):
+    node, source = node_with_two_quotes_in_one_source(live_map)
+    page.goto(f"{live_map.get_absolute_url()}?focus={node.key}")
+    card = page.locator(f"#node-{node.key} > .node-card")
+    chip = card.locator("a.chip", has_text=source.title)
+    expect(chip).to_have_count(1)
+    quotes = chip.locator(".chip-quote")
+    expect(quotes).to_have_count(node.anchors.filter(source=source).count())
+    first_quote = node.anchors.filter(source=source).order_by("source_id").first()
+    expect(chip).to_have_attribute("href", first_quote.get_reader_url())
+    first = node.anchors.filter(source=source).first()
+    expect(chip).to_contain_text(first.exact[:40])
+
+
+SELECT_WORDS = """(words) => {
+  const reader = document.querySelector('.reader-text');
+  const walker = document.createTreeWalker(reader, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(words);
+    if (at === -1 || node.parentElement.closest('.md-hide')) continue;
+    node.parentElement.scrollIntoView({block: 'center'});
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + words.length);
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    return true;
+  }
+  return false;
+}"""
+
+
+WORDS_BOX = """(words) => {
+  const reader = document.querySelector('.reader-text');
+  const walker = document.createTreeWalker(reader, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(words);
+    if (at === -1) continue;
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + words.length);
+    const box = range.getBoundingClientRect();
+    return [box.top, box.bottom];
+  }
+  return null;
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+def test_the_passage_form_opens_at_the_words_and_keeps_them_in_view(page, live_map, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    UserFactory(username="reader")
+    source = Source.objects.get(slug="reason-sputnik-moment-article")
+    log_in(page, "reader", source.get_absolute_url())
+    words = "Jevons paradox situation"
+    assert page.evaluate(SELECT_WORDS, words)
+    page.get_by_role("button", name="Annotate the selected words").click()
+    form = page.locator("#passage-form")
+    expect(form).to_be_visible()
+    expect(form.get_by_label("Your annotation")).to_be_focused()
+    top, bottom = page.evaluate(WORDS_BOX, words)
+    words_box = {"top": top, "bottom": bottom}
+    form_box = form.bounding_box()
+    assert words_box["top"] >= 0 and words_box["bottom"] <= height, words_box
+    if width < 700:
+        # A bottom sheet, the words above it.
+        assert abs(form_box["y"] + form_box["height"] - height) <= 2
+        assert words_box["bottom"] <= form_box["y"]
+    else:
+        # A popover just under the words.
+        assert 0 <= form_box["y"] - words_box["bottom"] <= 24
+    form.get_by_label("Your annotation").fill("The paradox, named.")
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator(".annotation-list")).to_contain_text("The paradox, named.")
+    from argmap.annotations.models import Annotation
+
+    saved = Annotation.objects.get()
+    assert saved.exact == words and source.text[saved.start : saved.end] == words
+
+
+def test_keyboard_users_annotate_a_paragraph_then_narrow_it(page, live_map):
+    UserFactory(username="reader")
+    source = Source.objects.get(slug="deepseek-analyst-summary")
+    log_in(page, "reader", source.get_absolute_url())
+    select = page.get_by_label("Or, with the keyboard, pick a paragraph")
+    labels = select.locator("option").all_inner_texts()
+    pick = next(label for label in labels if "A small clarification" in label)
+    assert "**" not in "".join(labels) and "## " not in "".join(labels)
+    select.select_option(label=pick)
+    select.focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Annotate this paragraph")).to_be_focused()
+    page.keyboard.press("Enter")
+    narrow = page.get_by_label("Narrow to these words")
+    expect(narrow).to_be_focused()
+    assert "**cost $5.5M to train**" in narrow.input_value()
+    narrow.fill("**cost $5.5M to train**")
+    page.keyboard.press("Tab")
+    expect(page.locator("#passage-form")).to_be_visible()
+    page.locator("#id_passage_body").fill("Only the training run.")
+    page.get_by_role("button", name="Save annotation").click()
+    expect(page.locator(".annotation-list")).to_contain_text("Only the training run.")
+    from argmap.annotations.models import Annotation
+
+    saved = Annotation.objects.get()
+    assert saved.exact == "**cost $5.5M to train**"
+    assert source.text[saved.start : saved.end] == saved.exact
