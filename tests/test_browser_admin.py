@@ -114,6 +114,7 @@ def test_a_curator_pastes_an_anchor_moves_a_node_and_exports_exactly_that(
                 "prefix": prefix,
                 "suffix": suffix,
                 "speaker": "the author",
+                "voice": "asserts",
             },
         }
     }

@@ -197,7 +197,7 @@ def test_search_fragment_for_htmx(client, seeded_map):
     assert "<mark>Nvidia</mark>" in html
 
 
-@pytest.mark.parametrize("query", ["", "   ", "\x00"])
+@pytest.mark.parametrize("query", ["", "   "])
 def test_an_empty_search_gets_a_friendly_hint_not_an_error(client, seeded_map, query):
     response = client.get("/search/", {"q": query}, headers=HX)
     assert response.status_code == 200
