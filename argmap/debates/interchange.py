@@ -46,11 +46,6 @@ def known_sources() -> dict[str, dict[str, Any]]:
     }
 
 
-def map_document(argmap: ArgumentMap) -> ArgmapDoc:
-    """The map as an argmap/2 dict (mapdata.export_map, the site's one exporter)."""
-    return export_map(argmap)
-
-
 def render(
     argmap: ArgumentMap,
     fmt: str,
@@ -59,7 +54,7 @@ def render(
 ) -> str:
     """The map, or a node's branch, in one format: what a download serves and `export_map`
     prints. `absolute` turns a path into an absolute IRI (for Web Annotation)."""
-    doc = map_document(argmap)
+    doc = export_map(argmap)
     if node_key is not None:
         doc = registry.branch(doc, node_key)
     links = webannotation.Links(
@@ -69,7 +64,8 @@ def render(
     )
     # Passage annotations belong to the sources, not to a branch: only the whole map has them.
     sources = [source["slug"] for source in doc["sources"]]
-    passages = pages.published_passages(sources) if node_key is None else []
+    wanted = fmt == "webannotation" and node_key is None  # no other download carries them
+    passages = pages.published_passages(sources) if wanted else []
     if node_key is None:
         collection = reverse("map-download", args=[argmap.slug, "webannotation"])
     else:

@@ -1,5 +1,5 @@
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -10,7 +10,6 @@ from . import fragments
 from . import search as text_search
 from .diagram import layout
 from .formats import registry
-from .interchange import map_document
 from .interchange import render as render_format
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import node_page_context
@@ -227,15 +226,8 @@ def diagram_page(request, slug):
 
 @require_safe
 def export_page(request, slug):
-    argmap = get_object_or_404(ArgumentMap, slug=slug)
-    response = JsonResponse(
-        map_document(argmap), json_dumps_params={"ensure_ascii": False, "indent": 2}
-    )
-    # A download, named after the map, rather than a page of JSON in the tab.
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{argmap.slug}.argmap.json"
-    )
-    return response
+    """The map as argmap/2 JSON: the same download as /download/argmap/, at its old address."""
+    return download(request, get_object_or_404(ArgumentMap, slug=slug), "argmap")
 
 
 def download(request, argmap, fmt, node_key=None):
