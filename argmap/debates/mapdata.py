@@ -110,7 +110,7 @@ def export_map(argmap):
                         "suffix": anchor.suffix,
                         "speaker": anchor.speaker,
                         "voice": anchor.voice,
-                        "comment": comment_number(anchor.source, anchor.start),
+                        "comment": anchor.source.comment_number_at(anchor.start),
                     }
                     for anchor in node.anchors.all()
                 ],
@@ -139,16 +139,6 @@ def export_source(source):
         "disclosure": _or_none(source.disclosure),
         "sha256": source.sha256,
     }
-
-
-def comment_number(source, offset):
-    """The reader comment's number at offset (from the prefetched sections), else None."""
-    section = source.comment_at(offset)
-    return section.comment_number if section else None
-
-
-def export_json(argmap):
-    return json.dumps(export_map(argmap), ensure_ascii=False, indent=2) + "\n"
 
 
 # A map document: {"curated": bool (False for an imported map), "sources": {slug: {"text",
@@ -715,7 +705,7 @@ def _anchor_detail_problems(where, anchor, source):
     if 0 <= start < end <= len(source.text):
         if (anchor["prefix"], anchor["suffix"]) != quote_context(source.text, start, end):
             problems.append(Problem(where, "prefix or suffix differs from the text around it"))
-        expected = comment_number(source, start)
+        expected = source.comment_number_at(start)
         if anchor.get("comment") != expected:
             problems.append(
                 Problem(where, f"comment is {anchor.get('comment')!r}; the text gives {expected!r}")

@@ -103,6 +103,11 @@ class Source(UpdateOnlyModel):
                 return section
         return None
 
+    def comment_number_at(self, offset):
+        """The number in the thread of the reader comment holding offset, or None."""
+        section = self.comment_at(offset)
+        return section.comment_number if section else None
+
 
 class SectionManager(models.Manager):
     def get_by_natural_key(self, source_slug, position):
@@ -643,21 +648,12 @@ class Anchor(QuoteSelector):
     def comment_number(self):
         """The reader comment's number in the thread, derived from its Section (not stored).
 
-        From with_comment_numbers() when the QuerySet annotated it, else one query.
+        From with_comment_numbers() when the QuerySet annotated it, else from the source's
+        sections (one query unless they are prefetched).
         """
         if hasattr(self, "comment_position"):
             return self.comment_position
-        section = (
-            Section.objects.filter(
-                source_id=self.source_id,
-                kind=Section.Kind.COMMENT,
-                start__lte=self.start,
-                end__gt=self.start,
-            )
-            .values_list("position", flat=True)
-            .first()
-        )
-        return section
+        return self.source.comment_number_at(self.start)
 
     @property
     def speaker_label(self):
