@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .factories import PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 # Chromium reaches for Google's services unless told not to; this machine has no network.
@@ -66,3 +68,12 @@ def wait_for_htmx(page):
     page.wait_for_function(
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
     )
+
+
+def log_in(page, username, then="/"):
+    """Log in through the site's form as a person does, landing on then."""
+    page.goto(f"/accounts/login/?next={then}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**{then}")

@@ -7,18 +7,10 @@ from playwright.sync_api import expect
 from argmap.annotations.models import Annotation
 from argmap.debates.models import Source
 
-from .browser_support import axe_violations, wait_for_htmx
+from .browser_support import axe_violations, log_in, wait_for_htmx
 from .factories import PASSWORD, AnnotationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("accounts_sandbox")]
-
-
-def log_in(page, username, then="/"):
-    page.goto(f"/accounts/login/?next={then}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"**{then}")
 
 
 def test_sign_up_then_annotate_edit_and_delete_on_the_map(page, live_map):

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from argmap.debates.models import Source
 
-from .browser_support import axe_violations
-from .factories import PASSWORD, UserFactory
+from .browser_support import axe_violations, log_in
+from .factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("accounts_sandbox")]
 
@@ -24,14 +24,6 @@ SELECT_ACROSS_BOLD = """() => {
   selection.removeAllRanges();
   selection.addRange(range);
 }"""
-
-
-def log_in(page, username, then):
-    page.goto(f"/accounts/login/?next={then}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"**{then}")
 
 
 def test_a_source_reads_as_a_document_and_a_selection_keeps_its_offsets(page, live_map):

@@ -10,18 +10,10 @@ from playwright.sync_api import expect
 from argmap.annotations.models import Annotation
 from argmap.debates.models import Node
 
-from .browser_support import axe_violations, wait_for_htmx
-from .factories import PASSWORD, AnnotationFactory, NodeFactory, UserFactory
+from .browser_support import axe_violations, log_in, wait_for_htmx
+from .factories import AnnotationFactory, NodeFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("accounts_sandbox")]
-
-
-def log_in(page, username, then="/"):
-    page.goto(f"/accounts/login/?next={then}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"**{then}")
 
 
 def test_with_debug_on_htmx_error_answers_show_inline_and_keep_the_page(page, live_map, settings):
