@@ -302,7 +302,8 @@ def layout(argmap, focus, parent, children, grandchildren, page):
     shown = (page - 1) * first_limit + len(children)
     if page > 1:
         focus_box.before = More(
-            f"‹ Previous {first_limit} of {child_total(focus)}", diagram_url(argmap, focus, page - 1)
+            f"‹ Previous {first_limit} of {child_total(focus)}",
+            diagram_url(argmap, focus, page - 1),
         )
     if child_total(focus) > shown:
         left = child_total(focus) - shown
