@@ -18,7 +18,7 @@ SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "hei
 GEOMETRY = """(selector) => {
   const box = (el) => { const r = el.getBoundingClientRect();
     return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
-  const frame = document.getElementById('diagram-frame');
+  const frame = document.getElementById('diagram').parentElement;
   const inner = {left: frame.getBoundingClientRect().left + frame.clientLeft,
                  top: frame.getBoundingClientRect().top + frame.clientTop};
   inner.right = inner.left + frame.clientWidth;
@@ -77,7 +77,7 @@ def test_fit_fits_the_whole_drawing_in_both_dimensions(page, live_map, size):
     frame_height = where["frame"]["bottom"] - where["frame"]["top"]
     assert width >= frame_width - 2 or height >= frame_height - 2 or width >= natural - 1
     # The keyboard does the same from the frame.
-    page.locator("#diagram-frame").focus()
+    page.locator(".diagram-frame").focus()
     page.keyboard.press("+")
     zoomed = page.evaluate(GEOMETRY, "#diagram")["target"]
     assert zoomed["right"] - zoomed["left"] > width
