@@ -26,6 +26,8 @@ from .tree import RELATION_GROUPS, attach_links
 
 # Children drawn per node: of the focus (a page of them), and of each of those children.
 LEVEL_LIMITS = (5, 2)
+# Cross-links listed per drawn node; the rest are on its claim page.
+LINKS_SHOWN = 3
 # Ancestors named in the path above the focus; further up is an ellipsis, then the thesis.
 PATH_SHOWN = 3
 
@@ -117,6 +119,14 @@ class Box:
     def links_below(self):
         """Children exist that this drawing leaves out below this box: it opens them."""
         return self.depth > 0 and not self.children and child_total(self.node) > 0
+
+    @property
+    def links_shown(self):
+        return self.node.cross_links[:LINKS_SHOWN]
+
+    @property
+    def links_left(self):
+        return max(0, len(self.node.cross_links) - LINKS_SHOWN)
 
     @property
     def chevron_x(self):
@@ -219,7 +229,7 @@ def children_in_turn(parent_ids: Sequence[int]) -> QuerySet:
 def focus_node(argmap: ArgumentMap, key: str | None) -> Node:
     """The focus with its child counts and its nearest ancestors, in one query."""
     related = "__".join(["parent"] * PATH_SHOWN)
-    nodes = argmap.nodes.select_related(related).with_child_counts()
+    nodes = Node.objects.with_child_counts().filter(map=argmap).select_related(related)
     node = nodes.get(key=key) if key else nodes.roots().get()
     node.map = argmap  # its URL then costs no query
     return node
@@ -228,7 +238,8 @@ def focus_node(argmap: ArgumentMap, key: str | None) -> Node:
 def ancestors_shown(focus: Node) -> tuple[list[Node], bool]:
     """The ancestors named in the path, root-most first, and whether some are left out
     between them and the thesis."""
-    chain, at = [], focus.parent
+    chain: list[Node] = []
+    at = focus.parent
     while at is not None and len(chain) < PATH_SHOWN:
         chain.append(at)
         at = at.parent if Node.parent.is_cached(at) else None
@@ -257,7 +268,7 @@ def neighbourhood(argmap: ArgumentMap, focus: Node, page: int) -> dict[str, Any]
             siblings.append(node)
     ancestors, gap = ancestors_shown(focus)
     parent = ancestors[-1] if ancestors else None
-    drawn = [focus, *children, *grandchildren]
+    drawn = [*ancestors[-1:], focus, *children, *grandchildren]
     for node in [*drawn, *ancestors]:
         node.map = argmap
     attach_links(drawn)

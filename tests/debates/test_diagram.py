@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from argmap.debates.diagram import LEVEL_LIMITS, PATH_SHOWN
+from argmap.debates.diagram import LEVEL_LIMITS, LINKS_SHOWN, PATH_SHOWN
 from argmap.debates.models import Node
 
 from ..factories import LinkFactory, NodeFactory, ThesisFactory
@@ -136,6 +136,19 @@ def test_the_drawing_is_hidden_from_screen_readers_who_get_a_list_with_words(cli
     assert "Same point as" in outline and f"?focus={thesis.key}" in outline
     # Lists nested as the tree: the focus's, its children's, theirs; and both ends' links.
     assert outline.count('<ul class="outline-links">') == 2 and outline.count("<ul") == 5
+
+
+@pytest.mark.django_db
+def test_a_node_lists_a_few_of_its_cross_links_and_sends_to_its_claim_for_the_rest(client):
+    thesis = ThesisFactory()
+    (claim,) = children(thesis, 1)
+    others = children(NodeFactory(map=thesis.map, parent=thesis, position=9), LINKS_SHOWN + 1)
+    for other in others:
+        LinkFactory(from_node=claim, to_node=other)
+    outline = outline_of(flat(client.get(url(thesis))))
+    item = outline.split(f'data-box="box-{claim.key}"', 1)[1].split("</ul>", 1)[0]
+    assert item.count("Contradicted by") == LINKS_SHOWN
+    assert f'<a href="{claim.get_absolute_url()}">1 more link on its claim page</a>' in item
 
 
 @pytest.mark.django_db
