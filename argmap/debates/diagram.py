@@ -268,7 +268,12 @@ def neighbourhood(argmap: ArgumentMap, focus: Node, page: int) -> dict[str, Any]
             siblings.append(node)
     ancestors, gap = ancestors_shown(focus)
     parent = ancestors[-1] if ancestors else None
-    drawn = [*ancestors[-1:], focus, *children, *grandchildren]
+    drawn = [
+        *ancestors[-1:],
+        focus,
+        *children,
+        *(node for group in kept.values() for node in group),
+    ]
     for node in [*drawn, *ancestors]:
         node.map = argmap
     attach_links(drawn)
