@@ -114,18 +114,6 @@ def test_search_finds_and_highlights(page, live_map):
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
-def test_the_diagram_renders_and_its_boxes_link_to_nodes(page, live_map):
-    page.goto(f"{MAP}/diagram/")
-    boxes = page.locator("svg#diagram a.box")
-    expect(boxes).to_have_count(live_map.nodes.count())
-    page.get_by_role("button", name="Zoom out").click()
-    page.get_by_role("button", name="Fit").click()
-    target = live_map.thesis.children.first()
-    page.locator(f"#box-{target.key}").click()
-    expect(page).to_have_url(re.compile(rf"/nodes/{target.key}/$"))
-    assert page.watcher.errors == []
-
-
 def test_no_serious_accessibility_violations(page, live_map):
     node = Node.objects.filter(parent__parent__isnull=False).first()
     source = Source.objects.get(kind=Source.Kind.NEWS_ARTICLE)

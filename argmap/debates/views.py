@@ -6,9 +6,8 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from . import fragments
+from . import diagram, fragments
 from . import search as text_search
-from .diagram import layout
 from .formats import registry
 from .interchange import render as render_format
 from .models import Anchor, ArgumentMap, Link, Node, Source
@@ -214,13 +213,20 @@ def search_page(request):
 
 @require_safe
 def diagram_page(request, slug):
-    argmap, thesis = get_map_and_thesis(slug)
-    focus_key = request.GET.get("focus")
-    root = thesis
-    if focus_key:
-        root = get_object_or_404(argmap.nodes, key=focus_key)
-    nodes = list(argmap.nodes.filter(pk__in=Node.objects.subtree_ids(root)).with_child_counts())
-    context = {"map": argmap, "root": root, "diagram": layout(nodes, root), "thesis": thesis}
+    """A bounded neighbourhood of the focus (the thesis unless ?focus=<key>), ?page=<n> of its
+    children: the same few queries and the same size of page at any size of map."""
+    argmap = get_object_or_404(ArgumentMap, slug=slug)
+    page = request.GET.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        raise Http404("No such page of this node's children.")
+    try:
+        focus = diagram.focus_node(argmap, request.GET.get("focus"))
+        context = diagram.neighbourhood(argmap, focus, int(page))
+    except Node.DoesNotExist:
+        raise Http404("No such node in this map.") from None
+    except LookupError:
+        raise Http404("No such page of this node's children.") from None
+    context.update(map=argmap, focus=focus)
     return render(request, "debates/diagram.html", context)
 
 

@@ -68,7 +68,8 @@
   }
   document.addEventListener("DOMContentLoaded", setUpTreePath);
 
-  // Diagram: zoom with buttons or Ctrl+wheel, pan by dragging the frame.
+  // Diagram: zoom with the buttons, + − 0 on the frame, or Ctrl+wheel; pan by dragging, by
+  // touch or with the arrow keys (the frame scrolls). Fit fits both dimensions of the frame.
   function setUpDiagram() {
     var svg = document.getElementById("diagram");
     if (!svg) return;
@@ -77,12 +78,21 @@
     var height = svg.viewBox.baseVal.height;
     var scale = 1;
     function apply(newScale) {
-      scale = Math.min(3, Math.max(0.15, newScale));
-      svg.setAttribute("width", Math.round(width * scale));
-      svg.setAttribute("height", Math.round(height * scale));
+      scale = Math.min(3, Math.max(0.1, newScale));
+      svg.setAttribute("width", Math.floor(width * scale));
+      svg.setAttribute("height", Math.floor(height * scale));
+    }
+    function fitScale() {
+      // The frame's largest size, not its current one: it shrinks around a small drawing.
+      var style = window.getComputedStyle(frame);
+      var tallest = parseFloat(style.maxHeight) || frame.clientHeight;
+      var borders = frame.offsetHeight - frame.clientHeight;
+      return Math.min(1, frame.clientWidth / width, (tallest - borders) / height);
     }
     function fit() {
-      apply(Math.min(1, frame.clientWidth / width));
+      apply(fitScale());
+      frame.scrollLeft = 0;
+      frame.scrollTop = 0;
     }
     document.querySelectorAll("[data-zoom]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -92,6 +102,14 @@
         else fit();
       });
     });
+    frame.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.key === "+" || event.key === "=") apply(scale * 1.25);
+      else if (event.key === "-" || event.key === "−") apply(scale / 1.25);
+      else if (event.key === "0") fit();
+      else return;
+      event.preventDefault();
+    });
     frame.addEventListener("wheel", function (event) {
       if (!event.ctrlKey) return;
       event.preventDefault();
@@ -99,7 +117,7 @@
     }, { passive: false });
     var drag = null;
     frame.addEventListener("pointerdown", function (event) {
-      if (event.target.closest("a")) return;
+      if (event.pointerType !== "mouse" || event.target.closest("a")) return;
       drag = { x: event.clientX, y: event.clientY, left: frame.scrollLeft, top: frame.scrollTop };
     });
     window.addEventListener("pointermove", function (event) {
@@ -108,6 +126,25 @@
       frame.scrollTop = drag.top - (event.clientY - drag.y);
     });
     window.addEventListener("pointerup", function () { drag = null; });
+    // The list below is what the keyboard walks: the box of the item in focus is marked and
+    // brought into the frame's view.
+    document.addEventListener("focusin", function (event) {
+      var link = event.target.closest ? event.target.closest("[data-box]") : null;
+      document.querySelectorAll(".box.is-current").forEach(function (box) {
+        box.classList.remove("is-current");
+      });
+      var box = link ? document.getElementById(link.dataset.box) : null;
+      if (!box) return;
+      box.classList.add("is-current");
+      var at = box.getBoundingClientRect();
+      var view = frame.getBoundingClientRect();
+      if (at.left < view.left || at.right > view.right) frame.scrollLeft += at.left - view.left - 16;
+      if (at.top < view.top || at.bottom > view.bottom) frame.scrollTop += at.top - view.top - 16;
+    });
+    // First view: the focus sits at the top left. The drawing fits the frame when it stays
+    // readable, and always on a narrow screen, where it is an overview to tap a branch in.
+    var overview = fitScale();
+    if (overview >= 0.6 || frame.clientWidth < 600) fit();
   }
   document.addEventListener("DOMContentLoaded", setUpDiagram);
 })();

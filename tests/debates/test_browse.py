@@ -288,22 +288,6 @@ def test_odd_characters_in_a_search_are_harmless(client, seeded_map):
     assert refused.status_code == 400 and "<script>alert(1)" not in refused.content.decode()
 
 
-def test_diagram_draws_every_node_as_a_linked_box(client, seeded_map):
-    html = client.get(f"{MAP}/diagram/").content.decode()
-    assert "<svg" in html
-    for node in seeded_map.nodes.all():
-        assert f'<a href="{node.get_absolute_url()}"' in html
-    assert 'class="edge edge-opposes"' in html and 'class="edge edge-supports"' in html
-
-
-def test_diagram_can_focus_on_a_branch(client, seeded_map):
-    branch = seeded_map.thesis.children.first()
-    html = client.get(f"{MAP}/diagram/", {"focus": branch.key}).content.decode()
-    inside = {Node.objects.get(pk=pk).key for pk in Node.objects.subtree_ids(branch)}
-    boxes = set(re.findall(r'id="box-([a-z0-9-]+)"', html))
-    assert boxes == inside
-
-
 @pytest.mark.django_db
 def test_postgresql_search_uses_the_full_text_indexes():
     from django.db import connection

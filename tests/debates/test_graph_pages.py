@@ -71,18 +71,6 @@ def test_children_are_grouped_supporting_then_opposing_then_undercuts(client):
     assert "1 for · 1 against · 1 undercut" in html
 
 
-def test_the_diagram_points_an_undercut_at_the_middle_of_the_link_it_attacks(client, seeded_map):
-    undercut = seeded_map.nodes.filter(relation=Node.Relation.UNDERCUTS).first()
-    response = client.get(f"{MAP}/diagram/")
-    diagram = response.context["diagram"]
-    edges = {edge.child.node.key: edge for edge in diagram["edges"]}
-    attacked = edges[undercut.parent.key]
-    x1, y1, x2, y2 = attacked.ends
-    assert edges[undercut.key].path.startswith(f"M{(x1 + x2) // 2},{(y1 + y2) // 2} ")
-    html = flat(response)
-    assert "edge edge-undercuts" in html and "Undercuts: attacks the link" in html
-
-
 # Cross-links -----------------------------------------------------------------------------
 
 

@@ -63,7 +63,9 @@ def pages(map_info):
         "search": ("/search/?q=evidence+market", {}),
         "search-htmx": ("/search/?q=evidence", HX),
         "search-empty": ("/search/?q=", {}),
-        "diagram": (f"/maps/{slug}/diagram/?focus={branch}", {}),
+        "diagram": (f"/maps/{slug}/diagram/", {}),
+        "diagram-branch": (f"/maps/{slug}/diagram/?focus={branch}", {}),
+        "diagram-deep": (f"/maps/{slug}/diagram/?focus={deep}", {}),
         "export": (f"/maps/{slug}/export.json", {}),
         "source-argument": (f"/sources/{map_info['source']}/argument/", {}),
         "cross-link": (
@@ -89,7 +91,11 @@ EXPECTED = {
     "search": 3,
     "search-htmx": 3,
     "search-empty": 0,
-    "diagram": 5,
+    # The map, the focus with its nearest ancestors, a page of its children, theirs (none
+    # under a leaf), the links touching the drawn nodes and the branch of each far end.
+    "diagram": 6,
+    "diagram-branch": 6,
+    "diagram-deep": 5,
     "export": 5,
     "source-argument": 6,
     "cross-link": 5,
