@@ -62,7 +62,10 @@ def map_page(request, slug):
     map_url = thesis.map.get_absolute_url()
 
     def open_tree():
-        listed = {node.key: node for node in thesis.map.nodes.filter(key__in=state.keys)}
+        listed = {focus.key: focus} if focus else {}
+        wanted_keys = state.keys - set(listed)
+        if wanted_keys:
+            listed |= {node.key: node for node in thesis.map.nodes.filter(key__in=wanted_keys)}
         ends = [listed[key] for key in (*state.opened, *state.branches) if key in listed]
         open_ids = {thesis.pk} | {node.pk for node in ends} | ancestor_ids(n.pk for n in ends)
         # Branches open end to end only within one BRANCH_LIMIT together; past it, one level.

@@ -76,7 +76,9 @@
     else if (focused && !window.location.hash) focused.scrollIntoView({ block: "center" });
 
     document.addEventListener("htmx:afterSettle", function (event) {
-      if (!tree.contains(event.target)) return;
+      // Only a swapped tree row changes what is open (not an annotation panel inside one).
+      var row = event.target;
+      if (!row.classList || !row.classList.contains("tree-node") || !tree.contains(row)) return;
       var url = window.location.pathname + openState(tree);
       if (url !== window.location.pathname + window.location.search) remember(url);
     });
