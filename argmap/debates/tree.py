@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.http import QueryDict
 
 from .models import Link, Node
@@ -252,29 +252,9 @@ def attach_toggle_urls(root: Any, state: OpenState, map_url: str) -> None:
     link(root)
 
 
-# UNION (not UNION ALL) drops ids already met: paths that meet are walked once, and bad data
-# with a cycle still ends.
-ANCESTORS_SQL = """
-    WITH RECURSIVE up(id) AS (
-        SELECT parent_id FROM {table} WHERE id IN ({marks})
-        UNION
-        SELECT (SELECT n.parent_id FROM {table} n WHERE n.id = up.id) FROM up
-        WHERE up.id IS NOT NULL
-    )
-    SELECT id FROM up WHERE id IS NOT NULL
-"""
-
-
 def ancestor_ids(node_ids: Iterable[int]) -> set[int]:
     """Ids of every ancestor of the nodes given, in one query however many they are."""
-    ids = sorted(set(node_ids))
-    if not ids:
-        return set()
-    table = connection.ops.quote_name(Node._meta.db_table)
-    sql = ANCESTORS_SQL.format(table=table, marks=", ".join(["%s"] * len(ids)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        return {pk for (pk,) in cursor.fetchall()}
+    return {pk for chain in _ancestor_rows(node_ids).values() for pk, _key in chain}
 
 
 def reachable(nodes: Sequence[Any], root_id: int, open_ids: set[int]) -> list[Any]:
@@ -293,3 +273,84 @@ def reachable(nodes: Sequence[Any], root_id: int, open_ids: set[int]) -> list[An
                 kept.add(child.pk)
                 todo.append(child.pk)
     return [node for node in nodes if node.pk in kept]
+
+
+def preorder(nodes: Any, after: Any, limit: int) -> list[int]:
+    """Ids of up to limit of these nodes in tree order (depth first, siblings by position),
+    starting after node after (None: from the roots).
+
+    Never walks the whole tree: one query for where to resume (after's children, then the
+    siblings after it and after each of its ancestors), then one a generation below, each
+    LIMIT limit. Within a generation tree order is its parents' order, then position, and
+    the first limit nodes of the walk are among the first limit of each generation.
+    """
+    if after is None:
+        groups = [Q(parent=None)]
+    else:
+        chain = [*Node.objects.ancestors_of(after), after]
+        later = [
+            Q(parent_id=node.parent_id) if node.parent_id else Q(parent=None)
+            for node in reversed(chain)
+        ]
+        groups = [Q(parent_id=after.pk)] + [
+            place & (Q(position__gt=node.position) | Q(position=node.position, pk__gt=node.pk))
+            for place, node in zip(later, reversed(chain), strict=True)
+        ]
+    rank = Case(*(When(group, then=index) for index, group in enumerate(groups)))
+    wanted = Q()
+    for group in groups:
+        wanted |= group
+    generation = list(
+        nodes.filter(wanted).order_by(rank, "position", "pk").values_list("pk", "parent_id")[:limit]
+    )
+    tops = [pk for pk, _parent in generation]
+    children: dict[int, list[int]] = {}
+    while generation:
+        parents = [pk for pk, _parent in generation]
+        by_parent = Case(*(When(parent_id=pk, then=index) for index, pk in enumerate(parents)))
+        generation = list(
+            nodes.filter(parent_id__in=parents)
+            .order_by(by_parent, "position", "pk")
+            .values_list("pk", "parent_id")[:limit]
+        )
+        for pk, parent in generation:
+            children.setdefault(parent, []).append(pk)
+    found: list[int] = []
+    todo = list(reversed(tops))
+    while todo and len(found) < limit:
+        pk = todo.pop()
+        found.append(pk)
+        todo += reversed(children.get(pk, []))
+    return found
+
+
+# Walks up from every node at once; the depth bound ends a cycle in bad data.
+ANCESTORS_SQL = """
+    WITH RECURSIVE up(start, id, depth) AS (
+        SELECT id, parent_id, 1 FROM {table} WHERE id IN ({marks})
+        UNION ALL
+        SELECT up.start, (SELECT n.parent_id FROM {table} n WHERE n.id = up.id), up.depth + 1
+        FROM up WHERE up.id IS NOT NULL AND up.depth < 100000
+    )
+    SELECT up.start, n.id, n.key FROM up JOIN {table} n ON n.id = up.id
+    ORDER BY up.start, up.depth DESC
+"""
+
+
+def _ancestor_rows(node_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """Each node's ancestors as (id, key), root first, in one query walking up from them all."""
+    ids = sorted(set(node_ids))
+    chains: dict[int, list[tuple[int, str]]] = {pk: [] for pk in ids}
+    if ids:
+        table = connection.ops.quote_name(Node._meta.db_table)
+        sql = ANCESTORS_SQL.format(table=table, marks=", ".join(["%s"] * len(ids)))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, ids)
+            for start, pk, key in cursor.fetchall():
+                chains[start].append((pk, key))
+    return chains
+
+
+def ancestor_key_chains(node_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Each node's ancestors' keys, root first, in one query walking up from them all."""
+    return {pk: [key for _pk, key in chain] for pk, chain in _ancestor_rows(node_ids).items()}
