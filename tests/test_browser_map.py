@@ -135,6 +135,9 @@ def test_back_from_a_claim_restores_the_open_tree_and_the_scroll_position(page, 
     assert page.evaluate(SHOWN) == shown
     assert page.evaluate(EXPANDED) == expanded
     page.wait_for_function(f"() => Math.abs(window.scrollY - {scrolled}) <= 4")
+    page.reload()
+    expect(page.locator(".tree-node")).to_have_count(len(shown))
+    page.wait_for_function(f"() => Math.abs(window.scrollY - {scrolled}) <= 4")
     page.go_forward()
     page.wait_for_url(f"**{claim}")
     page.go_back()
