@@ -307,7 +307,9 @@ class NodeChangeList(ChangeList):
         self.full_result_count = self.result_count
         self.show_full_result_count = self.show_admin_actions = True
         self.can_show_all = self.multi_page = False
-        self.paginator = self.model_admin.get_paginator(request, self.result_list, self.list_per_page)
+        self.paginator = self.model_admin.get_paginator(
+            request, self.result_list, self.list_per_page
+        )
         more = len(ids) > self.list_per_page
         self.tree_next_url = self.get_query_string({AFTER_VAR: shown[-1]}) if more else None
         self.tree_restart_url = self.get_query_string(remove=[AFTER_VAR]) if after else None
