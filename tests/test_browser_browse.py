@@ -91,8 +91,10 @@ def test_the_whole_map_can_be_walked_without_javascript(page, live_map):
     path = [*Node.objects.ancestors_of(deep), deep]  # from the thesis down
     page.goto(f"{MAP}/")
     for parent in path[1:-1]:  # the thesis's children are on the map page already
-        page.locator(f"#toggle-{parent.key}").first.click()
-        expect(page).to_have_url(re.compile(rf"/nodes/{parent.key}/$"))
+        # Each toggle is a link to the map with that node open too, landing on it.
+        page.locator(f"#toggle-{parent.key}").click()
+        expect(page).to_have_url(re.compile(rf"{MAP}/\?open={parent.key}#node-{parent.key}$"))
+        expect(page.locator(f"#toggle-{parent.key}")).to_have_attribute("aria-expanded", "true")
     expect(page.locator(f"#node-{deep.key}")).to_be_visible()
     page.locator(f"#node-{deep.key} .node-text a").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(deep.text)
