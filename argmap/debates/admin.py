@@ -374,6 +374,8 @@ class NodeAdmin(admin.ModelAdmin):
             argmap = map_of_referring_node(request)
             if argmap is not None:
                 queryset = queryset.filter(map_id=argmap)
+            # The anchor count's GROUP BY drops Meta.ordering; the results come a page at a time.
+            queryset = queryset.order_by("map", "position", "pk")
         return queryset, may_have_duplicates
 
     @admin.display(description="path from the thesis")
