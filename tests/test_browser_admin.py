@@ -13,7 +13,8 @@ from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES
 from argmap.debates.models import Node, Source
 from argmap.debates.quotes import find_quote, quote_context
 
-from .factories import PASSWORD, UserFactory
+from .browser_support import axe_violations
+from .factories import PASSWORD, SuggestionFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +37,22 @@ def curator(live_map):
     return user
 
 
+def log_in_to_the_admin(page):
+    page.goto("/admin/login/")
+    page.fill("#id_username", "curator")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+def choose_by_autocomplete(page, field, node):
+    """Pick node in the admin's autocomplete for field, typing its key as a curator does."""
+    page.locator(f".field-{field} .select2-selection").click()
+    page.locator(".select2-search__field").fill(node.key)
+    page.locator(".select2-results__option", has_text=str(node)[:40]).first.click()
+    expect(page.locator(f"#id_{field}")).to_have_value(str(node.pk))
+
+
 def test_a_curator_pastes_an_anchor_moves_a_node_and_exports_exactly_that(
     page, live_map, curator, tmp_path
 ):
@@ -50,11 +67,7 @@ def test_a_curator_pastes_an_anchor_moves_a_node_and_exports_exactly_that(
     new_parent = Node.objects.get(key="thesis").children.exclude(pk=moved.parent_id).first()
     existing_anchors = anchored.anchors.count()
 
-    page.goto("/admin/login/")
-    page.fill("#id_username", "curator")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
+    log_in_to_the_admin(page)
 
     # Paste a quote that is not in the source: a form error, and nothing saved.
     page.goto(f"/admin/debates/node/{anchored.pk}/change/")
@@ -73,7 +86,7 @@ def test_a_curator_pastes_an_anchor_moves_a_node_and_exports_exactly_that(
 
     # Move another node under a different branch.
     page.goto(f"/admin/debates/node/{moved.pk}/change/")
-    page.select_option("#id_parent", str(new_parent.pk))
+    choose_by_autocomplete(page, "parent", new_parent)
     page.click("input[name=_save]")
     expect(page.locator(".messagelist .success")).to_be_visible()
     assert page.watcher.foreign_requests == []
@@ -121,3 +134,21 @@ def test_a_curator_pastes_an_anchor_moves_a_node_and_exports_exactly_that(
     assert all(name in FIXTURE_FILES for name in ("nodes.json", "anchors.json"))
     logged = LogEntry.objects.filter(user=curator).values_list("object_id", flat=True)
     assert sorted(logged) == sorted([str(anchored.pk), str(moved.pk)])
+
+
+def test_the_curators_admin_pages_have_no_serious_accessibility_findings(page, live_map, curator):
+    node = Node.objects.get(key="r1-caused-shock")
+    source = Source.objects.get(slug="china-showed-it-essay")
+    SuggestionFactory(suggested_by=UserFactory())
+    log_in_to_the_admin(page)
+    findings = {}
+    for url in [
+        f"/admin/debates/node/?map__id__exact={live_map.pk}",
+        f"/admin/debates/node/{node.pk}/change/",
+        "/admin/debates/source/",
+        f"/admin/debates/source/{source.pk}/change/",
+        "/admin/annotations/suggestion/",
+    ]:
+        page.goto(url)
+        findings[url] = axe_violations(page)
+    assert findings == {url: [] for url in findings}

@@ -25,7 +25,7 @@ def test_expand_collapse_and_expand_branch_in_place(page, live_map):
     toggle.click()
     expect(page.locator(f"#node-{child.key}")).to_be_visible()
     expect(page.locator(f"#toggle-{branch.key}")).to_have_attribute("aria-expanded", "true")
-    expect(page).to_have_url(re.compile(rf"\?focus={branch.key}$"))
+    expect(page).to_have_url(re.compile(rf"\?open={branch.key}$"))
     # The swap kept keyboard focus on the toggle that was pressed.
     assert page.evaluate("document.activeElement.id") == f"toggle-{branch.key}"
 
@@ -58,16 +58,23 @@ def test_a_deep_link_opens_with_its_ancestors(page, live_map):
         expect(page.locator(f"#toggle-{ancestor.key}")).to_have_attribute("aria-expanded", "true")
 
 
-def test_the_back_button_returns_to_the_previous_state(page, live_map):
+def test_toggles_replace_the_address_so_back_leaves_the_map_and_forward_returns(
+    page, live_map, live_server
+):
+    # Opening and closing is reading one page: the address is replaced, not pushed, so Back
+    # goes to the page before the map, and Forward brings the tree back as it was.
     branch = branch_with_grandchildren(live_map)
     child = branch.children.first()
+    page.goto("/")
     page.goto(f"{MAP}/")
     page.locator(f"#toggle-{branch.key}").click()
     expect(page.locator(f"#node-{child.key}")).to_be_visible()
+    wait_for_htmx(page)
     page.go_back()
-    expect(page).to_have_url(re.compile(rf"{MAP}/$"))
-    expect(page.locator(f"#node-{child.key}")).to_have_count(0)
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.locator(".tree-node")).to_have_count(0)
     page.go_forward()
+    expect(page).to_have_url(re.compile(rf"{MAP}/\?open={branch.key}$"))
     expect(page.locator(f"#node-{child.key}")).to_be_visible()
 
 
@@ -84,8 +91,10 @@ def test_the_whole_map_can_be_walked_without_javascript(page, live_map):
     path = [*Node.objects.ancestors_of(deep), deep]  # from the thesis down
     page.goto(f"{MAP}/")
     for parent in path[1:-1]:  # the thesis's children are on the map page already
-        page.locator(f"#toggle-{parent.key}").first.click()
-        expect(page).to_have_url(re.compile(rf"/nodes/{parent.key}/$"))
+        # Each toggle is a link to the map with that node open too, landing on it.
+        page.locator(f"#toggle-{parent.key}").click()
+        expect(page).to_have_url(re.compile(rf"{MAP}/\?open={parent.key}#node-{parent.key}$"))
+        expect(page.locator(f"#toggle-{parent.key}")).to_have_attribute("aria-expanded", "true")
     expect(page.locator(f"#node-{deep.key}")).to_be_visible()
     page.locator(f"#node-{deep.key} .node-text a").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(deep.text)

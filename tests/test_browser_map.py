@@ -67,3 +67,109 @@ def test_collapse_all_without_javascript_is_a_link_to_the_map(browser, live_serv
     page.get_by_role("button", name="Collapse all").click()
     expect(page).to_have_url(re.compile(rf"{live_map.get_absolute_url()}$"))
     context.close()
+
+
+# The open state in the address (issue 13, item 5) ----------------------------------------
+
+SHOWN = "() => [...document.querySelectorAll('.tree-node')].map((node) => node.id)"
+EXPANDED = """() => [...document.querySelectorAll('.toggle[aria-expanded=true]')]
+  .map((toggle) => toggle.id)"""
+
+
+def branches_with_grandchildren(live_map):
+    return list(live_map.thesis.children.filter(children__children__isnull=False).distinct()[:2])
+
+
+def test_open_two_branches_close_one_and_reload_keeps_the_other(page, live_map):
+    first, second = branches_with_grandchildren(live_map)
+    page.goto(live_map.get_absolute_url())
+    for branch in (first, second):
+        page.locator(f"#toggle-{branch.key}").click()
+        expect(page.locator(f"#toggle-{branch.key}")).to_have_attribute("aria-expanded", "true")
+    wait_for_htmx(page)
+    page.locator(f"#toggle-{first.key}").click()
+    expect(page.locator(f"#toggle-{first.key}")).to_have_attribute("aria-expanded", "false")
+    wait_for_htmx(page)
+    expect(page).to_have_url(re.compile(rf"\?open={second.key}$"))
+    page.reload()
+    expect(page.locator(f"#toggle-{second.key}")).to_have_attribute("aria-expanded", "true")
+    expect(page.locator(f"#toggle-{first.key}")).to_have_attribute("aria-expanded", "false")
+    assert page.watcher.errors == []
+
+
+def test_expand_branch_on_the_thesis_reloads_as_the_same_tree(page, live_map):
+    open_everything(page, live_map)
+    expect(page).to_have_url(re.compile(rf"\?branch={live_map.thesis.key}$"))
+    shown = page.evaluate(SHOWN)
+    page.reload()
+    expect(page.locator(".tree-node")).to_have_count(len(shown))
+    assert page.evaluate(SHOWN) == shown
+
+
+def test_back_from_a_claim_restores_the_open_tree_and_the_scroll_position(page, live_map):
+    first, second = branches_with_grandchildren(live_map)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(live_map.get_absolute_url())
+    page.locator(f"#branch-{first.key}").click()
+    wait_for_htmx(page)
+    page.locator(f"#toggle-{second.key}").click()
+    wait_for_htmx(page)
+    deep_child = second.children.first()
+    expect(page.locator(f"#node-{deep_child.key}")).to_be_visible()
+    shown, expanded = page.evaluate(SHOWN), page.evaluate(EXPANDED)
+    # Scroll to the middle of what is open, then follow a claim in view there.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+    page.wait_for_timeout(400)  # the scroll position is saved at most every 200 ms
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 500
+    claim = page.evaluate(
+        """() => [...document.querySelectorAll('.tree-node .node-text a')].find((link) => {
+             const box = link.getBoundingClientRect();
+             return box.top > 100 && box.bottom < innerHeight;
+           }).getAttribute('href')"""
+    )
+    page.locator(f".node-text a[href='{claim}']").click()
+    page.wait_for_url(f"**{claim}")
+    page.go_back()
+    expect(page.locator(".tree-node")).to_have_count(len(shown))
+    assert page.evaluate(SHOWN) == shown
+    assert page.evaluate(EXPANDED) == expanded
+    page.wait_for_function(f"() => Math.abs(window.scrollY - {scrolled}) <= 4")
+    page.reload()
+    expect(page.locator(".tree-node")).to_have_count(len(shown))
+    page.wait_for_function(f"() => Math.abs(window.scrollY - {scrolled}) <= 4")
+    page.go_forward()
+    page.wait_for_url(f"**{claim}")
+    page.go_back()
+    expect(page.locator(".tree-node")).to_have_count(len(shown))
+    assert page.watcher.errors == []
+
+
+def test_without_javascript_a_focus_link_lands_on_the_node_and_expand_branch_opens_it(
+    browser, live_server, live_map
+):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    deep = max(
+        live_map.nodes.exclude(parent=None),
+        key=lambda node: len(type(node).objects.ancestors_of(node)),
+    )
+    page.goto(deep.get_absolute_url())
+    page.get_by_role("link", name="Show in the map").click()
+    expect(page).to_have_url(re.compile(rf"\?focus={deep.key}#node-{deep.key}$"))
+    expect(page.locator(f"#node-{deep.key}")).to_be_in_viewport()
+
+    branch = branches_with_grandchildren(live_map)[0]
+    page.goto(live_map.get_absolute_url())
+    page.locator(f"#branch-{branch.key}").click()
+    expect(page).to_have_url(re.compile(rf"\?branch={branch.key}#node-{branch.key}$"))
+    for pk in type(branch).objects.subtree_ids(branch):
+        key = type(branch).objects.get(pk=pk).key
+        expect(page.locator(f"#node-{key}")).to_be_attached()
+    expect(page.locator(f"#node-{branch.key}")).to_be_in_viewport()
+    # Collapsing it again is a link too, landing on the same node.
+    page.locator(f"#toggle-{branch.key}").click()
+    expect(page).to_have_url(re.compile(rf"/#node-{branch.key}$"))
+    expect(page.locator(f"#toggle-{branch.key}")).to_have_attribute("aria-expanded", "false")
+    context.close()

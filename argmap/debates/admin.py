@@ -4,16 +4,21 @@ Anchors are made by pasting a quote: the offsets, prefix and suffix are computed
 from where the quote sits in the source, never typed.
 """
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Case, Count, When
+from django.urls import Resolver404, resolve
 from django.utils.html import format_html
 
 from .mapdata import problems_in_database
 from .models import Anchor, ArgumentMap, Link, Node, Section, Source
 from .quotes import sha256_of
+from .tree import ancestor_key_chains, preorder
 
 
 def quote_in_context(anchor):
@@ -215,7 +220,13 @@ class ChildInline(admin.TabularInline):
 
 
 class NodeForm(forms.ModelForm):
-    parent = NodeChoiceField(Node.objects.all(), required=False)
+    # Chosen by typing (the admin's autocomplete, same map: NodeAdmin.get_search_results),
+    # never a <select> of every node of every map.
+    parent = forms.ModelChoiceField(
+        Node.objects.all(),
+        required=False,
+        widget=AutocompleteSelect(Node._meta.get_field("parent"), admin.site),
+    )
 
     class Meta:
         model = Node
@@ -258,6 +269,73 @@ class SpeakerFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The change list's cursor: the node the page before ended on (tree order pages by cursor,
+# never by offset, so no page walks the nodes before it).
+AFTER_VAR = "after"
+# The filter that keeps tree order: one map, or none (every map, thesis by thesis).
+TREE_FILTERS = {"map__id__exact", AFTER_VAR}
+
+
+class NodeChangeList(ChangeList):
+    """Nodes in tree order, a page at a time from a cursor, unless searched, filtered by
+    more than the map, or sorted by a column (then the admin's own pages)."""
+
+    def get_filters_params(self, params=None):
+        lookup_params = super().get_filters_params(params)
+        lookup_params.pop(AFTER_VAR, None)
+        return lookup_params
+
+    @property
+    def in_tree_order(self):
+        return not self.query and ORDER_VAR not in self.params and set(self.params) <= TREE_FILTERS
+
+    def get_results(self, request):
+        if not self.in_tree_order:
+            self.tree_next_url = None
+            return super().get_results(request)
+        nodes = Node.objects.all()
+        if "map__id__exact" in self.params:
+            nodes = nodes.filter(map_id=self.params["map__id__exact"])
+        cursor = self.params.get(AFTER_VAR, "")
+        after = nodes.filter(pk=int(cursor)).first() if cursor.isdigit() else None
+        ids = preorder(nodes, after, self.list_per_page + 1)
+        shown = ids[: self.list_per_page]
+        order = Case(*(When(pk=pk, then=index) for index, pk in enumerate(shown)), default=0)
+        # A QuerySet, not a list: the position formset needs one.
+        self.result_list = self.queryset.filter(pk__in=shown).order_by(order)
+        self.result_count = nodes.count()
+        self.full_result_count = self.result_count
+        self.show_full_result_count = self.show_admin_actions = True
+        self.can_show_all = self.multi_page = False
+        self.paginator = self.model_admin.get_paginator(
+            request, self.result_list, self.list_per_page
+        )
+        more = len(ids) > self.list_per_page
+        self.tree_next_url = self.get_query_string({AFTER_VAR: shown[-1]}) if more else None
+        self.tree_restart_url = self.get_query_string(remove=[AFTER_VAR]) if after else None
+
+
+class NodeListForm(forms.ModelForm):
+    """A row's position input, labelled with its node (every row has one)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].widget.attrs["aria-label"] = f"Position of {self.instance.key}"
+
+
+def map_of_referring_node(request):
+    """The map of the node whose change page asks (for autocompletes), or None."""
+    try:
+        match = resolve(urlsplit(request.headers.get("Referer", "")).path)
+    except Resolver404:
+        return None
+    if match.url_name != "debates_node_change":
+        return None
+    return (
+        Node.objects.filter(pk=match.kwargs.get("object_id")).values_list("map", flat=True).first()
+    )
+
+
 @admin.register(Node)
 class NodeAdmin(admin.ModelAdmin):
     form = NodeForm
@@ -268,19 +346,37 @@ class NodeAdmin(admin.ModelAdmin):
     list_editable = ["position"]
     list_filter = ["map", "kind", "relation", SourceFilter, SpeakerFilter, "is_heading"]
     search_fields = ["key", "text", "anchors__exact"]
-    list_per_page = 200
+    list_per_page = 100
+    show_full_result_count = False  # one count a page, not two
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(anchor_count=Count("anchors", distinct=True))
 
+    def get_changelist(self, request, **kwargs):
+        return NodeChangeList
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=NodeListForm, **kwargs)
+
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
-        # One query for every node's ancestry, rather than a walk up per row.
-        maps = {node.map_id for node in changelist.result_list}
-        chains = Node.objects.filter(map__in=maps).ancestor_keys()
+        # One query walking up from the page's rows, never the whole map.
+        chains = ancestor_key_chains(node.pk for node in changelist.result_list)
         for node in changelist.result_list:
             node.ancestor_keys = chains.get(node.pk, [])
         return changelist
+
+    def get_search_results(self, request, queryset, search_term):
+        """An autocomplete on a node's page (its parent, a link's other end) offers only the
+        nodes of that node's map."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path.endswith("/autocomplete/"):
+            argmap = map_of_referring_node(request)
+            if argmap is not None:
+                queryset = queryset.filter(map_id=argmap)
+            # The anchor count's GROUP BY drops Meta.ordering; the results come a page at a time.
+            queryset = queryset.order_by("map", "position", "pk")
+        return queryset, may_have_duplicates
 
     @admin.display(description="path from the thesis")
     def path_from_thesis(self, node):

@@ -1,10 +1,13 @@
 """Shaping fetched nodes into the tree a page shows."""
 
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Case, Q, When
+from django.http import QueryDict
 
 from .models import Link, Node
 
@@ -121,3 +124,233 @@ def attach_links(nodes: Sequence[Any]) -> None:
         node.cross_links.append(
             {"kind": link.kind, "node": far, "branch": labels.get(far.pk, ""), "link": link}
         )
+
+
+# The open state of the map page, as its address carries it -------------------------------
+
+# How many keys of each list an address may open: a shared address never opens more than a
+# reader could have opened by hand, however large the map.
+MAX_KEYS = 40
+MAX_BRANCHES = 4
+KEY_RE = re.compile(r"[-a-zA-Z0-9_]{1,60}")
+
+
+@dataclass(frozen=True)
+class OpenState:
+    """What is open on the map page: ?open=a,b&branch=c&closed=d.
+
+    opened: nodes open one level, each with the path down to it (only the deepest open
+    node of a path is listed); branches: nodes open end to end (within BRANCH_LIMIT);
+    closed: nodes closed although a branch around them is open (or the thesis, which is
+    otherwise always open). Keys are kept sorted and unique, so equal states are equal
+    addresses and share one cached rendering.
+    """
+
+    opened: tuple[str, ...] = ()
+    branches: tuple[str, ...] = ()
+    closed: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls, opened: Iterable[str] = (), branches: Iterable[str] = (), closed: Iterable[str] = ()
+    ) -> "OpenState":
+        def clean(keys: Iterable[str], cap: int) -> tuple[str, ...]:
+            return tuple(sorted({key for key in keys if KEY_RE.fullmatch(key)})[:cap])
+
+        return cls(clean(opened, MAX_KEYS), clean(branches, MAX_BRANCHES), clean(closed, MAX_KEYS))
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> "OpenState":
+        """The state an address asks for; an old ?focus=<key> opens the path to that node."""
+
+        def listed(name: str) -> list[str]:
+            return [key for value in query.getlist(name) for key in value.split(",")]
+
+        return cls.of(listed("open") + listed("focus"), listed("branch"), listed("closed"))
+
+    @property
+    def keys(self) -> set[str]:
+        return {*self.opened, *self.branches, *self.closed}
+
+    def cache_key(self) -> str:
+        return ";".join(",".join(keys) for keys in (self.opened, self.branches, self.closed))
+
+    def query(self) -> str:
+        parts = zip(
+            ("open", "branch", "closed"), (self.opened, self.branches, self.closed), strict=True
+        )
+        return "&".join(f"{name}={','.join(keys)}" for name, keys in parts if keys)
+
+    def url(self, map_url: str, key: str) -> str:
+        """The map's address in this state, landing on node key (also without JavaScript)."""
+        query = self.query()
+        return f"{map_url}{'?' if query else ''}{query}#node-{key}"
+
+    def expanded(self, node: Any) -> "OpenState":
+        """This state with node open one level."""
+        closed = set(self.closed) - {node.key}
+        if node.parent_id is None or self.in_branch(node):
+            return OpenState.of(self.opened, self.branches, closed)
+        return OpenState.of(
+            set(self.opened) - set(node.path_keys) | {node.key}, self.branches, closed
+        )
+
+    def collapsed(self, node: Any) -> "OpenState":
+        """This state with node closed: nothing below it stays listed."""
+        if node.parent_id is None:
+            return OpenState.of(closed=[node.key])
+        below = node.keys_below
+        rest = OpenState.of(
+            set(self.opened) - below, set(self.branches) - below, set(self.closed) - below
+        )
+        if rest.in_branch(node):
+            return OpenState.of(rest.opened, rest.branches, {*rest.closed, node.key})
+        # The parent stays open; the thesis always is, unlisted. A shown node's parent is the
+        # thesis when it has no grandparent (for_display's grandparent_text is None).
+        parent = set() if node.grandparent_text is None else {node.parent_key}
+        return OpenState.of({*rest.opened, *parent}, rest.branches, rest.closed)
+
+    def in_branch(self, node: Any) -> bool:
+        """Some node above node is open end to end in this state."""
+        return bool(set(self.branches) & set(node.path_keys))
+
+    def branched(self, node: Any) -> "OpenState":
+        """This state with node's whole branch open."""
+        below = node.keys_below
+        opened = set(self.opened) - below - set(node.path_keys)
+        return OpenState.of(
+            opened, set(self.branches) - below | {node.key}, set(self.closed) - below
+        )
+
+
+def attach_toggle_urls(root: Any, state: OpenState, map_url: str) -> None:
+    """Give each shown node the addresses its toggles lead to without JavaScript.
+
+    Each is the map in this state with the one change a toggle makes, landing on the node:
+    expand_url, collapse_url and branch_url. A fragment (root below the thesis) knows only
+    the state it opened itself, so its links carry that.
+    """
+    listed = state.keys
+
+    def walk(node: Any, path: tuple[str, ...]) -> set[str]:
+        node.path_keys = path
+        below = {node.key} & listed
+        for child in node.shown_children:
+            below |= walk(child, (*path, node.key))
+        node.keys_below = below
+        return below
+
+    walk(root, ())
+
+    def link(node: Any) -> None:
+        node.expand_url = state.expanded(node).url(map_url, node.key)
+        node.collapse_url = state.collapsed(node).url(map_url, node.key)
+        node.branch_url = state.branched(node).url(map_url, node.key)
+        for child in node.shown_children:
+            link(child)
+
+    link(root)
+
+
+def ancestor_ids(node_ids: Iterable[int]) -> set[int]:
+    """Ids of every ancestor of the nodes given, in one query however many they are."""
+    return {pk for chain in _ancestor_rows(node_ids).values() for pk, _key in chain}
+
+
+def reachable(nodes: Sequence[Any], root_id: int, open_ids: set[int]) -> list[Any]:
+    """The nodes shown from root_id down through open nodes only, in the order given.
+
+    A node closed inside an open branch hides its branch: rows fetched below it are dropped.
+    """
+    children: dict[int, list[Any]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    kept, todo = {root_id}, [root_id]
+    while todo:
+        parent = todo.pop()
+        if parent in open_ids:
+            for child in children.get(parent, []):
+                kept.add(child.pk)
+                todo.append(child.pk)
+    return [node for node in nodes if node.pk in kept]
+
+
+def preorder(nodes: Any, after: Any, limit: int) -> list[int]:
+    """Ids of up to limit of these nodes in tree order (depth first, siblings by position),
+    starting after node after (None: from the roots).
+
+    Never walks the whole tree: one query for where to resume (after's children, then the
+    siblings after it and after each of its ancestors), then one a generation below, each
+    LIMIT limit. Within a generation tree order is its parents' order, then position, and
+    the first limit nodes of the walk are among the first limit of each generation.
+    """
+    if after is None:
+        groups = [Q(parent=None)]
+    else:
+        chain = [*Node.objects.ancestors_of(after), after]
+        later = [
+            Q(parent_id=node.parent_id) if node.parent_id else Q(parent=None)
+            for node in reversed(chain)
+        ]
+        groups = [Q(parent_id=after.pk)] + [
+            place & (Q(position__gt=node.position) | Q(position=node.position, pk__gt=node.pk))
+            for place, node in zip(later, reversed(chain), strict=True)
+        ]
+    rank = Case(*(When(group, then=index) for index, group in enumerate(groups)))
+    wanted = Q()
+    for group in groups:
+        wanted |= group
+    generation = list(
+        nodes.filter(wanted).order_by(rank, "position", "pk").values_list("pk", "parent_id")[:limit]
+    )
+    tops = [pk for pk, _parent in generation]
+    children: dict[int, list[int]] = {}
+    while generation:
+        parents = [pk for pk, _parent in generation]
+        by_parent = Case(*(When(parent_id=pk, then=index) for index, pk in enumerate(parents)))
+        generation = list(
+            nodes.filter(parent_id__in=parents)
+            .order_by(by_parent, "position", "pk")
+            .values_list("pk", "parent_id")[:limit]
+        )
+        for pk, parent in generation:
+            children.setdefault(parent, []).append(pk)
+    found: list[int] = []
+    todo = list(reversed(tops))
+    while todo and len(found) < limit:
+        pk = todo.pop()
+        found.append(pk)
+        todo += reversed(children.get(pk, []))
+    return found
+
+
+# Walks up from every node at once; the depth bound ends a cycle in bad data.
+ANCESTORS_SQL = """
+    WITH RECURSIVE up(start, id, depth) AS (
+        SELECT id, parent_id, 1 FROM {table} WHERE id IN ({marks})
+        UNION ALL
+        SELECT up.start, (SELECT n.parent_id FROM {table} n WHERE n.id = up.id), up.depth + 1
+        FROM up WHERE up.id IS NOT NULL AND up.depth < 100000
+    )
+    SELECT up.start, n.id, n.key FROM up JOIN {table} n ON n.id = up.id
+    ORDER BY up.start, up.depth DESC
+"""
+
+
+def _ancestor_rows(node_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """Each node's ancestors as (id, key), root first, in one query walking up from them all."""
+    ids = sorted(set(node_ids))
+    chains: dict[int, list[tuple[int, str]]] = {pk: [] for pk in ids}
+    if ids:
+        table = connection.ops.quote_name(Node._meta.db_table)
+        sql = ANCESTORS_SQL.format(table=table, marks=", ".join(["%s"] * len(ids)))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, ids)
+            for start, pk, key in cursor.fetchall():
+                chains[start].append((pk, key))
+    return chains
+
+
+def ancestor_key_chains(node_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Each node's ancestors' keys, root first, in one query walking up from them all."""
+    return {pk: [key for _pk, key in chain] for pk, chain in _ancestor_rows(node_ids).items()}

@@ -13,7 +13,16 @@ from .interchange import render as render_format
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import node_page_context
 from .reader import reader_context
-from .tree import attach_children, attach_links, branch_labels, group_children
+from .tree import (
+    OpenState,
+    ancestor_ids,
+    attach_children,
+    attach_links,
+    attach_toggle_urls,
+    branch_labels,
+    group_children,
+    reachable,
+)
 
 # Opening a branch bigger than this would send a page nobody can read; open one level instead.
 BRANCH_LIMIT = 400
@@ -35,26 +44,51 @@ def get_map_and_thesis(slug):
     return argmap, thesis
 
 
+def branch_ids(node, limit=None):
+    """Ids of node's whole branch, or None when it has more than limit (BRANCH_LIMIT) nodes."""
+    ids = Node.objects.subtree_ids(node)
+    return ids if len(ids) <= (BRANCH_LIMIT if limit is None else limit) else None
+
+
 @require_safe
 def map_page(request, slug):
-    """The thesis and its children; with ?focus=<key>, the path down to that node opened too."""
+    """The thesis and its children, and whatever the address says is open (tree.OpenState):
+    ?open=a,b (each with its path), &branch=c (end to end), &closed=d; ?focus=<key> as before."""
     thesis = get_object_or_404(Node.objects.roots().select_related("map"), map__slug=slug)
     focus_key = request.GET.get("focus", "")
     focus = get_object_or_404(thesis.map.nodes, key=focus_key) if focus_key else None
+    state = OpenState.from_query(request.GET)
+    map_url = thesis.map.get_absolute_url()
 
     def open_tree():
-        open_ids = {thesis.pk}
-        if focus:
-            open_ids |= {node.pk for node in Node.objects.ancestors_of(focus)} | {focus.pk}
+        listed = {focus.key: focus} if focus else {}
+        wanted_keys = state.keys - set(listed)
+        if wanted_keys:
+            listed |= {node.key: node for node in thesis.map.nodes.filter(key__in=wanted_keys)}
+        ends = [listed[key] for key in (*state.opened, *state.branches) if key in listed]
+        open_ids = {thesis.pk} | {node.pk for node in ends} | ancestor_ids(n.pk for n in ends)
+        # Branches open end to end only within one BRANCH_LIMIT together; past it, one level.
+        budget, whole = BRANCH_LIMIT, set()
+        for key in state.branches:
+            ids = branch_ids(listed[key], budget) if key in listed else None
+            if ids is not None:
+                open_ids |= set(ids)
+                budget -= len(ids)
+                whole.add(listed[key].pk)
+        open_ids -= {listed[key].pk for key in state.closed if key in listed}
         wanted = Q(pk=thesis.pk) | Q(parent_id__in=open_ids)
-        nodes = list(Node.objects.filter(wanted).for_display())
+        nodes = reachable(list(Node.objects.filter(wanted).for_display()), thesis.pk, open_ids)
         attach_links(nodes)
         (root,) = attach_children(nodes, open_ids)
+        for node in nodes:
+            node.is_branch = node.pk in whole
+        attach_toggle_urls(root, state, map_url)
         return root
 
     context = {
         "map": thesis.map,
         "focus": focus,
+        "open_state": state.cache_key(),
         # Built only when the cached rendering is missing (see the template's cache tag).
         "root": SimpleLazyObject(open_tree),
         "thesis_key": thesis.key,
@@ -72,22 +106,25 @@ def tree_node(request, slug, key):
     """One node of the tree, closed, open one level, or with its whole branch open."""
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
     if not request.htmx:
-        return redirect(f"{reverse('map', args=[slug])}?focus={node.key}")
+        return redirect(f"{reverse('map', args=[slug])}?focus={node.key}#node-{node.key}")
     state = request.GET.get("state", "open")
     state = state if state in TREE_STATES else "open"
 
     def shown_tree():
-        ids = Node.objects.subtree_ids(node) if state == "branch" else []
-        too_big = len(ids) > BRANCH_LIMIT
-        if state == "branch" and not too_big:
-            open_ids, wanted = set(ids), Q(pk__in=ids)
+        ids = branch_ids(node) if state == "branch" else None
+        too_big = state == "branch" and ids is None
+        if ids is not None:
+            open_ids, wanted, shown_state = set(ids), Q(pk__in=ids), OpenState.of(branches=[key])
         elif state == "closed":
-            open_ids, wanted = set(), Q(pk=node.pk)
+            open_ids, wanted, shown_state = set(), Q(pk=node.pk), OpenState()
         else:
             open_ids, wanted = {node.pk}, Q(pk=node.pk) | Q(parent=node)
+            shown_state = OpenState.of([key] if node.parent_id else [])
         nodes = list(Node.objects.filter(wanted).for_display())
         attach_links(nodes)
         (shown,) = attach_children(nodes, open_ids)
+        shown.is_branch = ids is not None
+        attach_toggle_urls(shown, shown_state, node.map.get_absolute_url())
         return {"node": shown, "too_big_key": node.key if too_big else None}
 
     context = {

@@ -25,11 +25,71 @@
     }
   });
 
-  // A deep link to a node of the map scrolls it into view.
-  document.addEventListener("DOMContentLoaded", function () {
+  // The map's address holds its whole open state, as tree.OpenState reads it:
+  // ?open=<deepest open nodes outside a branch>&branch=<nodes open end to end>
+  // &closed=<nodes closed inside an open branch, or the thesis>. Keys sorted, so one state is
+  // one address (and one cached rendering).
+  function openState(tree) {
+    var opened = [], branches = [], closed = [];
+    var thesis = tree.querySelector(".tree-node");
+    tree.querySelectorAll(".tree-node").forEach(function (node) {
+      var toggle = node.querySelector(":scope > .node-card .toggle");
+      if (!toggle) return; // nothing below it to open
+      var key = node.id.slice("node-".length);
+      var open = toggle.getAttribute("aria-expanded") === "true";
+      var inBranch = node.parentElement.closest("[data-branch]") !== null;
+      if (!open) {
+        if (inBranch || node === thesis) closed.push(key);
+      } else if (node.hasAttribute("data-branch")) {
+        if (!inBranch) branches.push(key);
+      } else if (!inBranch && node !== thesis &&
+                 !node.querySelector(":scope > .tree-children .toggle[aria-expanded=true]")) {
+        opened.push(key);
+      }
+    });
+    var query = [["open", opened], ["branch", branches], ["closed", closed]]
+      .filter(function (pair) { return pair[1].length; })
+      .map(function (pair) { return pair[0] + "=" + pair[1].sort().join(","); })
+      .join("&");
+    return query ? "?" + query : "";
+  }
+
+  // Kept in step with history.replaceState, never pushed: opening and closing is reading one
+  // page, not going somewhere. Back then leaves the map, and Back to it, reload or a shared
+  // link open the same tree; pushing would make Back undo one toggle at a time, each a full
+  // reload (htmx keeps no history cache here), burying the page before under dozens of entries.
+  // The scroll position rides in the entry's state, so Back, Forward and reload restore it.
+  function setUpOpenState() {
+    var tree = document.getElementById("argument-tree");
+    if (!tree) return;
+    if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+    function remember(url) {
+      var state = Object.assign({}, history.state, { mapScroll: window.scrollY });
+      history.replaceState(state, "", url || window.location.href);
+    }
+    var saved = history.state && typeof history.state.mapScroll === "number"
+      ? history.state.mapScroll : null;
+    var arrival = performance.getEntriesByType("navigation")[0];
+    var returning = arrival && (arrival.type === "back_forward" || arrival.type === "reload");
     var focused = document.querySelector(".tree-node.is-focus");
-    if (focused) focused.scrollIntoView({ block: "center" });
-  });
+    if (returning && saved !== null) window.scrollTo(0, saved);
+    else if (focused && !window.location.hash) focused.scrollIntoView({ block: "center" });
+
+    document.addEventListener("htmx:afterSettle", function (event) {
+      // Only a swapped tree row changes what is open (not an annotation panel inside one).
+      var row = event.target;
+      if (!row.classList || !row.classList.contains("tree-node") || !tree.contains(row)) return;
+      var url = window.location.pathname + openState(tree);
+      if (url !== window.location.pathname + window.location.search) remember(url);
+    });
+    var timer = null;
+    window.addEventListener("scroll", function () {
+      // replaceState is rate-limited by browsers: at most one call every 200 ms.
+      if (timer === null) timer = window.setTimeout(function () { timer = null; remember(); }, 200);
+    }, { passive: true });
+    window.addEventListener("pagehide", function () { remember(); });
+  }
+  document.addEventListener("DOMContentLoaded", setUpOpenState);
 
   // The map: a sticky path above the tree saying where the node at the top of the screen sits.
   function setUpTreePath() {

@@ -53,6 +53,8 @@ def pages(map_info):
         "home": ("/", {}),
         "map": (f"/maps/{slug}/", {}),
         "map-focus": (f"/maps/{slug}/?focus={deep}", {}),
+        # An address with a whole open state: a path, a branch, a node closed inside it.
+        "map-open": (f"/maps/{slug}/?open={deep},n2&branch={branch}&closed={deep}", {}),
         "tree-open": (f"/maps/{slug}/tree/n1/?state=open", HX),
         "tree-closed": (f"/maps/{slug}/tree/n1/?state=closed", HX),
         "tree-branch": (f"/maps/{slug}/tree/{branch}/?state=branch", HX),
@@ -81,6 +83,7 @@ EXPECTED = {
     # A tree also reads the links touching its nodes and the branch of each far end.
     "map": 6,
     "map-focus": 8,
+    "map-open": 9,
     "tree-open": 6,
     "tree-closed": 5,  # the thesis is never linked: no far ends, no branch lookup
     "tree-branch": 7,
@@ -118,7 +121,7 @@ def test_query_count_does_not_grow_with_the_map(
 
 
 # Served from the fragment cache: the lookup that can 404, and the content revision.
-CACHED = {"map": 2, "map-focus": 3, "tree-open": 2, "tree-branch": 2}
+CACHED = {"map": 2, "map-focus": 3, "map-open": 2, "tree-open": 2, "tree-branch": 2}
 
 
 @pytest.mark.parametrize("page", list(CACHED))
