@@ -22,7 +22,7 @@ BRANCH_LIMIT = 400
 
 @require_safe
 def home(request):
-    maps = list(ArgumentMap.objects.with_counts())
+    maps = ArgumentMap.objects.counted()
     theses = {node.map_id: node for node in Node.objects.roots().filter(map__in=maps)}
     for argmap in maps:
         argmap.thesis_node = theses.get(argmap.pk)
@@ -78,7 +78,7 @@ def tree_node(request, slug, key):
     state = state if state in TREE_STATES else "open"
 
     def shown_tree():
-        ids = Node.objects.subtree_ids(node) if state == "branch" else []
+        ids = Node.objects.subtree_ids(node, limit=BRANCH_LIMIT) if state == "branch" else []
         too_big = len(ids) > BRANCH_LIMIT
         if state == "branch" and not too_big:
             open_ids, wanted = set(ids), Q(pk__in=ids)
@@ -207,7 +207,9 @@ def search_page(request):
                 ),
                 "sources": text_search.search(Source.objects.all(), "text", query, limit=10),
             }
-            context["total"] = sum(len(rows) for rows in context["results"].values())
+            found = context["results"].values()
+            context["total"] = sum(rows.matched for rows in found)
+            context["more"] = any(rows.more for rows in found)
     template = "debates/search.html#results" if request.htmx else "debates/search.html"
     return render(request, template, context, status=400 if "error" in context else 200)
 

@@ -75,7 +75,8 @@ def pages(map_info):
 
 # The same number at both sizes: this table is the whole point of the module.
 EXPECTED = {
-    "home": 3,
+    # The maps, each map's revision token, its counts (cached under the token), theses, sources.
+    "home": 5,
     # A tree also reads the links touching its nodes and the branch of each far end.
     "map": 6,
     "map-focus": 8,
@@ -86,8 +87,9 @@ EXPECTED = {
     "claim": 7,
     "claim-thesis": 8,
     "source": 4,
-    "search": 3,
-    "search-htmx": 3,
+    # Per kind: the ranked ids of a bounded candidate set, then the rows shown with headlines.
+    "search": 6,
+    "search-htmx": 6,
     "search-empty": 0,
     "diagram": 5,
     "export": 5,
