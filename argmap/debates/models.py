@@ -634,6 +634,16 @@ class Anchor(QuoteSelector):
             models.UniqueConstraint(fields=["node", "position"], name="anchor_unique_position"),
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="anchor_nonempty"),
         ]
+        indexes = [
+            # The reader's part of a much-quoted source: the quotes over a range of offsets,
+            # reaching back by the longest quote's length (reader.reader_context).
+            models.Index(fields=["source", "start"], name="anchor_source_start"),
+            models.Index(
+                models.F("source"),
+                (models.F("end") - models.F("start")).desc(),
+                name="anchor_source_length",
+            ),
+        ]
 
     def __str__(self):
         return f"“{self.exact[:60]}” ({self.source.slug} {self.start}–{self.end})"
@@ -711,7 +721,9 @@ class Anchor(QuoteSelector):
         return {self.Voice.REPORTS: "reported", self.Voice.CONCEDES: "conceded"}.get(self.voice, "")
 
     def get_reader_url(self):
-        return f"{self.source.get_absolute_url()}#anchor-{self.pk}"
+        """The reader at this quote: ?anchor= opens the part of the text holding it (a much-
+        quoted source is read in parts), the fragment lights it up."""
+        return f"{self.source.get_absolute_url()}?anchor={self.pk}#anchor-{self.pk}"
 
     def context(self, width=90):
         """A few words either side of the quote, cut at word boundaries."""
