@@ -165,10 +165,11 @@ def reader_context(request: HttpRequest, source: Source, form: Any = None) -> di
         .with_comment_numbers()
         .order_by("start", "end", "pk")
     )
-    offset = (page - 1) * QUOTES_PER_PAGE
-    anchors = list(over[offset : offset + QUOTES_PER_PAGE + 1])
-    more_quotes = len(anchors) > QUOTES_PER_PAGE
-    anchors = anchors[:QUOTES_PER_PAGE]
+    per_page = QUOTES_PER_PAGE if in_parts else PARTS_FROM  # a source in one piece: all
+    offset = (page - 1) * per_page
+    anchors = list(over[offset : offset + per_page + 1])
+    more_quotes = len(anchors) > per_page
+    anchors = anchors[:per_page]
     last_quote = offset + len(anchors)
     if target is not None and all(anchor.pk != target.pk for anchor in anchors):
         anchors = sorted([*anchors, target], key=lambda a: (a.start, a.end, a.pk))
