@@ -72,7 +72,8 @@ def search(queryset, field, query, limit=20, candidates=CANDIDATES):
     for row in rows:
         row.rank = ranks[row.pk]
     rows.sort(key=lambda row: (-row.rank, row.pk))
-    return Results(rows, min(matched, candidates), matched > candidates)
+    # The one found past the candidates only tells there are more: never more shown than that.
+    return Results(rows[:candidates], min(matched, candidates), matched > candidates)
 
 
 def search_vector(field):

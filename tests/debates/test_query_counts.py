@@ -86,7 +86,9 @@ EXPECTED = {
     "tree-deep": 6,
     "claim": 7,
     "claim-thesis": 8,
-    "source": 4,
+    # The source, whether it is read in parts (a count up to 501), the longest quote, the
+    # quotes over the part shown, sections, passage annotations.
+    "source": 6,
     # Per kind: the ranked ids of a bounded candidate set, then the rows shown with headlines.
     "search": 6,
     "search-htmx": 6,
