@@ -240,15 +240,22 @@ class ArgumentMap(UpdateOnlyModel):
         return self.origin == self.Origin.CURATED
 
 
-# UNION (not UNION ALL) drops ids already met, so bad data with a cycle still ends.
+# UNION (not UNION ALL) drops ids already met, so bad data with a cycle still ends. The walk
+# starts from one page of the source's quotes, in the document's order; beyond says whether
+# a quote lies past the page (one row read from the (source, start) index).
 ARGUMENT_SQL = """
-    WITH RECURSIVE up(id) AS (
-        SELECT DISTINCT node_id FROM {anchors} WHERE source_id = %s
+    WITH RECURSIVE quoting(id) AS (
+        SELECT node_id FROM {anchors} WHERE source_id = %s
+        ORDER BY start, id LIMIT %s OFFSET %s
+    ), beyond(found) AS (
+        SELECT 1 FROM {anchors} WHERE source_id = %s ORDER BY start, id LIMIT 1 OFFSET %s
+    ), up(id) AS (
+        SELECT DISTINCT id FROM quoting
         UNION
         SELECT (SELECT n.parent_id FROM {table} n WHERE n.id = up.id) FROM up
         WHERE up.id IS NOT NULL
     )
-    SELECT id FROM up WHERE id IS NOT NULL
+    SELECT id, EXISTS (SELECT 1 FROM beyond) FROM up WHERE id IS NOT NULL
 """
 
 
@@ -359,14 +366,18 @@ class NodeQuerySet(ContentQuerySet["Node"]):
                 ancestor.map = node.map
         return chain
 
-    def argument_of(self, source):
-        """Ids of the nodes anchored in source and of all their ancestors, in one query:
+    def argument_of(self, source, quotes, page=1):
+        """Ids of the nodes of one page of the source's quotes (quotes of them, in the
+        document's order) and of all their ancestors, and whether more quotes follow:
         that document's own argument, with just the nodes that keep the tree's shape."""
         table = connection.ops.quote_name(Node._meta.db_table)
         anchors = connection.ops.quote_name(Anchor._meta.db_table)
+        offset = (page - 1) * quotes
+        params = [source.pk, quotes, offset, source.pk, offset + quotes]
         with connection.cursor() as cursor:
-            cursor.execute(ARGUMENT_SQL.format(table=table, anchors=anchors), [source.pk])
-            return {pk for (pk,) in cursor.fetchall()}
+            cursor.execute(ARGUMENT_SQL.format(table=table, anchors=anchors), params)
+            rows = cursor.fetchall()
+        return {pk for pk, _ in rows}, any(more for _, more in rows)
 
     def subtree_ids(self, node, limit=None):
         """Ids of node and all its descendants, in one recursive query.

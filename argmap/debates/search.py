@@ -68,6 +68,8 @@ def search(queryset, field, query, limit=20, candidates=CANDIDATES):
         ranks, matched = _rank_postgresql(queryset, field, query, limit, candidates)
     else:
         ranks, matched = _rank_fallback(queryset, field, query, limit, candidates)
+    if not ranks:  # nothing matched: no rows to fetch
+        return Results([], 0, False)
     rows = list(_with_headlines(queryset.filter(pk__in=list(ranks)), field, query))
     for row in rows:
         row.rank = ranks[row.pk]

@@ -18,6 +18,9 @@ from .tree import attach_children, attach_links, branch_labels, group_children
 
 # Opening a branch bigger than this would send a page nobody can read; open one level instead.
 BRANCH_LIMIT = 400
+# A document's argument shows this many of its quotes a page, with their ancestors: up to
+# 300 nodes in a generated map (every quote in another branch), one page for most seed sources.
+ARGUMENT_QUOTES = 50
 
 
 @require_safe
@@ -165,7 +168,10 @@ def source_argument(request, slug):
     """Follow one document: the nodes anchored in it, with just enough ancestors to keep the
     shape, as a tree open end to end, each with that document's own quotes."""
     source = get_object_or_404(Source.objects.defer("text"), slug=slug)
-    ids = Node.objects.argument_of(source)
+    raw_page = request.GET.get("page", "")
+    page = int(raw_page) if raw_page.isdecimal() and 0 < len(raw_page) < 7 else 1
+    page = max(page, 1)
+    ids, more = Node.objects.argument_of(source, ARGUMENT_QUOTES, page)
     nodes = list(Node.objects.filter(pk__in=ids).for_display())
     attach_links(nodes)
     for node in nodes:
@@ -179,6 +185,8 @@ def source_argument(request, slug):
         "trees": trees,
         "anchored_count": anchored,
         "context_count": len(nodes) - anchored - theses,
+        "page": page,
+        "more": more,
     }
     return render(request, "debates/source_argument.html", context)
 
