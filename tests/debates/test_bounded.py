@@ -124,3 +124,32 @@ def test_a_link_to_a_quote_opens_its_part_with_it_drawn(client, small_parts):
     assert url.endswith(f"?anchor={anchors[5].pk}#anchor-{anchors[5].pk}")
     html = client.get(url.split("#")[0]).content.decode()
     assert "Part 2 of 2" in html and f'id="anchor-{anchors[5].pk}"' in html
+
+
+@pytest.mark.parametrize("query", ["?part=abc", "?part=0", "?part=99", "?page=-1", "?anchor=x9"])
+def test_odd_part_and_page_numbers_read_a_part_anyway(client, small_parts, query):
+    source, _ = quoted_source(5)
+    response = client.get(source.get_absolute_url() + query)
+    assert response.status_code == 200 and "Part " in response.content.decode()
+
+
+def test_a_link_to_a_quote_costs_one_query_more_at_any_size(
+    client, small_parts, django_assert_num_queries
+):
+    for count in (2, 6):  # one piece, and in parts
+        source, anchors = quoted_source(count)
+        with django_assert_num_queries(7):  # the pinned six, and the quote asked for
+            client.get(anchors[-1].get_reader_url().split("#")[0])
+
+
+def test_a_documents_argument_comes_a_page_of_quotes_at_a_time(client, monkeypatch):
+    monkeypatch.setattr("argmap.debates.views.ARGUMENT_QUOTES", 2)
+    source, anchors = quoted_source(3)
+    url = f"{source.get_absolute_url()}argument/"
+    first = client.get(url).content.decode()
+    shown = set(re.findall(r'<li id="node-([\w-]+)"', first))
+    assert {"q0", "q1"} <= shown and "q2" not in shown  # the first two quotes in the text
+    assert 'href="?page=2"' in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert 'id="node-q2"' in second and 'id="node-q0"' not in second
+    assert 'href="?page=1"' in second and 'href="?page=3"' not in second
