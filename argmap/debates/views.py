@@ -19,8 +19,8 @@ from .tree import attach_children, attach_links, branch_labels, group_children
 # Opening a branch bigger than this would send a page nobody can read; open one level instead.
 BRANCH_LIMIT = 400
 # A document's argument shows this many of its quotes a page, with their ancestors: up to
-# 300 nodes in a generated map (every quote in another branch), one page for most seed sources.
-ARGUMENT_QUOTES = 50
+# 170 nodes in a generated map (each quote in another branch), one page for most seed sources.
+ARGUMENT_QUOTES = 30
 
 
 @require_safe
