@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db.models import F
 from django.http import HttpRequest
 
 from .markup import Interval, boilerplate_intervals, markup_intervals, runs
@@ -18,16 +19,24 @@ def passages(
     spans: Sequence[Any],
     sections: Sequence[Section],
     markup: Sequence[Interval] = (),
+    window: tuple[int, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """The text cut into sections, each cut into pieces at every span boundary.
+    """The text (or the window of it) cut into sections, each cut into pieces at every span
+    boundary.
 
     Each piece carries the spans that cover it, so overlapping spans render as
     nested coverage rather than broken markup. Spans need .start and .end.
     Each piece's runs are its text cut again where the markup's formatting changes.
+    A section the window cuts is clipped to it; each passage's start is its first offset.
     """
-    bounds: list[tuple[int, int, Section | None]] = [(0, len(text), None)]
+    low, high = window or (0, len(text))
+    bounds: list[tuple[int, int, Section | None]] = [(low, high, None)]
     if sections:
-        bounds = [(s.start, s.end, s) for s in sections]
+        bounds = [
+            (max(s.start, low), min(s.end, high), s)
+            for s in sections
+            if s.start < high and s.end > low
+        ]
     result = []
     for section_start, section_end, section in bounds:
         opening: dict[int, list[Any]] = {}
@@ -55,6 +64,11 @@ def passages(
                     "text": text[start:end],
                     "runs": runs(text, start, end, markup),
                     "spans": list(active),
+                    # The quotes over the piece, as its data-anchors attribute lists them
+                    # (built here: a template loop over every span of every piece is slow).
+                    "anchor_ids": "".join(
+                        f"{span.pk} " for span in active if getattr(span, "stance", "") != NOTE
+                    ),
                     "starting": [span for span in starting if span.start == start],
                     # The innermost span is the one a click most likely means.
                     "primary": min(leading, key=lambda s: s.end - s.start, default=None),
@@ -62,7 +76,7 @@ def passages(
                     "has_note": bool(curated) and len(curated) < len(active),
                 }
             )
-        result.append({"section": section, "pieces": pieces})
+        result.append({"section": section, "start": section_start, "pieces": pieces})
     return result
 
 
@@ -77,28 +91,118 @@ def coverage_percent(text: str, spans: Iterable[tuple[int, int]]) -> float:
     return round(100 * covered / len(text), 1) if text else 0.0
 
 
+# A source quoted more often than this is read in parts of about PART_CHARS characters, each
+# drawing QUOTES_PER_PAGE of the quotes over it at a time: a generated source of 60,000
+# characters has 9,000 quotes at 10,000 nodes, 900,000 at a million. The seed sources
+# (a hundred quotes or so) stay one page, as they always were.
+PARTS_FROM = 500
+PART_CHARS = 6000
+QUOTES_PER_PAGE = 100
+
+
+def parts(text: str, size: int) -> list[tuple[int, int]]:
+    """The text cut into (start, end) parts of at most size characters, each ending after a
+    paragraph break where one falls in its second half, else after a line break."""
+    bounds, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            for mark in ("\n\n", "\n"):
+                cut = text.rfind(mark, start + size // 2, end)
+                if cut != -1:
+                    end = cut + len(mark)
+                    break
+        bounds.append((start, end))
+        start = end
+    return bounds or [(0, 0)]
+
+
+def _number(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdecimal() and len(raw) < 10 else None
+
+
+def _part_holding(bounds: Sequence[tuple[int, int]], offset: int | None) -> int:
+    for index, (_, end) in enumerate(bounds):
+        if offset is not None and offset < end:
+            return index
+    return len(bounds) - 1 if offset is not None else 0
+
+
 def reader_context(request: HttpRequest, source: Source, form: Any = None) -> dict[str, Any]:
-    """The reader: the text cut at every quote and at every span other apps add (pages.py)."""
-    anchors = list(
-        Anchor.objects.filter(source=source)
+    """The reader: the text cut at every quote and at every span other apps add (pages.py).
+
+    A much-quoted source shows one part of its text (?part=, counting from 1) and one page
+    of the quotes over it (?page=); ?anchor=<id> (Anchor.get_reader_url) opens the part
+    holding that quote, with it drawn. Every offset stays one into the whole text.
+    """
+    quoted = Anchor.objects.filter(source=source).order_by()
+    in_parts = quoted[: PARTS_FROM + 1].count() > PARTS_FROM
+    bounds = parts(source.text, PART_CHARS) if in_parts else [(0, len(source.text))]
+    target = None
+    target_pk = _number(request.GET.get("anchor"))
+    if target_pk is not None:
+        target = quoted.select_related("node__map").with_comment_numbers().filter(pk=target_pk)
+        target = target.first()
+    if target is not None:
+        index, page = _part_holding(bounds, target.start), 1
+    elif request.method == "POST" and _number(request.POST.get("start")) is not None:
+        index, page = _part_holding(bounds, _number(request.POST.get("start"))), 1
+    else:
+        index = min(max((_number(request.GET.get("part")) or 1) - 1, 0), len(bounds) - 1)
+        page = max(_number(request.GET.get("page")) or 1, 1)
+    low, high = bounds[index]
+    # Quotes over the part: those starting in it, and those starting up to the longest
+    # quote's length before it (both bounded ranges of the (source, start) index).
+    reach = (
+        quoted.annotate(length=F("end") - F("start"))
+        .order_by("-length")
+        .values_list("length", flat=True)[:1]
+    )
+    reach_chars = next(iter(reach), 0)
+    over = (
+        quoted.filter(start__gte=low - reach_chars, start__lt=high, end__gt=low)
         .select_related("node__map")
         .with_comment_numbers()
-        .order_by("start", "end")
+        .order_by("start", "end", "pk")
     )
+    per_page = QUOTES_PER_PAGE if in_parts else PARTS_FROM  # a source in one piece: all
+    offset = (page - 1) * per_page
+    anchors = list(over[offset : offset + per_page + 1])
+    more_quotes = len(anchors) > per_page
+    anchors = anchors[:per_page]
+    last_quote = offset + len(anchors)
+    if target is not None and all(anchor.pk != target.pk for anchor in anchors):
+        anchors = sorted([*anchors, target], key=lambda a: (a.start, a.end, a.pk))
     sections = list(source.sections.all())
     drawn: dict[int, tuple[Any, list[Anchor]]] = {}  # node id -> (node, its quotes here)
     for anchor in anchors:
         drawn.setdefault(anchor.node_id, (anchor.node, []))[1].append(anchor)
     extras = reader_extras(request, source, form)
+    spans = [span for span in extras.pop("spans") if span.start < high and span.end > low]
+    if in_parts:  # the annotations listed beside a part are those on it, as drawn in it
+        extras["annotations"] = [a for a in extras.get("annotations", []) if a in spans]
     markup = [*markup_intervals(source.text), *boilerplate_intervals(source.text, sections)]
-    cut = passages(source.text, [*anchors, *extras.pop("spans")], sections, markup)
+    cut = passages(source.text, [*anchors, *spans], sections, markup, (low, high))
     return {
         "source": source,
         "article": [p for p in cut if not p["section"] or p["section"].kind == "body"],
         "comments": [p for p in cut if p["section"] and p["section"].kind == "comment"],
-        "coverage": coverage_percent(source.text, ((a.start, a.end) for a in anchors)),
+        "coverage": None
+        if in_parts
+        else coverage_percent(source.text, ((a.start, a.end) for a in anchors)),
         "drawn": list(drawn.values()),
         "anchors": anchors,
         "has_boilerplate": any("md-boilerplate" in style for _, _, style in markup),
+        "reading": {
+            "in_parts": in_parts,
+            "quotes_from": PARTS_FROM,
+            "part": index + 1,
+            "parts": range(1, len(bounds) + 1),
+            "part_count": len(bounds),
+            "page": page,
+            "more_quotes": more_quotes,
+            "first_quote": offset + 1,
+            "last_quote": last_quote,
+        },
         **extras,
     }

@@ -9,6 +9,7 @@ import unicodedata
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
+from django.db.models import Count, Window
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -43,11 +44,38 @@ def search_words(query):
     return re.findall(r"\w+", query)
 
 
-def search(queryset, field, query, limit=20):
-    """Rows whose `field` matches, best first, each with .rank and .headline."""
+# Matches ranked at most, per kind: a word the whole map uses matches every other node, and
+# ranking them all grows with the map. Past this many the page says "more than".
+CANDIDATES = 500
+
+
+class Results(list):
+    """The rows shown, best first; matched counts the matches up to candidates, and more
+    says there are more than that (never counted)."""
+
+    def __init__(self, rows, matched, more):
+        super().__init__(rows)
+        self.matched, self.more = matched, more
+
+
+def search(queryset, field, query, limit=20, candidates=CANDIDATES):
+    """Rows whose `field` matches, best first, each with .rank and .headline.
+
+    Ranks at most `candidates` matches (the first found), in two queries whatever the size:
+    the ranked ids, then the rows shown with their headlines (so only they get one).
+    """
     if connection.vendor == "postgresql":
-        return list(_search_postgresql(queryset, field, query)[:limit])
-    return _search_fallback(queryset, field, query, limit)
+        ranks, matched = _rank_postgresql(queryset, field, query, limit, candidates)
+    else:
+        ranks, matched = _rank_fallback(queryset, field, query, limit, candidates)
+    if not ranks:  # nothing matched: no rows to fetch
+        return Results([], 0, False)
+    rows = list(_with_headlines(queryset.filter(pk__in=list(ranks)), field, query))
+    for row in rows:
+        row.rank = ranks[row.pk]
+    rows.sort(key=lambda row: (-row.rank, row.pk))
+    # The one found past the candidates only tells there are more: never more shown than that.
+    return Results(rows[:candidates], min(matched, candidates), matched > candidates)
 
 
 def search_vector(field):
@@ -55,24 +83,50 @@ def search_vector(field):
     return SearchVector(field, config=CONFIG)
 
 
-def _search_postgresql(queryset, field, query):
-    search_query = SearchQuery(query, search_type="websearch", config=CONFIG)
-    return (
-        queryset.annotate(document=search_vector(field))
-        .filter(document=search_query)
+def _search_query(query):
+    return SearchQuery(query, search_type="websearch", config=CONFIG)
+
+
+def matching(queryset, field, query):
+    """The rows that match, found through the GIN index on PostgreSQL (unordered)."""
+    document = search_vector(field)
+    return queryset.annotate(document=document).filter(document=_search_query(query)).order_by()
+
+
+def _rank_postgresql(queryset, field, query, limit, candidates):
+    """{pk: rank} of the best `limit` among the first candidates + 1 matches, and how many
+    matched (up to candidates + 1), in one query: the window count runs before the LIMIT."""
+    found = matching(queryset, field, query).values("pk")[: candidates + 1]
+    ranked = (
+        queryset.model._default_manager.filter(pk__in=found)
         .annotate(
-            rank=SearchRank(search_vector(field), search_query),
-            headline=SearchHeadline(
-                field,
-                search_query,
-                config=CONFIG,
-                start_sel=MARK_START,
-                stop_sel=MARK_END,
-                max_words=30,
-                min_words=12,
-            ),
+            rank=SearchRank(search_vector(field), _search_query(query)),
+            matched=Window(Count("pk")),
         )
         .order_by("-rank", "pk")
+        .values_list("pk", "rank", "matched")[:limit]
+    )
+    rows = list(ranked)
+    return {pk: rank for pk, rank, _ in rows}, rows[0][2] if rows else 0
+
+
+def _with_headlines(queryset, field, query):
+    if connection.vendor != "postgresql":
+        pattern = _pattern(search_words(query))
+        rows = list(queryset)
+        for row in rows:
+            row.headline = _snippet(getattr(row, field), pattern)
+        return rows
+    return queryset.annotate(
+        headline=SearchHeadline(
+            field,
+            _search_query(query),
+            config=CONFIG,
+            start_sel=MARK_START,
+            stop_sel=MARK_END,
+            max_words=30,
+            min_words=12,
+        )
     )
 
 
@@ -114,21 +168,23 @@ def _stem_pattern(word):
     return re.escape(base) + r"\w*"
 
 
-def _search_fallback(queryset, field, query, limit):
+def _pattern(words):
+    return re.compile(
+        r"\b(?:" + "|".join(_stem_pattern(word) for word in words) + ")", re.IGNORECASE
+    )
+
+
+def _rank_fallback(queryset, field, query, limit, candidates):
+    """As _rank_postgresql, without full-text search: the first candidates + 1 rows holding
+    every word's stem, ranked by how often the words occur for the text's length."""
     words = search_words(query)
     for word in words:
         queryset = queryset.filter(**{f"{field}__icontains": _needle(word)})
-    pattern = re.compile(
-        r"\b(?:" + "|".join(_stem_pattern(word) for word in words) + ")", re.IGNORECASE
-    )
-    results = []
-    for row in queryset.order_by("pk")[: limit * 5]:
-        text = getattr(row, field)
-        row.rank = len(pattern.findall(text)) / (1 + len(text) / 1000)
-        row.headline = _snippet(text, pattern)
-        results.append(row)
-    results.sort(key=lambda row: -row.rank)
-    return results[:limit]
+    pattern = _pattern(words)
+    found = list(queryset.order_by("pk").values_list("pk", field)[: candidates + 1])
+    ranks = {pk: len(pattern.findall(text)) / (1 + len(text) / 1000) for pk, text in found}
+    best = sorted(ranks, key=lambda pk: (-ranks[pk], pk))[:limit]
+    return {pk: ranks[pk] for pk in best}, len(found)
 
 
 def _snippet(text, pattern):

@@ -26,11 +26,14 @@ from .tree import (
 
 # Opening a branch bigger than this would send a page nobody can read; open one level instead.
 BRANCH_LIMIT = 400
+# A document's argument shows this many of its quotes a page, with their ancestors: up to
+# 170 nodes in a generated map (each quote in another branch), one page for most seed sources.
+ARGUMENT_QUOTES = 30
 
 
 @require_safe
 def home(request):
-    maps = list(ArgumentMap.objects.with_counts())
+    maps = ArgumentMap.objects.counted()
     theses = {node.map_id: node for node in Node.objects.roots().filter(map__in=maps)}
     for argmap in maps:
         argmap.thesis_node = theses.get(argmap.pk)
@@ -46,8 +49,9 @@ def get_map_and_thesis(slug):
 
 def branch_ids(node, limit=None):
     """Ids of node's whole branch, or None when it has more than limit (BRANCH_LIMIT) nodes."""
-    ids = Node.objects.subtree_ids(node)
-    return ids if len(ids) <= (BRANCH_LIMIT if limit is None else limit) else None
+    limit = BRANCH_LIMIT if limit is None else limit
+    ids = Node.objects.subtree_ids(node, limit=limit)  # stops past limit + 1 rows
+    return ids if len(ids) <= limit else None
 
 
 @require_safe
@@ -201,7 +205,10 @@ def source_argument(request, slug):
     """Follow one document: the nodes anchored in it, with just enough ancestors to keep the
     shape, as a tree open end to end, each with that document's own quotes."""
     source = get_object_or_404(Source.objects.defer("text"), slug=slug)
-    ids = Node.objects.argument_of(source)
+    raw_page = request.GET.get("page", "")
+    page = int(raw_page) if raw_page.isdecimal() and 0 < len(raw_page) < 7 else 1
+    page = max(page, 1)
+    ids, more = Node.objects.argument_of(source, ARGUMENT_QUOTES, page)
     nodes = list(Node.objects.filter(pk__in=ids).for_display())
     attach_links(nodes)
     for node in nodes:
@@ -215,6 +222,8 @@ def source_argument(request, slug):
         "trees": trees,
         "anchored_count": anchored,
         "context_count": len(nodes) - anchored - theses,
+        "page": page,
+        "more": more,
     }
     return render(request, "debates/source_argument.html", context)
 
@@ -243,7 +252,9 @@ def search_page(request):
                 ),
                 "sources": text_search.search(Source.objects.all(), "text", query, limit=10),
             }
-            context["total"] = sum(len(rows) for rows in context["results"].values())
+            found = context["results"].values()
+            context["total"] = sum(rows.matched for rows in found)
+            context["more"] = any(rows.more for rows in found)
     template = "debates/search.html#results" if request.htmx else "debates/search.html"
     return render(request, template, context, status=400 if "error" in context else 200)
 

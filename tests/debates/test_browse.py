@@ -297,7 +297,7 @@ def test_postgresql_search_uses_the_full_text_indexes():
 
     if connection.vendor != "postgresql":
         pytest.skip("full-text indexes exist on PostgreSQL only; SQLite uses the fallback")
-    queryset = text_search._search_postgresql(Node.objects.all(), "text", "chips")
+    queryset = text_search.matching(Node.objects.all(), "text", "chips")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         sql, params = queryset.query.sql_with_params()

@@ -1,0 +1,155 @@
+"""What a reader sees on one screen is bounded (issue 14), shown at a size just past each bound."""
+
+import re
+
+import pytest
+
+from argmap.debates import reader
+from argmap.debates import search as text_search
+from argmap.debates.models import ArgumentMap, Node
+from argmap.debates.views import BRANCH_LIMIT
+
+from ..conftest import HX
+from ..factories import AnchorFactory, NodeFactory, SourceFactory, ThesisFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_subtree_ids_stops_counting_just_past_the_limit():
+    thesis = ThesisFactory()
+    for number in range(6):
+        NodeFactory(map=thesis.map, parent=thesis, relation="supports", key=f"c{number}")
+    assert len(Node.objects.subtree_ids(thesis)) == 7
+    assert len(Node.objects.subtree_ids(thesis, limit=5)) == 6  # limit + 1: "too big"
+    assert len(Node.objects.subtree_ids(thesis, limit=7)) == 7
+
+
+def test_a_branch_of_limit_plus_one_opens_one_level_only(client, monkeypatch):
+    thesis = ThesisFactory()
+    monkeypatch.setattr("argmap.debates.views.BRANCH_LIMIT", 3)
+    child = NodeFactory(map=thesis.map, parent=thesis, relation="supports", key="child")
+    NodeFactory(map=thesis.map, parent=child, relation="supports", key="grandchild")
+    url = f"/maps/{thesis.map.slug}/tree/{thesis.key}/?state=branch"
+    assert 'id="node-grandchild"' in client.get(url, headers=HX).content.decode()
+    NodeFactory(map=thesis.map, parent=thesis, relation="opposes", key="fourth")  # 4 = 3 + 1
+    html = client.get(url, headers=HX).content.decode()
+    assert 'id="node-child"' in html and 'id="node-grandchild"' not in html
+    assert BRANCH_LIMIT == 400
+
+
+def test_search_past_its_candidates_says_more_than(client, monkeypatch):
+    thesis = ThesisFactory()
+    for number in range(4):
+        NodeFactory(
+            map=thesis.map, parent=thesis, relation="supports", text=f"Zeppelins fly {number}."
+        )
+    monkeypatch.setattr(text_search, "CANDIDATES", 4)
+    html = client.get("/search/", {"q": "zeppelins"}, headers=HX).content.decode()
+    assert re.search(r"4 results\s+for", html) and "More than" not in html
+    NodeFactory(map=thesis.map, parent=thesis, relation="supports", text="Zeppelins fly 5.")
+    monkeypatch.setattr(text_search.search, "__defaults__", (20, 4))
+    html = client.get("/search/", {"q": "zeppelins"}, headers=HX).content.decode()
+    assert re.search(r"Nodes \(4 of more than 4\)", html)
+    assert re.search(r"More than 4 results\s+for", html)
+
+
+def test_the_home_page_counts_stay_right_after_every_kind_of_write(client):
+    thesis = ThesisFactory()
+
+    def shown_nodes():
+        html = client.get("/").content.decode()
+        return int(re.search(r"<dt>Nodes</dt>\s*<dd>\s*(\d+)", html).group(1))
+
+    assert shown_nodes() == 1
+    child = NodeFactory(map=thesis.map, parent=thesis, relation="supports")
+    assert shown_nodes() == 2
+    Node.objects.bulk_create(
+        [Node(map=thesis.map, parent=thesis, relation="opposes", key=f"b{n}") for n in range(3)]
+    )
+    assert shown_nodes() == 5
+    Node.objects.filter(key__startswith="b").delete()
+    child.delete()
+    assert shown_nodes() == 1
+    assert ArgumentMap.objects.counted()[0].node_count == 1
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    """Parts of 60 characters, two quotes a page, from three quotes on."""
+    monkeypatch.setattr(reader, "PARTS_FROM", 3)
+    monkeypatch.setattr(reader, "PART_CHARS", 60)
+    monkeypatch.setattr(reader, "QUOTES_PER_PAGE", 2)
+
+
+PARAGRAPHS = ["Alpha beta gamma delta.", "Epsilon zeta eta theta.", "Iota kappa lambda mu."]
+
+
+def quoted_source(count):
+    source = SourceFactory(text="\n\n".join(PARAGRAPHS))
+    thesis = ThesisFactory()
+    anchors = []
+    for number in range(count):
+        node = NodeFactory(map=thesis.map, parent=thesis, relation="supports", key=f"q{number}")
+        anchors.append(AnchorFactory(node=node, source=source, quote=PARAGRAPHS[number % 3]))
+    return source, anchors
+
+
+def test_a_source_with_few_quotes_is_one_page(client, small_parts):
+    source, anchors = quoted_source(3)
+    html = client.get(source.get_absolute_url()).content.decode()
+    assert "Parts of the text" not in html
+    assert all(f'id="anchor-{anchor.pk}"' in html for anchor in anchors)
+
+
+def test_a_source_with_more_quotes_than_a_page_is_read_in_parts(client, small_parts):
+    source, anchors = quoted_source(5)  # quotes 0 and 3 on the first paragraph
+    html = client.get(source.get_absolute_url()).content.decode()
+    assert 'aria-label="Parts of the text"' in html and "Part 1 of 2" in html
+    text = re.sub(r"<[^>]+>", "", html.split('id="reader-text"', 1)[1].split("</article>")[0])
+    assert PARAGRAPHS[1] in text and PARAGRAPHS[2] not in text
+    drawn = {anchor.pk for anchor in anchors if f'id="anchor-{anchor.pk}"' in html}
+    assert drawn == {anchors[0].pk, anchors[3].pk}  # two a page, in text order
+    assert 'href="?part=1&amp;page=2"' in html and 'href="?part=2"' in html
+    second = client.get(source.get_absolute_url(), {"part": 1, "page": 2}).content.decode()
+    assert f'id="anchor-{anchors[1].pk}"' in second and f'id="anchor-{anchors[0].pk}"' not in second
+    # The last part starts at its own offset into the whole text: offsets never move.
+    last = client.get(source.get_absolute_url(), {"part": 2}).content.decode()
+    assert f'data-start="{source.text.index(PARAGRAPHS[2])}"' in last
+    assert f'id="anchor-{anchors[2].pk}"' in last
+
+
+def test_a_link_to_a_quote_opens_its_part_with_it_drawn(client, small_parts):
+    source, anchors = quoted_source(6)
+    url = anchors[5].get_reader_url()  # the third paragraph: the second part
+    assert url.endswith(f"?anchor={anchors[5].pk}#anchor-{anchors[5].pk}")
+    html = client.get(url.split("#")[0]).content.decode()
+    assert "Part 2 of 2" in html and f'id="anchor-{anchors[5].pk}"' in html
+
+
+@pytest.mark.parametrize("query", ["?part=abc", "?part=0", "?part=99", "?page=-1", "?anchor=x9"])
+def test_odd_part_and_page_numbers_read_a_part_anyway(client, small_parts, query):
+    source, _ = quoted_source(5)
+    response = client.get(source.get_absolute_url() + query)
+    assert response.status_code == 200 and "Part " in response.content.decode()
+
+
+def test_a_link_to_a_quote_costs_one_query_more_at_any_size(
+    client, small_parts, django_assert_num_queries
+):
+    for count in (2, 6):  # one piece, and in parts
+        source, anchors = quoted_source(count)
+        with django_assert_num_queries(7):  # the pinned six, and the quote asked for
+            client.get(anchors[-1].get_reader_url().split("#")[0])
+
+
+def test_a_documents_argument_comes_a_page_of_quotes_at_a_time(client, monkeypatch):
+    monkeypatch.setattr("argmap.debates.views.ARGUMENT_QUOTES", 2)
+    source, anchors = quoted_source(3)
+    url = f"{source.get_absolute_url()}argument/"
+    first = client.get(url).content.decode()
+    shown = set(re.findall(r'<li id="node-([\w-]+)"', first))
+    assert {"q0", "q1"} <= shown and "q2" not in shown  # the first two quotes in the text
+    assert 'href="?page=2"' in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert 'id="node-q2"' in second and 'id="node-q0"' not in second
+    assert 'href="?page=1"' in second and 'href="?page=3"' not in second
