@@ -5,11 +5,13 @@ turn models into argmap/2 and back, and these modules do the rest."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from itertools import chain
+from typing import Any, Generic, TypeVar
 
 ArgmapDoc = dict[str, Any]
+T = TypeVar("T")
 FORMAT = "argmap/2"
 CONTEXT_CHARS = 32
 RELATIONS = ("supports", "opposes", "undercuts")
@@ -36,9 +38,112 @@ class FormatError(ValueError):
         super().__init__("; ".join(str(problem) for problem in problems))
 
 
+class Stream(Generic[T]):
+    """A sequence read lazily, again on every pass: a map's nodes or links as the database
+    gives them, a chunk at a time, or a format's output section built from them. Writers
+    iterate it and never hold it whole; `list(stream)` is for tests and small maps."""
+
+    def __init__(self, rows: Callable[[], Iterable[T]]):
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._rows())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Stream | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Stream({self._rows!r})"
+
+
+# Text is handed on in pieces of about this many characters: few enough writes for speed,
+# small enough that a worker holds next to nothing of a big export.
+CHUNK_CHARS = 64 * 1024
+
+
+def in_chunks(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces of a text joined into chunks of about CHUNK_CHARS characters (a chunk ends
+    with the first piece past it), so a stream is written in a few large writes."""
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK_CHARS:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+def json_chunks(data: Any) -> Iterator[str]:
+    """`dump_json(data)` in chunks, byte for byte, with every Stream in it read lazily."""
+    return in_chunks(chain(_json_pieces(data, "\n"), "\n"))
+
+
+def _json_pieces(data: Any, newline: str) -> Iterator[str]:
+    """json.dumps(data, ensure_ascii=False, indent=2), at the indent newline stands for.
+
+    Values without a Stream go to json.dumps whole; its only real newlines are the indent's
+    (a newline inside a string is written as \\n), so re-indenting them is safe."""
+    if isinstance(data, dict) and any(_lazy(value) for value in data.values()):
+        if not data:
+            yield "{}"
+            return
+        inner = newline + "  "
+        yield "{"
+        for index, (key, value) in enumerate(data.items()):
+            yield ("," if index else "") + inner + json.dumps(key, ensure_ascii=False) + ": "
+            yield from _json_pieces(value, inner)
+        yield newline + "}"
+    elif isinstance(data, Stream | list | tuple) and _lazy(data):
+        inner = newline + "  "
+        empty = True
+        for index, item in enumerate(data):
+            empty = False
+            yield ("[" if index == 0 else ",") + inner
+            yield from _json_pieces(item, inner)
+        yield "[]" if empty else newline + "]"
+    else:
+        yield json.dumps(data, ensure_ascii=False, indent=2).replace("\n", newline)
+
+
+def _lazy(value: Any) -> bool:
+    if isinstance(value, Stream):
+        return True
+    if isinstance(value, dict):
+        return any(_lazy(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_lazy(item) for item in value)
+    return False
+
+
 def dump_json(data: Any) -> str:
     """JSON as every download writes it: keys in the order built, two-space indent, UTF-8."""
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return "".join(json_chunks(data))
+
+
+def materialized(doc: Mapping[str, Any]) -> ArgmapDoc:
+    """An argmap/2 dict with its nodes and links read into lists (to edit or copy it)."""
+    return {**doc, "nodes": list(doc["nodes"]), "links": list(doc["links"])}
+
+
+def with_parents(
+    nodes: Iterable[dict[str, Any]],
+) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None, int]]:
+    """(node, its parent, its depth) for nodes in reading order, holding only the path from
+    the thesis to the node: a parent always comes before its children, so it is on it."""
+    path: list[dict[str, Any]] = []
+    for node in nodes:
+        parent = node["parent"]
+        while path and path[-1]["id"] != parent:
+            path.pop()
+        yield node, (path[-1] if path else None), len(path)
+        path.append(node)
 
 
 def nodes_by_id(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
