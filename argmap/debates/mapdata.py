@@ -7,7 +7,7 @@ The validator works on a "map document" (plain dicts), so the same checks serve
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,7 +147,7 @@ class _TreeQuery:
             **self.names
         )
 
-    def rows(self, select: str, params: list[Any] = ()) -> Iterator[tuple]:
+    def rows(self, select: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
         with connection.chunked_cursor() as cursor:
             cursor.execute(self.sql(select), [*self.params, *params])
             while batch := cursor.fetchmany(FETCH_ROWS):
@@ -165,24 +165,34 @@ _NODE_ROWS = (
     " ORDER BY tree.path, a.position, a.id"
 )
 
+# Each link as two rows, one per end, each end found from the tree by an index on the link
+# table (joining the tree twice would make PostgreSQL, which cannot estimate a recursive
+# query's size, scan the whole tree once per link). A pair sorts by its ends' paths, the
+# earlier end's row first; a branch keeps the links with both ends inside it.
 _LINK_ROWS = (
-    ", ordered(id, place) AS (SELECT id, ROW_NUMBER() OVER (ORDER BY path) FROM tree)"
-    " SELECT l.kind, one.key, other.key, a.place < b.place FROM {link} l"
-    " JOIN ordered a ON a.id = l.from_node_id JOIN ordered b ON b.id = l.to_node_id"
-    " JOIN {node} one ON one.id = l.from_node_id JOIN {node} other ON other.id = l.to_node_id"
-    " WHERE l.map_id = %s ORDER BY l.kind,"
-    " CASE WHEN a.place < b.place THEN a.place ELSE b.place END,"
-    " CASE WHEN a.place < b.place THEN b.place ELSE a.place END"
+    "SELECT kind, key FROM ("
+    " SELECT kind, link, path, key, MIN(path) OVER pair AS first, MAX(path) OVER pair AS last,"
+    " COUNT(*) OVER pair AS ends FROM ("
+    "  SELECT l.kind, l.id AS link, tree.path, n.key FROM tree"
+    "  JOIN {link} l ON l.from_node_id = tree.id JOIN {node} n ON n.id = tree.id"
+    "  WHERE l.map_id = %s"
+    "  UNION ALL"
+    "  SELECT l.kind, l.id AS link, tree.path, n.key FROM tree"
+    "  JOIN {link} l ON l.to_node_id = tree.id JOIN {node} n ON n.id = tree.id"
+    "  WHERE l.map_id = %s"
+    " ) AS link_ends WINDOW pair AS (PARTITION BY link)"
+    ") AS pairs WHERE ends = 2 ORDER BY kind, first, last, link, path"
 )
 
 
 def _exported_nodes(tree: _TreeQuery, sources: dict[int, Source]) -> Iterator[dict[str, Any]]:
-    node: dict[str, Any] | None = None
+    """Each node once, with its anchors: the query gives a row per anchor, in order."""
+    node: dict[str, Any] = {}
     last = None
     for row in tree.rows(_NODE_ROWS):
         pk, key, kind, heading, label, text, top, parent, relation, anchor_pk = row[:10]
         if pk != last:
-            if node is not None:
+            if last is not None:
                 yield node
             last = pk
             node = {
@@ -211,13 +221,14 @@ def _exported_nodes(tree: _TreeQuery, sources: dict[int, Source]) -> Iterator[di
                     "comment": source.comment_number_at(start),
                 }
             )
-    if node is not None:
+    if last is not None:
         yield node
 
 
 def _exported_links(tree: _TreeQuery) -> Iterator[dict[str, Any]]:
-    for kind, one, other, in_order in tree.rows(_LINK_ROWS, [tree.map_id]):
-        yield {"type": kind, "between": [one, other] if in_order else [other, one]}
+    ends = tree.rows(_LINK_ROWS, [tree.map_id, tree.map_id])
+    for (kind, first), (_, second) in zip(ends, ends, strict=False):
+        yield {"type": kind, "between": [first, second]}
 
 
 def export_source(source):

@@ -204,10 +204,10 @@ def test_export_seed_leaves_imported_maps_out(seeded_map, tmp_path):
 
 def test_map_downloads(client, seeded_map, django_assert_max_num_queries):
     for fmt in registry.FORMATS:
-        # the map, its revision, its sources and their sections, then a query per pass
-        # over the nodes or links (AIF makes nine), and passage annotations: the same
-        # queries whatever the map's size (tests/debates/test_export_stream.py pins them)
-        with django_assert_max_num_queries(13):
+        # the map, its revision, its sources and their sections, the nodes, the links, and
+        # passage annotations: the same queries whatever the map's size
+        # (tests/debates/test_export_stream.py pins them)
+        with django_assert_max_num_queries(6):
             response = client.get(reverse("map-download", args=[SLUG, fmt]))
             text = body(response)
         assert response.status_code == 200

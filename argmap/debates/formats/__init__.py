@@ -5,6 +5,7 @@ turn models into argmap/2 and back, and these modules do the rest."""
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
@@ -58,6 +59,55 @@ class Stream(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Stream({self._rows!r})"
+
+
+class Spooled(Stream[Any]):
+    """A Stream of JSON values read from its source once: the first complete pass also
+    writes each value, a line of JSON, to a temporary file, and later passes read that file
+    back, so a format that reads a map's nodes several times sorts them in the database only
+    once. The file is on disk (never in memory) and goes when the Stream does."""
+
+    def __init__(self, source: Iterable[Any]):
+        super().__init__(self._rows)
+        self._source = source
+        self._spool: Any = None  # the file, once a pass has written it to the end
+        self._busy = False
+
+    def _rows(self) -> Iterator[Any]:
+        if self._busy:  # a pass inside another: read the source again
+            return iter(self._source)
+        if self._spool is not None:
+            return self._read_back()
+        return self._write_through()
+
+    def _read_back(self) -> Iterator[Any]:
+        self._busy = True
+        try:
+            self._spool.seek(0)
+            for line in self._spool:
+                yield json.loads(line)
+        finally:
+            self._busy = False
+
+    def _write_through(self) -> Iterator[Any]:
+        self._busy = True
+        # Kept open past this pass (for the next ones); closed, and so deleted, with the Stream.
+        spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        try:
+            for value in self._source:
+                spool.write(json.dumps(value, ensure_ascii=False) + "\n")
+                yield value
+        except BaseException:
+            spool.close()
+            raise
+        finally:
+            self._busy = False
+        self._spool = spool
+
+
+def spooled(doc: Mapping[str, Any]) -> ArgmapDoc:
+    """The doc with its nodes and links Spooled, for a format that reads them many times."""
+    return {**doc, "nodes": Spooled(doc["nodes"]), "links": Spooled(doc["links"])}
 
 
 # Text is handed on in pieces of about this many characters: few enough writes for speed,

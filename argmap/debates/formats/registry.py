@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from . import FORMAT, ArgmapDoc, FormatError, Problem, aif, argdown, json_chunks, webannotation
+from . import (
+    FORMAT,
+    ArgmapDoc,
+    FormatError,
+    Problem,
+    aif,
+    argdown,
+    json_chunks,
+    spooled,
+    webannotation,
+)
 
 
 @dataclass(frozen=True)
@@ -85,13 +95,14 @@ def chunks(
     times as it needs, and holds one node (and the path above it) at a time."""
     if fmt == "argmap":
         yield from json_chunks(doc)
-    elif fmt == "aif":
-        yield from json_chunks(aif.to_aif(doc))
+    elif fmt == "aif":  # seven passes over the nodes, two over the links
+        yield from json_chunks(aif.to_aif(spooled(doc)))
     elif fmt == "argdown":
         yield from argdown.argdown_chunks(doc)
     elif fmt == "webannotation":
         if links is None:
             raise ValueError("Web Annotation needs the IRIs of nodes, sources and annotations")
+        doc = spooled(doc)  # counted first, then the first page is written
         shown = webannotation.passage_annotations(passages, links)
         annotations = chain(webannotation.anchor_annotations(doc, links), shown)
         total = webannotation.anchor_count(doc) + len(shown)
