@@ -17,12 +17,12 @@ NESTED = {
 
 
 def lazy(value):
-    """The same data with every list and tuple a Stream."""
+    """The same data with every list a Stream, down to the first one (a Stream's items are
+    written whole: an item holds no Stream, as a node or a link holds none)."""
     if isinstance(value, dict):
         return {key: lazy(item) for key, item in value.items()}
     if isinstance(value, list):
-        items = [lazy(item) for item in value]
-        return Stream(lambda: iter(items))
+        return Stream(lambda: iter(value))
     return value
 
 
