@@ -233,7 +233,7 @@ def export_page(request, slug):
 
 
 # An export that ends within this many characters is kept whole in the fragments cache
-# under its map's revision (the seed map's biggest, AIF, is about 300 KB); a bigger one is
+# under its map's revision (the seed map's biggest, AIF, is 370 KB); a bigger one is
 # streamed each time, since caching it would take its whole size in memory (or in Redis).
 CACHED_EXPORT_CHARS = 1024 * 1024
 
