@@ -1,7 +1,7 @@
 """A map in and out of the database as argmap/2, which the converters in formats/ speak.
 
-Export: `render` turns mapdata.export_map's argmap/2 dict (or a node's branch of it) into any
-format. Import: `import_text` reads a file in any importable format into an argmap/2 dict;
+Export: `chunks` turns mapdata.export_map's argmap/2 dict (or a node's branch) into any
+format, streamed. Import: `import_text` reads a file in any importable format into an argmap/2 dict;
 mapdata.load_document then checks it by the rules for an imported map and writes it in one
 transaction, or writes nothing and lists every problem.
 """
@@ -9,7 +9,7 @@ transaction, or writes nothing and lists every problem.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.urls import reverse
 from . import pages
 from .formats import ArgmapDoc, FormatError, Problem, aif, argdown, registry, webannotation
 from .mapdata import MapDocumentError, export_map, export_source, load_document
-from .models import ArgumentMap, Section, Source
+from .models import ArgumentMap, Node, Section, Source
 
 ORIGIN_OF_FORMAT = {
     "aif": ArgumentMap.Origin.AIF,
@@ -46,17 +46,16 @@ def known_sources() -> dict[str, dict[str, Any]]:
     }
 
 
-def render(
+def chunks(
     argmap: ArgumentMap,
     fmt: str,
     absolute: Callable[[str], str],
-    node_key: str | None = None,
-) -> str:
-    """The map, or a node's branch, in one format: what a download serves and `export_map`
-    prints. `absolute` turns a path into an absolute IRI (for Web Annotation)."""
-    doc = export_map(argmap)
-    if node_key is not None:
-        doc = registry.branch(doc, node_key)
+    branch: Node | None = None,
+) -> Iterator[str]:
+    """The map, or a node's branch, in one format, in pieces of text: what a download
+    streams and `export_map` prints. `absolute` turns a path into an absolute IRI (for Web
+    Annotation). Nothing is read until the first piece is asked for."""
+    doc = export_map(argmap, branch)
     links = webannotation.Links(
         node=lambda key: absolute(reverse("node", args=[argmap.slug, key])),
         source=lambda slug: absolute(reverse("source", args=[slug])),
@@ -64,13 +63,13 @@ def render(
     )
     # Passage annotations belong to the sources, not to a branch: only the whole map has them.
     sources = [source["slug"] for source in doc["sources"]]
-    wanted = fmt == "webannotation" and node_key is None  # no other download carries them
+    wanted = fmt == "webannotation" and branch is None  # no other download carries them
     passages = pages.published_passages(sources) if wanted else []
-    if node_key is None:
+    if branch is None:
         collection = reverse("map-download", args=[argmap.slug, "webannotation"])
     else:
-        collection = reverse("branch-download", args=[argmap.slug, node_key, "webannotation"])
-    return registry.render(
+        collection = reverse("branch-download", args=[argmap.slug, branch.key, "webannotation"])
+    yield from registry.chunks(
         doc, fmt, links=links, passages=passages, collection_iri=absolute(collection)
     )
 

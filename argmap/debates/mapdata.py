@@ -7,6 +7,7 @@ The validator works on a "map document" (plain dicts), so the same checks serve
 
 import json
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
+from .formats import Stream
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .quotes import quote_context, sha256_of
 
@@ -76,52 +79,156 @@ def sorted_links(links, order):
     return pairs
 
 
-def export_map(argmap):
-    """The map as argmap/2 JSON (a dict whose key order is the documented one)."""
-    anchors = Anchor.objects.select_related("source").prefetch_related("source__sections")
-    nodes = depth_first(list(argmap.nodes.prefetch_related(Prefetch("anchors", anchors))))
-    key_of = {node.pk: node.key for node in nodes}
-    order = {node.pk: index for index, node in enumerate(nodes)}
-    sources = sorted(
-        {anchor.source for node in nodes for anchor in node.anchors.all()},
-        key=lambda source: source.file,
+# Rows a cursor hands over per round trip while an export is read: on PostgreSQL a
+# server-side cursor (the server holds the sorted result), on SQLite its own stepping.
+FETCH_ROWS = 2000
+
+
+def export_map(argmap: ArgumentMap, branch: Node | None = None) -> dict[str, Any]:
+    """The map, or a node's branch, as argmap/2 (a dict whose key order is the documented one).
+
+    Its nodes and links are Streams: each pass over them runs one query that the database
+    sorts into reading order, read FETCH_ROWS rows at a time, so a million-node map is
+    written without being held (`formats.materialized` reads them into lists). A branch is
+    the node, everything under it, and its parent for context (with no parent or relation
+    of its own), with the links and sources inside that part of the map."""
+    tree = _TreeQuery(argmap, branch)
+    sources = list(
+        Source.objects.defer("text")
+        .filter(pk__in=RawSQL(tree.sql(_SOURCES_OF_TREE), tree.params))  # noqa: S611
+        .prefetch_related("sections")
+        .order_by("file")
     )
-    links = sorted_links(argmap.links.all(), order)
     return {
         "format": FORMAT,
         "map": {"slug": argmap.slug, "title": argmap.title, "question": argmap.question},
         "sources": [export_source(source) for source in sources],
-        "nodes": [
-            {
-                "id": node.key,
-                "kind": node.kind,
-                "heading": node.is_heading,
-                "label": node.label,
-                "text": node.text,
-                "parent": key_of.get(node.parent_id),
-                "relation": node.relation or None,
-                "anchors": [
-                    {
-                        "source": anchor.source.slug,
-                        "start": anchor.start,
-                        "end": anchor.end,
-                        "exact": anchor.exact,
-                        "prefix": anchor.prefix,
-                        "suffix": anchor.suffix,
-                        "speaker": anchor.speaker,
-                        "voice": anchor.voice,
-                        "comment": anchor.source.comment_number_at(anchor.start),
-                    }
-                    for anchor in node.anchors.all()
-                ],
-            }
-            for node in nodes
-        ],
-        "links": [
-            {"type": kind, "between": [key_of[first], key_of[second]]}
-            for kind, first, second in links
-        ],
+        "nodes": Stream(lambda: _exported_nodes(tree, {s.pk: s for s in sources})),
+        "links": Stream(lambda: _exported_links(tree)),
     }
+
+
+class _TreeQuery:
+    """The recursive query behind an export: the map's nodes (or a branch and its parent)
+    with a path that sorts them into reading order, each parent before its children and
+    siblings by (position, id)."""
+
+    def __init__(self, argmap: ArgumentMap, branch: Node | None):
+        node, anchor = Node._meta.db_table, Anchor._meta.db_table
+        self.names = {"node": node, "anchor": anchor, "link": Link._meta.db_table}
+        self.names = {key: connection.ops.quote_name(name) for key, name in self.names.items()}
+        self.names["end"] = connection.ops.quote_name("end")
+        if branch is None:
+            self.seed, top = "n.map_id = %s AND n.parent_id IS NULL", None
+            self.params: list[Any] = [argmap.pk]
+        else:
+            self.seed, top = "n.id IN (%s, %s)", branch.parent_id
+            self.params = [branch.pk, top]
+        self.params = [top, top, *self.params, argmap.pk]
+        self.map_id = argmap.pk
+
+    def sql(self, select: str) -> str:
+        """The query: the tree, then `select` from it ({node}, {anchor}, {link} and {end}
+        stand for the quoted table and column names)."""
+        if connection.vendor == "postgresql":
+            empty, step = "'{}'::bigint[]", "ARRAY[n.position::bigint, n.id::bigint]"
+        else:  # zero-padded text sorts as the numbers would
+            empty, step = "''", "printf('%%010d%%010d', n.position, n.id)"
+        tree = (
+            "WITH RECURSIVE tree(id, path, top) AS ("
+            " SELECT n.id, CASE WHEN n.id = %s THEN {empty} ELSE {step} END,"
+            " CASE WHEN n.id = %s THEN 1 ELSE 0 END FROM {node} n WHERE {seed}"
+            " UNION ALL"
+            " SELECT n.id, tree.path || {step}, 0 FROM {node} n"
+            " JOIN tree ON n.parent_id = tree.id WHERE tree.top = 0 AND n.map_id = %s"
+            ") "
+        )
+        return tree.format(empty=empty, step=step, seed=self.seed, **self.names) + select.format(
+            **self.names
+        )
+
+    def rows(self, select: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(self.sql(select), [*self.params, *params])
+            while batch := cursor.fetchmany(FETCH_ROWS):
+                yield from batch
+
+
+_SOURCES_OF_TREE = "SELECT DISTINCT a.source_id FROM tree JOIN {anchor} a ON a.node_id = tree.id"
+
+_NODE_ROWS = (
+    "SELECT n.id, n.key, n.kind, n.is_heading, n.label, n.text, tree.top, p.key, n.relation,"
+    " a.id, a.source_id, a.start, a.{end}, a.exact, a.prefix, a.suffix, a.speaker, a.voice"
+    " FROM tree JOIN {node} n ON n.id = tree.id"
+    " LEFT JOIN {node} p ON p.id = n.parent_id"
+    " LEFT JOIN {anchor} a ON a.node_id = n.id"
+    " ORDER BY tree.path, a.position, a.id"
+)
+
+# Each link as two rows, one per end, each end found from the tree by an index on the link
+# table (joining the tree twice would make PostgreSQL, which cannot estimate a recursive
+# query's size, scan the whole tree once per link). A pair sorts by its ends' paths, the
+# earlier end's row first; a branch keeps the links with both ends inside it.
+_LINK_ROWS = (
+    "SELECT kind, key FROM ("
+    " SELECT kind, link, path, key, MIN(path) OVER pair AS first, MAX(path) OVER pair AS last,"
+    " COUNT(*) OVER pair AS ends FROM ("
+    "  SELECT l.kind, l.id AS link, tree.path, n.key FROM tree"
+    "  JOIN {link} l ON l.from_node_id = tree.id JOIN {node} n ON n.id = tree.id"
+    "  WHERE l.map_id = %s"
+    "  UNION ALL"
+    "  SELECT l.kind, l.id AS link, tree.path, n.key FROM tree"
+    "  JOIN {link} l ON l.to_node_id = tree.id JOIN {node} n ON n.id = tree.id"
+    "  WHERE l.map_id = %s"
+    " ) AS link_ends WINDOW pair AS (PARTITION BY link)"
+    ") AS pairs WHERE ends = 2 ORDER BY kind, first, last, link, path"
+)
+
+
+def _exported_nodes(tree: _TreeQuery, sources: dict[int, Source]) -> Iterator[dict[str, Any]]:
+    """Each node once, with its anchors: the query gives a row per anchor, in order."""
+    node: dict[str, Any] = {}
+    last = None
+    for row in tree.rows(_NODE_ROWS):
+        pk, key, kind, heading, label, text, top, parent, relation, anchor_pk = row[:10]
+        if pk != last:
+            if last is not None:
+                yield node
+            last = pk
+            node = {
+                "id": key,
+                "kind": kind,
+                "heading": bool(heading),
+                "label": label,
+                "text": text,
+                "parent": None if top else parent,
+                "relation": None if top else relation or None,
+                "anchors": [],
+            }
+        if anchor_pk is not None:
+            source_id, start, end, exact, prefix, suffix, speaker, voice = row[10:]
+            source = sources[source_id]
+            node["anchors"].append(
+                {
+                    "source": source.slug,
+                    "start": start,
+                    "end": end,
+                    "exact": exact,
+                    "prefix": prefix,
+                    "suffix": suffix,
+                    "speaker": speaker,
+                    "voice": voice,
+                    "comment": source.comment_number_at(start),
+                }
+            )
+    if last is not None:
+        yield node
+
+
+def _exported_links(tree: _TreeQuery) -> Iterator[dict[str, Any]]:
+    ends = tree.rows(_LINK_ROWS, [tree.map_id, tree.map_id])
+    for (kind, first), (_, second) in zip(ends, ends, strict=False):
+        yield {"type": kind, "between": [first, second]}
 
 
 def export_source(source):

@@ -1,7 +1,9 @@
+from django.core.cache import caches
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_safe
 from . import diagram, fragments
 from . import search as text_search
 from .formats import registry
-from .interchange import render as render_format
+from .interchange import chunks as render_chunks
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import node_page_context
 from .reader import reader_context
@@ -284,16 +286,61 @@ def export_page(request, slug):
     return download(request, get_object_or_404(ArgumentMap, slug=slug), "argmap")
 
 
-def download(request, argmap, fmt, node_key=None):
-    """The map or a branch in one format, as a file to save (never shown in the tab)."""
+# An export that ends within this many characters is kept whole in the fragments cache
+# under its map's revision (the seed map's biggest, AIF, is 370 KB); a bigger one is
+# streamed each time, since caching it would take its whole size in memory (or in Redis).
+CACHED_EXPORT_CHARS = 1024 * 1024
+
+
+def download(request, argmap, fmt, branch=None):
+    """The map or a branch in one format, as a file to save (never shown in the tab).
+
+    Streamed as it is read; an unchanged map answers If-None-Match with 304 from its
+    revision alone. The whole map's Web Annotations also carry the sources' passage
+    annotations, which do not change the map's revision: that one download is always built."""
     if fmt not in registry.FORMATS:
         raise Http404("No such format.")
-    text = render_format(argmap, fmt, request.build_absolute_uri, node_key)
-    response = HttpResponse(text, content_type=registry.FORMATS[fmt].media_type)
+    media_type = registry.FORMATS[fmt].media_type
+    by_revision = not (fmt == "webannotation" and branch is None)
+    revision = fragments.current(argmap) if by_revision else ""
+    etag = f'"{revision}-{fmt}-{branch.key if branch else ""}"' if revision else None
+    key = f"export:{revision}:{fmt}:{branch.pk if branch else ''}:{request.build_absolute_uri('/')}"
+    if etag:
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
+            not_modified["ETag"] = etag
+            return not_modified
+    text = caches["fragments"].get(key) if etag else None
+    if text is not None:
+        response = HttpResponse(text, content_type=media_type)
+    elif request.method == "HEAD":
+        response = StreamingHttpResponse((), content_type=media_type)  # headers, no export
+    else:
+        pieces = render_chunks(argmap, fmt, request.build_absolute_uri, branch)
+        response = StreamingHttpResponse(
+            kept_if_small(pieces, key) if etag else pieces, content_type=media_type
+        )
+    if etag:
+        response["ETag"] = etag
+        patch_cache_control(response, no_cache=True)  # keep it, but ask each time (304)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=registry.file_name(argmap.slug, fmt, node_key)
+        as_attachment=True, filename=registry.file_name(argmap.slug, fmt, branch and branch.key)
     )
     return response
+
+
+def kept_if_small(pieces, key):
+    """The pieces as they go out; an export that ends within CACHED_EXPORT_CHARS is cached."""
+    kept, size = [], 0
+    for piece in pieces:
+        if kept is not None:
+            kept.append(piece)
+            size += len(piece)
+            if size > CACHED_EXPORT_CHARS:
+                kept = None
+        yield piece
+    if kept is not None:
+        caches["fragments"].set(key, "".join(kept))
 
 
 @require_safe
@@ -304,4 +351,4 @@ def download_map(request, slug, fmt):
 @require_safe
 def download_branch(request, slug, key, fmt):
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
-    return download(request, node.map, fmt, node.key)
+    return download(request, node.map, fmt, node)

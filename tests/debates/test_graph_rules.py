@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
+from argmap.debates.formats import materialized
 from argmap.debates.mapdata import (
     FIXTURE_DIR,
     FIXTURE_FILES,
@@ -214,7 +215,7 @@ def test_seed_refuses_fixtures_that_break_the_graph_rules_and_loads_nothing(db, 
 
 @pytest.fixture
 def exported(seeded_map):
-    return export_map(seeded_map)
+    return materialized(export_map(seeded_map))
 
 
 def refused(document, slug="copy"):

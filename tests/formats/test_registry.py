@@ -2,9 +2,8 @@ import json
 
 import pytest
 
-from argmap.debates.formats import FormatError, aif, argdown, dump_json, registry
+from argmap.debates.formats import FormatError, dump_json, registry
 
-from .test_aif import arguebuf_graph, expected_graph
 from .test_webannotation import LINKS
 
 
@@ -45,30 +44,6 @@ def test_web_annotation_render_is_one_collection(argmap_doc):
     assert data["total"] == len(data["first"]["items"]) == 7
     with pytest.raises(ValueError):
         registry.render(argmap_doc, "webannotation")
-
-
-def test_a_branch_keeps_the_node_its_descendants_and_its_parent(argmap_doc):
-    part = registry.branch(argmap_doc, "cheap-training")
-    assert [(n["id"], n["parent"], n["relation"]) for n in part["nodes"]] == [
-        ("thesis", None, None),
-        ("cheap-training", "thesis", "supports"),
-        ("andreessen-sputnik", "cheap-training", "supports"),
-        ("research-runs-left-out", "cheap-training", "opposes"),
-        ("cost-says-little", "cheap-training", "undercuts"),
-    ]
-    assert part["links"] == [{"type": "same_point", "between": ["thesis", "andreessen-sputnik"]}]
-    assert [s["slug"] for s in part["sources"]] == ["essay-a", "news-b", "comments-c"]
-    # every format writes it, and the third-party readers read it as the branch's graph
-    assert arguebuf_graph(aif.to_aif(part)) == expected_graph(part)
-    assert argdown.expected_counts(part)["statements"] == 5
-
-
-def test_a_leaf_branch_and_an_unknown_node(argmap_doc):
-    part = registry.branch(argmap_doc, "us-controls-chips")
-    assert [n["id"] for n in part["nodes"]] == ["chips-heading", "us-controls-chips"]
-    assert part["links"] == []
-    with pytest.raises(KeyError):
-        registry.branch(argmap_doc, "no-such-node")
 
 
 def test_argmap_reader_accepts_an_export_as_is(argmap_doc):

@@ -69,9 +69,10 @@ def test_incorrect_samples_fail_a_must(name, annotation):
 
 
 def all_annotations(doc):
-    return webannotation.anchor_annotations(doc, LINKS) + webannotation.passage_annotations(
-        sample.PASSAGE_ANNOTATIONS, LINKS
-    )
+    return [
+        *webannotation.anchor_annotations(doc, LINKS),
+        *webannotation.passage_annotations(sample.PASSAGE_ANNOTATIONS, LINKS),
+    ]
 
 
 def test_every_anchor_and_public_passage_annotation_passes_every_must(argmap_doc):

@@ -5,11 +5,15 @@ turn models into argmap/2 and back, and these modules do the rest."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from itertools import chain
+from json.encoder import encode_basestring
+from typing import Any, Generic, TypeVar
 
 ArgmapDoc = dict[str, Any]
+T = TypeVar("T")
 FORMAT = "argmap/2"
 CONTEXT_CHARS = 32
 RELATIONS = ("supports", "opposes", "undercuts")
@@ -36,9 +40,172 @@ class FormatError(ValueError):
         super().__init__("; ".join(str(problem) for problem in problems))
 
 
+class Stream(Generic[T]):
+    """A sequence read lazily, again on every pass: a map's nodes or links as the database
+    gives them, a chunk at a time, or a format's output section built from them. Writers
+    iterate it and never hold it whole; `list(stream)` is for tests and small maps."""
+
+    def __init__(self, rows: Callable[[], Iterable[T]]):
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._rows())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Stream | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Stream({self._rows!r})"
+
+
+class Spooled(Stream[Any]):
+    """A Stream of JSON values read from its source once: the first complete pass also
+    writes each value, a line of JSON, to a temporary file, and later passes read that file
+    back, so a format that reads a map's nodes several times sorts them in the database only
+    once. The file is on disk (never in memory) and goes when the Stream does."""
+
+    def __init__(self, source: Iterable[Any]):
+        super().__init__(self._rows)
+        self._source = source
+        self._spool: Any = None  # the file, once a pass has written it to the end
+        self._busy = False
+
+    def _rows(self) -> Iterator[Any]:
+        if self._busy:  # a pass inside another: read the source again
+            return iter(self._source)
+        if self._spool is not None:
+            return self._read_back()
+        return self._write_through()
+
+    def _read_back(self) -> Iterator[Any]:
+        self._busy = True
+        try:
+            self._spool.seek(0)
+            for line in self._spool:
+                yield json.loads(line)
+        finally:
+            self._busy = False
+
+    def _write_through(self) -> Iterator[Any]:
+        self._busy = True
+        # Kept open past this pass (for the next ones); closed, and so deleted, with the Stream.
+        spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        try:
+            for value in self._source:
+                spool.write(json.dumps(value, ensure_ascii=False) + "\n")
+                yield value
+        except BaseException:
+            spool.close()
+            raise
+        finally:
+            self._busy = False
+        self._spool = spool
+
+
+def spooled(doc: Mapping[str, Any]) -> ArgmapDoc:
+    """The doc with its nodes and links Spooled, for a format that reads them many times."""
+    return {**doc, "nodes": Spooled(doc["nodes"]), "links": Spooled(doc["links"])}
+
+
+# Text is handed on in pieces of about this many characters: few enough writes for speed,
+# small enough that a worker holds next to nothing of a big export.
+CHUNK_CHARS = 64 * 1024
+
+
+def in_chunks(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces of a text joined into chunks of about CHUNK_CHARS characters (a chunk ends
+    with the first piece past it), so a stream is written in a few large writes."""
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK_CHARS:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+def json_chunks(data: Any) -> Iterator[str]:
+    """`dump_json(data)` in chunks, byte for byte, with every Stream in it read lazily."""
+    return in_chunks(chain(_json_pieces(data, "\n"), "\n"))
+
+
+def _json_pieces(data: Any, newline: str) -> Iterator[str]:
+    """json.dumps(data, ensure_ascii=False, indent=2), at the indent newline stands for, with
+    each Stream in it written item by item (an item holds no Stream of its own)."""
+    inner = newline + "  "
+    if isinstance(data, Stream):
+        empty = True
+        for index, item in enumerate(data):
+            empty = False
+            yield ("[" if index == 0 else ",") + inner + _plain(item, inner)
+        yield "[]" if empty else newline + "]"
+    elif isinstance(data, dict) and data:
+        for index, (key, value) in enumerate(data.items()):
+            yield ("{" if index == 0 else ",") + inner + _key(key) + ": "
+            yield from _json_pieces(value, inner)
+        yield newline + "}"
+    elif isinstance(data, list | tuple) and data:
+        for index, item in enumerate(data):
+            yield ("[" if index == 0 else ",") + inner
+            yield from _json_pieces(item, inner)
+        yield newline + "]"
+    else:
+        yield _plain(data, newline)
+
+
+def _plain(data: Any, newline: str) -> str:
+    """What json.dumps(data, ensure_ascii=False, indent=2) writes, at that indent: the same
+    layout, built as strings rather than through the standard library's pure-Python
+    generators (json has no C encoder for indented output), about three times faster."""
+    if isinstance(data, str):
+        return encode_basestring(data)
+    if isinstance(data, dict):
+        if not data:
+            return "{}"
+        inner = newline + "  "
+        items = (inner + _key(key) + ": " + _plain(value, inner) for key, value in data.items())
+        return "{" + ",".join(items) + newline + "}"
+    if isinstance(data, list | tuple):
+        if not data:
+            return "[]"
+        inner = newline + "  "
+        return "[" + ",".join(inner + _plain(item, inner) for item in data) + newline + "]"
+    return json.dumps(data)  # numbers, true, false, null; anything else is refused here
+
+
+def _key(key: Any) -> str:
+    return encode_basestring(key if isinstance(key, str) else json.dumps(key).strip('"'))
+
+
 def dump_json(data: Any) -> str:
     """JSON as every download writes it: keys in the order built, two-space indent, UTF-8."""
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return "".join(json_chunks(data))
+
+
+def materialized(doc: Mapping[str, Any]) -> ArgmapDoc:
+    """An argmap/2 dict with its nodes and links read into lists (to edit or copy it)."""
+    return {**doc, "nodes": list(doc["nodes"]), "links": list(doc["links"])}
+
+
+def with_parents(
+    nodes: Iterable[dict[str, Any]],
+) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None, int]]:
+    """(node, its parent, its depth) for nodes in reading order, holding only the path from
+    the thesis to the node: a parent always comes before its children, so it is on it."""
+    path: list[dict[str, Any]] = []
+    for node in nodes:
+        parent = node["parent"]
+        while path and path[-1]["id"] != parent:
+            path.pop()
+        yield node, (path[-1] if path else None), len(path)
+        path.append(node)
 
 
 def nodes_by_id(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

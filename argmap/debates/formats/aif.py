@@ -13,7 +13,8 @@ nodes and the `locutions` and `participants` tables, so anchors are read from th
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from itertools import chain
 from typing import Any, cast
 
 import arguebuf
@@ -21,7 +22,16 @@ from arguebuf.model.node import AtomNode, SchemeNode
 from arguebuf.model.scheme import Attack, Rephrase, Support
 from arguebuf.schemas import aif as aif_schema
 
-from . import ArgmapDoc, FormatError, Problem, anchor_from_text, build_doc, tree_problems
+from . import (
+    ArgmapDoc,
+    FormatError,
+    Problem,
+    Stream,
+    anchor_from_text,
+    build_doc,
+    tree_problems,
+    with_parents,
+)
 
 MEDIA_TYPE = "application/json"
 EXTENSION = "aif.json"
@@ -50,79 +60,111 @@ def participant_key(source: str, speaker: str, comment: int | None) -> str:
 
 
 def to_aif(doc: ArgmapDoc) -> dict[str, Any]:
-    """The map as AIF JSON: nodes, edges, locutions and participants in reading order."""
-    nodes: list[dict[str, Any]] = []
-    edges: list[dict[str, Any]] = []
-    locutions: list[dict[str, Any]] = []
-    participants: dict[str, dict[str, Any]] = {}
+    """The map as AIF JSON: nodes, edges, locutions and participants in reading order.
 
-    def edge(source: str, target: str) -> None:
-        edges.append(
-            {"edgeID": f"{source}>{target}", "fromID": source, "toID": target, "formEdgeID": None}
-        )
+    Each list is a Stream over the map's nodes and links, read again for each part of it in
+    turn (I-nodes, scheme nodes, locutions...), so a writer holds one node at a time."""
+    return {
+        "nodes": Stream(lambda: chain(_atoms(doc), _schemes(doc), _locution_nodes(doc))),
+        "edges": Stream(lambda: chain(_tree_edges(doc), _link_edges(doc), _locution_edges(doc))),
+        "locutions": Stream(lambda: _locutions(doc)),
+        "participants": Stream(lambda: _participants(doc)),
+    }
 
-    by_id = {node["id"]: node for node in doc["nodes"]}
+
+def _edge(source: str, target: str) -> dict[str, Any]:
+    return {"edgeID": f"{source}>{target}", "fromID": source, "toID": target, "formEdgeID": None}
+
+
+def _atoms(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
     for node in doc["nodes"]:
-        nodes.append({"nodeID": node["id"], "text": node["text"], "type": "I"})
-    for node in doc["nodes"]:
-        if node["parent"] is None:
+        yield {"nodeID": node["id"], "text": node["text"], "type": "I"}
+
+
+def _inferences(doc: ArgmapDoc) -> Iterator[tuple[str, str, list[tuple[str, str]]]]:
+    """(kind, scheme id, edges) per tree link, then per same-point and contradicts link."""
+    for node, parent, _ in with_parents(doc["nodes"]):
+        if parent is None:
             continue
         scheme_id = _link_scheme_id(node)
-        nodes.append(_scheme("RA" if node["relation"] == "supports" else "CA", scheme_id))
-        edge(node["id"], scheme_id)
-        if node["relation"] == "undercuts":
-            edge(scheme_id, _link_scheme_id(by_id[node["parent"]]))
-        else:
-            edge(scheme_id, node["parent"])
+        target = _link_scheme_id(parent) if node["relation"] == "undercuts" else parent["id"]
+        kind = "RA" if node["relation"] == "supports" else "CA"
+        yield kind, scheme_id, [(node["id"], scheme_id), (scheme_id, target)]
     for link in doc["links"]:
         a, b = link["between"]
         if link["type"] == "same_point":
             scheme_id = f"ma:{a}:{b}"
-            nodes.append(_scheme("MA", scheme_id))
-            edge(a, scheme_id)
-            edge(scheme_id, b)
+            yield "MA", scheme_id, [(a, scheme_id), (scheme_id, b)]
         else:
             for first, second in ((a, b), (b, a)):
                 scheme_id = f"ca:{first}:{second}"
-                nodes.append(_scheme("CA", scheme_id))
-                edge(first, scheme_id)
-                edge(scheme_id, second)
+                yield "CA", scheme_id, [(first, scheme_id), (scheme_id, second)]
+
+
+def _schemes(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
+    for kind, scheme_id, _ in _inferences(doc):
+        yield _scheme(kind, scheme_id)
+
+
+def _tree_edges(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
+    for _, _, edges in _inferences({**doc, "links": ()}):
+        for source, target in edges:
+            yield _edge(source, target)
+
+
+def _link_edges(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
+    for _, _, edges in _inferences({**doc, "nodes": ()}):
+        for source, target in edges:
+            yield _edge(source, target)
+
+
+def _anchors(doc: ArgmapDoc) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """(node id, locution id, illocution id, anchor) per anchor, in reading order."""
     for node in doc["nodes"]:
         for number, anchor in enumerate(node["anchors"], start=1):
-            locution_id = f"l:{node['id']}:{number}"
-            illocution_id = f"ya:{node['id']}:{number}"
-            person = participant_key(anchor["source"], anchor["speaker"], anchor["comment"])
-            participants.setdefault(
-                person, {"participantID": person, "firstname": anchor["speaker"], "surname": ""}
-            )
-            illocution = ILLOCUTION[anchor["voice"]]
-            nodes.append(
-                {
-                    "nodeID": locution_id,
-                    "text": f"{anchor['speaker']}: {anchor['exact']}",
-                    "type": "L",
-                }
-            )
-            nodes.append(
-                {"nodeID": illocution_id, "text": illocution, "type": "YA", "scheme": illocution}
-            )
-            edge(locution_id, illocution_id)
-            edge(illocution_id, node["id"])
-            locutions.append(
-                {
-                    "nodeID": locution_id,
-                    "personID": person,
-                    "source": anchor["source"],
-                    "start": anchor["start"],
-                    "end": anchor["end"],
-                }
-            )
-    return {
-        "nodes": nodes,
-        "edges": edges,
-        "locutions": locutions,
-        "participants": list(participants.values()),
-    }
+            yield node["id"], f"l:{node['id']}:{number}", f"ya:{node['id']}:{number}", anchor
+
+
+def _person(anchor: Mapping[str, Any]) -> str:
+    return participant_key(anchor["source"], anchor["speaker"], anchor["comment"])
+
+
+def _locution_nodes(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
+    for _, locution_id, illocution_id, anchor in _anchors(doc):
+        illocution = ILLOCUTION[anchor["voice"]]
+        yield {
+            "nodeID": locution_id,
+            "text": f"{anchor['speaker']}: {anchor['exact']}",
+            "type": "L",
+        }
+        yield {"nodeID": illocution_id, "text": illocution, "type": "YA", "scheme": illocution}
+
+
+def _locution_edges(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
+    for node_id, locution_id, illocution_id, _ in _anchors(doc):
+        yield _edge(locution_id, illocution_id)
+        yield _edge(illocution_id, node_id)
+
+
+def _locutions(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
+    for _, locution_id, _, anchor in _anchors(doc):
+        yield {
+            "nodeID": locution_id,
+            "personID": _person(anchor),
+            "source": anchor["source"],
+            "start": anchor["start"],
+            "end": anchor["end"],
+        }
+
+
+def _participants(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
+    """Each speaker once, in the order first quoted (as many as there are speakers)."""
+    seen: set[str] = set()
+    for _, _, _, anchor in _anchors(doc):
+        person = _person(anchor)
+        if person not in seen:
+            seen.add(person)
+            yield {"participantID": person, "firstname": anchor["speaker"], "surname": ""}
 
 
 def looks_like_aif(data: Any) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import (
@@ -30,7 +30,9 @@ from . import (
     Problem,
     anchor_from_text,
     build_doc,
+    in_chunks,
     tree_problems,
+    with_parents,
 )
 
 MEDIA_TYPE = "text/x-argdown; charset=utf-8"
@@ -116,36 +118,39 @@ def _written_text(text: str) -> str:
 
 def to_argdown(doc: ArgmapDoc) -> str:
     """The map as Argdown text; the same map always gives the same text."""
+    return "".join(argdown_chunks(doc))
+
+
+def argdown_chunks(doc: ArgmapDoc) -> Iterator[str]:
+    """`to_argdown(doc)` in chunks, reading the nodes and links once each, in order."""
+    return in_chunks(line + "\n" for line in _lines(doc))
+
+
+def _lines(doc: ArgmapDoc) -> Iterator[str]:
     front = {
         "title": doc["map"]["title"],
         "subTitle": doc["map"]["question"],
         "argmap": {"format": FORMAT, "map": doc["map"], "sources": doc["sources"]},
     }
-    lines = ["===", _json_for_argdown(front, indent=2), "===", ""]
-    depth: dict[str, int] = {}
-    for node in doc["nodes"]:
-        parent = node["parent"]
-        depth[node["id"]] = 0 if parent is None else depth[parent] + 1
-        head = (
-            "" if parent is None else INDENT * depth[node["id"]] + OPERATOR[node["relation"]] + " "
-        )
-        lines.append(
+    yield from ["===", _json_for_argdown(front, indent=2), "===", ""]
+    for node, parent, depth in with_parents(doc["nodes"]):
+        head = "" if parent is None else INDENT * depth + OPERATOR[node["relation"]] + " "
+        yield (
             f"{head}[{node['id']}]: {escape_text(_written_text(node['text']))} "
             f"{_json_for_argdown(_statement_data(node))}"
         )
     for link in doc["links"]:
         a, b = link["between"]
-        lines.append("")
+        yield ""
         if link["type"] == "contradicts":
-            lines += [f"// {a} and {b} contradict each other", f"[{a}]", f"{INDENT}>< [{b}]"]
+            yield from [f"// {a} and {b} contradict each other", f"[{a}]", f"{INDENT}>< [{b}]"]
         else:
-            lines += [
+            yield from [
                 f"// {a} and {b} make the same point: each entails the other",
                 f"[{a}]",
                 f"{INDENT}<+ [{b}]",
                 f"{INDENT}+> [{b}]",
             ]
-    return "\n".join(lines) + "\n"
 
 
 def expected_counts(doc: ArgmapDoc) -> dict[str, Any]:

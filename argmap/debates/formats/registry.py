@@ -1,15 +1,26 @@
-"""Which formats exist, how each is served, how an input's format is told from its content,
-and a node's branch as a map of its own. Pure functions over argmap/2 dicts."""
+"""Which formats exist, how each is served and how an input's format is told from its
+content. Pure functions over argmap/2 dicts (a node's branch is cut in mapdata's query)."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
-from . import FORMAT, ArgmapDoc, FormatError, Problem, aif, argdown, dump_json, webannotation
+from . import (
+    FORMAT,
+    ArgmapDoc,
+    FormatError,
+    Problem,
+    aif,
+    argdown,
+    json_chunks,
+    spooled,
+    webannotation,
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,12 @@ def detect(text: str) -> str | None:
     return None
 
 
-def render(
+def render(doc: ArgmapDoc, fmt: str, **options: Any) -> str:
+    """The map in one format, as one text (`chunks` joined)."""
+    return "".join(chunks(doc, fmt, **options))
+
+
+def chunks(
     doc: ArgmapDoc,
     fmt: str,
     *,
@@ -72,51 +88,32 @@ def render(
     passages: Iterable[Mapping[str, Any]] = (),
     collection_iri: str = "",
     page_size: int = 1000,
-) -> str:
-    """The map in one format, as the text a download or `export_map` writes."""
+) -> Iterator[str]:
+    """The map in one format, in pieces of text, as a download or `export_map` writes it.
+
+    The doc's nodes and links may be Streams: each format reads them in order, as many
+    times as it needs, and holds one node (and the path above it) at a time."""
     if fmt == "argmap":
-        return dump_json(doc)
-    if fmt == "aif":
-        return dump_json(aif.to_aif(doc))
-    if fmt == "argdown":
-        return argdown.to_argdown(doc)
-    if fmt == "webannotation":
+        yield from json_chunks(doc)
+    elif fmt == "aif":  # seven passes over the nodes, two over the links
+        yield from json_chunks(aif.to_aif(spooled(doc)))
+    elif fmt == "argdown":
+        yield from argdown.argdown_chunks(doc)
+    elif fmt == "webannotation":
         if links is None:
             raise ValueError("Web Annotation needs the IRIs of nodes, sources and annotations")
-        annotations = webannotation.anchor_annotations(
-            doc, links
-        ) + webannotation.passage_annotations(passages, links)
+        doc = spooled(doc)  # counted first, then the first page is written
+        shown = webannotation.passage_annotations(passages, links)
+        annotations = chain(webannotation.anchor_annotations(doc, links), shown)
+        total = webannotation.anchor_count(doc) + len(shown)
         label = f"Annotations of the map {doc['map']['title']!r}"
-        return dump_json(
-            webannotation.annotation_collection(annotations, collection_iri, label, page_size)
+        yield from json_chunks(
+            webannotation.annotation_collection(
+                annotations, collection_iri, label, page_size, total
+            )
         )
-    raise ValueError(f"unknown format {fmt!r}")
-
-
-def branch(doc: ArgmapDoc, key: str) -> ArgmapDoc:
-    """A node's branch as an argmap/2 dict: the node, everything under it, and the node's
-    parent for context (so the node's own link, and any undercut of it, can be written),
-    with the links and sources inside that part of the map."""
-    by_id = {node["id"]: node for node in doc["nodes"]}
-    if key not in by_id:
-        raise KeyError(key)
-    keep = {key}
-    for node in doc["nodes"]:  # reading order: a parent comes before its children
-        if node["parent"] in keep:
-            keep.add(node["id"])
-    top = by_id[key]["parent"]
-    nodes = []
-    if top is not None:
-        nodes.append({**by_id[top], "parent": None, "relation": None})
-    nodes += [node for node in doc["nodes"] if node["id"] in keep]
-    inside = keep | ({top} if top else set())
-    named = {anchor["source"] for node in nodes for anchor in node["anchors"]}
-    return {
-        **doc,
-        "sources": [source for source in doc["sources"] if source["slug"] in named],
-        "nodes": nodes,
-        "links": [link for link in doc["links"] if set(link["between"]) <= inside],
-    }
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
 
 
 def read_argmap(data: Any, where: str = "file") -> ArgmapDoc:

@@ -12,8 +12,9 @@ AnnotationCollection of AnnotationPages.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from . import ArgmapDoc
@@ -63,15 +64,18 @@ def _target(source_iri: str, item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def anchor_annotations(doc: ArgmapDoc, links: Links) -> list[dict[str, Any]]:
+def anchor_count(doc: ArgmapDoc) -> int:
+    return sum(len(node["anchors"]) for node in doc["nodes"])
+
+
+def anchor_annotations(doc: ArgmapDoc, links: Links) -> Iterator[dict[str, Any]]:
     """One annotation per anchor, in reading order of the nodes."""
-    annotations = []
     for node in doc["nodes"]:
         for number, anchor in enumerate(node["anchors"], start=1):
             speaker = anchor["speaker"]
             if anchor["comment"] is not None:
                 speaker = f"{speaker} (reader comment {anchor['comment']})"
-            annotations.append(
+            yield (
                 {
                     "@context": CONTEXT,
                     "id": f"{links.node(node['id'])}#anchor-{number}",
@@ -89,7 +93,6 @@ def anchor_annotations(doc: ArgmapDoc, links: Links) -> list[dict[str, Any]]:
                     "target": _target(links.source(anchor["source"]), anchor),
                 }
             )
-    return annotations
 
 
 def passage_annotations(items: Iterable[Mapping[str, Any]], links: Links) -> list[dict[str, Any]]:
@@ -129,12 +132,21 @@ def page_iri(collection_iri: str, number: int) -> str:
 
 
 def annotation_page(
-    annotations: list[dict[str, Any]], collection_iri: str, number: int, page_size: int
+    annotations: Iterable[dict[str, Any]],
+    collection_iri: str,
+    number: int,
+    page_size: int,
+    total: int | None = None,
 ) -> dict[str, Any]:
-    """Page `number` (from 1) of the collection, standing alone (with its @context)."""
+    """Page `number` (from 1) of the collection, standing alone (with its @context).
+
+    `annotations` may be read lazily: give their `total`, and only the page is held."""
     if page_size < 1:
         raise ValueError("page size must be at least 1")
-    last = page_count(len(annotations), page_size)
+    if total is None:
+        annotations = list(annotations)
+        total = len(annotations)
+    last = page_count(total, page_size)
     if not 1 <= number <= last:
         raise ValueError(f"page {number} does not exist; the collection has {last}")
     start = (number - 1) * page_size
@@ -142,29 +154,36 @@ def annotation_page(
         "@context": CONTEXT,
         "id": page_iri(collection_iri, number),
         "type": "AnnotationPage",
-        "partOf": {"id": collection_iri, "total": len(annotations)},
+        "partOf": {"id": collection_iri, "total": total},
         "startIndex": start,
     }
     if number > 1:
         page["prev"] = page_iri(collection_iri, number - 1)
     if number < last:
         page["next"] = page_iri(collection_iri, number + 1)
-    page["items"] = annotations[start : start + page_size]
+    page["items"] = list(islice(annotations, start, start + page_size))
     return page
 
 
 def annotation_collection(
-    annotations: list[dict[str, Any]], collection_iri: str, label: str, page_size: int
+    annotations: Iterable[dict[str, Any]],
+    collection_iri: str,
+    label: str,
+    page_size: int,
+    total: int | None = None,
 ) -> dict[str, Any]:
     """The collection with its first page embedded, as the W3C protocol serves it."""
-    first = annotation_page(annotations, collection_iri, 1, page_size)
+    if total is None:
+        annotations = list(annotations)
+        total = len(annotations)
+    first = annotation_page(annotations, collection_iri, 1, page_size, total)
     del first["@context"], first["partOf"]
     return {
         "@context": CONTEXT,
         "id": collection_iri,
         "type": "AnnotationCollection",
         "label": label,
-        "total": len(annotations),
+        "total": total,
         "first": first,
-        "last": page_iri(collection_iri, page_count(len(annotations), page_size)),
+        "last": page_iri(collection_iri, page_count(total, page_size)),
     }

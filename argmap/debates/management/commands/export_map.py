@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from argmap.debates.formats import registry
-from argmap.debates.interchange import render
+from argmap.debates.interchange import chunks
 from argmap.debates.models import ArgumentMap
 
 
@@ -24,4 +24,6 @@ class Command(BaseCommand):
         if argmap is None:
             raise CommandError(f"no map with slug {slug!r}")
         base = base_url.rstrip("/")
-        self.stdout.write(render(argmap, fmt, lambda path: base + path), ending="")
+        # Written as it is read (a million-node map is never held whole), as a download is.
+        for chunk in chunks(argmap, fmt, lambda path: base + path):
+            self.stdout.write(chunk, ending="")

@@ -1,4 +1,3 @@
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -6,6 +5,7 @@ from pathlib import Path
 from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
 
+from argmap.debates.formats import dump_json
 from argmap.debates.mapdata import FIXTURE_DIR, depth_first, problems_in_database, sorted_links
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
 
@@ -20,10 +20,11 @@ def fixture_entries(objects):
 
 
 def fixture_text(objects=(), entries=None):
-    """Deterministic fixture JSON: natural keys, two-space indent, trailing newline."""
+    """Deterministic fixture JSON: natural keys, two-space indent, trailing newline (the
+    JSON writer every export uses)."""
     if entries is None:
         entries = fixture_entries(objects)
-    return json.dumps(entries, ensure_ascii=False, indent=2) + "\n"
+    return dump_json(entries)
 
 
 def link_entries(links, order):
