@@ -37,6 +37,7 @@ def get_map_and_thesis(slug):
 
 
 @require_safe
+@fragments.shared_response
 def map_page(request, slug):
     """The thesis and its children; with ?focus=<key>, the path down to that node opened too."""
     thesis = get_object_or_404(Node.objects.roots().select_related("map"), map__slug=slug)
@@ -69,6 +70,7 @@ TREE_STATES = {"open", "closed", "branch"}
 
 
 @require_safe
+@fragments.shared_response
 def tree_node(request, slug, key):
     """One node of the tree, closed, open one level, or with its whole branch open."""
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
