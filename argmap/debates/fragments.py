@@ -80,8 +80,8 @@ RESPONSE_TIMEOUT = 86400
 
 def shared_by_everyone(request: HttpRequest) -> bool:
     """True for a GET or HEAD from a visitor without a session: no user, no messages."""
-    return request.method in {"GET", "HEAD"} and (
-        settings.SESSION_COOKIE_NAME not in request.COOKIES
+    return request.method in {"GET", "HEAD"} and not request.COOKIES.get(
+        settings.SESSION_COOKIE_NAME
     )
 
 
