@@ -1,4 +1,7 @@
-from django.db.models import Prefetch, Q
+from functools import partial
+from operator import getitem
+
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -108,6 +111,10 @@ def anchors_shown():
     return Prefetch("anchors", Anchor.objects.select_related("source").with_comment_numbers())
 
 
+# What the claim page's cached parts show, computed together on a miss.
+CLAIM_PARTS = ("ancestors", "anchors", "children", "child_groups")
+
+
 @require_safe
 def node_page(request, slug, key):
     """A node's permalink: its ancestors, its anchors in context, its links and its children.
@@ -115,25 +122,34 @@ def node_page(request, slug, key):
     Asked by htmx from a cross-link (?from=<the other end>), the link itself, opened on this
     node's card (state=open) or closed again.
     """
-    node = get_object_or_404(
-        Node.objects.select_related("map").prefetch_related(anchors_shown()),
-        map__slug=slug,
-        key=key,
-    )
+    nodes = Node.objects.select_related("map").filter(map__slug=slug, key=key)
     if request.htmx and "from" in request.GET:
-        return cross_link(request, node)
-    ancestors = Node.objects.ancestors_of(node)
-    node.parent_text = ancestors[-1].text if ancestors else ""
-    node.grandparent_text = ancestors[-2].text if len(ancestors) > 1 else ""
-    children = list(node.children.for_display())
-    attach_children(children, set())
-    attach_links([node, *children])
+        return cross_link(request, get_object_or_404(nodes.prefetch_related(anchors_shown())))
+    revision = fragments.current_by_slug(slug)  # before the content (fragments.py, point 4)
+    node = get_object_or_404(nodes)
+
+    def claim():
+        # Built only when the page's cached parts are missing (see node.html's cache tags).
+        prefetch_related_objects([node], anchors_shown())
+        ancestors = Node.objects.ancestors_of(node)
+        node.parent_text = ancestors[-1].text if ancestors else ""
+        node.grandparent_text = ancestors[-2].text if len(ancestors) > 1 else ""
+        children = list(node.children.for_display())
+        attach_children(children, set())
+        attach_links([node, *children])
+        return {
+            "ancestors": ancestors,
+            "anchors": list(node.anchors.all()),
+            "children": children,
+            "child_groups": group_children(children),
+        }
+
+    parts = SimpleLazyObject(claim)
     context = {
         "map": node.map,
-        "ancestors": ancestors,
-        "children": children,
+        **{name: SimpleLazyObject(partial(getitem, parts, name)) for name in CLAIM_PARTS},
         "formats": list(registry.FORMATS.values()),
-        "child_groups": group_children(children),
+        "revision": revision,
     }
     context.update(node_page_context(request, node))
     return render(request, "debates/node.html", context)

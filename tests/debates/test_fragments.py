@@ -223,6 +223,43 @@ def test_each_kind_of_write_makes_the_next_render_fresh(client, seeded_map, writ
     assert (words in render_map(client, branch)) is shown
 
 
+@pytest.mark.parametrize(
+    "write",
+    [save, update, bulk_create, delete_one, delete_many, source_title, anchor_speaker],
+)
+def test_each_kind_of_write_makes_the_next_claim_page_fresh(client, seeded_map, write):
+    thesis = seeded_map.thesis
+    thesis.children.create(
+        map=seeded_map,
+        key="leaf-to-delete",
+        text="A leaf to delete.",
+        relation=Node.Relation.OPPOSES,
+        position=thesis.children.next_position(),
+    )
+    page = f"{MAP}/nodes/{thesis.key}/"
+    before = client.get(page).content.decode()
+    assert len(cached_fragments()) == 2  # the claim page's two parts
+    words, shown = write(seeded_map)
+    assert (words in before) is not shown
+    assert (words in client.get(page).content.decode()) is shown
+
+
+@pytest.mark.usefixtures("accounts_sandbox")
+def test_the_cached_claim_page_parts_are_the_same_for_everyone(client, seeded_map):
+    node = seeded_map.thesis.children.first()
+    reader = UserFactory(username="reader", is_staff=True)
+    AnnotationFactory(author=reader, node=node, visibility=Annotation.Visibility.PRIVATE)
+    page = f"{MAP}/nodes/{node.key}/"
+    client.get(page)
+    anonymous = cached_fragments()
+    caches["fragments"].clear()
+    client.force_login(reader)
+    html = client.get(page).content.decode()
+    assert "Private: only you" in html and "Edit in admin" in html  # shown, not cached
+    assert len(anonymous) == 2
+    assert cached_fragments() == anonymous
+
+
 def test_private_annotations_leave_the_trees_alone(seeded_map):
     token = fragments.current(seeded_map)
     annotation = AnnotationFactory(node=seeded_map.thesis, visibility="private")

@@ -85,8 +85,8 @@ EXPECTED = {
     "tree-closed": 6,  # the thesis is never linked: no far ends, no branch lookup
     "tree-branch": 8,
     "tree-deep": 7,
-    "claim": 7,
-    "claim-thesis": 8,
+    "claim": 8,  # with the map's token, for the cached parts
+    "claim-thesis": 9,
     "source": 4,
     "search": 3,
     "search-htmx": 3,
@@ -136,6 +136,21 @@ def test_a_cached_rendering_skips_the_tree_queries(
         second = client.get(url, headers=headers)
     assert second.status_code == 200
     # The page around the tree carries a fresh CSRF token each time; the main part does not.
+    assert main_part(second) == main_part(first)
+
+
+# The claim page's cached parts: the token, the node and its annotations (per visitor).
+CACHED_CLAIM = 3
+
+
+@pytest.mark.parametrize("page", ["claim", "claim-thesis"])
+def test_a_cached_claim_page_runs_only_the_visitor_s_queries(
+    generated, page, db, client, django_assert_num_queries
+):
+    url, headers = pages(generated)[page]
+    first = client.get(url, headers=headers)
+    with django_assert_num_queries(CACHED_CLAIM):
+        second = client.get(url, headers=headers)
     assert main_part(second) == main_part(first)
 
 
