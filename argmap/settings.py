@@ -247,6 +247,7 @@ RATE_LIMITS = {
 
 TRUST_X_FORWARDED_FOR = env_flag("DJANGO_TRUST_X_FORWARDED_FOR")
 
+
 def redis_from_env() -> str:
     """REDIS_URL, checked at start-up: a fleet's shared cache, or "" for none."""
     url = os.environ.get("REDIS_URL", "").strip()

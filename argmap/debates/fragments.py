@@ -31,7 +31,10 @@ from django.core.cache import caches
 from django.db import models
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.middleware.csrf import (  # type: ignore[attr-defined] # private, stable since 4.1
+    _unmask_cipher_token,
+    get_token,
+)
 from django.utils.cache import patch_cache_control
 
 _M = TypeVar("_M", bound=models.Model)

@@ -68,7 +68,8 @@ def test_malformed_database_url_is_one_clear_line(url):
 
 
 @pytest.mark.parametrize(
-    "url", ["memcached://127.0.0.1:11211", "redis://127.0.0.1:port/1", "redis://h/first", "redis://"]
+    "url",
+    ["memcached://127.0.0.1:11211", "redis://127.0.0.1:port/1", "redis://h/first", "redis://"],
 )
 def test_malformed_redis_url_is_one_clear_line(url):
     result = run_manage("check", DJANGO_DEBUG="1", REDIS_URL=url)
