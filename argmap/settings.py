@@ -268,13 +268,13 @@ def redis_from_env() -> str:
 REDIS_URL = redis_from_env()
 
 
-def shared_cache(prefix: str) -> dict:
+def shared_cache(prefix: str, backend: str) -> dict:
     """A cache every app process and server shares: Redis at REDIS_URL."""
     return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": backend,
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"argmap-{prefix}",
-        # A Redis outage must cost a visitor a slow render, not gunicorn's 30 s timeout.
+        # An unreachable Redis answers within a second, not gunicorn's 30 s timeout.
         "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
     }
 
@@ -288,7 +288,8 @@ CACHES = {
     # (argmap.debates.fragments), so no server ever serves a stale one. Without REDIS_URL each
     # process keeps its own; with it, the whole fleet shares one, so each key renders once
     # per change.
-    "fragments": shared_cache("fragments")
+    # An outage of Redis costs renders, not errors (argmap.core.cache).
+    "fragments": shared_cache("fragments", "argmap.core.cache.SharedCache")
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -298,7 +299,7 @@ CACHES = {
 }
 if REDIS_URL:
     # Rate-limit counters (argmap.lib.ratelimit) in Redis instead of the counter table.
-    CACHES["ratelimit"] = shared_cache("ratelimit")
+    CACHES["ratelimit"] = shared_cache("ratelimit", "django.core.cache.backends.redis.RedisCache")
 
 LOGGING = {
     "version": 1,

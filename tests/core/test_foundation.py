@@ -89,7 +89,7 @@ def test_a_redis_url_puts_fragments_and_counters_in_redis():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.split() == [
-        "django.core.cache.backends.redis.RedisCache",
+        "argmap.core.cache.SharedCache",
         "rediss://cache.internal:6380/2",
     ], result.stderr
 
