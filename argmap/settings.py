@@ -1,11 +1,12 @@
 """Settings for Argmap, read from the environment.
 
 Development: DJANGO_DEBUG=1 and nothing else is needed (SQLite under var/).
-Production: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL.
+Production: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL; a fleet adds REDIS_URL.
 """
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -246,19 +247,59 @@ RATE_LIMITS = {
 
 TRUST_X_FORWARDED_FOR = env_flag("DJANGO_TRUST_X_FORWARDED_FOR")
 
+
+def redis_from_env() -> str:
+    """REDIS_URL, checked at start-up: a fleet's shared cache, or "" for none."""
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        database = parts.path.strip("/") if parts.scheme != "unix" else ""
+        valid = parts.scheme in {"redis", "rediss", "unix"} and (parts.hostname or parts.path)
+        _ = parts.port  # a port that is not a number raises here
+        if not valid or (database and not database.isdigit()):
+            raise ValueError("expected redis://host:port/db, rediss://… or unix:///path")
+    except ValueError as error:
+        raise ImproperlyConfigured(f"REDIS_URL is malformed ({error}).") from None
+    return url
+
+
+REDIS_URL = redis_from_env()
+
+
+def shared_cache(prefix: str, backend: str) -> dict:
+    """A cache every app process and server shares: Redis at REDIS_URL."""
+    return {
+        "BACKEND": backend,
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"argmap-{prefix}",
+        # An unreachable Redis answers within a second, not gunicorn's 30 s timeout.
+        "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+    }
+
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "argmap_cache",
     },
-    # Rendered map fragments, per process, keyed by the shared content revision
-    # (argmap.core.models.Revision), so app servers stay stateless and never serve stale trees.
-    "fragments": {
+    # Rendered map fragments and pages, and small exports, keyed by their map's revision
+    # (argmap.debates.fragments), so no server ever serves a stale one. Without REDIS_URL each
+    # process keeps its own; with it, the whole fleet shares one, so each key renders once
+    # per change.
+    # An outage of Redis costs renders, not errors (argmap.core.cache).
+    "fragments": shared_cache("fragments", "argmap.core.cache.SharedCache")
+    if REDIS_URL
+    else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "argmap-fragments",
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
+if REDIS_URL:
+    # Rate-limit counters (argmap.lib.ratelimit) in Redis instead of the counter table.
+    CACHES["ratelimit"] = shared_cache("ratelimit", "django.core.cache.backends.redis.RedisCache")
 
 LOGGING = {
     "version": 1,

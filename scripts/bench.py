@@ -407,6 +407,15 @@ def pick_keys(env: dict[str, str], slug: str) -> dict[str, Any]:
     return django_json(env, PICK_KEYS % {"slug": slug, "seed": SEED_MAP})
 
 
+CLEAR_SHARED_CACHE = "from django.core.cache import caches; caches['fragments'].clear()"
+
+
+def fragment_cache() -> str:
+    """Where rendered fragments live in this run: Redis (REDIS_URL), else each worker."""
+    url = os.environ.get("REDIS_URL", "").strip()
+    return f"Redis at {urlsplit(url).netloc}{urlsplit(url).path}" if url else "per process"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -1035,9 +1044,11 @@ def run(args: argparse.Namespace) -> int:
     }
     print(
         f"make bench: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start;"
-        f" gunicorn {args.workers} sync workers, timeout {args.timeout} s.",
+        f" gunicorn {args.workers} sync workers, timeout {args.timeout} s;"
+        f" fragment cache: {fragment_cache()}.",
         flush=True,
     )
+    report["fragment_cache"] = fragment_cache()
     sizes = [] if args.skip_growth else list(args.sizes)
     if not args.skip_hot and args.hot_size not in sizes:
         sizes.append(args.hot_size)
@@ -1050,6 +1061,8 @@ def run(args: argparse.Namespace) -> int:
             collected = True
         slug = SEED_MAP if size is None else BENCH_MAP
         keys = pick_keys(env, slug)
+        if os.environ.get("REDIS_URL"):  # every server starts cold, as without Redis
+            manage(env, "shell", "-c", CLEAR_SHARED_CACHE)
         server = Server(env, args, size_label(size))
         try:
             # Growth first, on fresh workers: its first requests meet cold caches.

@@ -17,9 +17,12 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture(autouse=True)
-def empty_fragment_cache():
-    # Cached renderings would otherwise leak between tests that reuse a revision token.
-    caches["fragments"].clear()
+def empty_fragment_cache(settings):
+    # Cached renderings would otherwise leak between tests that reuse a revision token; with
+    # REDIS_URL, so would rate-limit counters, which no test transaction rolls back.
+    for alias in ("fragments", "ratelimit"):
+        if alias in settings.CACHES:
+            caches[alias].clear()
 
 
 @pytest.fixture
@@ -27,7 +30,7 @@ def accounts_sandbox(settings, request):
     """Fast password hashing, and a cache of this test's own.
 
     Rate-limit counters live in the database (argmap_rate_counter), so each test's
-    transaction keeps its own.
+    transaction keeps its own; with REDIS_URL they live in Redis, emptied before each test.
     """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {

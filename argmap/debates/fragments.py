@@ -11,15 +11,32 @@ Rendered map trees are cached per app process under a token per map (MapRevision
 4. Views read the token before the content, and bumps follow the write, so a render can
    cache new content under an old token, never old content under a new one.
 5. A cached fragment holds nothing per user (tests/debates/test_fragments.py checks).
+6. Whole responses that hold nothing per visitor (shared_response) are cached for visitors
+   who carry no session, under the map's token and the full path; their CSRF token is cut
+   out before caching and a fresh one put in at every hit, and the token is their ETag.
+
+The cache is the "fragments" alias: per process by default, Redis for a fleet (REDIS_URL).
 """
 
+import hashlib
+import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial, wraps
 from typing import Any, ClassVar, TypeVar, cast
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import caches
 from django.db import models
 from django.db.models.signals import post_save, pre_delete, pre_save
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import (  # type: ignore[attr-defined] # private, stable since 4.1
+    _unmask_cipher_token,
+    get_token,
+)
+from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -51,6 +68,100 @@ def current(argmap: models.Model) -> str:
     """The map's token, in one read; "" (a token like any other) if the map has no row."""
     token = MapRevision.objects.filter(map_id=argmap.pk).values_list("token", flat=True)[:1]
     return next(iter(token), "")
+
+
+def current_by_slug(slug: str) -> str | None:
+    """The token of the map at slug, in one read; None when there is no such map."""
+    token = MapRevision.objects.filter(map__slug=slug).values_list("token", flat=True)[:1]
+    return next(iter(token), None)
+
+
+# What stands for the visitor's CSRF token in a cached response (never a valid token).
+CSRF_HOLE = b"--csrf-token--"
+MASKED_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+RESPONSE_TIMEOUT = 86400
+
+
+def shared_by_everyone(request: HttpRequest) -> bool:
+    """True for a GET or HEAD from a visitor without a session: no user, no messages."""
+    return request.method in {"GET", "HEAD"} and not request.COOKIES.get(
+        settings.SESSION_COOKIE_NAME
+    )
+
+
+def _cut_csrf_token(request: HttpRequest, body: bytes) -> bytes | None:
+    """The body with the CSRF token it was rendered with made a hole; None if in doubt."""
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret:
+        return body  # the page rendered no token
+    tokens = {m for m in MASKED_TOKEN.findall(body) if _unmask(m) == secret}
+    if len(tokens) > 1:
+        return None
+    return body.replace(tokens.pop(), CSRF_HOLE) if tokens else body
+
+
+def _unmask(candidate: bytes) -> str:
+    try:
+        return _unmask_cipher_token(candidate.decode())
+    except ValueError:
+        return ""
+
+
+def shared_response(
+    *params: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Serve a view's whole response from the cache to everyone without a session.
+
+    For views of one map (a `slug` argument) whose response, for a visitor with no session,
+    depends only on the map's content, the path and the query parameters named in `params`
+    (the htmx fragment apart from the page). Other parameters are left out of the key, so
+    `?x=<random>` cannot fill the cache with copies of one page. A hit costs one query (the
+    token), a cache read and a copy; the token is in the response's ETag, so a browser that
+    has it gets a 304. Other visitors, and any response but a 200, go through the view as
+    before (which still uses the fragment cache).
+    """
+    return partial(_shared_response, params=params)
+
+
+def _shared_response(
+    view: Callable[..., HttpResponse], params: tuple[str, ...]
+) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, slug: str, **kwargs: Any) -> HttpResponse:
+        if not shared_by_everyone(request):
+            return view(request, *args, slug=slug, **kwargs)
+        token = current_by_slug(slug)
+        if token is None:
+            return view(request, *args, slug=slug, **kwargs)  # its 404
+        htmx = request.headers.get("HX-Request") == "true"
+        asked = [(name, value) for name in params for value in request.GET.getlist(name)]
+        place = f"{token}:{int(htmx)}:{request.path}?{urlencode(asked)}"
+        digest = hashlib.blake2b(place.encode(), digest_size=16).hexdigest()
+        etag = f'"{digest}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response: HttpResponse = HttpResponseNotModified()
+        else:
+            cache = caches["fragments"]
+            cached = cache.get(f"response:{digest}")
+            if cached is not None:
+                content_type, body = cached
+                if CSRF_HOLE in body:
+                    body = body.replace(CSRF_HOLE, get_token(request).encode())
+                response = HttpResponse(body, content_type=content_type)
+            else:
+                response = view(request, *args, slug=slug, **kwargs)
+                if response.status_code != 200 or response.streaming or response.cookies:
+                    return response
+                body = _cut_csrf_token(request, response.content)
+                if body is None:
+                    return response
+                cache.set(f"response:{digest}", (response["Content-Type"], body), RESPONSE_TIMEOUT)
+        response["ETag"] = etag
+        # Revalidate every time (the ETag changes with the map); private: it holds a CSRF token.
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+    return wrapped
 
 
 def bump(map_ids: Iterable[int]) -> None:

@@ -1,5 +1,8 @@
+from functools import partial
+from operator import getitem
+
 from django.core.cache import caches
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -57,6 +60,7 @@ def branch_ids(node, limit=None):
 
 
 @require_safe
+@fragments.shared_response("focus", "open", "branch", "closed")
 def map_page(request, slug):
     """The thesis and its children, and whatever the address says is open (tree.OpenState):
     ?open=a,b (each with its path), &branch=c (end to end), &closed=d; ?focus=<key> as before."""
@@ -108,6 +112,7 @@ TREE_STATES = {"open", "closed", "branch"}
 
 
 @require_safe
+@fragments.shared_response("state")
 def tree_node(request, slug, key):
     """One node of the tree, closed, open one level, or with its whole branch open."""
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
@@ -148,6 +153,10 @@ def anchors_shown():
     return Prefetch("anchors", Anchor.objects.select_related("source").with_comment_numbers())
 
 
+# What the claim page's cached parts show, computed together on a miss.
+CLAIM_PARTS = ("ancestors", "anchors", "children", "child_groups")
+
+
 @require_safe
 def node_page(request, slug, key):
     """A node's permalink: its ancestors, its anchors in context, its links and its children.
@@ -155,25 +164,34 @@ def node_page(request, slug, key):
     Asked by htmx from a cross-link (?from=<the other end>), the link itself, opened on this
     node's card (state=open) or closed again.
     """
-    node = get_object_or_404(
-        Node.objects.select_related("map").prefetch_related(anchors_shown()),
-        map__slug=slug,
-        key=key,
-    )
+    nodes = Node.objects.select_related("map").filter(map__slug=slug, key=key)
     if request.htmx and "from" in request.GET:
-        return cross_link(request, node)
-    ancestors = Node.objects.ancestors_of(node)
-    node.parent_text = ancestors[-1].text if ancestors else ""
-    node.grandparent_text = ancestors[-2].text if len(ancestors) > 1 else ""
-    children = list(node.children.for_display())
-    attach_children(children, set())
-    attach_links([node, *children])
+        return cross_link(request, get_object_or_404(nodes.prefetch_related(anchors_shown())))
+    revision = fragments.current_by_slug(slug)  # before the content (fragments.py, point 4)
+    node = get_object_or_404(nodes)
+
+    def claim():
+        # Built only when the page's cached parts are missing (see node.html's cache tags).
+        prefetch_related_objects([node], anchors_shown())
+        ancestors = Node.objects.ancestors_of(node)
+        node.parent_text = ancestors[-1].text if ancestors else ""
+        node.grandparent_text = ancestors[-2].text if len(ancestors) > 1 else ""
+        children = list(node.children.for_display())
+        attach_children(children, set())
+        attach_links([node, *children])
+        return {
+            "ancestors": ancestors,
+            "anchors": list(node.anchors.all()),
+            "children": children,
+            "child_groups": group_children(children),
+        }
+
+    parts = SimpleLazyObject(claim)
     context = {
         "map": node.map,
-        "ancestors": ancestors,
-        "children": children,
+        **{name: SimpleLazyObject(partial(getitem, parts, name)) for name in CLAIM_PARTS},
         "formats": list(registry.FORMATS.values()),
-        "child_groups": group_children(children),
+        "revision": revision,
     }
     context.update(node_page_context(request, node))
     return render(request, "debates/node.html", context)

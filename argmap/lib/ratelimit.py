@@ -4,8 +4,11 @@
 `INSERT … ON CONFLICT DO UPDATE … RETURNING` on the `argmap_rate_counter` table
 (argmap.core.models.RateCounter): the row is locked while it changes, so concurrent
 requests on PostgreSQL or SQLite each see their own count and a limit of N lets exactly N
-through. (The database cache it replaces read, then wrote, and lost counts.) A fleet that
-adds Redis swaps the body of `hit()` and `refund()` for INCR/EXPIRE; nothing else changes.
+through. (The database cache it replaces read, then wrote, and lost counts.)
+
+With REDIS_URL set (settings.CACHES["ratelimit"]), the counters live in Redis instead: one
+MULTI/EXEC transaction of `SET name 0 PX window NX` (the window starts, and its expiry is set,
+only by the first hit), `INCR name` and `PTTL name`, atomic and exact in the same way.
 
 Actions and their limits are `settings.RATE_LIMITS`: action -> (limit, window seconds).
 Going over raises `RateLimited`; `RateLimitMiddleware` answers it with a 429 page that says
@@ -17,8 +20,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -34,8 +39,26 @@ UPSERT = f"""
 """  # noqa: S608 - TABLE is a constant; every value is a parameter
 
 
+def redis() -> Any:
+    """The Redis client of the "ratelimit" cache, or None where counters live in the table."""
+    if "ratelimit" not in settings.CACHES:
+        return None
+    return caches["ratelimit"]._cache.get_client(write=True)  # type: ignore[attr-defined]
+
+
+def redis_key(name: str) -> str:
+    return caches["ratelimit"].make_and_validate_key(name)
+
+
 def hit(name: str, window: int) -> tuple[int, float]:
     """Count one for name in its current window: the new count and when the window ends."""
+    client = redis()
+    if client is not None:
+        key = redis_key(name)
+        with client.pipeline(transaction=True) as pipe:
+            pipe.set(key, 0, px=window * 1000, nx=True).incr(key).pttl(key)
+            _, taken, left_ms = pipe.execute()
+        return int(taken), time.time() + max(left_ms, 0) / 1000
     now = time.time()
     with connection.cursor() as cursor:
         cursor.execute(UPSERT, [name, now + window, now, now])
@@ -45,8 +68,16 @@ def hit(name: str, window: int) -> tuple[int, float]:
     return int(count), float(expires)
 
 
+# Decrement only a counter whose window is still running (an expired key is simply gone).
+REDIS_REFUND = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end"
+
+
 def refund(name: str) -> None:
     """Give back one count taken by hit() in the window still running."""
+    client = redis()
+    if client is not None:
+        client.eval(REDIS_REFUND, 1, redis_key(name))
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {TABLE} SET count = count - 1 WHERE name = %s AND expires > %s",  # noqa: S608

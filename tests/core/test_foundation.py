@@ -67,6 +67,33 @@ def test_malformed_database_url_is_one_clear_line(url):
     assert "DATABASE_URL is malformed" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["memcached://127.0.0.1:11211", "redis://127.0.0.1:port/1", "redis://h/first", "redis://"],
+)
+def test_malformed_redis_url_is_one_clear_line(url):
+    result = run_manage("check", DJANGO_DEBUG="1", REDIS_URL=url)
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "REDIS_URL is malformed" in result.stderr
+
+
+def test_a_redis_url_puts_fragments_and_counters_in_redis():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CACHES['fragments']['BACKEND'], s.CACHES['ratelimit']['LOCATION'])"
+    )
+    env = {**os.environ, "DJANGO_DEBUG": "1", "REDIS_URL": "rediss://cache.internal:6380/2"}
+    env["DJANGO_SETTINGS_MODULE"] = "argmap.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == [
+        "argmap.core.cache.SharedCache",
+        "rediss://cache.internal:6380/2",
+    ], result.stderr
+
+
 def test_deploy_check_is_clean_with_production_variables():
     result = run_manage(
         "check",

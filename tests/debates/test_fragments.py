@@ -1,8 +1,11 @@
 """The render cache invariant (argmap/debates/fragments.py): never stale, never per user."""
 
+import re
+
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.test import Client
 from django.utils.html import escape
 
 from argmap.annotations.models import Annotation
@@ -15,9 +18,23 @@ from ..factories import AnnotationFactory, UserFactory
 MAP = "/maps/deepseek-r1-sputnik"
 
 
+def cached_entries():
+    """Every entry of the fragment cache, by key, pickled (locmem here, Redis with REDIS_URL)."""
+    cache = caches["fragments"]
+    if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # LocMemCache
+        return dict(cache._cache)
+    client = cache._cache.get_client()
+    keys = client.scan_iter(match=f"{cache.key_prefix}*")
+    return {key.decode(): client.get(key) for key in keys}
+
+
 def cached_fragments():
-    """Every rendering in the fragment cache, by key (LocMemCache keeps them pickled)."""
-    return dict(caches["fragments"]._cache)
+    """The cached tree renderings ({% cache %} tags), without whole responses."""
+    return {key: value for key, value in cached_entries().items() if ":response:" not in key}
+
+
+def cached_responses():
+    return {key: value for key, value in cached_entries().items() if ":response:" in key}
 
 
 def render_map(client, branch):
@@ -47,6 +64,67 @@ def test_the_cached_tree_is_the_same_for_a_visitor_and_a_user_with_private_annot
     assert "Private: only you" not in html  # closed panels: the private ones are not listed
     assert len(anonymous) == 2
     assert cached_fragments() == anonymous
+    assert not cached_responses()  # a logged-in visitor's responses are never cached whole
+
+
+def csrf_form_post(client, token):
+    """A POST that only passes with a CSRF token matching the client's cookie (logout)."""
+    client.handler.enforce_csrf_checks = True
+    return client.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+
+
+CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([A-Za-z0-9]{64})"')
+
+
+@pytest.mark.usefixtures("accounts_sandbox")
+def test_a_cached_response_holds_nothing_per_visitor(seeded_map, django_assert_num_queries):
+    first, second = Client(), Client()
+    page = first.get(f"{MAP}/")
+    (cached,) = cached_responses().values()
+    assert first.cookies["csrftoken"].value.encode() not in cached
+    assert CSRF_IN_PAGE.search(page.content.decode()).group(1).encode() not in cached
+    with django_assert_num_queries(1):  # the map's token; no node, no tree, no session
+        again = second.get(f"{MAP}/")
+    assert cached_responses() == {next(iter(cached_responses())): cached}
+    # The same page, but with the second visitor's own CSRF token, which works for them.
+    token = CSRF_IN_PAGE.search(again.content.decode()).group(1)
+    assert again.content.decode().replace(token, "T") == page.content.decode().replace(
+        CSRF_IN_PAGE.search(page.content.decode()).group(1), "T"
+    )
+    assert csrf_form_post(second, token).status_code == 302
+    assert csrf_form_post(Client(), token).status_code == 403
+
+
+def test_a_cached_response_answers_its_etag_with_304_until_the_map_changes(client, seeded_map):
+    fragment = f"{MAP}/tree/{seeded_map.thesis.children.first().key}/?state=open"
+    first = client.get(fragment, headers=HX)
+    etag = first["ETag"]
+    assert "no-cache" in first["Cache-Control"] and "private" in first["Cache-Control"]
+    assert client.get(fragment, headers={**HX, "If-None-Match": etag}).status_code == 304
+    page = client.get(f"{MAP}/", headers={"If-None-Match": etag})
+    assert page.status_code == 200 and page["ETag"] != etag  # the page is another response
+    save(seeded_map)
+    fresh = client.get(fragment, headers={**HX, "If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh["ETag"] != etag
+    assert "Rewritten by save()." in fresh.content.decode()
+
+
+def test_parameters_a_page_ignores_do_not_make_new_cached_responses(client, seeded_map):
+    caches["fragments"].clear()
+    for junk in ("?x=1", "?x=2&utm_source=a", "?"):
+        assert client.get(f"{MAP}/{junk}").status_code == 200
+    assert len(cached_responses()) == 1  # one page, one entry: junk cannot fill the cache
+    client.get(f"{MAP}/?focus={seeded_map.thesis.children.first().key}")
+    assert len(cached_responses()) == 2  # a parameter the page reads is a page of its own
+
+
+@pytest.mark.usefixtures("accounts_sandbox")
+def test_a_visitor_with_a_session_gets_a_fresh_render(client, seeded_map):
+    client.get(f"{MAP}/")
+    client.force_login(UserFactory(username="reader"))
+    page = client.get(f"{MAP}/")
+    assert "reader" in page.content.decode() and "ETag" not in page
+    assert len(cached_responses()) == 1  # only the anonymous one
 
 
 def test_reading_a_token_never_writes(seeded_map, django_assert_num_queries):
@@ -152,6 +230,43 @@ def test_each_kind_of_write_makes_the_next_render_fresh(client, seeded_map, writ
     words, shown = write(seeded_map)
     assert (words in before) is not shown
     assert (words in render_map(client, branch)) is shown
+
+
+@pytest.mark.parametrize(
+    "write",
+    [save, update, bulk_create, delete_one, delete_many, source_title, anchor_speaker],
+)
+def test_each_kind_of_write_makes_the_next_claim_page_fresh(client, seeded_map, write):
+    thesis = seeded_map.thesis
+    thesis.children.create(
+        map=seeded_map,
+        key="leaf-to-delete",
+        text="A leaf to delete.",
+        relation=Node.Relation.OPPOSES,
+        position=thesis.children.next_position(),
+    )
+    page = f"{MAP}/nodes/{thesis.key}/"
+    before = client.get(page).content.decode()
+    assert len(cached_fragments()) == 2  # the claim page's two parts
+    words, shown = write(seeded_map)
+    assert (words in before) is not shown
+    assert (words in client.get(page).content.decode()) is shown
+
+
+@pytest.mark.usefixtures("accounts_sandbox")
+def test_the_cached_claim_page_parts_are_the_same_for_everyone(client, seeded_map):
+    node = seeded_map.thesis.children.first()
+    reader = UserFactory(username="reader", is_staff=True)
+    AnnotationFactory(author=reader, node=node, visibility=Annotation.Visibility.PRIVATE)
+    page = f"{MAP}/nodes/{node.key}/"
+    client.get(page)
+    anonymous = cached_fragments()
+    caches["fragments"].clear()
+    client.force_login(reader)
+    html = client.get(page).content.decode()
+    assert "Private: only you" in html and "Edit in admin" in html  # shown, not cached
+    assert len(anonymous) == 2
+    assert cached_fragments() == anonymous
 
 
 def test_private_annotations_leave_the_trees_alone(seeded_map):

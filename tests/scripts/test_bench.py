@@ -201,3 +201,10 @@ def test_adjacent_ratios_use_the_healthz_run_just_before_each_endpoint():
     ]
     assert bench.adjacent_ratios(rounds, "map") == [0.5, 0.25]
     assert bench.ratios_per_round(rounds, "map", "healthz") == [0.3, 0.1, 0.1]
+
+
+def test_the_report_names_the_fragment_cache(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert bench.fragment_cache() == "per process"
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    assert bench.fragment_cache() == "Redis at 127.0.0.1:6379/3"

@@ -10,7 +10,7 @@ changing the tree: undercuts, reported and conceded quotes, and a link every 3 n
 """
 
 import random
-from collections import deque
+from array import array
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -122,57 +122,81 @@ class Command(BaseCommand):
         )
 
     def make_nodes(self, rng, argmap, source, count):
-        """Grow the tree breadth first; parents are saved a level before their children."""
+        """Grow the tree breadth first; parents are saved a level before their children.
+
+        Memory stays flat: nodes are written BATCH_SIZE at a time, and only compact arrays
+        of what later steps need (id, parent id, heading, relation) are kept for the map,
+        about 18 bytes a node. The random draws come in the same order as when whole levels
+        were held (all of a level's nodes, then its anchors), so the map is the same.
+        """
         thesis = Node.objects.create(
             map=argmap, key="n1", kind=Node.Kind.THESIS, text=sentence(rng), position=0
         )
+        self.pks, self.parent_ids = array("q", [thesis.pk]), array("q", [0])
+        self.headings, self.opposes = bytearray(1), bytearray(1)
         made, depth = 1, 0
-        level = [thesis]
+        level = range(0, 1)  # indexes into the arrays
         while made < count:
             depth += 1
-            children, anchors = [], []
-            queue = deque(level)
-            while queue and made < count:
-                parent = queue.popleft()
-                last_one = not queue and not children
-                leafy = depth <= LEAFY_LEVELS and parent is not thesis and not last_one
+            start, batch = made, []
+            for index in level:
+                if made >= count:
+                    break
+                parent_pk, is_thesis = self.pks[index], self.parent_ids[index] == 0
+                last_one = index == level[-1] and made == start
+                leafy = depth <= LEAFY_LEVELS and not is_thesis and not last_one
                 if leafy and rng.random() < LEAF_CHANCE:
                     continue
                 fan_out = rng.randint(2 if leafy else 3, 6)
                 for position in range(min(fan_out, count - made)):
                     made += 1
-                    children.append(self.make_child(rng, argmap, parent, position, made))
-            Node.objects.bulk_create(children, batch_size=BATCH_SIZE)
-            for node in children:
-                if not node.is_heading:
-                    anchors.append(self.make_anchor(rng, node, source))
-            Anchor.objects.bulk_create(anchors, batch_size=BATCH_SIZE)
-            level = children
+                    batch.append(self.make_child(rng, argmap, parent_pk, is_thesis, position, made))
+                if len(batch) >= BATCH_SIZE:
+                    self.save_nodes(batch)
+                    batch = []
+            self.save_nodes(batch)
+            level = range(start, made)
+            for first in range(start, made, BATCH_SIZE):
+                anchors = [
+                    self.make_anchor(rng, index, source)
+                    for index in range(first, min(first + BATCH_SIZE, made))
+                    if not self.headings[index]
+                ]
+                Anchor.objects.bulk_create(anchors, batch_size=BATCH_SIZE)
         return depth
 
-    def make_child(self, rng, argmap, parent, position, number):
+    def save_nodes(self, nodes):
+        Node.objects.bulk_create(nodes, batch_size=BATCH_SIZE)
+        for node in nodes:
+            self.pks.append(node.pk)
+            self.parent_ids.append(node.parent_id)
+            self.headings.append(node.is_heading)
+            self.opposes.append(node.relation == Node.Relation.OPPOSES)
+
+    def make_child(self, rng, argmap, parent_pk, parent_is_thesis, position, number):
         evidence = rng.random() < 0.3
         heading = not evidence and rng.random() < HEADING_CHANCE
         relation = Node.Relation.SUPPORTS if rng.random() < 0.6 else Node.Relation.OPPOSES
-        if parent.parent_id is not None and self.graph_rng.random() < UNDERCUT_CHANCE:
+        if not parent_is_thesis and self.graph_rng.random() < UNDERCUT_CHANCE:
             relation = Node.Relation.UNDERCUTS
         return Node(
             map=argmap,
             key=f"n{number}",
             kind=Node.Kind.EVIDENCE if evidence else Node.Kind.CLAIM,
             text=sentence(rng),
-            parent=parent,
+            parent_id=parent_pk,
             relation=relation,
             position=position,
             label=f"Branch {number}" if heading else "",
             is_heading=heading,
         )
 
-    def make_anchor(self, rng, node, source):
+    def make_anchor(self, rng, index, source):
+        """The anchor of the node at index of the arrays (see make_nodes)."""
         start, end = word_span(rng, source.text)
         prefix, suffix = quote_context(source.text, start, end)
         return Anchor(
-            node=node,
+            node_id=self.pks[index],
             position=0,
             source=source,
             start=start,
@@ -180,10 +204,10 @@ class Command(BaseCommand):
             exact=source.text[start:end],
             prefix=prefix,
             suffix=suffix,
-            **self.voice_and_speaker(node, rng.choice(SPEAKERS)),
+            **self.voice_and_speaker(self.opposes[index], rng.choice(SPEAKERS)),
         )
 
-    def voice_and_speaker(self, node, drawn_speaker):
+    def voice_and_speaker(self, opposes, drawn_speaker):
         """The author asserts or concedes; anyone else's words are reported, naming them.
 
         A rebuttal's words are a concession when they are the author's own, so the map never
@@ -193,21 +217,27 @@ class Command(BaseCommand):
             others = [name for name in SPEAKERS if name not in Anchor.OWN_SPEAKERS]
             speaker = drawn_speaker if drawn_speaker in others else self.graph_rng.choice(others)
             return {"voice": Anchor.Voice.REPORTS, "speaker": speaker}
-        if node.relation == Node.Relation.OPPOSES or draw < VOICE_CHANCES[1][0]:
+        if opposes or draw < VOICE_CHANCES[1][0]:
             return {"voice": Anchor.Voice.CONCEDES, "speaker": "the author"}
         return {"voice": Anchor.Voice.ASSERTS, "speaker": "the author"}
 
     def make_links(self, argmap):
-        """Every LINK_EVERY-th node linked to an earlier node that is not its parent."""
-        nodes = list(argmap.nodes.order_by("pk").values_list("pk", "parent_id"))
-        parent_of = dict(nodes)
-        links, seen = [], set()
-        for index in range(LINK_EVERY, len(nodes), LINK_EVERY):  # index 0 is the thesis
-            pk = nodes[index][0]
-            other = nodes[self.graph_rng.randrange(1, index)][0]
-            if parent_of[pk] == other or parent_of[other] == pk or (other, pk) in seen:
+        """Every LINK_EVERY-th node linked to an earlier node that is not its parent.
+
+        Nodes in the order they were made (make_nodes' arrays, which is their id order), and
+        the links written BATCH_SIZE at a time. (A pair never repeats: each node is the
+        later end of at most one link.)
+        """
+        pks, parent_ids, links = self.pks, self.parent_ids, []
+        for index in range(LINK_EVERY, len(pks), LINK_EVERY):  # index 0 is the thesis
+            pk = pks[index]
+            other_index = self.graph_rng.randrange(1, index)
+            other = pks[other_index]
+            if parent_ids[index] == other or parent_ids[other_index] == pk:
                 continue
-            seen.add((other, pk))
             kind = Link.Kind.CONTRADICTS if index % (2 * LINK_EVERY) else Link.Kind.SAME_POINT
             links.append(Link(map=argmap, from_node_id=other, to_node_id=pk, kind=kind))
-        Link.objects.bulk_create(links, batch_size=BATCH_SIZE)
+            if len(links) >= BATCH_SIZE:
+                Link.objects.bulk_create(links)
+                links = []
+        Link.objects.bulk_create(links)
