@@ -30,6 +30,12 @@ XSS_PAYLOADS = [
     "<<script>script>alert(1)<</script>/script>",
     "&lt;script&gt;alert(1)&lt;/script&gt;",
     "<iframe src=//evil.example></iframe>",
+    "[x](java&#115;cript:alert(1))",
+    "[x](<java\tscript:alert(1)>)",
+    "<javascript:alert(1)>",
+    "[x]\n\n[x]: javascript:alert(1)",
+    "<pre>\n\n<script>alert(1)</script>",
+    "<!--\n\n<script>alert(1)</script>",
 ]
 
 
