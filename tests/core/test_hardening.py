@@ -1,10 +1,12 @@
 """HEAD for monitors, NUL bytes and overlong values refused, error pages with no database."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
 from django.test import Client, override_settings
-from django.urls import path
+from django.urls import URLResolver, get_resolver, path
 
 from argmap.annotations.models import Annotation
 from argmap.core import views as core_views
@@ -166,3 +168,33 @@ def test_a_next_that_is_not_a_path_goes_home(client, db, target):
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get(f"/accounts/signup/?next={target}")["Location"] == "/"  # logged in now
     assert client.get("/accounts/signup/?next=/search/")["Location"] == "/search/"
+
+
+def site_routes(patterns=None, prefix=""):
+    """Every route of the site but the admin's, as (route, converter names)."""
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if not route.startswith("admin/"):
+                yield from site_routes(pattern.url_patterns, route)
+        elif not route.startswith("admin/"):
+            yield route
+
+
+def test_every_route_answers_odd_values_with_a_4xx_not_a_500(seeded_map):
+    # Each route's every part, and the query parameters the views read, filled with a huge
+    # number, an overlong word, bytes that are not UTF-8 and a NUL; and HEAD wherever GET
+    # is allowed. PostgreSQL is where these failed.
+    reader = client_for(UserFactory())
+    reader.raise_request_exception = False
+    anonymous = Client(raise_request_exception=False)
+    for value in ("9" * 30, "x" * 3000, "%FF%FE", "a%00b"):
+        query = f"?focus={value}&q={value}&from={value}&next={value}&state={value}"
+        for route in site_routes():
+            url = "/" + re.sub(r"<(?:\w+:)?\w+>", value, route)
+            for client in (anonymous, reader):
+                assert client.get(url + query).status_code < 500, (url[:80], value[:10])
+                response = client.get(url)
+                assert response.status_code < 500, (url[:80], value[:10])
+                if response.status_code != 405:  # where GET is allowed, HEAD is too
+                    assert client.head(url).status_code not in (405, 500), url[:80]
