@@ -4,7 +4,7 @@ from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChange
 from django.contrib.auth.forms import UserCreationForm
 
 from .models import User
-from .names import skeleton
+from .names import name_key
 
 
 class SignUpForm(UserCreationForm):
@@ -18,7 +18,7 @@ class SignUpForm(UserCreationForm):
 
     def clean_username(self):
         username = self.cleaned_data.get("username")
-        if username and User.objects.filter(name_key=skeleton(username)).exists():
+        if username and User.objects.filter(name_key=name_key(username)).exists():
             raise forms.ValidationError(
                 "That name looks the same as an existing account's. Choose another."
             )

@@ -3,7 +3,7 @@ from django.db import models
 
 from argmap.lib.rows import UpdateOnlyModel
 
-from .names import skeleton
+from .names import name_key
 
 
 class User(AbstractUser, UpdateOnlyModel):
@@ -16,7 +16,7 @@ class User(AbstractUser, UpdateOnlyModel):
     name_key = models.CharField(max_length=150, unique=True, editable=False)
 
     def save(self, *args, **kwargs):
-        self.name_key = skeleton(self.get_username())
+        self.name_key = name_key(self.get_username())
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "username" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_key"}

@@ -7,6 +7,7 @@ it is short, and the sign-up check needs only these scripts (usernames are lette
 digits and @.+-_).
 """
 
+import hashlib
 import unicodedata
 
 # Before casefolding, so each upper-case look-alike maps to the upper-case Latin letter it
@@ -44,3 +45,19 @@ def skeleton(name: str) -> str:
     for sequence, looks_like in SEQUENCES:
         folded = folded.replace(sequence, looks_like)
     return folded
+
+
+KEY_LENGTH = 150  # User.name_key's max_length
+
+
+def name_key(name: str) -> str:
+    """The skeleton as User.name_key stores it, which must fit the column.
+
+    Casefolding can lengthen a name ("ß" becomes "ss"), so a skeleton past KEY_LENGTH keeps
+    its start and ends with a hash of the whole: equal skeletons still give equal keys.
+    """
+    folded = skeleton(name)
+    if len(folded) <= KEY_LENGTH:
+        return folded
+    digest = hashlib.sha256(folded.encode()).hexdigest()
+    return f"{folded[: KEY_LENGTH - len(digest) - 1]}#{digest}"

@@ -17,8 +17,14 @@ BACKEND = "argmap.accounts.backends.RateLimitedModelBackend"
 
 def safe_next(request, default="home"):
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Only a path or a URL: redirect() reads a bare word ("?next=a") as a view's name,
+    # and a name it cannot find was a 500.
+    if (
+        target
+        and "/" in target
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default

@@ -23,7 +23,7 @@ PAGE = "annotations/annotation.html"
 
 def where_they_were(request):
     """The page a visitor was on: the URL itself for a GET, the page that posted for a POST."""
-    if request.method == "GET" and not request.htmx:
+    if request.method in ("GET", "HEAD") and not request.htmx:
         return request.get_full_path()
     candidate = (request.htmx and request.htmx.current_url) or request.headers.get("Referer", "")
     if candidate and url_has_allowed_host_and_scheme(
@@ -140,7 +140,7 @@ def annotation_detail(request, pk):
     return show_annotation(request, viewable_annotation(request, pk))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_to_write
 def edit_annotation(request, pk):
     annotation = editable_annotation(request, pk)
@@ -158,11 +158,11 @@ def edit_annotation(request, pk):
     return show_annotation(request, annotation, form=form, fragment="edit")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_to_write
 def delete_annotation(request, pk):
     annotation = editable_annotation(request, pk)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show the form, change nothing
         return show_annotation(request, annotation, fragment="delete")
     if annotation.is_detached:  # its node is gone; the profile is where its author finds it
         back = reverse("profile", args=[request.user.username])
@@ -175,14 +175,14 @@ def delete_annotation(request, pk):
     return render(request, f"{PAGE}#deleted", {"pk": pk})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_to_write
 def flag_annotation(request, pk):
     annotation = viewable_annotation(request, pk)
     if not annotation.can_flag(request.user):
         return render_error(request, 400, "Cannot flag", "You cannot flag your own annotation.")
     form = FlagForm(request.POST or None)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show the form, change nothing
         return show_annotation(request, annotation, flag_form=form, fragment="flag")
     ratelimit.count(request, "flag", "flags")
     if not form.is_valid():

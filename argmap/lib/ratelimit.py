@@ -15,6 +15,9 @@ Going over raises `RateLimited`; `RateLimitMiddleware` answers it with a 429 pag
 how long to wait.
 """
 
+import contextlib
+import hashlib
+import ipaddress
 import math
 import random
 import time
@@ -39,6 +42,18 @@ UPSERT = f"""
 """  # noqa: S608 - TABLE is a constant; every value is a parameter
 
 
+NAME_LENGTH = 255  # RateCounter.name's max_length
+
+
+def stored_name(name: str) -> str:
+    """The counter's name as stored: one too long for the column, or holding a NUL (which
+    PostgreSQL cannot store), is kept as its action and a hash of the whole name."""
+    if len(name) <= NAME_LENGTH and "\x00" not in name:
+        return name
+    action = name.split(":", 1)[0].replace("\x00", "")[:100]
+    return f"{action}:sha256:{hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()}"
+
+
 def redis() -> Any:
     """The Redis client of the "ratelimit" cache, or None where counters live in the table."""
     if "ratelimit" not in settings.CACHES:
@@ -47,7 +62,7 @@ def redis() -> Any:
 
 
 def redis_key(name: str) -> str:
-    return caches["ratelimit"].make_and_validate_key(name)
+    return caches["ratelimit"].make_and_validate_key(stored_name(name))
 
 
 def hit(name: str, window: int) -> tuple[int, float]:
@@ -61,7 +76,7 @@ def hit(name: str, window: int) -> tuple[int, float]:
         return int(taken), time.time() + max(left_ms, 0) / 1000
     now = time.time()
     with connection.cursor() as cursor:
-        cursor.execute(UPSERT, [name, now + window, now, now])
+        cursor.execute(UPSERT, [stored_name(name), now + window, now, now])
         count, expires = cursor.fetchone()
         if count == 1 and random.random() < 0.02:  # a new window now and then: sweep old ones
             cursor.execute(f"DELETE FROM {TABLE} WHERE expires < %s", [now])  # noqa: S608
@@ -81,7 +96,7 @@ def refund(name: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {TABLE} SET count = count - 1 WHERE name = %s AND expires > %s",  # noqa: S608
-            [name, time.time()],
+            [stored_name(name), time.time()],
         )
 
 
@@ -113,7 +128,10 @@ def client_address(request: HttpRequest) -> str:
     address = request.META.get("REMOTE_ADDR", "")
     if settings.TRUST_X_FORWARDED_FOR:
         # Only behind a proxy that overwrites the header; otherwise clients could forge it.
-        address = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip() or address
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        # And only an address: a proxy that appends passes on whatever the client wrote.
+        with contextlib.suppress(ValueError):
+            address = str(ipaddress.ip_address(forwarded))
     return address
 
 

@@ -30,6 +30,12 @@ XSS_PAYLOADS = [
     "<<script>script>alert(1)<</script>/script>",
     "&lt;script&gt;alert(1)&lt;/script&gt;",
     "<iframe src=//evil.example></iframe>",
+    "[x](java&#115;cript:alert(1))",
+    "[x](<java\tscript:alert(1)>)",
+    "<javascript:alert(1)>",
+    "[x]\n\n[x]: javascript:alert(1)",
+    "<pre>\n\n<script>alert(1)</script>",
+    "<!--\n\n<script>alert(1)</script>",
 ]
 
 
@@ -59,17 +65,27 @@ def test_bodies_are_rendered_once_on_write_never_on_a_page(as_alice, client, nod
     Annotation.objects.filter(pk=annotation.pk).update(is_hidden=False)  # no body change
 
 
-def test_the_migration_renders_stored_bodies_again(alice, node):
+@pytest.mark.parametrize(
+    ("migration", "body", "html"),
+    [
+        ("0003_render_body_html_with_commonmark", "\\[" * 3 + " *x*", "<p>[[[ <em>x</em></p>\n"),
+        (
+            "0004_render_body_html_with_cmark",
+            "<div>\n*x*\n</div>",
+            "<p>&lt;div&gt;\n*x*\n&lt;/div&gt;</p>\n",
+        ),
+    ],
+)
+def test_the_migrations_render_stored_bodies_again(alice, node, migration, body, html):
     from importlib import import_module
 
     from django.apps import apps
 
-    migration = import_module("argmap.annotations.migrations.0003_render_body_html_with_commonmark")
-    annotation = Annotation.objects.create(author=alice, node=node, body="\\[" * 3 + " *x*")
+    annotation = Annotation.objects.create(author=alice, node=node, body=body)
     Annotation.objects.filter(pk=annotation.pk).update(body_html="<p>stale</p>")
-    migration.render_bodies(apps, None)
+    import_module(f"argmap.annotations.migrations.{migration}").render_bodies(apps, None)
     annotation.refresh_from_db()
-    assert annotation.body_html == "<p>[[[ <em>x</em></p>\n"
+    assert annotation.body_html == html
 
 
 def test_links_are_marked_nofollow_noopener_ugc():
