@@ -76,6 +76,15 @@ def current_by_slug(slug: str) -> str | None:
     return next(iter(token), None)
 
 
+def current_everywhere() -> str:
+    """One token for the content of every map, in one read (for pages that span the maps,
+    such as search). It changes whenever any map's token does; content no map shows (a
+    source nothing quotes) changes none, so what is cached under it also expires."""
+    tokens = MapRevision.objects.order_by("map_id").values_list("map_id", "token")
+    joined = ";".join(f"{pk}:{token}" for pk, token in tokens)
+    return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
+
+
 # What stands for the visitor's CSRF token in a cached response (never a valid token).
 CSRF_HOLE = b"--csrf-token--"
 MASKED_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")

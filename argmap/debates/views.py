@@ -248,6 +248,28 @@ def source_argument(request, slug):
     return render(request, "debates/source_argument.html", context)
 
 
+def search_results(query):
+    """Each kind's best matches, with how many matched and whether more did."""
+    results = {
+        "nodes": text_search.search(
+            Node.objects.select_related("map", "parent__map"), "text", query
+        ),
+        "quotes": text_search.search(
+            # A quote shows its source's title, never its text (up to 100 KB each).
+            Anchor.objects.select_related("node__map", "source").defer("source__text"),
+            "exact",
+            query,
+        ),
+        "sources": text_search.search(Source.objects.all(), "text", query, limit=10),
+    }
+    found = results.values()
+    return {
+        **results,
+        "total": sum(rows.matched for rows in found),
+        "more": any(rows.more for rows in found),
+    }
+
+
 @require_safe
 def search_page(request):
     raw = request.GET.get("q", "")
@@ -260,21 +282,10 @@ def search_page(request):
         except text_search.BadQuery as problem:
             context["error"] = str(problem)
         else:
-            context["results"] = {
-                "nodes": text_search.search(
-                    Node.objects.select_related("map", "parent__map"), "text", query
-                ),
-                "quotes": text_search.search(
-                    # A quote shows its source's title, never its text (up to 100 KB each).
-                    Anchor.objects.select_related("node__map", "source").defer("source__text"),
-                    "exact",
-                    query,
-                ),
-                "sources": text_search.search(Source.objects.all(), "text", query, limit=10),
-            }
-            found = context["results"].values()
-            context["total"] = sum(rows.matched for rows in found)
-            context["more"] = any(rows.more for rows in found)
+            context["query"] = query
+            context["revision"] = fragments.current_everywhere()
+            # Found only when the cached results are missing (see the template's cache tag).
+            context["results"] = SimpleLazyObject(partial(search_results, query))
     template = "debates/search.html#results" if request.htmx else "debates/search.html"
     return render(request, template, context, status=400 if "error" in context else 200)
 

@@ -203,6 +203,18 @@ def public_annotation(argmap):
     return COUNT, True
 
 
+def add_leaf_to_delete(argmap):
+    """The leaf that delete_one and delete_many remove."""
+    thesis = argmap.thesis
+    thesis.children.create(
+        map=argmap,
+        key="leaf-to-delete",
+        text="A leaf to delete.",
+        relation=Node.Relation.OPPOSES,
+        position=thesis.children.next_position(),
+    )
+
+
 @pytest.mark.parametrize(
     "write",
     [
@@ -217,14 +229,8 @@ def public_annotation(argmap):
     ],
 )
 def test_each_kind_of_write_makes_the_next_render_fresh(client, seeded_map, write):
+    add_leaf_to_delete(seeded_map)
     thesis = seeded_map.thesis
-    thesis.children.create(
-        map=seeded_map,
-        key="leaf-to-delete",
-        text="A leaf to delete.",
-        relation=Node.Relation.OPPOSES,
-        position=thesis.children.next_position(),
-    )
     branch = thesis.children.first()
     before = render_map(client, branch)
     words, shown = write(seeded_map)
@@ -237,14 +243,8 @@ def test_each_kind_of_write_makes_the_next_render_fresh(client, seeded_map, writ
     [save, update, bulk_create, delete_one, delete_many, source_title, anchor_speaker],
 )
 def test_each_kind_of_write_makes_the_next_claim_page_fresh(client, seeded_map, write):
+    add_leaf_to_delete(seeded_map)
     thesis = seeded_map.thesis
-    thesis.children.create(
-        map=seeded_map,
-        key="leaf-to-delete",
-        text="A leaf to delete.",
-        relation=Node.Relation.OPPOSES,
-        position=thesis.children.next_position(),
-    )
     page = f"{MAP}/nodes/{thesis.key}/"
     before = client.get(page).content.decode()
     assert len(cached_fragments()) == 2  # the claim page's two parts
@@ -338,3 +338,17 @@ def test_management_commands_refresh_the_trees(client, seeded_map):
     call_command("seed", reload=True, verbosity=0)
     reloaded = ArgumentMap.objects.get(slug="deepseek-r1-sputnik")
     assert fragments.current(reloaded) != token or reloaded.pk != seeded_map.pk
+
+
+def test_search_results_are_cached_until_any_map_changes(
+    client, seeded_map, django_assert_num_queries
+):
+    node = seeded_map.thesis.children.first()
+    link = f'href="{node.get_absolute_url()}"'
+    client.get("/search/?q=market")
+    with django_assert_num_queries(1):  # every map's token; the results come from the cache
+        cached = client.get("/search/?q=market  ")  # the same search, spaced otherwise
+    assert "for “market”" in cached.content.decode()
+    assert link not in client.get("/search/?q=Rewritten").content.decode()
+    save(seeded_map)  # a write to one map changes the token that covers every map
+    assert link in client.get("/search/?q=Rewritten").content.decode()

@@ -97,9 +97,10 @@ EXPECTED = {
     # The source, whether it is read in parts (a count up to 501), the longest quote, the
     # quotes over the part shown, sections, passage annotations.
     "source": 6,
-    # Per kind: the ranked ids of a bounded candidate set, then the rows shown with headlines.
-    "search": 6,
-    "search-htmx": 6,
+    # Every map's token, then per kind: the ranked ids of a bounded candidate set, then the
+    # rows shown with headlines (1 query, the tokens, when the results are cached).
+    "search": 7,
+    "search-htmx": 7,
     "search-empty": 0,
     # The map, the focus with its nearest ancestors, a page of its children, theirs (none
     # under a leaf), the links touching the drawn nodes and the branch of each far end.
