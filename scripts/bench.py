@@ -223,7 +223,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--connections", type=int, default=8, help="wrk connections.")
     parser.add_argument("--wrk-threads", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers.")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers.")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="Threads a worker: 1 runs sync workers, more runs gthread (as production does).",
+    )
     parser.add_argument("--timeout", type=int, default=30, help="gunicorn worker timeout (s).")
     parser.add_argument("--samples", type=int, default=5, help="Sequential requests (growth).")
     parser.add_argument(
@@ -416,6 +422,13 @@ def fragment_cache() -> str:
     return f"Redis at {urlsplit(url).netloc}{urlsplit(url).path}" if url else "per process"
 
 
+def worker_class(args: argparse.Namespace) -> list[str]:
+    """gunicorn's worker options: sync workers, or gthread with --threads."""
+    if args.threads <= 1:
+        return ["--worker-class", "sync"]
+    return ["--worker-class", "gthread", "--threads", str(args.threads)]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -433,7 +446,8 @@ class Server:
             str(Path(PYTHON).parent / "gunicorn"),
             "argmap.wsgi:application",
             *("--bind", f"{HOST}:{self.port}", "--workers", str(args.workers)),
-            *("--worker-class", "sync", "--timeout", str(args.timeout), "--log-level", "warning"),
+            *worker_class(args),
+            *("--timeout", str(args.timeout), "--log-level", "warning"),
         ]
         self.process = subprocess.Popen(
             command,
@@ -1044,7 +1058,8 @@ def run(args: argparse.Namespace) -> int:
     }
     print(
         f"make bench: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start;"
-        f" gunicorn {args.workers} sync workers, timeout {args.timeout} s;"
+        f" gunicorn {args.workers} {worker_class(args)[1]} workers of {max(args.threads, 1)}"
+        f" thread(s), timeout {args.timeout} s;"
         f" fragment cache: {fragment_cache()}.",
         flush=True,
     )
