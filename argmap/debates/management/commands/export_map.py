@@ -1,3 +1,6 @@
+import os
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from argmap.debates.formats import registry
@@ -25,5 +28,13 @@ class Command(BaseCommand):
             raise CommandError(f"no map with slug {slug!r}")
         base = base_url.rstrip("/")
         # Written as it is read (a million-node map is never held whole), as a download is.
-        for chunk in chunks(argmap, fmt, lambda path: base + path):
-            self.stdout.write(chunk, ending="")
+        try:
+            for chunk in chunks(argmap, fmt, lambda path: base + path):
+                self.stdout.write(chunk, ending="")
+            self.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): end quietly, as other command-line tools do.
+            # Python would report the pipe again when it flushes stdout at exit; point it at
+            # /dev/null first.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
