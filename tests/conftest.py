@@ -54,10 +54,39 @@ def plain_static_storage(settings):
     }
 
 
+# What `seed` writes, parents first; each map's revision row is made with the map.
+SEEDED_MODELS = (Source, Section, ArgumentMap, Node, Anchor, Link)
+_seeded_rows: dict[type, list] = {}
+
+
+def load_seed_map():
+    """The seed map, as `seed` loads it, in a fraction of the time after the first.
+
+    The first call runs `seed` (validation, then loaddata by natural keys: seconds); later
+    ones write the same rows back in one INSERT a table (a test's rollback or flush leaves
+    the tables empty). The rows, their keys and their ids are the same either way; the
+    tests of `seed` itself call the command.
+    """
+    empty = not any(model.objects.exists() for model in SEEDED_MODELS)
+    if not (_seeded_rows and empty):
+        # A test's own rows made before the map (a second source, say) keep the command.
+        call_command("seed", verbosity=0)
+        if empty:
+            for model in SEEDED_MODELS:
+                _seeded_rows[model] = list(model.objects.order_by("pk"))
+    else:
+        with transaction.atomic():  # a node's parent may come later in its table: deferred
+            for model in SEEDED_MODELS:
+                model.objects.bulk_create(copy.copy(row) for row in _seeded_rows[model])
+            with connection.cursor() as cursor:  # ids were given: move the sequences past them
+                for sql in connection.ops.sequence_reset_sql(no_style(), SEEDED_MODELS):
+                    cursor.execute(sql)
+    return ArgumentMap.objects.get(slug="deepseek-r1-sputnik")
+
+
 @pytest.fixture
 def seeded_map(db):
-    call_command("seed", verbosity=0)
-    return ArgumentMap.objects.get(slug="deepseek-r1-sputnik")
+    return load_seed_map()
 
 
 # Curators ---------------------------------------------------------------------------
@@ -116,31 +145,10 @@ def page(browser, live_server, browser_context_args):
     context.close()
 
 
-# What `seed` writes, parents first; each map's revision row is made with the map.
-SEEDED_MODELS = (Source, Section, ArgumentMap, Node, Anchor, Link)
-_seeded_rows: dict[type, list] = {}
-
-
 @pytest.fixture
 def live_map(transactional_db, live_server):
-    """The seed map, committed, for a browser test's server.
-
-    The first test runs `seed` (validation, loaddata by natural keys: seconds); later ones
-    write the same rows back in one INSERT a table, as each test's flush leaves the tables
-    empty. The rows, their keys and their ids are the same either way.
-    """
-    if not _seeded_rows:
-        call_command("seed", verbosity=0)
-        for model in SEEDED_MODELS:
-            _seeded_rows[model] = list(model.objects.order_by("pk"))
-    else:
-        with transaction.atomic():  # a node's parent may come later in its table: deferred
-            for model in SEEDED_MODELS:
-                model.objects.bulk_create(copy.copy(row) for row in _seeded_rows[model])
-            with connection.cursor() as cursor:  # ids were given: move the sequences past them
-                for sql in connection.ops.sequence_reset_sql(no_style(), SEEDED_MODELS):
-                    cursor.execute(sql)
-    return ArgumentMap.objects.get(slug="deepseek-r1-sputnik")
+    """The seed map, committed, for a browser test's server."""
+    return load_seed_map()
 
 
 # Concurrency -------------------------------------------------------------------------------
