@@ -19,6 +19,16 @@ from .factories import UserFactory
 HX = {"HX-Request": "true"}
 
 
+def cached_entries():
+    """Every entry of the fragment cache, by key, pickled (locmem here, Redis with REDIS_URL)."""
+    cache = caches["fragments"]
+    if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # LocMemCache
+        return dict(cache._cache)
+    client = cache._cache.get_client()
+    keys = client.scan_iter(match=f"{cache.key_prefix}*")
+    return {key.decode(): client.get(key) for key in keys}
+
+
 @pytest.fixture(autouse=True)
 def empty_fragment_cache(settings):
     # Cached renderings would otherwise leak between tests that reuse a revision token; with

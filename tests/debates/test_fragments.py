@@ -12,20 +12,10 @@ from argmap.annotations.models import Annotation
 from argmap.debates import fragments
 from argmap.debates.models import Anchor, ArgumentMap, Node, Source
 
-from ..conftest import HX
+from ..conftest import HX, cached_entries
 from ..factories import AnnotationFactory, UserFactory
 
 MAP = "/maps/deepseek-r1-sputnik"
-
-
-def cached_entries():
-    """Every entry of the fragment cache, by key, pickled (locmem here, Redis with REDIS_URL)."""
-    cache = caches["fragments"]
-    if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # LocMemCache
-        return dict(cache._cache)
-    client = cache._cache.get_client()
-    keys = client.scan_iter(match=f"{cache.key_prefix}*")
-    return {key.decode(): client.get(key) for key in keys}
 
 
 def cached_fragments():

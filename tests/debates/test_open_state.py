@@ -17,7 +17,7 @@ from django.http import QueryDict
 from argmap.debates import views
 from argmap.debates.tree import MAX_BRANCHES, MAX_KEYS, OpenState
 
-from ..conftest import HX
+from ..conftest import HX, cached_entries
 from ..factories import MapFactory, NodeFactory
 
 
@@ -136,7 +136,7 @@ def test_without_htmx_a_fragment_address_lands_on_the_node_in_the_map(client, sm
 def tree_renderings() -> int:
     # The map's tree fragments ({% cache map-tree %}); whole responses for session-less
     # visitors (fragments.shared_response) are keyed by the address as asked, and are cheap.
-    return sum(1 for key in caches["fragments"]._cache if "template.cache.map-tree." in key)
+    return sum(1 for key in cached_entries() if "template.cache.map-tree." in key)
 
 
 def test_equal_states_share_one_cached_rendering(client, small_map):
