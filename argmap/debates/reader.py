@@ -6,6 +6,8 @@ from typing import Any
 from django.db.models import F
 from django.http import HttpRequest
 
+from argmap.lib.numbers import whole_number
+
 from .markup import Interval, boilerplate_intervals, markup_intervals, runs
 from .models import Anchor, Section, Source
 from .pages import reader_extras
@@ -117,10 +119,6 @@ def parts(text: str, size: int) -> list[tuple[int, int]]:
     return bounds or [(0, 0)]
 
 
-def _number(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdecimal() and len(raw) < 10 else None
-
-
 def _part_holding(bounds: Sequence[tuple[int, int]], offset: int | None) -> int:
     for index, (_, end) in enumerate(bounds):
         if offset is not None and offset < end:
@@ -139,17 +137,17 @@ def reader_context(request: HttpRequest, source: Source, form: Any = None) -> di
     in_parts = quoted[: PARTS_FROM + 1].count() > PARTS_FROM
     bounds = parts(source.text, PART_CHARS) if in_parts else [(0, len(source.text))]
     target = None
-    target_pk = _number(request.GET.get("anchor"))
+    target_pk = whole_number(request.GET.get("anchor"))
     if target_pk is not None:
         target = quoted.select_related("node__map").with_comment_numbers().filter(pk=target_pk)
         target = target.first()
     if target is not None:
         index, page = _part_holding(bounds, target.start), 1
-    elif request.method == "POST" and _number(request.POST.get("start")) is not None:
-        index, page = _part_holding(bounds, _number(request.POST.get("start"))), 1
+    elif request.method == "POST" and whole_number(request.POST.get("start")) is not None:
+        index, page = _part_holding(bounds, whole_number(request.POST.get("start"))), 1
     else:
-        index = min(max((_number(request.GET.get("part")) or 1) - 1, 0), len(bounds) - 1)
-        page = max(_number(request.GET.get("page")) or 1, 1)
+        index = min(max((whole_number(request.GET.get("part")) or 1) - 1, 0), len(bounds) - 1)
+        page = max(whole_number(request.GET.get("page")) or 1, 1)
     low, high = bounds[index]
     # Quotes over the part: those starting in it, and those starting up to the longest
     # quote's length before it (both bounded ranges of the (source, start) index).

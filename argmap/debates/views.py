@@ -11,6 +11,8 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from argmap.lib.numbers import whole_number
+
 from . import diagram, fragments
 from . import search as text_search
 from .formats import registry
@@ -225,9 +227,7 @@ def source_argument(request, slug):
     """Follow one document: the nodes anchored in it, with just enough ancestors to keep the
     shape, as a tree open end to end, each with that document's own quotes."""
     source = get_object_or_404(Source.objects.defer("text"), slug=slug)
-    raw_page = request.GET.get("page", "")
-    page = int(raw_page) if raw_page.isdecimal() and 0 < len(raw_page) < 7 else 1
-    page = max(page, 1)
+    page = max(whole_number(request.GET.get("page"), digits=6) or 1, 1)
     ids, more = Node.objects.argument_of(source, ARGUMENT_QUOTES, page)
     nodes = list(Node.objects.filter(pk__in=ids).for_display())
     attach_links(nodes)
@@ -295,12 +295,12 @@ def diagram_page(request, slug):
     """A bounded neighbourhood of the focus (the thesis unless ?focus=<key>), ?page=<n> of its
     children: the same few queries and the same size of page at any size of map."""
     argmap = get_object_or_404(ArgumentMap, slug=slug)
-    page = request.GET.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
+    page = whole_number(request.GET.get("page", "1"))
+    if not page:
         raise Http404("No such page of this node's children.")
     try:
         focus = diagram.focus_node(argmap, request.GET.get("focus"))
-        context = diagram.neighbourhood(argmap, focus, int(page))
+        context = diagram.neighbourhood(argmap, focus, page)
     except Node.DoesNotExist:
         raise Http404("No such node in this map.") from None
     except LookupError:

@@ -153,7 +153,8 @@ def test_a_node_lists_a_few_of_its_cross_links_and_sends_to_its_claim_for_the_re
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "params", [{"focus": "no-such-node"}, {"page": "0"}, {"page": "x"}, {"page": "2"}]
+    "params",
+    [{"focus": "no-such-node"}, {"page": "0"}, {"page": "x"}, {"page": "²"}, {"page": "2"}],
 )
 def test_an_unknown_focus_or_page_is_not_found(client, params):
     thesis = ThesisFactory()
