@@ -29,6 +29,19 @@ def cached_entries():
     return {key.decode(): client.get(key) for key in keys}
 
 
+def counter_names():
+    """The names of the rate-limit counters as stored (argmap.lib.ratelimit.stored_name):
+    rows of argmap_rate_counter here, keys of the "ratelimit" cache with REDIS_URL."""
+    from argmap.core.models import RateCounter
+    from argmap.lib import ratelimit
+
+    client = ratelimit.redis()
+    if client is None:
+        return set(RateCounter.objects.values_list("name", flat=True))
+    prefix = ratelimit.redis_key("")
+    return {key.decode()[len(prefix) :] for key in client.scan_iter(match=f"{prefix}*")}
+
+
 @pytest.fixture(autouse=True)
 def empty_fragment_cache(settings):
     # Cached renderings would otherwise leak between tests that reuse a revision token; with

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import models
 from django.db.models.signals import post_save, pre_delete, pre_save
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.middleware.csrf import (  # type: ignore[attr-defined] # private, stable since 4.1
     _unmask_cipher_token,
     get_token,
@@ -158,6 +158,10 @@ def _shared_response(
                     body = body.replace(CSRF_HOLE, get_token(request).encode())
                 response = HttpResponse(body, content_type=content_type)
             else:
+                # Rendered from what the key holds, so the page (its log-in link's ?next=, for
+                # one) carries no parameter that one visitor sent and the next did not.
+                request.META["QUERY_STRING"] = urlencode(asked)
+                request.GET = QueryDict(request.META["QUERY_STRING"])
                 response = view(request, *args, slug=slug, **kwargs)
                 if response.status_code != 200 or response.streaming or response.cookies:
                     return response

@@ -108,6 +108,15 @@ def test_parameters_a_page_ignores_do_not_make_new_cached_responses(client, seed
     assert len(cached_responses()) == 2  # a parameter the page reads is a page of its own
 
 
+def test_a_parameter_left_out_of_the_key_never_reaches_a_cached_page(client, seeded_map):
+    key = seeded_map.thesis.children.first().key
+    for path in (f"{MAP}/", f"{MAP}/nodes/{key}/"):
+        first = client.get(f"{path}?utm_source=poisoned")
+        assert first.status_code == 200 and "poisoned" not in first.content.decode()
+        later = Client().get(path)
+        assert later["ETag"] == first["ETag"] and "poisoned" not in later.content.decode()
+
+
 @pytest.mark.usefixtures("accounts_sandbox")
 def test_a_visitor_with_a_session_gets_a_fresh_render(client, seeded_map):
     client.get(f"{MAP}/")
