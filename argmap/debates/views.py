@@ -229,22 +229,32 @@ def source_argument(request, slug):
     shape, as a tree open end to end, each with that document's own quotes."""
     source = get_object_or_404(Source.objects.defer("text"), slug=slug)
     page = max(whole_number(request.GET.get("page"), digits=6) or 1, 1)
-    ids, more = Node.objects.argument_of(source, ARGUMENT_QUOTES, page)
-    nodes = list(Node.objects.filter(pk__in=ids).for_display())
-    attach_links(nodes)
-    for node in nodes:
-        node.quotes_here = [a for a in node.anchors.all() if a.source_id == source.pk]
-    trees = attach_children(nodes, ids)
-    trees.sort(key=lambda root: (root.map.slug, root.position, root.pk))
-    anchored = sum(1 for node in nodes if node.quotes_here)
-    theses = sum(1 for node in nodes if node.kind == Node.Kind.THESIS and not node.quotes_here)
+    # Every map's token (a document may be quoted in several), before the content.
+    revision = fragments.current_everywhere()
+
+    def argument():
+        # Built only when the page's cached part is missing (see the template's cache tag).
+        ids, more = Node.objects.argument_of(source, ARGUMENT_QUOTES, page)
+        nodes = list(Node.objects.filter(pk__in=ids).for_display())
+        attach_links(nodes)
+        for node in nodes:
+            node.quotes_here = [a for a in node.anchors.all() if a.source_id == source.pk]
+        trees = attach_children(nodes, ids)
+        trees.sort(key=lambda root: (root.map.slug, root.position, root.pk))
+        anchored = sum(1 for node in nodes if node.quotes_here)
+        theses = sum(1 for node in nodes if node.kind == Node.Kind.THESIS and not node.quotes_here)
+        return {
+            "trees": trees,
+            "anchored_count": anchored,
+            "context_count": len(nodes) - anchored - theses,
+            "more": more,
+        }
+
     context = {
         "source": source,
-        "trees": trees,
-        "anchored_count": anchored,
-        "context_count": len(nodes) - anchored - theses,
+        "argument": SimpleLazyObject(argument),  # its trees, counts and whether more follow
         "page": page,
-        "more": more,
+        "revision": revision,
     }
     return render(request, "debates/source_argument.html", context)
 

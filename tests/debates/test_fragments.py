@@ -252,6 +252,19 @@ def test_each_kind_of_write_makes_the_next_claim_page_fresh(client, seeded_map, 
     assert (words in client.get(page).content.decode()) is shown
 
 
+@pytest.mark.parametrize("write", [save, update, source_title])
+def test_each_kind_of_write_makes_the_next_document_argument_fresh(client, seeded_map, write):
+    branch = seeded_map.thesis.children.first()  # what save and update rewrite
+    pages = [f"/sources/{source.slug}/argument/" for source in Source.objects.all()]
+    page = next(page for page in pages if escape(branch.text) in client.get(page).content.decode())
+    caches["fragments"].clear()
+    before = client.get(page).content.decode()
+    assert len(cached_fragments()) == 1
+    words, shown = write(seeded_map)
+    assert (words in before) is not shown
+    assert (words in client.get(page).content.decode()) is shown
+
+
 @pytest.mark.usefixtures("accounts_sandbox")
 def test_the_cached_claim_page_parts_are_the_same_for_everyone(client, seeded_map):
     node = seeded_map.thesis.children.first()

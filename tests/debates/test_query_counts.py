@@ -108,7 +108,7 @@ EXPECTED = {
     "diagram-branch": 6,
     "diagram-deep": 5,
     "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
-    "source-argument": 6,
+    "source-argument": 7,  # the source, every map's token, then the page's nodes
     "cross-link": 6,
 }
 
@@ -160,6 +160,16 @@ def test_a_cached_rendering_skips_the_tree_queries(
         second = client.get(url, headers=headers)
     assert second.status_code == 200
     # The page around the tree carries a fresh CSRF token each time; the main part does not.
+    assert main_part(second) == main_part(first)
+
+
+def test_a_cached_document_argument_reads_the_source_and_the_tokens(
+    generated, db, client, django_assert_num_queries
+):
+    url, headers = pages(generated)["source-argument"]
+    first = client.get(url, headers=headers)
+    with django_assert_num_queries(2):
+        second = client.get(url, headers=headers)
     assert main_part(second) == main_part(first)
 
 
