@@ -40,6 +40,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,15 @@ LOCAL_DATABASE_URL = "postgres://argmap:argmap@127.0.0.1:5432/argmap_bench"
 SEED_MAP = "deepseek-r1-sputnik"
 BENCH_MAP = "bench"
 # Share of /healthz's rate that issue 14 asks of each hot page (median over rounds).
-TARGETS = {"map": 0.60, "expand": 0.60, "expand-spread": 0.60, "claim": 0.30, "search": 0.10}
+TARGETS = {
+    "map": 0.60,
+    "expand": 0.60,
+    "expand-spread": 0.60,
+    "expand-spread warm": 0.60,
+    "claim": 0.30,
+    "claim-spread warm": 0.30,
+    "search": 0.10,
+}
 WRK_MARK = "BENCH-JSON "
 FIRST_LOAD_LIMIT_KB = 60
 
@@ -564,6 +573,9 @@ class Endpoint:
     headers: dict[str, str] = field(default_factory=dict)
     paths: list[str] | None = None  # a spread of keys: one picked at random per request
     writer: bool = False  # measured while a writer saves a node every second
+    # Request every path this many times first, untimed (the steady state of a map nobody is
+    # editing: the per-process cache needs each worker to have rendered a key, Redis one).
+    prewarm: int = 0
 
 
 def run_wrk(port: int, endpoint: Endpoint, args: argparse.Namespace) -> dict[str, float]:
@@ -644,6 +656,22 @@ def static_path(port: int, page_bytes: int) -> tuple[str, int]:
     return f"/static/{best[0]}", best[1]
 
 
+# The warm spread: this many of the spread's keys, each requested this many times before the
+# timed run (with two workers and no shared cache, 3 passes leave each key cold on a given
+# worker with odds of 1 in 8; with Redis, the first pass warms it for both).
+WARM_KEYS = 500
+WARM_PASSES = 3
+
+
+def prewarm(port: int, endpoint: Endpoint, args: argparse.Namespace) -> float:
+    """Request each of endpoint's paths endpoint.prewarm times, 4 at once; seconds taken."""
+    started = time.monotonic()
+    paths = (endpoint.paths or [endpoint.path]) * endpoint.prewarm
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda path: get(port, path, endpoint.headers, args.timeout), paths))
+    return time.monotonic() - started
+
+
 def hot_endpoints(keys: dict[str, Any], static: str) -> list[Endpoint]:
     hx = {"HX-Request": "true"}
     m = f"/maps/{BENCH_MAP}"
@@ -667,6 +695,19 @@ def hot_endpoints(keys: dict[str, Any], static: str) -> list[Endpoint]:
             [f"{m}/tree/{key}/?state=open" for key in sample],
         ),
         Endpoint("claim-spread", f"{m}/", paths=[f"{m}/nodes/{key}/" for key in sample]),
+        Endpoint(
+            "expand-spread warm",
+            f"{m}/tree/{keys['expand']}/",
+            hx,
+            [f"{m}/tree/{key}/?state=open" for key in sample[:WARM_KEYS]],
+            prewarm=WARM_PASSES,
+        ),
+        Endpoint(
+            "claim-spread warm",
+            f"{m}/",
+            paths=[f"{m}/nodes/{key}/" for key in sample[:WARM_KEYS]],
+            prewarm=WARM_PASSES,
+        ),
         Endpoint("search-spread", "/search/", paths=[f"/search/?q={word}" for word in words]),
         Endpoint("healthz +writer", "/healthz", writer=True),
         Endpoint("map +writer", f"{m}/", writer=True),
@@ -684,7 +725,10 @@ def measure_paired(
     port: int, endpoint: Endpoint, baseline: Endpoint, args: argparse.Namespace
 ) -> dict[str, float]:
     """The endpoint under wrk, after a short /healthz run just before it (unless --paired 0)."""
-    adjacent = None
+    adjacent, warmed = None, None
+    if endpoint.prewarm:
+        warmed = prewarm(port, endpoint, args)
+        drain(port, args.workers)
     if args.paired > 0 and endpoint.path != baseline.path:
         short = argparse.Namespace(**{**vars(args), "duration": args.paired})
         adjacent = run_wrk(port, baseline, short)["rps"]
@@ -693,6 +737,8 @@ def measure_paired(
     result["drain_s"] = drain(port, args.workers)
     if adjacent:
         result["adjacent_healthz_rps"] = adjacent
+    if warmed is not None:
+        result["prewarm_s"] = warmed
     return result
 
 

@@ -208,3 +208,22 @@ def test_the_report_names_the_fragment_cache(monkeypatch):
     assert bench.fragment_cache() == "per process"
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
     assert bench.fragment_cache() == "Redis at 127.0.0.1:6379/3"
+
+
+def test_a_warm_spread_requests_each_path_its_passes_before_it_is_timed():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Recorder.seen = []
+    paths = [f"/tree/n{number}/" for number in range(1, 8)]
+    endpoint = bench.Endpoint("spread warm", "/unused", {"HX-Request": "true"}, paths, prewarm=3)
+    args = bench.parse_args([])
+    try:
+        bench.prewarm(server.server_port, endpoint, args)
+    finally:
+        server.shutdown()
+    assert sorted(path for path, _ in Recorder.seen) == sorted(paths * 3)
+    assert {header for _, header in Recorder.seen} == {"true"}
+    keys = {"keys": [f"k{n}" for n in range(3000)], "expand": "a", "deep": "b", "seed_source": "c"}
+    warm = [e for e in bench.hot_endpoints(keys, "/static/s.css") if e.prewarm]
+    assert {e.name for e in warm} == {"expand-spread warm", "claim-spread warm"}
+    assert all(len(e.paths) == bench.WARM_KEYS == len(set(e.paths)) for e in warm)
