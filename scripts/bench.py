@@ -657,10 +657,12 @@ def static_path(port: int, page_bytes: int) -> tuple[str, int]:
 
 
 # The warm spread: this many of the spread's keys, each requested this many times before the
-# timed run (with two workers and no shared cache, 3 passes leave each key cold on a given
-# worker with odds of 1 in 8; with Redis, the first pass warms it for both).
+# timed run. Without a shared cache each worker must render each key itself, and a request
+# goes to whichever worker takes it: after 8 passes a key is still cold on a given worker
+# with odds of 1 in 256 (after 3, 1 in 8, and at ~75× a hit's cost those misses halved the
+# rate). With Redis the first pass warms it for both.
 WARM_KEYS = 500
-WARM_PASSES = 3
+WARM_PASSES = 8
 
 
 def prewarm(port: int, endpoint: Endpoint, args: argparse.Namespace) -> float:
@@ -919,6 +921,7 @@ def growth_endpoints(slug: str, keys: dict[str, Any]) -> list[Endpoint]:
         Endpoint("claim", f"{m}/nodes/{keys['deep']}/"),
         Endpoint("search q=cost", "/search/?q=cost"),
         Endpoint("source (map's)", f"/sources/{keys['source']}/"),
+        Endpoint("its argument", f"/sources/{keys['source']}/argument/"),
         Endpoint("diagram", f"{m}/diagram/"),
         Endpoint("export.json", f"{m}/export.json"),
     ]

@@ -30,12 +30,12 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import models
 from django.db.models.signals import post_save, pre_delete, pre_save
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import (  # type: ignore[attr-defined] # private, stable since 4.1
     _unmask_cipher_token,
     get_token,
 )
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import urlencode
 
 _M = TypeVar("_M", bound=models.Model)
@@ -147,9 +147,8 @@ def _shared_response(
         place = f"{token}:{int(htmx)}:{request.path}?{urlencode(asked)}"
         digest = hashlib.blake2b(place.encode(), digest_size=16).hexdigest()
         etag = f'"{digest}"'
-        if etag in request.headers.get("If-None-Match", ""):
-            response: HttpResponse = HttpResponseNotModified()
-        else:
+        response = not_modified(request, etag)
+        if response is None:
             cache = caches["fragments"]
             cached = cache.get(f"response:{digest}")
             if cached is not None:
@@ -169,12 +168,28 @@ def _shared_response(
                 if body is None:
                     return response
                 cache.set(f"response:{digest}", (response["Content-Type"], body), RESPONSE_TIMEOUT)
-        response["ETag"] = etag
-        # Revalidate every time (the ETag changes with the map); private: it holds a CSRF token.
-        patch_cache_control(response, private=True, no_cache=True)
-        return response
+        # Private: it holds the visitor's CSRF token.
+        return revalidated(response, etag, private=True)
 
     return wrapped
+
+
+def not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
+    """A 304 (with etag) when the browser's If-None-Match holds etag; else None."""
+    response = get_conditional_response(request, etag=etag)
+    if response is not None:
+        response["ETag"] = etag
+    return response
+
+
+def revalidated(response: HttpResponse, etag: str, *, private: bool = False) -> HttpResponse:
+    """The response with its etag, to be kept but asked about every time (the etag changes
+    with the map's token; If-None-Match then gets a 304 from not_modified)."""
+    response["ETag"] = etag
+    if private:
+        patch_cache_control(response, private=True)
+    patch_cache_control(response, no_cache=True)
+    return response
 
 
 def bump(map_ids: Iterable[int]) -> None:

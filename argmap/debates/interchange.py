@@ -14,6 +14,8 @@ from typing import Any
 
 from django.urls import reverse
 
+from argmap.lib.rows import snapshot
+
 from . import pages
 from .formats import ArgmapDoc, FormatError, Problem, aif, argdown, registry, webannotation
 from .mapdata import MapDocumentError, export_map, export_source, load_document
@@ -54,7 +56,15 @@ def chunks(
 ) -> Iterator[str]:
     """The map, or a node's branch, in one format, in pieces of text: what a download
     streams and `export_map` prints. `absolute` turns a path into an absolute IRI (for Web
-    Annotation). Nothing is read until the first piece is asked for."""
+    Annotation). Nothing is read until the first piece is asked for; from then on, every
+    piece comes from the database as it was then (a snapshot, on PostgreSQL)."""
+    with snapshot():
+        yield from _chunks(argmap, fmt, absolute, branch)
+
+
+def _chunks(
+    argmap: ArgumentMap, fmt: str, absolute: Callable[[str], str], branch: Node | None
+) -> Iterator[str]:
     doc = export_map(argmap, branch)
     links = webannotation.Links(
         node=lambda key: absolute(reverse("node", args=[argmap.slug, key])),

@@ -379,6 +379,12 @@ class NodeQuerySet(ContentQuerySet["Node"]):
             rows = cursor.fetchall()
         return {pk for pk, _ in rows}, any(more for _, more in rows)
 
+    def whole_branch(self, node, limit):
+        """Ids of node's whole branch, or None when it has more than limit nodes (found out
+        from limit + 1 rows, never by walking the rest)."""
+        ids = self.subtree_ids(node, limit=limit)
+        return ids if len(ids) <= limit else None
+
     def subtree_ids(self, node, limit=None):
         """Ids of node and all its descendants, in one recursive query.
 

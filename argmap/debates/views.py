@@ -6,7 +6,6 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
@@ -54,13 +53,6 @@ def get_map_and_thesis(slug):
     return argmap, thesis
 
 
-def branch_ids(node, limit=None):
-    """Ids of node's whole branch, or None when it has more than limit (BRANCH_LIMIT) nodes."""
-    limit = BRANCH_LIMIT if limit is None else limit
-    ids = Node.objects.subtree_ids(node, limit=limit)  # stops past limit + 1 rows
-    return ids if len(ids) <= limit else None
-
-
 @require_safe
 @fragments.shared_response("focus", "open", "branch", "closed")
 def map_page(request, slug):
@@ -82,7 +74,7 @@ def map_page(request, slug):
         # Branches open end to end only within one BRANCH_LIMIT together; past it, one level.
         budget, whole = BRANCH_LIMIT, set()
         for key in state.branches:
-            ids = branch_ids(listed[key], budget) if key in listed else None
+            ids = Node.objects.whole_branch(listed[key], budget) if key in listed else None
             if ids is not None:
                 open_ids |= set(ids)
                 budget -= len(ids)
@@ -124,7 +116,7 @@ def tree_node(request, slug, key):
     state = state if state in TREE_STATES else "open"
 
     def shown_tree():
-        ids = branch_ids(node) if state == "branch" else None
+        ids = Node.objects.whole_branch(node, BRANCH_LIMIT) if state == "branch" else None
         too_big = state == "branch" and ids is None
         if ids is not None:
             open_ids, wanted, shown_state = set(ids), Q(pk__in=ids), OpenState.of(branches=[key])
@@ -345,11 +337,8 @@ def download(request, argmap, fmt, branch=None):
     revision = fragments.current(argmap) if by_revision else ""
     etag = f'"{revision}-{fmt}-{branch.key if branch else ""}"' if revision else None
     key = f"export:{revision}:{fmt}:{branch.pk if branch else ''}:{request.build_absolute_uri('/')}"
-    if etag:
-        not_modified = get_conditional_response(request, etag=etag)
-        if not_modified is not None:
-            not_modified["ETag"] = etag
-            return not_modified
+    if etag and (unchanged := fragments.not_modified(request, etag)) is not None:
+        return unchanged
     text = caches["fragments"].get(key) if etag else None
     if text is not None:
         response = HttpResponse(text, content_type=media_type)
@@ -361,8 +350,7 @@ def download(request, argmap, fmt, branch=None):
             kept_if_small(pieces, key) if etag else pieces, content_type=media_type
         )
     if etag:
-        response["ETag"] = etag
-        patch_cache_control(response, no_cache=True)  # keep it, but ask each time (304)
+        fragments.revalidated(response, etag)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=registry.file_name(argmap.slug, fmt, branch and branch.key)
     )

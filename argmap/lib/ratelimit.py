@@ -8,7 +8,9 @@ through. (The database cache it replaces read, then wrote, and lost counts.)
 
 With REDIS_URL set (settings.CACHES["ratelimit"]), the counters live in Redis instead: one
 MULTI/EXEC transaction of `SET name 0 PX window NX` (the window starts, and its expiry is set,
-only by the first hit), `INCR name` and `PTTL name`, atomic and exact in the same way.
+only by the first hit), `INCR name` and `PTTL name`, atomic and exact in the same way. While
+Redis cannot be reached, counting falls back to the table, which every server shares too:
+the limits keep holding (their windows start again) and nobody meets a 500.
 
 Actions and their limits are `settings.RATE_LIMITS`: action -> (limit, window seconds).
 Going over raises `RateLimited`; `RateLimitMiddleware` answers it with a 429 page that says
@@ -18,6 +20,7 @@ how long to wait.
 import contextlib
 import hashlib
 import ipaddress
+import logging
 import math
 import random
 import time
@@ -30,8 +33,10 @@ from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from redis.exceptions import RedisError
 
 TABLE = "argmap_rate_counter"
+logger = logging.getLogger(__name__)
 
 UPSERT = f"""
     INSERT INTO {TABLE} (name, count, expires) VALUES (%s, 1, %s)
@@ -70,10 +75,14 @@ def hit(name: str, window: int) -> tuple[int, float]:
     client = redis()
     if client is not None:
         key = redis_key(name)
-        with client.pipeline(transaction=True) as pipe:
-            pipe.set(key, 0, px=window * 1000, nx=True).incr(key).pttl(key)
-            _, taken, left_ms = pipe.execute()
-        return int(taken), time.time() + max(left_ms, 0) / 1000
+        try:
+            with client.pipeline(transaction=True) as pipe:
+                pipe.set(key, 0, px=window * 1000, nx=True).incr(key).pttl(key)
+                _, taken, left_ms = pipe.execute()
+        except RedisError as error:
+            logger.warning("Redis unreachable, counting %s in the table: %s", name, error)
+        else:
+            return int(taken), time.time() + max(left_ms, 0) / 1000
     now = time.time()
     with connection.cursor() as cursor:
         cursor.execute(UPSERT, [stored_name(name), now + window, now, now])
@@ -91,8 +100,12 @@ def refund(name: str) -> None:
     """Give back one count taken by hit() in the window still running."""
     client = redis()
     if client is not None:
-        client.eval(REDIS_REFUND, 1, redis_key(name))
-        return
+        try:
+            client.eval(REDIS_REFUND, 1, redis_key(name))
+        except RedisError as error:
+            logger.warning("Redis unreachable, refunding %s in the table: %s", name, error)
+        else:
+            return
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {TABLE} SET count = count - 1 WHERE name = %s AND expires > %s",  # noqa: S608

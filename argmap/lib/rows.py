@@ -1,4 +1,4 @@
-"""Edits update a row and never insert it again.
+"""Edits update a row and never insert it again; long reads see one moment (snapshot).
 
 Django's save() on a row it has loaded runs UPDATE, and when that changes nothing (someone
 deleted the row meanwhile) it INSERTs the row again: a deleted annotation came back with
@@ -7,9 +7,11 @@ loaded row only updates, and raises RowGone when the row is gone; argmap.core.mi
 answers that with a 409 page. New rows save as usual.
 """
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
-from django.db import DatabaseError, models, router, transaction
+from django.db import DatabaseError, connection, models, router, transaction
 
 
 class RowGone(Exception):
@@ -46,3 +48,23 @@ class UpdateOnlyModel(models.Model):
             if "did not affect any rows" not in str(error):
                 raise
             raise RowGone(self) from error
+
+
+@contextlib.contextmanager
+def snapshot() -> Iterator[None]:
+    """Every query inside reads the database as it was at the first one.
+
+    For reads that take many queries over a long time (a streamed export: sources, nodes,
+    links, a million rows), so that a write landing meanwhile cannot leave a link to a node
+    the file does not hold. On PostgreSQL, a read-only REPEATABLE READ transaction; inside a
+    transaction already begun it is that transaction's own (it cannot change level once it has
+    read). SQLite runs one writer at a time and its transaction would hold writers back for
+    the whole read, so there the reads run as before.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield

@@ -1,8 +1,15 @@
 """argmap.core.cache: while the fleet's Redis is down, pages render afresh instead of failing."""
 
+import threading
+import time
+
 import pytest
 from django.core.cache import caches
 from django.utils.html import escape
+
+from argmap.core.cache import NearCache
+from argmap.core.models import RateCounter
+from argmap.lib import ratelimit
 
 from ..conftest import HX
 
@@ -18,6 +25,7 @@ def redis_down(settings):
     }
     settings.CACHES = {**settings.CACHES, "fragments": fragments}
     yield
+    caches["fragments"].near.clear()  # copies made during the outage, by this test's pages
     caches["fragments"].close()
 
 
@@ -34,3 +42,77 @@ def test_pages_render_while_redis_is_down(client, seeded_map):
     fragment = client.get(f"/maps/{seeded_map.slug}/tree/{thesis.key}/?state=open", headers=HX)
     assert fragment.status_code == 200
     assert client.get(f"/maps/{seeded_map.slug}/nodes/{thesis.key}/").status_code == 200
+    assert client.get("/").status_code == 200  # the map counts: get_many and set_many
+
+
+@pytest.fixture
+def ratelimit_redis_down(settings):
+    counters = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CLOSED,
+        "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+    }
+    settings.CACHES = {**settings.CACHES, "ratelimit": counters}
+    yield
+    caches["ratelimit"].close()
+
+
+@pytest.mark.usefixtures("ratelimit_redis_down")
+def test_counting_falls_back_to_the_table_while_redis_is_down(db):
+    assert [ratelimit.hit("t:down", 60)[0] for _ in range(3)] == [1, 2, 3]
+    ratelimit.refund("t:down")
+    assert RateCounter.objects.get(name="t:down").count == 2
+
+
+@pytest.mark.usefixtures("accounts_sandbox", "ratelimit_redis_down")
+def test_log_in_limits_hold_while_redis_is_down(client, db, settings):
+    limit, _ = settings.RATE_LIMITS["login-account"]
+    answers = [
+        client.post("/accounts/login/", {"username": "someone", "password": "wrong"}).status_code
+        for _ in range(limit + 1)
+    ]
+    assert answers == [400] * limit + [429]
+
+
+def test_a_near_copy_is_bounded_in_bytes_and_time_and_never_shared_by_reference(monkeypatch):
+    near = NearCache(max_bytes=3100, max_value=1200, seconds=30)  # three of 1,015 B
+    for number in range(4):
+        near.put(f"k{number}", "x" * 1000)
+    assert [near.get(f"k{n}")[0] for n in range(4)] == [False, True, True, True]  # LRU out
+    near.put("huge", "x" * 2000)
+    assert near.get("huge") == (False, None)  # over max_value: not kept
+    near.put("list", [1, 2])
+    near.get("list")[1].append(3)
+    assert near.get("list") == (True, [1, 2])
+    later = time.monotonic() + 31
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert near.get("k3") == (False, None)
+
+
+@pytest.fixture
+def live_redis(settings):
+    if not settings.REDIS_URL:
+        pytest.skip("runs in CI's pass with REDIS_URL; none set here")
+    return caches["fragments"]
+
+
+def test_a_hit_on_a_near_copy_costs_no_round_trip(live_redis):
+    live_redis.set("near:page", "rendered once", 60)
+    client = live_redis._cache.get_client()
+    client.delete(live_redis.make_and_validate_key("near:page"))  # gone from Redis itself
+    assert live_redis.get("near:page") == "rendered once"  # from this process's copy
+    other = {}
+    thread = threading.Thread(target=lambda: other.update(got=caches["fragments"].get("near:page")))
+    thread.start()
+    thread.join()
+    assert other["got"] == "rendered once"  # another thread's cache object: the same copies
+    live_redis.delete("near:page")
+    assert live_redis.get("near:page") is None
+
+
+def test_a_copy_fetched_from_redis_is_kept_near(live_redis, django_assert_num_queries):
+    live_redis.near.clear()
+    live_redis.set_many({"near:a": 1, "near:b": 2}, 60)
+    live_redis.near.clear()  # as in another process, which only Redis has reached
+    assert live_redis.get_many(["near:a", "near:b", "near:c"]) == {"near:a": 1, "near:b": 2}
+    assert live_redis.near.get(live_redis.make_and_validate_key("near:a")) == (True, 1)

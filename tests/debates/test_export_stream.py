@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from argmap.debates import formats, mapdata, views
 from argmap.debates.formats import argdown, materialized, registry
-from argmap.debates.models import ArgumentMap, Node
+from argmap.debates.models import ArgumentMap, Link, Node
 from tests.formats.test_aif import arguebuf_graph, expected_graph
 
 from .test_interchange import body, export
@@ -258,3 +258,36 @@ def test_export_json_is_the_argmap_download(client, seeded_map):
     assert response["ETag"] == download(client, SLUG, "argmap")["ETag"]
     again = client.get(f"/maps/{SLUG}/export.json", headers={"If-None-Match": response["ETag"]})
     assert again.status_code == 304
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a snapshot needs PostgreSQL")
+def test_a_streamed_export_is_one_snapshot_of_the_map(transactional_db):
+    """A write landing while a download streams is not in it: no link to a missing node."""
+    import threading
+
+    from argmap.debates.interchange import chunks
+
+    call_command("seed", verbosity=0)
+    argmap = ArgumentMap.objects.get(slug=SLUG)
+    before = "".join(chunks(argmap, "argmap", lambda path: path))
+    pieces = chunks(argmap, "argmap", lambda path: path)
+    first = next(pieces)  # the snapshot is taken: the sources have been read
+
+    def curator():  # a new node, and a link from an old one to it
+        thesis = Node.objects.get(map=argmap, parent=None)
+        new = thesis.children.create(
+            map=argmap,
+            key="written-meanwhile",
+            text="Written while the export streamed.",
+            relation=Node.Relation.SUPPORTS,
+            position=thesis.children.next_position(),
+        )
+        old = argmap.nodes.exclude(pk__in=[thesis.pk, new.pk]).order_by("pk").first()
+        Link.objects.create(map=argmap, from_node=old, to_node=new, kind=Link.Kind.SAME_POINT)
+        connection.close()
+
+    writer = threading.Thread(target=curator)
+    writer.start()
+    writer.join()
+    assert first + "".join(pieces) == before
+    assert "written-meanwhile" in "".join(chunks(argmap, "argmap", lambda path: path))
