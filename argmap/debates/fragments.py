@@ -22,13 +22,13 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from functools import partial, wraps
+from functools import cache, partial, wraps
 from typing import Any, ClassVar, TypeVar, cast
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import models
+from django.db import connection, models
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import (  # type: ignore[attr-defined] # private, stable since 4.1
@@ -66,14 +66,34 @@ class MapRevision(models.Model):
 
 def current(argmap: models.Model) -> str:
     """The map's token, in one read; "" (a token like any other) if the map has no row."""
-    token = MapRevision.objects.filter(map_id=argmap.pk).values_list("token", flat=True)[:1]
-    return next(iter(token), "")
+    return next(iter(_read_token("map_id", argmap.pk)), "")
 
 
 def current_by_slug(slug: str) -> str | None:
     """The token of the map at slug, in one read; None when there is no such map."""
-    token = MapRevision.objects.filter(map__slug=slug).values_list("token", flat=True)[:1]
-    return next(iter(token), None)
+    return next(iter(_read_token("slug", slug)), None)
+
+
+# Every cached request reads a token first, so it is read in plain SQL: building the ORM's
+# query cost more than the round trip (0.34 ms of a 1.5 ms cached page, against /healthz's
+# 0.76 ms, on the bench's PostgreSQL).
+@cache
+def _token_sql(by: str) -> str:
+    quote = connection.ops.quote_name
+    revision, argmap = quote(MapRevision._meta.db_table), _map_model()._meta
+    assert argmap.pk is not None and argmap.pk.column is not None
+    if by == "map_id":
+        return f"SELECT token FROM {revision} WHERE map_id = %s"  # noqa: S608 - quoted names
+    return (
+        f"SELECT r.token FROM {revision} r JOIN {quote(argmap.db_table)} m"  # noqa: S608
+        f" ON m.{quote(argmap.pk.column)} = r.map_id WHERE m.slug = %s"  # quoted names only
+    )
+
+
+def _read_token(by: str, value: int | str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql(by), [value])
+        return [token for (token,) in cursor.fetchall()]
 
 
 def current_everywhere() -> str:

@@ -116,3 +116,13 @@ def test_a_copy_fetched_from_redis_is_kept_near(live_redis, django_assert_num_qu
     live_redis.near.clear()  # as in another process, which only Redis has reached
     assert live_redis.get_many(["near:a", "near:b", "near:c"]) == {"near:a": 1, "near:b": 2}
     assert live_redis.near.get(live_redis.make_and_validate_key("near:a")) == (True, 1)
+
+
+def test_every_key_written_to_redis_expires(live_redis):
+    # Redis runs with maxmemory and volatile-lru (README): a key without an expiry is never
+    # evicted. Exports and map counts are set without a timeout of their own.
+    live_redis.set("near:default", "x")
+    live_redis.set_many({"near:many": "y"})
+    client = live_redis._cache.get_client()
+    for key in ("near:default", "near:many"):
+        assert 0 < client.ttl(live_redis.make_and_validate_key(key)) <= 300
