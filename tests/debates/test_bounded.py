@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core.management import call_command
 
 from argmap.debates import reader
 from argmap.debates import search as text_search
@@ -153,3 +154,19 @@ def test_a_documents_argument_comes_a_page_of_quotes_at_a_time(client, monkeypat
     second = client.get(url, {"page": 2}).content.decode()
     assert 'id="node-q2"' in second and 'id="node-q0"' not in second
     assert 'href="?page=1"' in second and 'href="?page=3"' not in second
+
+
+def test_the_home_counts_are_each_relation_of_each_map(seeded_map):
+    call_command("generate_map", nodes=40, slug="other", verbosity=0)
+    for argmap in ArgumentMap.objects.counted():
+        nodes = argmap.nodes.all()
+        assert argmap.node_count == nodes.count()
+        for relation in ("supports", "opposes", "undercuts"):
+            assert getattr(argmap, f"{relation}_count") == nodes.filter(relation=relation).count()
+    seed = next(m for m in ArgumentMap.objects.counted() if m.pk == seeded_map.pk)
+    assert (seed.node_count, seed.supports_count, seed.opposes_count, seed.undercuts_count) == (
+        158,
+        115,
+        35,
+        7,
+    )
