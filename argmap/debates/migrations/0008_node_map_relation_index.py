@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('debates', '0007_anchor_reader_indexes'),
+        ("debates", "0007_anchor_reader_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='node',
-            index=models.Index(fields=['map', 'relation'], name='node_map_relation_idx'),
+            model_name="node",
+            index=models.Index(fields=["map", "relation"], name="node_map_relation_idx"),
         ),
     ]
