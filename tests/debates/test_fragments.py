@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.template.defaultfilters import date as date_filter
 from django.test import Client
 from django.utils.html import escape
 
@@ -115,6 +116,16 @@ def test_a_parameter_left_out_of_the_key_never_reaches_a_cached_page(client, see
         assert first.status_code == 200 and "poisoned" not in first.content.decode()
         later = Client().get(path)
         assert later["ETag"] == first["ETag"] and "poisoned" not in later.content.decode()
+
+
+def test_a_cached_claim_page_dates_its_annotations_in_words_that_stay_true(client, seeded_map):
+    # "3 minutes ago" would still say so a day later from the cached response.
+    node = seeded_map.thesis.children.first()
+    annotation = AnnotationFactory(node=node, visibility=Annotation.Visibility.PUBLIC)
+    html = client.get(f"{MAP}/nodes/{node.key}/").content.decode()
+    panel = html.split('id="annotations"', 1)[1]
+    assert date_filter(annotation.created, "j F Y, H:i") in panel
+    assert not re.search(r"\b(ago|now)\b", panel)
 
 
 @pytest.mark.usefixtures("accounts_sandbox")
