@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from argmap.debates import fragments
 from argmap.debates.fragments import ContentQuerySet
 from argmap.debates.models import Anchor, Node, QuoteSelector, Source
 from argmap.lib.markdown import render_markdown
@@ -369,3 +370,20 @@ def published_passages(source_slugs):
         }
         for row in rows
     ]
+
+
+def username_before_save(sender, instance, update_fields=None, **kwargs):
+    """pre_save of a user: the name they had, when this save may change it (a log-in saves
+    only last_login, and reads nothing here)."""
+    if instance.pk is None or (update_fields is not None and "username" not in update_fields):
+        return
+    before = sender._default_manager.filter(pk=instance.pk).values_list("username", flat=True)
+    instance._username_before = next(iter(before), None)
+
+
+def renamed_author_refreshes_maps(sender, instance, **kwargs):
+    """post_save of a user: a new name changes the token of every map that shows one of
+    their public annotations (claim pages are cached whole, names included)."""
+    before = instance.__dict__.pop("_username_before", None)
+    if before is not None and before != instance.username:
+        fragments.bump(Annotation.objects.filter(author=instance).map_ids())

@@ -129,6 +129,24 @@ def test_a_cached_claim_page_dates_its_annotations_in_words_that_stay_true(clien
 
 
 @pytest.mark.usefixtures("accounts_sandbox")
+def test_renaming_an_author_refreshes_the_cached_claim_page_but_a_log_in_does_not(
+    client, seeded_map
+):
+    node = seeded_map.thesis.children.first()
+    author = UserFactory(username="first-name")
+    AnnotationFactory(author=author, node=node, visibility=Annotation.Visibility.PUBLIC)
+    page = f"{MAP}/nodes/{node.key}/"
+    assert "first-name" in client.get(page).content.decode()
+    token = fragments.current(seeded_map)
+    Client().force_login(author)  # saves last_login only
+    assert fragments.current(seeded_map) == token
+    author.username = "second-name"
+    author.save()
+    html = client.get(page).content.decode()
+    assert "second-name" in html and "first-name" not in html
+
+
+@pytest.mark.usefixtures("accounts_sandbox")
 def test_a_visitor_with_a_session_gets_a_fresh_render(client, seeded_map):
     client.get(f"{MAP}/")
     client.force_login(UserFactory(username="reader"))
