@@ -127,8 +127,9 @@ class SharedCache(RedisCache):
     def set_many(
         self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list[Any]:
-        for key, value in data.items():
-            self.near.put(self.make_and_validate_key(key, version=version), value)
+        if timeout != 0:  # 0 means "expire at once"; a near copy would outlive that
+            for key, value in data.items():
+                self.near.put(self.make_and_validate_key(key, version=version), value)
         try:
             return super().set_many(data, timeout, version)
         except RedisError as error:

@@ -55,8 +55,12 @@ def stored_name(name: str) -> str:
     PostgreSQL cannot store), is kept as its action and a hash of the whole name."""
     if len(name) <= NAME_LENGTH and "\x00" not in name:
         return name
-    action = name.split(":", 1)[0].replace("\x00", "")[:100]
-    return f"{action}:sha256:{hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()}"
+    return f"{_action(name)}:sha256:{hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()}"
+
+
+def _action(name: str) -> str:
+    """What a counter counts ("login-account"), without whom."""
+    return name.split(":", 1)[0].replace("\x00", "")[:100]
 
 
 def redis() -> Any:
@@ -80,7 +84,8 @@ def hit(name: str, window: int) -> tuple[int, float]:
                 pipe.set(key, 0, px=window * 1000, nx=True).incr(key).pttl(key)
                 _, taken, left_ms = pipe.execute()
         except RedisError as error:
-            logger.warning("Redis unreachable, counting %s in the table: %s", name, error)
+            # The action only: a counter's name holds who is counted (an account, an address).
+            logger.warning("Redis unreachable, counting %s in the table: %s", _action(name), error)
         else:
             return int(taken), time.time() + max(left_ms, 0) / 1000
     now = time.time()
@@ -103,7 +108,7 @@ def refund(name: str) -> None:
         try:
             client.eval(REDIS_REFUND, 1, redis_key(name))
         except RedisError as error:
-            logger.warning("Redis unreachable, refunding %s in the table: %s", name, error)
+            logger.warning("Redis unreachable, refunding %s in the table: %s", _action(name), error)
         else:
             return
     with connection.cursor() as cursor:
