@@ -137,7 +137,7 @@ def _unmask(candidate: bytes) -> str:
 
 
 def shared_response(
-    *params: str,
+    *params: str, htmx_params: tuple[str, ...] = ()
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Serve a view's whole response from the cache to everyone without a session.
 
@@ -147,13 +147,14 @@ def shared_response(
     `?x=<random>` cannot fill the cache with copies of one page. A hit costs one query (the
     token), a cache read and a copy; the token is in the response's ETag, so a browser that
     has it gets a 304. Other visitors, and any response but a 200, go through the view as
-    before (which still uses the fragment cache).
+    before (which still uses the fragment cache). `htmx_params` count only in htmx requests
+    (a claim page's `?from=` picks a cross-link fragment; the page itself ignores it).
     """
-    return partial(_shared_response, params=params)
+    return partial(_shared_response, params=params, htmx_params=htmx_params)
 
 
 def _shared_response(
-    view: Callable[..., HttpResponse], params: tuple[str, ...]
+    view: Callable[..., HttpResponse], params: tuple[str, ...], htmx_params: tuple[str, ...]
 ) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, slug: str, **kwargs: Any) -> HttpResponse:
@@ -163,7 +164,8 @@ def _shared_response(
         if token is None:
             return view(request, *args, slug=slug, **kwargs)  # its 404
         htmx = request.headers.get("HX-Request") == "true"
-        asked = [(name, value) for name in params for value in request.GET.getlist(name)]
+        read = (*params, *htmx_params) if htmx else params
+        asked = [(name, value) for name in read for value in request.GET.getlist(name)]
         place = f"{token}:{int(htmx)}:{request.path}?{urlencode(asked)}"
         digest = hashlib.blake2b(place.encode(), digest_size=16).hexdigest()
         etag = f'"{digest}"'

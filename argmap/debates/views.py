@@ -152,7 +152,7 @@ CLAIM_PARTS = ("ancestors", "anchors", "children", "child_groups")
 
 
 @require_safe
-@fragments.shared_response("from", "state")
+@fragments.shared_response(htmx_params=("from", "state"))
 def node_page(request, slug, key):
     """A node's permalink: its ancestors, its anchors in context, its links and its children.
 

@@ -107,6 +107,10 @@ def test_parameters_a_page_ignores_do_not_make_new_cached_responses(client, seed
     assert len(cached_responses()) == 1  # one page, one entry: junk cannot fill the cache
     client.get(f"{MAP}/?focus={seeded_map.thesis.children.first().key}")
     assert len(cached_responses()) == 2  # a parameter the page reads is a page of its own
+    claim = f"{MAP}/nodes/{seeded_map.thesis.key}/"
+    for junk in ("", "?from=a", "?from=b&state=open"):  # only htmx cross-links read these
+        assert client.get(f"{claim}{junk}").status_code == 200
+    assert len(cached_responses()) == 3
 
 
 def test_a_parameter_left_out_of_the_key_never_reaches_a_cached_page(client, seeded_map):
