@@ -110,7 +110,7 @@ def test_a_hit_on_a_near_copy_costs_no_round_trip(live_redis):
     assert live_redis.get("near:page") is None
 
 
-def test_a_copy_fetched_from_redis_is_kept_near(live_redis, django_assert_num_queries):
+def test_a_copy_fetched_from_redis_is_kept_near(live_redis):
     live_redis.near.clear()
     live_redis.set_many({"near:a": 1, "near:b": 2}, 60)
     live_redis.near.clear()  # as in another process, which only Redis has reached
