@@ -10,7 +10,9 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from argmap.core.models import RateCounter
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
+from argmap.lib import ratelimit
 
 from .browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatcher, chromium_or_skip
 from .factories import UserFactory
@@ -32,9 +34,6 @@ def cached_entries():
 def counter_names():
     """The names of the rate-limit counters as stored (argmap.lib.ratelimit.stored_name):
     rows of argmap_rate_counter here, keys of the "ratelimit" cache with REDIS_URL."""
-    from argmap.core.models import RateCounter
-    from argmap.lib import ratelimit
-
     client = ratelimit.redis()
     if client is None:
         return set(RateCounter.objects.values_list("name", flat=True))

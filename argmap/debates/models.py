@@ -160,11 +160,10 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
 
     COUNTS = ("node_count", "supports_count", "opposes_count", "undercuts_count")
 
-    @staticmethod
-    def count_nodes(map_ids):
+    def count_nodes(self, map_ids):
         """Each map's COUNTS, in one GROUP BY that reads only the (map, relation) index (an
         index-only scan: 88 ms at a million nodes, against 490 ms reading the rows)."""
-        counts = {pk: dict.fromkeys(ArgumentMapQuerySet.COUNTS, 0) for pk in map_ids}
+        counts = {pk: dict.fromkeys(self.COUNTS, 0) for pk in map_ids}
         rows = (
             Node.objects.filter(map_id__in=map_ids)
             .order_by()

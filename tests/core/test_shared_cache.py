@@ -16,13 +16,18 @@ from ..conftest import HX
 CLOSED = "redis://127.0.0.1:9/0"  # the discard port: nothing listens, connections are refused
 
 
-@pytest.fixture
-def redis_down(settings):
-    fragments = {
-        "BACKEND": "argmap.core.cache.SharedCache",
+def closed_redis(backend):
+    """A cache of this backend on a Redis that refuses every connection."""
+    return {
+        "BACKEND": backend,
         "LOCATION": CLOSED,
         "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
     }
+
+
+@pytest.fixture
+def redis_down(settings):
+    fragments = closed_redis("argmap.core.cache.SharedCache")
     settings.CACHES = {**settings.CACHES, "fragments": fragments}
     yield
     caches["fragments"].near.clear()  # copies made during the outage, by this test's pages
@@ -47,11 +52,7 @@ def test_pages_render_while_redis_is_down(client, seeded_map):
 
 @pytest.fixture
 def ratelimit_redis_down(settings):
-    counters = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": CLOSED,
-        "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
-    }
+    counters = closed_redis("django.core.cache.backends.redis.RedisCache")
     settings.CACHES = {**settings.CACHES, "ratelimit": counters}
     yield
     caches["ratelimit"].close()
