@@ -124,12 +124,12 @@ def compute(
         return np.where(attack >= support, down, up), weight
 
     sigma, converged, rounds = tau.copy(), False, 0
-    for rounds in range(1, max_rounds + 1):
+    while rounds < max_rounds and not converged:
+        rounds += 1
         moved, _ = phi(sigma)
-        if size == 0 or float(np.max(np.abs(moved - sigma))) <= TOLERANCE:
-            sigma, converged = moved, True
-            break
-        sigma = (sigma + moved) / 2.0
+        converged = size == 0 or float(np.max(np.abs(moved - sigma))) <= TOLERANCE
+        # Settled: take Φ(σ) itself; else the mean, which damps a flip between fixed points.
+        sigma = moved if converged else (sigma + moved) / 2.0
     final_weight = weights(sigma)
     with_parent = {node for node, edge in edges.items() if node in index and edge.parent in index}
     return Strengths(
