@@ -22,9 +22,12 @@ anchors, sources: what curators edit), and `state`, what readers change on its n
 7. Whole responses that hold nothing per visitor (shared_response) are cached for visitors
    who carry no session, under the map's structure token and the full path, with the state
    token their regions were filled at: a hit whose state token is current costs one read
-   (both tokens); otherwise it is filled again (one read a kind of region) and kept. Their
-   CSRF token is cut out before caching and a fresh one put in at every hit, and both
-   tokens are in their ETag.
+   (both tokens) and is served as stored; otherwise its regions are filled again (one read
+   a kind) and it is kept. Both tokens are its ETag. A page for such a visitor carries no
+   CSRF token (base.html gives htmx the token only on a logged-in page, which is never
+   cached whole). The only text ever searched in a cached page is a region's markers, which
+   no reader can write: every text is escaped (`<!--` becomes `&lt;!--`), and annotation
+   bodies, the one stored HTML, show typed HTML as text (lib.markdown).
 
 The cache is the "fragments" alias: per process by default, Redis for a fleet (REDIS_URL).
 """
@@ -43,10 +46,6 @@ from django.core.cache import caches
 from django.db import connection, models
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.middleware.csrf import (  # type: ignore[attr-defined] # private, stable since 4.1
-    _unmask_cipher_token,
-    get_token,
-)
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.html import conditional_escape
 from django.utils.http import urlencode
@@ -201,9 +200,6 @@ def state_changed(map_ids: Iterable[int]) -> None:
     bump(map_ids, "state")
 
 
-# What stands for the visitor's CSRF token in a cached response (never a valid token).
-CSRF_HOLE = b"--csrf-token--"
-MASKED_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 RESPONSE_TIMEOUT = 86400
 
 
@@ -212,24 +208,6 @@ def shared_by_everyone(request: HttpRequest) -> bool:
     return request.method in {"GET", "HEAD"} and not request.COOKIES.get(
         settings.SESSION_COOKIE_NAME
     )
-
-
-def _cut_csrf_token(request: HttpRequest, body: bytes) -> bytes | None:
-    """The body with the CSRF token it was rendered with made a hole; None if in doubt."""
-    secret = request.META.get("CSRF_COOKIE")
-    if not secret:
-        return body  # the page rendered no token
-    tokens = {m for m in MASKED_TOKEN.findall(body) if _unmask(m) == secret}
-    if len(tokens) > 1:
-        return None
-    return body.replace(tokens.pop(), CSRF_HOLE) if tokens else body
-
-
-def _unmask(candidate: bytes) -> str:
-    try:
-        return _unmask_cipher_token(candidate.decode())
-    except ValueError:
-        return ""
 
 
 def shared_response(
@@ -261,7 +239,8 @@ def _shared_response(
         htmx = request.headers.get("HX-Request") == "true"
         read = (*params, *htmx_params) if htmx else params
         asked = [(name, value) for name in read for value in request.GET.getlist(name)]
-        place = f"{token}:{int(htmx)}:{request.path}?{urlencode(asked)}"
+        # "filled": entries hold their state token (entries cached before regions never match).
+        place = f"filled:{token}:{int(htmx)}:{request.path}?{urlencode(asked)}"
         digest = hashlib.blake2b(place.encode(), digest_size=16).hexdigest()
         etag = f'"{digest}.{state}"'
         response = not_modified(request, etag)
@@ -273,8 +252,6 @@ def _shared_response(
                 if filled_at != state:  # the state changed since: fill its regions again
                     body = _filled(body)
                     cache.set(f"response:{digest}", (content_type, body, state), RESPONSE_TIMEOUT)
-                if CSRF_HOLE in body:
-                    body = body.replace(CSRF_HOLE, get_token(request).encode())
                 response = HttpResponse(body, content_type=content_type)
             else:
                 # Rendered from what the key holds, so the page (its log-in link's ?next=, for
@@ -284,12 +261,9 @@ def _shared_response(
                 response = filled_response(view(request, *args, slug=slug, **kwargs))
                 if response.status_code != 200 or response.streaming or response.cookies:
                     return response
-                body = _cut_csrf_token(request, response.content)
-                if body is None:
-                    return response
-                entry = (response["Content-Type"], body, state)
+                entry = (response["Content-Type"], response.content, state)
                 cache.set(f"response:{digest}", entry, RESPONSE_TIMEOUT)
-        # Private: it holds the visitor's CSRF token.
+        # Private: a shared proxy could hand it to a visitor with a session, whose page differs.
         return revalidated(response, etag, private=True)
 
     return wrapped
