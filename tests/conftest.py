@@ -221,3 +221,60 @@ def run_at_once(count, work):
     for thread in threads:
         thread.join()
     return results
+
+
+def race(hold, act, wait=5.0):
+    """hold() in a transaction kept open (its locks held) while act() runs in a thread of
+    its own; once act waits for a lock, or has finished, hold's transaction commits.
+
+    Returns (what act returned or raised, what hold raised or None). PostgreSQL only: the
+    wait is seen in pg_stat_activity, so the test is the same every run, with no sleep.
+    """
+    import threading
+    import time
+
+    from django.db import connection, connections, transaction
+
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+    outcome: dict[str, object] = {"hold": None}
+
+    def holding():
+        try:
+            with transaction.atomic():
+                hold()
+                held.set()
+                release.wait(wait)
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            outcome["hold"] = error
+        finally:
+            held.set()
+            connections.close_all()
+
+    def acting():
+        try:
+            outcome["act"] = act()
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            outcome["act"] = error
+        finally:
+            done.set()
+            connections.close_all()
+
+    holder = threading.Thread(target=holding)
+    holder.start()
+    held.wait(wait)
+    actor = threading.Thread(target=acting)
+    actor.start()
+    deadline = time.monotonic() + wait
+    while not done.is_set() and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                break
+        time.sleep(0.01)
+    release.set()
+    holder.join(wait)
+    actor.join(wait)
+    return outcome["act"], outcome["hold"]

@@ -53,3 +53,48 @@ def test_a_claim_pages_breadcrumb_leaves_the_claim_on_the_first_screen(phone, li
     title = phone.locator("h1").bounding_box()
     assert crumbs["height"] <= 844 / 4
     assert title["y"] + min(title["height"], 100) <= 844
+
+
+# No page wider than the screen (issue 26, item 2) ---------------------------------------
+
+WIDTH = "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+
+
+def widest_breadcrumbs(live_map, count=3):
+    """The claim pages whose breadcrumb holds the longest unbroken words."""
+    from argmap.debates.models import Node
+
+    def longest_word(node):
+        chain = [*Node.objects.ancestors_of(node), node]
+        return max(len(word) for step in chain for word in step.text[:60].split())
+
+    return sorted(live_map.nodes.exclude(parent=None), key=longest_word)[-count:]
+
+
+def test_no_page_is_wider_than_a_phone_logged_in_or_out(phone, live_map):
+    from .browser_support import log_in
+    from .factories import UserFactory
+
+    pages = [
+        "/",
+        live_map.get_absolute_url(),
+        f"{live_map.get_absolute_url()}diagram/",
+        "/search/?q=compute",
+        *(node.get_absolute_url() for node in widest_breadcrumbs(live_map)),
+        *(source.get_absolute_url() for source in Source.objects.all()),
+    ]
+    wide = []
+    for url in pages:
+        phone.goto(url)
+        width = phone.evaluate(WIDTH)
+        if width > 390:
+            wide.append((url, width))
+    UserFactory(username="reader")
+    log_in(phone, "reader", "/")
+    for url in pages:
+        phone.goto(url)
+        width = phone.evaluate(WIDTH)
+        if width > 390:
+            wide.append(("logged in " + url, width))
+    print(*wide, sep="\n")
+    assert wide == []

@@ -1,4 +1,5 @@
 from django import forms
+from django.db import transaction
 
 from argmap.debates.models import Node, Source
 from argmap.debates.quotes import selector_matches
@@ -136,6 +137,10 @@ class PassageAnnotationForm(AnnotationForm):
         return cleaned
 
     def save(self, author):
+        with transaction.atomic():  # both rows or neither (a target deleted meanwhile)
+            return self._save(author)
+
+    def _save(self, author):
         annotation = super().save(commit=False)
         annotation.author = author
         annotation.set_passage(self.source, self.cleaned_data["start"], self.cleaned_data["end"])

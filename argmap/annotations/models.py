@@ -11,9 +11,17 @@ from django.utils.text import slugify
 from argmap.accounts.models import Notification
 from argmap.debates import fragments
 from argmap.debates.fragments import ContentQuerySet
-from argmap.debates.models import Anchor, Link, Node, QuoteSelector, Source
+from argmap.debates.models import (
+    Anchor,
+    Link,
+    Node,
+    QuoteSelector,
+    Source,
+    adding_to,
+    hold_node,
+)
 from argmap.lib.markdown import render_markdown
-from argmap.lib.rows import RowGone, UpdateOnlyModel
+from argmap.lib.rows import RowGone, UpdateOnlyModel, lock, locking
 
 BODY_LIMIT = 10_000
 
@@ -30,6 +38,14 @@ class AnnotationQuerySet(ContentQuerySet["Annotation"]):
 
     def shown(self):
         return self.public().filter(node__isnull=False)
+
+    def delete(self):
+        with locking():
+            lock_for_delete(self)
+            return super().delete()
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
 
     def visible_to(self, user):
         """Public and not hidden, plus everything of the user's own."""
@@ -142,7 +158,14 @@ class Annotation(QuoteSelector):
                 kwargs["update_fields"] = {*update_fields, "body_html"}
         if self.node_id and not self.node_text:
             self.node_text = self.node.text
-        super().save(*args, **kwargs)
+        # A node deleted meanwhile: RowGone, nothing stored (docs/architecture.md).
+        with adding_to(self.node_id if self._state.adding else None):
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with locking():
+            lock_for_delete(Annotation.objects.filter(pk=self.pk))
+            return super().delete(*args, **kwargs)
 
     @property
     def is_passage(self):
@@ -203,6 +226,14 @@ class Annotation(QuoteSelector):
                 annotation=self, flagged_by=user, defaults={"reason": reason[:300]}
             )
         return flag
+
+
+def lock_for_delete(annotations):
+    """Lock annotations, then their suggestions, before Django collects what cascades:
+    a flag added meanwhile (Annotation.flag holds the annotation's lock) goes with them, and
+    a curator accepting the suggestion (Suggestion.accept) finishes first or finds it gone."""
+    lock(annotations)
+    lock(Suggestion.objects.filter(annotation__in=annotations.values("pk")))
 
 
 class Flag(UpdateOnlyModel):
@@ -282,6 +313,10 @@ class Suggestion(UpdateOnlyModel):
         target = self.target or "a removed node"
         return f"{self.get_relation_display()} “{target}”: {self.proposed_text[:60]}"
 
+    def save(self, *args, **kwargs):
+        with adding_to(self.target_id if self._state.adding else None):
+            super().save(*args, **kwargs)
+
     def check_acceptable(self):
         """Raise ValidationError unless accepting would work; accept() checks the same."""
         if self.status != self.Status.PENDING:
@@ -306,9 +341,23 @@ class Suggestion(UpdateOnlyModel):
         Node and anchor are written in one transaction; the suggestion records the node
         and who accepted it, which credits the suggester. Returns the new node.
         """
-        self.check_acceptable()
-        annotation, target = self.annotation, self.target
+        self.check_acceptable()  # most refusals need no lock
         with transaction.atomic():
+            # The target first, then this row, as a delete of either takes them
+            # (docs/architecture.md, "Writes that race"); then decide on what is stored now.
+            try:
+                hold_node(self.target_id)
+            except RowGone:
+                raise ValidationError(
+                    "The node it was suggested for was deleted meanwhile; nothing was added."
+                ) from None
+            if not lock(Suggestion.objects.filter(pk=self.pk)):
+                raise ValidationError(
+                    "Its reader deleted the annotation meanwhile; nothing was added."
+                )
+            self.refresh_from_db()
+            self.check_acceptable()
+            annotation, target = self.annotation, self.target
             node = Node.objects.create(
                 map=target.map,
                 key=target.map.nodes.unused_key(
@@ -506,6 +555,20 @@ class Proposal(QuoteSelector):
             self.target_text = self.target.text
         super().save(*args, **kwargs)
 
+    def hold_nodes(self):
+        """Hold the locks of the nodes this proposal points at, in primary-key order (nodes
+        come first, docs/architecture.md "Writes that race"): a delete of either waits, then
+        finds the proposal. ValidationError when one is gone."""
+        for node_id in sorted({pk for pk in (self.target_id, self.other_id) if pk}):
+            try:
+                hold_node(node_id)
+            except RowGone:
+                raise ValidationError(
+                    "A node this proposal points at was deleted meanwhile; reject the "
+                    "proposal with a reason.",
+                    code="target_gone",
+                ) from None
+
     @property
     def is_link(self) -> bool:
         return self.relation not in self.CHILD_RELATIONS
@@ -528,6 +591,7 @@ class Proposal(QuoteSelector):
         from django.contrib.auth import get_user_model
 
         with transaction.atomic():
+            self.hold_nodes()
             users = get_user_model().objects.select_for_update()
             list(users.filter(pk=self.proposer_id).values_list("pk", flat=True))
             pending = Proposal.objects.pending().filter(proposer_id=self.proposer_id, map=self.map)
@@ -545,7 +609,9 @@ class Proposal(QuoteSelector):
             raise ValidationError(f"This proposal was already {self.state}.", code="decided")
 
     def _locked(self):
-        """This proposal's row, locked, re-read: a decision is taken on what is stored now."""
+        """This proposal's row, locked after the nodes it points at, re-read: a decision is
+        taken on what is stored now (a second curator's decision waits, then is refused)."""
+        self.hold_nodes()
         fresh = Proposal.objects.select_for_update().filter(pk=self.pk).first()
         if fresh is None:
             raise ValidationError("This proposal was deleted meanwhile.", code="gone")

@@ -17,6 +17,7 @@ from argmap.debates.models import Node, Source
 from argmap.debates.reader import reader_context
 from argmap.lib import ratelimit
 from argmap.lib.htmx import HtmxHttpRequest
+from argmap.lib.rows import RowGone
 
 from .context import node_panel_context
 from .forms import TEXT_LIMIT, AnnotationForm, FlagForm, PassageAnnotationForm, ProposalForm
@@ -90,18 +91,22 @@ def node_annotations(request, pk):
     return render(request, f"{PAGE}#node-panel", context)
 
 
+def no_such_node(request):
+    return render_error(
+        request,
+        400,
+        "No such node",
+        "That node of the map does not exist; it may have been removed. Nothing was saved.",
+    )
+
+
 @require_POST
 @login_to_write
 def create_node_annotation(request):
     try:
         node = Node.objects.select_related("map").get(pk=int(request.POST.get("node", "")))
     except (ValueError, Node.DoesNotExist):
-        return render_error(
-            request,
-            400,
-            "No such node",
-            "That node of the map does not exist; it may have been removed. Nothing was saved.",
-        )
+        return no_such_node(request)
     ratelimit.count(request, "annotate", "annotations")
     form = AnnotationForm(request.POST, prefix_id=f"node{node.pk}")
     if not form.is_valid():
@@ -110,7 +115,10 @@ def create_node_annotation(request):
         return render(request, template, {**context, "fragment": "new"}, status=400)
     annotation = form.save(commit=False)
     annotation.author, annotation.node = request.user, node
-    annotation.save()
+    try:
+        annotation.save()
+    except RowGone:  # a curator deleted the node while this was posted
+        return no_such_node(request)
     messages.success(request, "Your annotation is saved.")
     if not request.htmx:
         return redirect(annotation.get_absolute_url())
