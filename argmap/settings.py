@@ -240,6 +240,7 @@ def env_limit(name, default):
 # back), per account and, higher, per address, so a classroom behind one address still logs in.
 RATE_LIMITS = {
     "annotate": env_limit("ANNOTATE", "20/60"),
+    "propose": env_limit("PROPOSE", "20/60"),
     "vote": env_limit("VOTE", "60/60"),
     "edit": env_limit("EDIT", "20/60"),
     "flag": env_limit("FLAG", "10/60"),
@@ -248,6 +249,9 @@ RATE_LIMITS = {
     "login-address": env_limit("LOGIN_ADDRESS", "50/300"),
     "password-reset": env_limit("PASSWORD_RESET", "5/3600"),
 }
+
+# Pending proposals one reader may have on one map (annotations.models.Proposal.submit).
+PROPOSAL_LIMIT = int(os.environ.get("ARGMAP_PROPOSAL_LIMIT", "10"))
 
 TRUST_X_FORWARDED_FOR = env_flag("DJANGO_TRUST_X_FORWARDED_FOR")
 
