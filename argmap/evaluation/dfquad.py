@@ -1,0 +1,156 @@
+"""DF-QuAD strengths over a map's graph: pure numbers, no Django.
+
+The semantics is Rago, Toni, Aurisicchio and Baroni's DF-QuAD (KR 2016), pinned by issue 20
+so that anyone can recompute a number from the votes:
+
+- F(x₁…xₖ) = 1 − ∏(1 − xᵢ), F() = 0, aggregates the effects on one side.
+- C(v₀, vₐ, vₛ) = v₀ − v₀·(vₐ − vₛ) when vₐ ≥ vₛ, else v₀ + (1 − v₀)·(vₛ − vₐ).
+- A node's link weight to its parent is ρ* = C(ρ, F(effects of its undercutters), 0): an
+  undercut attacks the link, never the node. Its effect on its parent is σ × ρ*.
+- σ(node) = C(τ, F(attackers' effects), F(supporters' effects)). Supporters are `supports`
+  children; attackers are `opposes` children and, with effect σ and weight 1, every node a
+  `contradicts` link joins it to.
+
+`contradicts` makes cycles, where plain iteration can flip for ever, so σ is found by damped
+iteration of all nodes at once: from σ = τ, each round computes Φ(σ); when no node moves by
+more than TOLERANCE the round ends with σ = Φ(σ), else σ becomes the mean of σ and Φ(σ); at
+most MAX_ROUNDS rounds, and a graph that does not settle says so (`converged`).
+
+Written here rather than taken from a library: the gradual-semantics packages on PyPI compute
+plain bipolar frameworks, without undercuts of links or this pinned damping. The rounds are
+array operations (numpy), so a 100,000-node map is computed in a fraction of a second.
+"""
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+TOLERANCE = 1e-9
+MAX_ROUNDS = 1000
+
+SUPPORTS, OPPOSES, UNDERCUTS = "supports", "opposes", "undercuts"
+
+
+def aggregate(effects: Iterable[float]) -> float:
+    """F: 1 − ∏(1 − xᵢ); 0 for no effects."""
+    product = 1.0
+    for effect in effects:
+        product *= 1.0 - effect
+    return 1.0 - product
+
+
+def combine(base: float, attack: float, support: float) -> float:
+    """C: the base score moved down by a stronger attack, up by a stronger support."""
+    if attack >= support:
+        return base - base * (attack - support)
+    return base + (1.0 - base) * (support - attack)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A node's place in the tree: its parent's id and how it bears on it."""
+
+    parent: Hashable
+    relation: str
+
+
+@dataclass
+class Strengths:
+    """σ of every node, ρ* of every node with a parent, and how the iteration went."""
+
+    strength: dict[Any, float]
+    weight: dict[Any, float]
+    rounds: int
+    converged: bool
+
+
+def compute(
+    base: Mapping[Any, float],
+    relevance: Mapping[Any, float],
+    edges: Mapping[Any, Edge],
+    contradicts: Iterable[tuple[Any, Any]] = (),
+    *,
+    max_rounds: int = MAX_ROUNDS,
+) -> Strengths:
+    """The strengths of the nodes in base (τ by id), with ρ by id for nodes that have a
+    parent, edges by id (nodes without one are roots) and pairs joined by `contradicts`."""
+    ids = list(base)
+    index = {node: i for i, node in enumerate(ids)}
+    size = len(ids)
+    tau = np.fromiter((base[node] for node in ids), dtype=float, count=size)
+    rho = np.fromiter((relevance.get(node, 1.0) for node in ids), dtype=float, count=size)
+    groups: dict[str, tuple[list[int], list[int]]] = {
+        SUPPORTS: ([], []),
+        OPPOSES: ([], []),
+        UNDERCUTS: ([], []),
+    }
+    for node, edge in edges.items():
+        if node in index and edge.parent in index and edge.relation in groups:
+            children, parents = groups[edge.relation]
+            children.append(index[node])
+            parents.append(index[edge.parent])
+    arrays = {
+        name: (np.array(children, dtype=np.intp), np.array(parents, dtype=np.intp))
+        for name, (children, parents) in groups.items()
+    }
+    pairs = [(index[a], index[b]) for a, b in contradicts if a in index and b in index and a != b]
+    ends = np.array([a for a, _ in pairs] + [b for _, b in pairs], dtype=np.intp)
+    others = np.array([b for _, b in pairs] + [a for a, _ in pairs], dtype=np.intp)
+    undercut_passes = _undercut_depth(*groups[UNDERCUTS])
+
+    def weights(sigma: np.ndarray) -> np.ndarray:
+        # ρ* of a node needs its undercutters' ρ*: one pass a level of undercuts of undercuts.
+        weight = rho.copy()
+        children, parents = arrays[UNDERCUTS]
+        for _ in range(undercut_passes):
+            kept = np.ones(size)
+            np.multiply.at(kept, parents, 1.0 - sigma[children] * weight[children])
+            weight = rho * kept
+        return weight
+
+    def phi(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        weight = weights(sigma)
+        against, for_ = np.ones(size), np.ones(size)
+        children, parents = arrays[OPPOSES]
+        np.multiply.at(against, parents, 1.0 - sigma[children] * weight[children])
+        np.multiply.at(against, ends, 1.0 - sigma[others])
+        children, parents = arrays[SUPPORTS]
+        np.multiply.at(for_, parents, 1.0 - sigma[children] * weight[children])
+        attack, support = 1.0 - against, 1.0 - for_
+        down = tau - tau * (attack - support)
+        up = tau + (1.0 - tau) * (support - attack)
+        return np.where(attack >= support, down, up), weight
+
+    sigma, converged, rounds = tau.copy(), False, 0
+    while rounds < max_rounds and not converged:
+        rounds += 1
+        moved, _ = phi(sigma)
+        converged = size == 0 or float(np.max(np.abs(moved - sigma))) <= TOLERANCE
+        # Settled: take Φ(σ) itself; else the mean, which damps a flip between fixed points.
+        sigma = moved if converged else (sigma + moved) / 2.0
+    final_weight = weights(sigma)
+    with_parent = {node for node, edge in edges.items() if node in index and edge.parent in index}
+    return Strengths(
+        strength={node: float(sigma[i]) for i, node in enumerate(ids)},
+        weight={node: float(final_weight[index[node]]) for node in ids if node in with_parent},
+        rounds=rounds,
+        converged=converged,
+    )
+
+
+def _undercut_depth(children: list[int], parents: list[int]) -> int:
+    """How many levels of undercuts of undercuts there are (0 with no undercuts)."""
+    parent_of = dict(zip(children, parents, strict=True))
+    deepest = 0
+    for child in children:
+        # Walk up while the link is an undercut of an undercut; a tree has no cycles, but
+        # bad data might, so a node met twice ends the walk.
+        level, node, seen = 1, child, {child}
+        while parent_of.get(node) in parent_of and parent_of[node] not in seen:
+            node = parent_of[node]
+            seen.add(node)
+            level += 1
+        deepest = max(deepest, level)
+    return deepest
