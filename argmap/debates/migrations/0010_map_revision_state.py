@@ -7,7 +7,7 @@ import argmap.debates.fragments
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("debates", "0008_node_map_relation_index"),
+        ("debates", "0009_node_text_trigram_index"),
     ]
 
     operations = [
