@@ -36,6 +36,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import urlencode
 
+from . import pages
+
 _M = TypeVar("_M", bound=models.Model)
 
 
@@ -143,6 +145,8 @@ def _shared_response(
         htmx = request.headers.get("HX-Request") == "true"
         read = (*params, *htmx_params) if htmx else params
         asked = [(name, value) for name in read for value in request.GET.getlist(name)]
+        # What else the page shows that the token does not name (strengths, for one).
+        token += pages.response_key(request, slug, token)
         place = f"{token}:{int(htmx)}:{request.path}?{urlencode(asked)}"
         digest = hashlib.blake2b(place.encode(), digest_size=16).hexdigest()
         etag = f'"{digest}"'

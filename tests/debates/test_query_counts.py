@@ -85,15 +85,21 @@ EXPECTED = {
     # A tree also reads the links touching its nodes and the branch of each far end.
     # The map page and tree fragments first look for a whole cached response (one query for
     # the map's token, fragments.shared_response), then render.
-    "map": 7,
-    "map-focus": 9,
-    "map-open": 10,
-    "tree-open": 7,
-    "tree-closed": 6,  # the thesis is never linked: no far ends, no branch lookup
-    "tree-branch": 8,
-    "tree-deep": 7,
-    "claim": 9,  # the token twice: for the whole response, and for the cached parts
-    "claim-thesis": 10,
+    # Strengths (evaluation) on a cold cache: each perspective shown is computed once, in
+    # three queries (nodes, contradicts links, votes or a document's anchors). The map page
+    # shows the thesis under every perspective (everyone, curators, the generated source),
+    # and lists the documents that anchor the map; a tree or claim page, one perspective.
+    "map": 18,
+    "map-focus": 20,
+    "map-open": 21,
+    "tree-open": 11,
+    "tree-closed": 10,  # the thesis is never linked: no far ends, no branch lookup
+    "tree-branch": 12,
+    "tree-deep": 11,
+    # The token twice: for the whole response, and for the cached parts; the explanation
+    # reads the node's children and its contradicts links.
+    "claim": 15,
+    "claim-thesis": 16,
     # The source, whether it is read in parts (a count up to 501), the longest quote, the
     # quotes over the part shown, sections, passage annotations.
     "source": 6,
@@ -109,7 +115,7 @@ EXPECTED = {
     "diagram-deep": 5,
     "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
     "source-argument": 7,  # the source, every map's token, then the page's nodes
-    "cross-link": 6,
+    "cross-link": 10,  # a shared response: its key holds the strengths' stamp (computed)
 }
 
 
@@ -137,10 +143,11 @@ CACHED_RESPONSE = {
 }
 # With a session (its lookup is the first query), the view runs and its tree comes from the
 # fragment cache: the lookup that can 404, and the map's token. A claim page reads the token,
-# the node and the annotations the visitor may see; a cross-link is not cached in parts.
+# the node and the annotations the visitor may see, and its explanation (children, links);
+# a cross-link is not cached in parts. The map page lists the documents of its perspectives.
 CACHED_FRAGMENT = {
-    **{"map": 3, "map-focus": 4, "map-open": 3, "tree-open": 3, "tree-branch": 3},
-    **{"claim": 4, "claim-thesis": 4, "cross-link": 6},
+    **{"map": 4, "map-focus": 5, "map-open": 4, "tree-open": 3, "tree-branch": 3},
+    **{"claim": 6, "claim-thesis": 6, "cross-link": 6},
 }
 
 
