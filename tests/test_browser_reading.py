@@ -134,3 +134,20 @@ def test_the_export_downloads_and_the_dark_theme_keeps_contrast(page, live_map):
         assert axe_violations(page) == [], url
     page.goto(claim.anchors.first().source.get_absolute_url())
     assert axe_violations(page) == []
+
+
+def test_the_home_page_shows_only_what_a_source_says_of_itself(page, live_map):
+    from argmap.debates.models import Source
+
+    page.goto("/")
+    metas = page.locator("#sources .source-meta").all_inner_texts()
+    assert len(metas) == Source.objects.count()
+    # No label left with nothing after it (issue 26, item 9: "author:" and "date:" seven times).
+    assert not [meta for meta in metas if re.search(r"\w:\s*(·|$)", meta)], metas
+    for source in Source.objects.all():
+        link = page.get_by_role("link", name=source.title, exact=True)
+        meta = page.locator("#sources li").filter(has=link).locator(".source-meta")
+        expect(meta).to_contain_text(re.compile(source.get_kind_display(), re.IGNORECASE))
+        for fact in (source.author, source.date):
+            if fact:
+                expect(meta).to_contain_text(str(fact))
