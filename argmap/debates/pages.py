@@ -9,7 +9,6 @@ AppConfig.ready(); with none registered the pages still work, without that data.
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 
 # (request, node) -> extra context for a node's page.
@@ -17,8 +16,6 @@ node_page_hooks: list[Callable[[HttpRequest, Any], dict[str, Any]]] = []
 # (request, source, form or None) -> extra context for the source reader; its "spans"
 # (objects with .start and .end) are cut into the text with the anchors.
 reader_hooks: list[Callable[[HttpRequest, Any, Any], dict[str, Any]]] = []
-# node QuerySet -> the same QuerySet with more per-row annotations, for every node row.
-node_row_hooks: list[Callable[[QuerySet[Any]], QuerySet[Any]]] = []
 # (request, map, map's token) -> extra context for a page of one map (map page, tree
 # fragment, claim page); its "fragment_key" is added to the keys of cached fragments.
 map_page_hooks: list[Callable[[HttpRequest, Any, str], dict[str, Any]]] = []
@@ -48,12 +45,6 @@ def reader_extras(request: HttpRequest, source: Any, form: Any = None) -> dict[s
         context["spans"] = [*context["spans"], *extra.pop("spans", [])]
         context.update(extra)
     return context
-
-
-def with_row_extras(nodes: QuerySet[Any]) -> QuerySet[Any]:
-    for hook in node_row_hooks:
-        nodes = hook(nodes)
-    return nodes
 
 
 def published_passages(source_slugs: list[str]) -> list[dict[str, Any]]:

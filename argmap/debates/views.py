@@ -207,6 +207,7 @@ def node_page(request, slug, key):
     context = {
         **map_page_context(request, node.map, revision),
         "map": node.map,
+        "node": node,
         **{name: SimpleLazyObject(partial(getitem, parts, name)) for name in CLAIM_PARTS},
         "formats": list(registry.FORMATS.values()),
         "revision": revision,
