@@ -3,11 +3,19 @@ import re
 from django import template
 from django.utils.html import strip_spaces_between_tags
 
+from argmap.debates.markup import Run, preview
+from argmap.debates.models import QuoteSelector
 from argmap.debates.search import highlighted
 
 register = template.Library()
 
 register.filter("highlighted", highlighted)
+
+
+@register.filter
+def quote_runs(quote: QuoteSelector, limit: int = 70) -> list[Run]:
+    """{{ anchor|quote_runs:70 }}: a quote's preview as runs for includes/markup.html#runs."""
+    return preview(quote.exact, quote.prefix, quote.suffix, int(limit))
 
 
 class CompactNode(template.Node):
