@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from argmap.debates.markup import boilerplate_intervals, markup_intervals, runs, preview
+from argmap.debates.markup import boilerplate_intervals, markup_intervals, preview, runs
 from argmap.debates.models import Source
 
 BLOG = """---
