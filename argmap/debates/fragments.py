@@ -58,6 +58,8 @@ from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
+from . import pages
+
 _M = TypeVar("_M", bound=models.Model)
 _V = TypeVar("_V")
 
@@ -248,6 +250,8 @@ def _shared_response(
         htmx = request.headers.get("HX-Request") == "true"
         read = (*params, *htmx_params) if htmx else params
         asked = [(name, value) for name in read for value in request.GET.getlist(name)]
+        # What else the page shows that the token does not name (strengths, for one).
+        token += pages.response_key(request, slug, token)
         # The page whatever the token ("filled": entries hold the state token they were
         # filled at; entries cached before regions never match), then this token's copy.
         page = f"filled:{int(htmx)}:{request.path}?{urlencode(asked)}"
