@@ -42,3 +42,9 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )
         return old_password
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["notify_by_email", "credit_proposals"]
