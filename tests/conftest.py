@@ -12,7 +12,6 @@ from django.db import connection, transaction
 
 from argmap.core.models import RateCounter
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
-from argmap.lib import ratelimit
 
 from .browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatcher, chromium_or_skip
 from .factories import UserFactory
@@ -32,20 +31,14 @@ def cached_entries():
 
 
 def counter_names():
-    """The names of the rate-limit counters as stored (argmap.lib.ratelimit.stored_name):
-    rows of argmap_rate_counter here, keys of the "ratelimit" cache with REDIS_URL."""
-    client = ratelimit.redis()
-    if client is None:
-        return set(RateCounter.objects.values_list("name", flat=True))
-    prefix = ratelimit.redis_key("")
-    return {key.decode()[len(prefix) :] for key in client.scan_iter(match=f"{prefix}*")}
+    """The names of the rate-limit counters as stored (argmap.lib.ratelimit.stored_name)."""
+    return set(RateCounter.objects.values_list("name", flat=True))
 
 
 @pytest.fixture(autouse=True)
 def empty_fragment_cache(settings):
-    # Cached renderings would otherwise leak between tests that reuse a revision token; with
-    # REDIS_URL, so would rate-limit counters, which no test transaction rolls back.
-    for alias in ("fragments", "ratelimit", "strengths"):
+    # Cached renderings would otherwise leak between tests that reuse a revision token.
+    for alias in ("fragments", "strengths"):
         if alias in settings.CACHES:
             caches[alias].clear()
 
@@ -55,7 +48,7 @@ def accounts_sandbox(settings, request):
     """Fast password hashing, and a cache of this test's own.
 
     Rate-limit counters live in the database (argmap_rate_counter), so each test's
-    transaction keeps its own; with REDIS_URL they live in Redis, emptied before each test.
+    transaction keeps its own.
     """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
