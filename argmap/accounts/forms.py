@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import SetPasswordForm, UserChangeForm, UserCreationForm
 
 from .models import User
 from .names import is_invisible, mixes_scripts, name_key
@@ -71,3 +71,27 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )
         return old_password
+
+
+class LinkSpent(Exception):
+    """The reset link was used meanwhile, by another submission of the same link."""
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """Django's form, made single-use under concurrency.
+
+    A reset token is valid while the password it was made with stands, and Django checks it
+    when the page is asked for, then saves: two submissions of one link at once both passed
+    the check and both saved. Here the new password is written only where the old one still
+    stands, in one UPDATE (atomic on PostgreSQL and SQLite), so exactly one wins.
+    """
+
+    def save(self, commit: bool = True) -> User:
+        spent = self.user.password  # what the link's token was made from
+        self.user.set_password(self.cleaned_data["new_password1"])
+        written = User.objects.filter(pk=self.user.pk, password=spent).update(
+            password=self.user.password
+        )
+        if not written:
+            raise LinkSpent
+        return self.user
