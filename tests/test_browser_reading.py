@@ -93,7 +93,9 @@ def test_search_from_the_header_with_stems_kind_relation_and_parent(page, live_m
     expect(hit).to_be_visible()
     expect(hit.locator(".relation")).to_contain_text("Opposes")
     expect(hit.locator(".kind")).to_contain_text("Rebuttal")
-    expect(hit.locator(".result-meta a")).to_have_attribute("href", parent.get_absolute_url())
+    meta = hit.locator(".result-meta a")
+    expect(meta.first).to_have_attribute("href", parent.get_absolute_url())
+    expect(meta.last).to_have_attribute("href", live_map.get_absolute_url())
     # The plural matches the plural too.
     expect(results.locator("li", has_text="export controls cannot hold it").first).to_be_visible()
     assert page.watcher.errors == []

@@ -2,8 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -32,8 +31,10 @@ def public_and_shown():
 
 
 class AnnotationQuerySet(ContentQuerySet["Annotation"]):
-    # Public annotations are counted on a map's cached tree; private ones are not shown.
+    # Public annotations are counted on a map's pages, in state regions (their writes change
+    # the map's state token, never its structure); private ones are not shown.
     map_field = "node__map"
+    revision_field = "state"
     shown_fields = frozenset({"visibility", "is_hidden", "node"})
 
     def shown(self):
@@ -71,22 +72,6 @@ class AnnotationQuerySet(ContentQuerySet["Annotation"]):
             return shown.annotate(viewer_flagged=models.Value(False))
         mine = Flag.objects.filter(annotation=OuterRef("pk"), flagged_by=user)
         return shown.annotate(viewer_flagged=Exists(mine))
-
-
-def with_public_annotation_counts(nodes):
-    """Each node's count of public, unhidden annotations, as one correlated subquery.
-
-    Registered in AnnotationsConfig.ready() as a node-row hook of the debates pages.
-    """
-    public = (
-        Annotation.objects.public()
-        .filter(node=OuterRef("pk"))
-        .order_by()
-        .values("node")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return nodes.annotate(public_annotation_count=Coalesce(models.Subquery(public), 0))
 
 
 class Annotation(QuoteSelector):
@@ -432,11 +417,11 @@ def username_before_save(sender, instance, update_fields=None, **kwargs):
 
 
 def renamed_author_refreshes_maps(sender, instance, **kwargs):
-    """post_save of a user: a new name changes the token of every map that shows one of
-    their public annotations (claim pages are cached whole, names included)."""
+    """post_save of a user: a new name changes the state token of every map that shows one
+    of their public annotations (claim pages' panels are state regions, names included)."""
     before = instance.__dict__.pop("_username_before", None)
     if before is not None and before != instance.username:
-        fragments.bump(Annotation.objects.filter(author=instance).map_ids())
+        fragments.state_changed(Annotation.objects.filter(author=instance).map_ids())
 
 
 class ProposalQuerySet(models.QuerySet):

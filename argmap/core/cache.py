@@ -4,10 +4,13 @@ outage that only costs a render.
 Near copies. Everything in the fragments cache is stored under a key that names the map's
 token (argmap.debates.fragments), so the value behind a key never changes: a new token makes
 new keys. A copy kept in the process is therefore as good as Redis's, and a hit on it costs no
-round trip. Each process keeps up to NEAR_BYTES of pickled values, none over NEAR_VALUE, and
-drops the least recently used first. The few entries that rely on a timeout instead (search
-results, whose key names every map's token but not the texts of sources no map quotes) are
-kept near for at most NEAR_SECONDS, so they may outlive Redis's copy by that much.
+round trip. (A whole cached response is filled again under its key when its map's state
+changes; it carries the state token it was filled at, checked at every hit, so a near copy
+of an older fill is filled again, never served as current.) Each process keeps up to
+NEAR_BYTES of pickled values, none over NEAR_VALUE, and drops the least recently used first.
+The few entries that rely on a timeout instead (search results, whose key names every map's
+token but not the texts of sources no map quotes) are kept near for at most NEAR_SECONDS, so
+they may outlive Redis's copy by that much.
 
 Outages. Django's RedisCache raises on a connection error, so every page that reads a cached
 fragment would answer 500 while Redis is down; and a Redis that hangs made each call wait its

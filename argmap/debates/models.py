@@ -16,7 +16,6 @@ from argmap.lib.rows import RowGone, UpdateOnlyModel, lock, locking
 from . import fragments
 from .fragments import ContentQuerySet, MapRevision
 from .markup import markup_intervals, runs
-from .pages import with_row_extras
 from .quotes import (
     find_quote,
     quote_context,
@@ -362,7 +361,7 @@ class NodeQuerySet(ContentQuerySet["Node"]):
     def for_display(self):
         """Everything a node row shows, in a fixed number of queries."""
         return (
-            with_row_extras(self.with_child_counts())  # e.g. annotation counts (pages.py)
+            self.with_child_counts()
             .select_related("map")
             .annotate(
                 parent_key=models.F("parent__key"),

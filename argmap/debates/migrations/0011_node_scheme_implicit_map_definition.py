@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("debates", "0009_node_text_trigram_index"),
+        ("debates", "0010_map_revision_state"),
     ]
 
     operations = [
