@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("debates", "0010_map_revision_state"),
+        ("debates", "0011_curators_add_sources"),
     ]
 
     operations = [
