@@ -70,7 +70,7 @@ def test_bodies_are_rendered_once_on_write_never_on_a_page(as_alice, client, nod
     [
         ("0003_render_body_html_with_commonmark", "\\[" * 3 + " *x*", "<p>[[[ <em>x</em></p>\n"),
         (
-            "0006_render_body_html_with_markdown_it",
+            "0007_render_body_html_with_markdown_it",
             "<div>\n*x*\n</div> [s](javascript:x)",
             "<p>&lt;div&gt;\n<em>x</em>\n&lt;/div&gt; [s](javascript:x)</p>\n",
         ),

@@ -11,6 +11,6 @@ render_bodies = import_module(
 
 
 class Migration(migrations.Migration):
-    dependencies = [("annotations", "0005_proposals")]
+    dependencies = [("annotations", "0006_suggestions_become_proposals")]
 
     operations = [migrations.RunPython(render_bodies, migrations.RunPython.noop, elidable=True)]
