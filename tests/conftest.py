@@ -115,6 +115,8 @@ def curators_group(db):
     migration.create_curators_group(django_apps, None)
     proposals = import_module("argmap.annotations.migrations.0006_suggestions_become_proposals")
     proposals.curators_decide_proposals(django_apps, None)
+    sources = import_module("argmap.debates.migrations.0011_curators_add_sources")
+    sources.curators_add_sources(django_apps, None)
     return Group.objects.get(name=migration.GROUP)
 
 
