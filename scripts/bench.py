@@ -586,7 +586,7 @@ class Endpoint:
 def run_wrk(port: int, endpoint: Endpoint, args: argparse.Namespace) -> dict[str, float]:
     paths_file = "-"
     if endpoint.paths:
-        paths_file = str(BENCH_DIR / f"paths-{endpoint.name}.txt")
+        paths_file = str(BENCH_DIR / f"paths-{re.sub(r'[^a-z0-9]+', '-', endpoint.name)}.txt")
         Path(paths_file).write_text("\n".join(endpoint.paths) + "\n")
     command = [
         shutil.which(WRK) or "wrk",
