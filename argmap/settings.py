@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "argmap.core",
     "argmap.debates",
     "argmap.annotations",
+    "argmap.evaluation",
     "argmap.accounts",
     "argmap.api",
     "django.contrib.admin",
@@ -197,7 +198,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie; the token travels in <body hx-headers>
+# htmx reads no cookie: a logged-in page's own token travels in <body hx-headers> (base.html);
+# pages for visitors without a session carry none (argmap.debates.fragments, point 6).
+CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -243,6 +246,7 @@ def env_limit(name, default):
 # back), per account and, higher, per address, so a classroom behind one address still logs in.
 RATE_LIMITS = {
     "annotate": env_limit("ANNOTATE", "20/60"),
+    "vote": env_limit("VOTE", "60/60"),
     "edit": env_limit("EDIT", "20/60"),
     "flag": env_limit("FLAG", "10/60"),
     "signup": env_limit("SIGNUP", "10/600"),
@@ -305,6 +309,13 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
+# A map's computed strengths (argmap.evaluation.strengths): re-checked against the votes every
+# few seconds, so shared by the fleet in Redis without near copies; per process without it.
+CACHES["strengths"] = (
+    shared_cache("strengths", "django.core.cache.backends.redis.RedisCache")
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "strengths"}
+)
 if REDIS_URL:
     # Rate-limit counters (argmap.lib.ratelimit) in Redis instead of the counter table.
     CACHES["ratelimit"] = shared_cache("ratelimit", "django.core.cache.backends.redis.RedisCache")

@@ -45,7 +45,7 @@ def counter_names():
 def empty_fragment_cache(settings):
     # Cached renderings would otherwise leak between tests that reuse a revision token; with
     # REDIS_URL, so would rate-limit counters, which no test transaction rolls back.
-    for alias in ("fragments", "ratelimit"):
+    for alias in ("fragments", "ratelimit", "strengths"):
         if alias in settings.CACHES:
             caches[alias].clear()
 

@@ -7,7 +7,9 @@ def test_home_loads_in_chromium_without_errors_or_foreign_requests(page, live_ma
     response = page.goto("/")
     assert response.status == 200
     page.wait_for_load_state("networkidle")
-    assert page.get_by_role("heading", level=1).first.inner_text().startswith("Was DeepSeek-R1")
+    # Every map under one heading, each with its question.
+    assert page.get_by_role("heading", level=1).inner_text() == "Debates mapped to their sources"
+    assert page.get_by_role("heading", level=2).first.inner_text().startswith("Was DeepSeek-R1")
     # htmx arrived from our own server and initialised.
     assert page.evaluate("typeof htmx !== 'undefined' && htmx.version.startsWith('2')")
     assert page.watcher.errors == []

@@ -12,14 +12,16 @@ Rendered map trees are cached per app process under a token per map (MapRevision
    cache new content under an old token, never old content under a new one.
 5. A cached fragment holds nothing per user (tests/debates/test_fragments.py checks).
 6. Whole responses that hold nothing per visitor (shared_response) are cached for visitors
-   who carry no session, under the map's token and the full path; their CSRF token is cut
-   out before caching and a fresh one put in at every hit, and the token is their ETag.
+   who carry no session, under the map's token and the full path, and the token is their
+   ETag. A page for such a visitor carries no CSRF token (base.html gives htmx the token
+   only on a logged-in page, which is never cached whole), so a cached page is served
+   exactly as it was stored: nothing searches its text, so nothing a reader writes can
+   reach the cache's machinery.
 
 The cache is the "fragments" alias: per process by default, Redis for a fleet (REDIS_URL).
 """
 
 import hashlib
-import re
 import uuid
 from collections.abc import Callable, Iterable
 from functools import cache, partial, wraps
@@ -31,10 +33,6 @@ from django.core.cache import caches
 from django.db import connection, models
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.middleware.csrf import (  # type: ignore[attr-defined] # private, stable since 4.1
-    _unmask_cipher_token,
-    get_token,
-)
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import urlencode
 
@@ -105,9 +103,6 @@ def current_everywhere() -> str:
     return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
 
 
-# What stands for the visitor's CSRF token in a cached response (never a valid token).
-CSRF_HOLE = b"--csrf-token--"
-MASKED_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 RESPONSE_TIMEOUT = 86400
 
 
@@ -116,24 +111,6 @@ def shared_by_everyone(request: HttpRequest) -> bool:
     return request.method in {"GET", "HEAD"} and not request.COOKIES.get(
         settings.SESSION_COOKIE_NAME
     )
-
-
-def _cut_csrf_token(request: HttpRequest, body: bytes) -> bytes | None:
-    """The body with the CSRF token it was rendered with made a hole; None if in doubt."""
-    secret = request.META.get("CSRF_COOKIE")
-    if not secret:
-        return body  # the page rendered no token
-    tokens = {m for m in MASKED_TOKEN.findall(body) if _unmask(m) == secret}
-    if len(tokens) > 1:
-        return None
-    return body.replace(tokens.pop(), CSRF_HOLE) if tokens else body
-
-
-def _unmask(candidate: bytes) -> str:
-    try:
-        return _unmask_cipher_token(candidate.decode())
-    except ValueError:
-        return ""
 
 
 def shared_response(
@@ -175,8 +152,6 @@ def _shared_response(
             cached = cache.get(f"response:{digest}")
             if cached is not None:
                 content_type, body = cached
-                if CSRF_HOLE in body:
-                    body = body.replace(CSRF_HOLE, get_token(request).encode())
                 response = HttpResponse(body, content_type=content_type)
             else:
                 # Rendered from what the key holds, so the page (its log-in link's ?next=, for
@@ -186,11 +161,9 @@ def _shared_response(
                 response = view(request, *args, slug=slug, **kwargs)
                 if response.status_code != 200 or response.streaming or response.cookies:
                     return response
-                body = _cut_csrf_token(request, response.content)
-                if body is None:
-                    return response
-                cache.set(f"response:{digest}", (response["Content-Type"], body), RESPONSE_TIMEOUT)
-        # Private: it holds the visitor's CSRF token.
+                content = (response["Content-Type"], response.content)
+                cache.set(f"response:{digest}", content, RESPONSE_TIMEOUT)
+        # Private: a shared proxy could hand it to a visitor with a session, whose page differs.
         return revalidated(response, etag, private=True)
 
     return wrapped

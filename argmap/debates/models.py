@@ -176,8 +176,22 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
                 counts[map_id][f"{relation}_count"] += number
         return counts
 
+    def quoted_source_ids(self, map_ids):
+        """Each map's sources, the ids of those its anchors quote, in one query: a column a
+        map, each an EXISTS that the planner answers from the smaller side (the source's
+        quotes or the map's nodes), never a scan of every anchor."""
+        columns = {
+            f"in_{pk}": models.Exists(
+                Anchor.objects.filter(source=models.OuterRef("pk"), node__map_id=pk)
+            )
+            for pk in map_ids
+        }
+        rows = list(Source.objects.order_by().annotate(**columns).values("pk", *columns))
+        return {pk: [row["pk"] for row in rows if row[f"in_{pk}"]] for pk in map_ids}
+
     def counted(self) -> list["ArgumentMap"]:
-        """The maps, each with its COUNTS (count_nodes), counted once per map revision.
+        """The maps, each with its COUNTS (count_nodes) and the source_ids it quotes
+        (quoted_source_ids), counted once per map revision.
 
         Counting reads each node's entry in the (map, relation) index (88 ms at a million
         nodes), so the numbers are kept in the fragment cache under the map's revision token:
@@ -192,7 +206,11 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
         found = store.get_many(list(keys.values()))
         missing = [pk for pk, key in keys.items() if key not in found]
         if missing:
-            fresh = {keys[pk]: counts for pk, counts in self.count_nodes(missing).items()}
+            sources = self.quoted_source_ids(missing)
+            fresh = {
+                keys[pk]: {**counts, "source_ids": sources[pk]}
+                for pk, counts in self.count_nodes(missing).items()
+            }
             store.set_many(fresh)
             found.update(fresh)
         for argmap in maps:

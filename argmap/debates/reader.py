@@ -3,13 +3,13 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db.models import F
-from django.http import HttpRequest
+from django.db.models import Exists, F, OuterRef
+from django.http import Http404, HttpRequest
 
 from argmap.lib.numbers import whole_number
 
 from .markup import Interval, boilerplate_intervals, markup_intervals, runs
-from .models import Anchor, Section, Source
+from .models import Anchor, ArgumentMap, Section, Source
 from .pages import reader_extras
 
 # The stance of a reader's annotation on a passage (annotations' PassageAnnotation.stance).
@@ -126,21 +126,56 @@ def _part_holding(bounds: Sequence[tuple[int, int]], offset: int | None) -> int:
     return len(bounds) - 1 if offset is not None else 0
 
 
+def maps_quoting(source: Source) -> list[ArgumentMap]:
+    """The maps that quote source, curated ones first: one EXISTS a map, which the planner
+    answers from whichever side is smaller (the source's quotes, or the map's nodes)."""
+    quoting = Anchor.objects.filter(source=source, node__map=OuterRef("pk"))
+    maps = ArgumentMap.objects.filter(Exists(quoting))
+    return sorted(maps, key=lambda argmap: (not argmap.is_curated, argmap.slug))
+
+
+def shown_map(
+    request: HttpRequest, maps: list[ArgumentMap], target: Anchor | None
+) -> ArgumentMap | None:
+    """The one map whose quotes the reader draws: the quote's asked for (?anchor=), else
+    ?map=<slug> (404 for no such map), else the first that quotes the source."""
+    if target is not None:
+        return target.node.map
+    slug = request.GET.get("map") or request.POST.get("map")
+    if not slug:
+        return maps[0] if maps else None
+    for argmap in maps:
+        if argmap.slug == slug:
+            return argmap
+    try:  # a map that does not quote this source: nothing drawn, and said so
+        return ArgumentMap.objects.get(slug=slug)
+    except ArgumentMap.DoesNotExist:
+        raise Http404("No such map.") from None
+
+
 def reader_context(request: HttpRequest, source: Source, form: Any = None) -> dict[str, Any]:
-    """The reader: the text cut at every quote and at every span other apps add (pages.py).
+    """The reader: the text cut at every quote of one map (maps never mix: each counts and
+    draws its own quotes) and at every span other apps add (pages.py).
 
     A much-quoted source shows one part of its text (?part=, counting from 1) and one page
     of the quotes over it (?page=); ?anchor=<id> (Anchor.get_reader_url) opens the part
-    holding that quote, with it drawn. Every offset stays one into the whole text.
+    holding that quote, with it drawn; ?map=<slug> chooses the map. Every offset stays one
+    into the whole text.
     """
-    quoted = Anchor.objects.filter(source=source).order_by()
-    in_parts = quoted[: PARTS_FROM + 1].count() > PARTS_FROM
-    bounds = parts(source.text, PART_CHARS) if in_parts else [(0, len(source.text))]
     target = None
     target_pk = whole_number(request.GET.get("anchor"))
     if target_pk is not None:
-        target = quoted.select_related("node__map").with_comment_numbers().filter(pk=target_pk)
-        target = target.first()
+        target = (
+            Anchor.objects.filter(source=source, pk=target_pk)
+            .select_related("node__map")
+            .with_comment_numbers()
+            .first()
+        )
+    maps = maps_quoting(source)
+    argmap = shown_map(request, maps, target)
+    quoted = Anchor.objects.filter(source=source, node__map=argmap).order_by()
+    in_parts = quoted[: PARTS_FROM + 1].count() > PARTS_FROM
+    bounds = parts(source.text, PART_CHARS) if in_parts else [(0, len(source.text))]
     if target is not None:
         index, page = _part_holding(bounds, target.start), 1
     elif request.method == "POST" and whole_number(request.POST.get("start")) is not None:
@@ -183,6 +218,8 @@ def reader_context(request: HttpRequest, source: Source, form: Any = None) -> di
     cut = passages(source.text, [*anchors, *spans], sections, markup, (low, high))
     return {
         "source": source,
+        "shown_map": argmap,
+        "quoting_maps": maps,
         "article": [p for p in cut if not p["section"] or p["section"].kind == "body"],
         "comments": [p for p in cut if p["section"] and p["section"].kind == "comment"],
         "coverage": None
@@ -201,6 +238,8 @@ def reader_context(request: HttpRequest, source: Source, form: Any = None) -> di
             "more_quotes": more_quotes,
             "first_quote": offset + 1,
             "last_quote": last_quote,
+            # Links between parts and pages keep the map shown, where there is a choice.
+            "map_param": f"&map={argmap.slug}" if argmap and len(maps) > 1 else "",
         },
         **extras,
     }

@@ -41,9 +41,11 @@ ARGUMENT_QUOTES = 30
 def home(request):
     maps = ArgumentMap.objects.counted()
     theses = {node.map_id: node for node in Node.objects.roots().filter(map__in=maps)}
+    sources = list(Source.objects.defer("text"))
     for argmap in maps:
         argmap.thesis_node = theses.get(argmap.pk)
-    sources = Source.objects.defer("text")
+        # Each map counts and lists its own sources, never another map's.
+        argmap.sources = [source for source in sources if source.pk in argmap.source_ids]
     return render(request, "debates/home.html", {"maps": maps, "sources": sources})
 
 
@@ -233,14 +235,15 @@ def source_argument(request, slug):
             node.quotes_here = [a for a in node.anchors.all() if a.source_id == source.pk]
         trees = attach_children(nodes, ids)
         trees.sort(key=lambda root: (root.map.slug, root.position, root.pk))
-        anchored = sum(1 for node in nodes if node.quotes_here)
-        theses = sum(1 for node in nodes if node.kind == Node.Kind.THESIS and not node.quotes_here)
-        return {
-            "trees": trees,
-            "anchored_count": anchored,
-            "context_count": len(nodes) - anchored - theses,
-            "more": more,
-        }
+        # Each map's tree counts its own nodes: maps quoting one document never add up.
+        for root in trees:
+            mine = [node for node in nodes if node.map_id == root.map_id]
+            root.anchored_count = sum(1 for node in mine if node.quotes_here)
+            theses = sum(
+                1 for node in mine if node.kind == Node.Kind.THESIS and not node.quotes_here
+            )
+            root.context_count = len(mine) - root.anchored_count - theses
+        return {"trees": trees, "more": more}
 
     context = {
         "source": source,

@@ -139,7 +139,7 @@ def test_a_link_to_a_quote_costs_one_query_more_at_any_size(
 ):
     for count in (2, 6):  # one piece, and in parts
         source, anchors = quoted_source(count)
-        with django_assert_num_queries(7):  # the pinned six, and the quote asked for
+        with django_assert_num_queries(8):  # the pinned seven, and the quote asked for
             client.get(anchors[-1].get_reader_url().split("#")[0])
 
 

@@ -153,7 +153,10 @@ def test_source_reader_highlights_every_anchor_and_links_it_to_its_node(client, 
         assert f'href="{anchor.node.get_absolute_url()}"' in html
     assert 'class="comment-thread"' in html
     assert "Reader comment 1" in html
-    assert re.search(r"Quoted by the map</dt>\s*<dd>\s*\d+(\.\d)?% of the text", html)
+    assert re.search(
+        r"Quoted by <a href=\"/maps/[\w-]+/\">[^<]+</a>\s*</dt>\s*<dd>\s*\d+(\.\d)?% of the text",
+        html,
+    )
     assert_well_nested(html.split('<main id="main"', 1)[1].split("</main>", 1)[0])
 
 

@@ -88,8 +88,9 @@ def pages(map_info):
 
 # The same number at both sizes: this table is the whole point of the module.
 EXPECTED = {
-    # The maps, each map's revision token, its counts (cached under the token), theses, sources.
-    "home": 5,
+    # The maps, each map's revision token, its counts and the sources it quotes (cached under
+    # the token; one query each for any number of maps), theses, sources.
+    "home": 6,
     # A tree also reads the links touching its nodes and the branch of each far end.
     # The map page and tree fragments first look for a whole cached response (one query for
     # the map's token, fragments.shared_response), then render.
@@ -102,9 +103,10 @@ EXPECTED = {
     "tree-deep": 7,
     "claim": 9,  # the token twice: for the whole response, and for the cached parts
     "claim-thesis": 10,
-    # The source, whether it is read in parts (a count up to 501), the longest quote, the
-    # quotes over the part shown, sections, passage annotations.
-    "source": 6,
+    # The source, the maps quoting it (the reader draws one), whether it is read in parts (a
+    # count up to 501), the longest quote, the quotes over the part shown, sections, passage
+    # annotations.
+    "source": 7,
     # Every map's token, then per kind: the ranked ids of a bounded candidate set, then the
     # rows shown with headlines (1 query, the tokens, when the results are cached).
     "search": 7,

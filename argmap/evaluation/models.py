@@ -1,0 +1,98 @@
+"""Votes: each user's acceptability and relevance of a node, one row per user and node."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from argmap.debates.models import ArgumentMap, Node
+
+SCALE = range(0, 5)  # 0–4, as Kialo's impact votes
+CURATORS = "Curators"  # the group of argmap/debates/migrations/0003_curators_group.py
+
+
+class VoteQuerySet(models.QuerySet["Vote"]):
+    def cast(self, user, node: Node, values: dict[str, int | None]) -> None:
+        """Store user's vote on node: values holds the fields given (acceptability,
+        relevance), each 0–4 or None to withdraw it; fields left out stay as they were.
+
+        One INSERT … ON CONFLICT DO UPDATE of only the given fields: atomic on PostgreSQL
+        and SQLite, so concurrent votes by many users all land, and one user's concurrent
+        votes end as exactly one row holding one of them.
+        """
+        if not values:
+            return
+        row = self.model(
+            user=user, node=node, map_id=node.map_id, modified=timezone.now(), **values
+        )
+        self.bulk_create(
+            [row],
+            update_conflicts=True,
+            unique_fields=["user", "node"],
+            update_fields=[*values, "modified"],
+        )
+
+    def by_curators(self) -> "VoteQuerySet":
+        return self.filter(user__groups__name=CURATORS, user__is_staff=True)
+
+    def tallies(self) -> dict[int, dict[str, int]]:
+        """Per node id: how many acceptability and relevance votes, and their sums."""
+        rows = (
+            self.order_by()
+            .values("node_id")
+            .annotate(
+                votes=Count("acceptability"),
+                acceptability_sum=Sum("acceptability", default=0),
+                relevance_votes=Count("relevance"),
+                relevance_sum=Sum("relevance", default=0),
+            )
+        )
+        return {row.pop("node_id"): row for row in rows}
+
+    def distribution(self, field: str) -> list[int]:
+        """How many votes gave each value 0–4 of field."""
+        counts = dict(
+            self.exclude(**{f"{field}__isnull": True})
+            .order_by()
+            .values_list(field)
+            .annotate(number=Count("*"))
+        )
+        return [counts.get(value, 0) for value in SCALE]
+
+
+class Vote(models.Model):
+    """One user's view of one node: how acceptable (likely true) it is and, for a node with
+    a parent, how relevant it is to its parent if true; each 0–4, or None when not given.
+
+    Votes are not content: they never change a map's revision token (fragments.py). The map
+    is stored with the vote (it is the node's) so a map's votes are read from one index."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    map = models.ForeignKey(ArgumentMap, on_delete=models.CASCADE, related_name="+")
+    acceptability = models.PositiveSmallIntegerField(null=True, blank=True)
+    relevance = models.PositiveSmallIntegerField(null=True, blank=True)
+    modified = models.DateTimeField(default=timezone.now)
+
+    objects = VoteQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "node"], name="vote_one_per_user_and_node"),
+            models.CheckConstraint(
+                condition=Q(acceptability__isnull=True) | Q(acceptability__lte=4),
+                name="vote_acceptability_0_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(relevance__isnull=True) | Q(relevance__lte=4),
+                name="vote_relevance_0_4",
+            ),
+        ]
+        indexes = [
+            # A map's recent votes (is a cached strength stale?) and its tallies.
+            models.Index(fields=["map", "modified"], name="vote_map_modified"),
+            models.Index(fields=["map", "node"], name="vote_map_node"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.node_id}: {self.acceptability}/{self.relevance}"

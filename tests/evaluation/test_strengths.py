@@ -1,0 +1,161 @@
+"""Votes become strengths: the base-score formula, the four perspectives and the command."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from argmap.debates.models import Anchor
+from argmap.evaluation import strengths
+from argmap.evaluation.models import Vote
+from argmap.evaluation.strengths import Perspective, UnknownPerspective, compute, strengths_of
+
+from ..factories import LinkFactory, MapFactory, NodeFactory, ThesisFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_map():
+    """thesis ← pro (supports) ← cut (undercuts pro's link); thesis ← con (opposes)."""
+    argmap = MapFactory(slug="small")
+    thesis = ThesisFactory(map=argmap, key="thesis")
+    pro = NodeFactory(map=argmap, parent=thesis, relation="supports", key="pro", position=0)
+    con = NodeFactory(map=argmap, parent=thesis, relation="opposes", key="con", position=1)
+    cut = NodeFactory(map=argmap, parent=pro, relation="undercuts", key="cut", position=0)
+    return argmap, {node.key: node for node in (thesis, pro, con, cut)}
+
+
+def test_with_no_votes_every_base_score_and_weight_is_one_half(small_map):
+    argmap, nodes = small_map
+    found = strengths_of(argmap)
+    assert {found.of(n.pk).base for n in nodes.values()} == {0.5}
+    assert found.of(nodes["thesis"].pk).relevance is None
+    # ρ*(pro) = .5 × (1 − .5 × .5) = .375: the undercut weakens pro's link, not pro.
+    assert found.of(nodes["pro"].pk).relevance == pytest.approx(0.375)
+    assert found.of(nodes["pro"].pk).strength == pytest.approx(0.5)
+    # σ(thesis) = .5 + .5 × (.1875 − .25)… attack .25 ≥ support .1875: .5 − .5 × .0625.
+    assert found.of(nodes["thesis"].pk).strength == pytest.approx(0.46875, abs=1e-8)
+    assert found.converged
+
+
+def test_votes_make_the_base_score_with_two_pseudo_votes(small_map):
+    argmap, nodes = small_map
+    for value in (4, 4, 2):
+        Vote.objects.cast(UserFactory(), nodes["pro"], {"acceptability": value, "relevance": 4})
+    found = strengths_of(argmap)
+    pro = found.of(nodes["pro"].pk)
+    assert pro.base == pytest.approx((1 + 10 / 4) / 5)  # (1 + Σv/4) / (2 + n) = .7
+    assert pro.weight == pytest.approx((1 + 12 / 4) / 5)
+    assert (pro.votes, pro.relevance_votes) == (3, 3)
+
+
+def test_a_new_vote_replaces_the_old_a_field_left_out_stays_an_empty_one_withdraws(small_map):
+    argmap, nodes = small_map
+    user = UserFactory()
+    Vote.objects.cast(user, nodes["pro"], {"acceptability": 1, "relevance": 3})
+    Vote.objects.cast(user, nodes["pro"], {"acceptability": 4})
+    vote = Vote.objects.get()
+    assert (vote.acceptability, vote.relevance) == (4, 3)
+    Vote.objects.cast(user, nodes["pro"], {"relevance": None})
+    vote.refresh_from_db()
+    assert (vote.acceptability, vote.relevance) == (4, None)
+    assert Vote.objects.filter(node=nodes["pro"]).tallies()[nodes["pro"].pk]["relevance_votes"] == 0
+
+
+def test_curators_perspective_counts_only_the_curators_votes(small_map, curator):
+    argmap, nodes = small_map
+    Vote.objects.cast(curator, nodes["con"], {"acceptability": 0})
+    for _ in range(3):  # sock puppets
+        Vote.objects.cast(UserFactory(), nodes["con"], {"acceptability": 4})
+    con = nodes["con"].pk
+    assert strengths_of(argmap, "curators").of(con).base == pytest.approx(1 / 3)
+    assert strengths_of(argmap, "everyone").of(con).base == pytest.approx(4 / 6)
+
+
+def test_mine_counts_only_the_viewers_votes(small_map):
+    argmap, nodes = small_map
+    me, other = UserFactory(), UserFactory()
+    Vote.objects.cast(me, nodes["pro"], {"acceptability": 4})
+    Vote.objects.cast(other, nodes["pro"], {"acceptability": 0})
+    mine = strengths_of(argmap, Perspective.parse("mine", me))
+    assert mine.of(nodes["pro"].pk).base == pytest.approx(2 / 3)
+    assert mine.of(nodes["con"].pk).base == 0.5  # not voted: one half
+
+
+def test_a_documents_perspective_grants_what_it_asserts_or_concedes(seeded_map):
+    anchors = Anchor.objects.filter(node__map=seeded_map).select_related("source")
+    source = anchors.filter(voice="asserts").first().source
+    granted = set(
+        anchors.filter(source=source, voice__in=["asserts", "concedes"]).values_list(
+            "node_id", flat=True
+        )
+    )
+    found = strengths_of(seeded_map, f"source:{source.slug}")
+    for pk, shown in found.nodes.items():
+        assert shown.base == (1.0 if pk in granted else 0.0)
+        assert shown.weight == 1.0
+    assert found.converged
+
+
+def test_contradicts_links_attack_both_ends(small_map):
+    argmap, nodes = small_map
+    before = strengths_of(argmap).of(nodes["pro"].pk).strength
+    LinkFactory(from_node=nodes["pro"], to_node=nodes["cut"], kind="contradicts")
+    after = strengths_of(argmap)
+    assert after.of(nodes["pro"].pk).strength < before
+    assert after.of(nodes["cut"].pk).strength < 0.5
+
+
+def test_unknown_perspectives_are_refused():
+    for value in ("nobody", "source:", "source:no-such-document", "x" * 500):
+        with pytest.raises(UnknownPerspective):
+            Perspective.parse(value)
+
+
+def test_cached_strengths_follow_votes_within_max_age(small_map, monkeypatch):
+    argmap, nodes = small_map
+    clock = [1_000_000.0]
+    monkeypatch.setattr(strengths.time, "time", lambda: clock[0])
+    first = strengths_of(argmap)
+    Vote.objects.cast(UserFactory(), nodes["pro"], {"acceptability": 4})
+    assert strengths_of(argmap).stamp == first.stamp  # trusted for MAX_AGE seconds
+    clock[0] += strengths.MAX_AGE + 0.1
+    assert strengths_of(argmap).of(nodes["pro"].pk).votes == 1
+    assert strengths_of(argmap).stamp != first.stamp
+
+
+def test_the_command_prints_every_node_in_reading_order_as_json(small_map, capsys):
+    argmap, nodes = small_map
+    Vote.objects.cast(UserFactory(), nodes["con"], {"acceptability": 0, "relevance": 4})
+    call_command("strengths", "small", "--json")
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["id"] for row in rows] == ["thesis", "pro", "cut", "con"]
+    assert set(rows[0]) == {"id", "base", "relevance", "strength", "votes", "relevance_votes"}
+    assert rows[0]["relevance"] is None
+    assert rows[3]["votes"] == 1 and rows[3]["relevance_votes"] == 1
+    assert rows[3]["base"] == pytest.approx(1 / 3)
+    expected = compute(argmap, Perspective("everyone"))
+    assert rows[0]["strength"] == expected.of(nodes["thesis"].pk).strength
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nowhere"], "No map"),
+        (["small", "--perspective", "someone"], "Unknown perspective"),
+        (["small", "--perspective", "source:nothing"], "No document"),
+    ],
+)
+def test_the_command_refuses_an_unknown_map_or_perspective(small_map, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("strengths", *args, "--json")
+
+
+def test_the_seed_map_has_strengths_under_every_perspective(seeded_map, capsys):
+    slugs = set(Anchor.objects.values_list("source__slug", flat=True))
+    for perspective in ["everyone", "curators", *(f"source:{slug}" for slug in slugs)]:
+        call_command("strengths", seeded_map.slug, "--perspective", perspective, "--json")
+        rows = json.loads(capsys.readouterr().out)
+        assert len(rows) == seeded_map.nodes.count()
+        assert all(0 <= row["strength"] <= 1 for row in rows)
