@@ -29,6 +29,16 @@ from argmap.debates.formats import registry, webannotation
 from argmap.debates.interchange import chunks, web_links
 from argmap.debates.mapdata import export_source
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
+from argmap.evaluation.strengths import (
+    CURATORS,
+    EVERYONE,
+    SOURCE,
+    MapStrengths,
+    Perspective,
+    UnknownPerspective,
+    compute,
+    strengths_of,
+)
 
 from . import schemas
 from .http import (
@@ -50,6 +60,8 @@ logger = logging.getLogger(__name__)
 # Slugs and keys are Django slugs; usernames Django's usernames.
 SLUG = r"^[-a-zA-Z0-9_]+$"
 USERNAME = r"^[\w.@+-]+$"
+# The perspectives a visitor can take ("mine" needs a logged-in user; the API has none).
+PERSPECTIVE = r"^(everyone|curators|source:[-a-zA-Z0-9_]+)$"
 # No database column takes a NUL; core.middleware refuses any address that holds one.
 NO_NUL = r"^[^\u0000]*$"
 MapSlug = Annotated[
@@ -229,13 +241,32 @@ def get_map_detail(request: HttpRequest, slug: MapSlug) -> dict[str, Any]:
     """One map: its question, thesis, counts, revision and the sources it quotes."""
     argmap = get_map(slug)
     ((argmap, thesis),) = counted_maps(ArgumentMap.objects.filter(pk=argmap.pk))
-    sources = Source.objects.filter(anchors__node__map=argmap).distinct().order_by("file")
+    sources = list(
+        Source.objects.filter(anchors__node__map=argmap)
+        .distinct()
+        .order_by("file")
+        .only("slug", "title", "file")
+    )
+    perspectives = [Perspective(EVERYONE), Perspective(CURATORS)]
+    perspectives += [Perspective(f"{SOURCE}{s.slug}", source=s) for s in sources]
+    thesis_strengths = []
+    for perspective in perspectives if thesis else ():
+        strengths = strengths_for(argmap, perspective, [thesis])
+        thesis_strengths.append(
+            {
+                "perspective": perspective.name,
+                "label": perspective.label,
+                "strength": strength_body(strengths, thesis)["strength"],
+                "converged": strengths.converged,
+            }
+        )
     return {
         **map_body(request, argmap, thesis),
         "sources": [
             {"slug": s.slug, "title": s.title, "url": absolute(request, "api:source", s.slug)}
-            for s in sources.only("slug", "title", "file")
+            for s in sources
         ],
+        "thesis_strengths": thesis_strengths,
     }
 
 
@@ -277,7 +308,37 @@ def node_rows(nodes: Any) -> list[Any]:
     return rows
 
 
-def node_body(request: HttpRequest, node: Any) -> dict[str, Any]:
+def perspective_of(value: str) -> Perspective:
+    try:
+        return Perspective.parse(value)
+    except UnknownPerspective as unknown:
+        raise not_found(str(unknown), "perspective", "query") from None
+
+
+def strengths_for(argmap: ArgumentMap, perspective: Perspective, nodes: list[Any]) -> MapStrengths:
+    """The map's strengths (argmap.evaluation, cached for the whole map), holding every one of
+    nodes: a node made since they were computed gets them computed afresh."""
+    strengths = strengths_of(argmap, perspective)
+    if any(strengths.of(node.pk) is None for node in nodes):
+        strengths = compute(argmap, perspective)
+    return strengths
+
+
+def strength_body(strengths: MapStrengths, node: Any) -> dict[str, Any]:
+    found = strengths.of(node.pk)
+    assert found is not None, "strengths_for gives every node's strength"
+    return {
+        "perspective": strengths.perspective,
+        "strength": found.strength,
+        "base": found.base,
+        "weight": found.weight,
+        "relevance": found.relevance,
+        "votes": found.votes,
+        "relevance_votes": found.relevance_votes,
+    }
+
+
+def node_body(request: HttpRequest, node: Any, strengths: MapStrengths) -> dict[str, Any]:
     slug = node.map.slug
     opposes, undercuts = node.opposes_count, node.undercuts_count
     return {
@@ -294,6 +355,7 @@ def node_body(request: HttpRequest, node: Any) -> dict[str, Any]:
         },
         "anchors": [anchor_body(request, anchor) for anchor in node.anchors.all()],
         "links": node.link_list,
+        "strength": strength_body(strengths, node),
     }
 
 
@@ -313,7 +375,16 @@ def anchor_body(request: HttpRequest, anchor: Anchor) -> dict[str, Any]:
     }
 
 
-class NodeFilters(Page):
+class PerspectiveQuery(Schema):
+    perspective: str = Field(
+        EVERYONE,
+        pattern=PERSPECTIVE,
+        description="Whose view the strengths take: everyone's votes, the curators', or a "
+        "document's own (source:<slug>: what it asserts or concedes granted).",
+    )
+
+
+class NodeFilters(Page, PerspectiveQuery):
     parent: str | None = Field(
         None, pattern=SLUG, description="Only the children of the node with this key."
     )
@@ -357,8 +428,9 @@ def list_nodes(request: HttpRequest, slug: MapSlug, filters: Query[NodeFilters])
     ids = list(nodes.order_by("pk").values_list("pk", flat=True)[: filters.limit + 1])
     cursor = encode_cursor(ids[filters.limit - 1]) if len(ids) > filters.limit else None
     rows = node_rows(Node.objects.filter(pk__in=ids[: filters.limit]).order_by("pk"))
+    strengths = strengths_for(argmap, perspective_of(filters.perspective), rows)
     return {
-        "items": [node_body(request, node) for node in rows],
+        "items": [node_body(request, node, strengths) for node in rows],
         "next": next_url(request, cursor),
     }
 
@@ -377,17 +449,22 @@ def get_node(argmap: ArgumentMap, key: str) -> Any:
     tags=["nodes"],
 )
 @decorate_view(by_revision)
-def get_node_detail(request: HttpRequest, slug: MapSlug, key: NodeKey) -> dict[str, Any]:
+def get_node_detail(
+    request: HttpRequest, slug: MapSlug, key: NodeKey, query: Query[PerspectiveQuery]
+) -> dict[str, Any]:
     """One node, with its ancestors (the thesis first) and its first children in the curated
     order; the rest of the children page through `children_url`."""
-    node = get_node(get_map(slug), key)
+    argmap = get_map(slug)
+    perspective = perspective_of(query.perspective)
+    node = get_node(argmap, key)
     ancestors = Node.objects.ancestors_of(node)
     children = node_rows(node.children.order_by("position", "pk")[:CHILDREN_SHOWN])
+    strengths = strengths_for(argmap, perspective, [node, *children])
     children_url = absolute(request, "api:nodes", slug) + f"?parent={node.key}"
     return {
-        **node_body(request, node),
+        **node_body(request, node, strengths),
         "ancestors": [node_ref(request, slug, ancestor) for ancestor in ancestors],
-        "child_nodes": [node_body(request, child) for child in children],
+        "child_nodes": [node_body(request, child, strengths) for child in children],
         "children_url": children_url,
     }
 

@@ -19,6 +19,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
 
 from argmap.debates import fragments
+from argmap.debates.models import ArgumentMap
+from argmap.evaluation.strengths import CURATORS, EVERYONE, Perspective, stamp_of
 from argmap.lib import ratelimit
 from argmap.lib.problems import problem
 
@@ -71,15 +73,19 @@ def _digest(text: str | bytes) -> str:
 
 
 def by_revision(run: View) -> View:
-    """A resource of the map at `slug`: tagged by the map's revision and the full URL (which
-    holds the host, as the body's links do), and a 304 costs the token's one query."""
+    """A resource of the map at `slug`: tagged by the map's revision, the stamps of its
+    strengths under the perspectives votes move (argmap.evaluation: votes change no revision)
+    and the full URL (which holds the host, as the body's links do). A 304 costs the token,
+    the map and the stamps (cache reads, and at most every few seconds a query each)."""
 
     @wraps(run)
     def wrapped(request: HttpRequest, *args: Any, slug: str, **kwargs: Any) -> HttpResponse:
         token = fragments.current_by_slug(slug)
-        if token is None:
+        argmap = ArgumentMap.objects.filter(slug=slug).first() if token is not None else None
+        if argmap is None:
             return run(request, *args, slug=slug, **kwargs)  # its 404
-        etag = _digest(f"{token}:{request.build_absolute_uri()}")
+        stamps = [stamp_of(argmap, Perspective(name)) for name in (EVERYONE, CURATORS)]
+        etag = _digest(f"{token}:{':'.join(stamps)}:{request.build_absolute_uri()}")
         unchanged = fragments.not_modified(request, etag)
         if unchanged is not None:
             return unchanged

@@ -56,6 +56,28 @@ class SourceRef(Schema):
     url: str = Field(description="This source in the API.")
 
 
+class Strength(Schema):
+    """A node's DF-QuAD strength under one perspective (argmap.evaluation; the README says how
+    it is computed). Votes are counted, never listed: no one's own vote appears."""
+
+    perspective: str = Field(description="everyone, curators, or source:<slug>.")
+    strength: float = Field(description="σ, 0–1: how strong the node is, all said and done.")
+    base: float = Field(description="τ, 0–1: its base score from acceptability votes.")
+    weight: float = Field(description="ρ, 0–1: its link's weight from relevance votes.")
+    relevance: float | None = Field(
+        description="ρ*, 0–1: the link's weight after its undercuts; null for the thesis."
+    )
+    votes: int = Field(description="How many acceptability votes the base score counts.")
+    relevance_votes: int
+
+
+class ThesisStrength(Schema):
+    perspective: str
+    label: str = Field(description="The perspective in words.")
+    strength: float = Field(description="The thesis's strength under this perspective.")
+    converged: bool = Field(description="False when the computation did not settle.")
+
+
 class Map(Schema):
     slug: str
     title: str
@@ -74,6 +96,10 @@ class Map(Schema):
 
 class MapDetail(Map):
     sources: list[SourceRef] = Field(description="The documents the map quotes.")
+    thesis_strengths: list[ThesisStrength] = Field(
+        description="The answer to the question as the votes stand (everyone's, the "
+        "curators') and as each document the map quotes argues."
+    )
 
 
 class MapPage(Schema):
@@ -114,6 +140,7 @@ class Node(Schema):
     children: Counts = Field(description="Its children, counted by relation (nodes: all).")
     anchors: list[Anchor]
     links: list[CrossLink] = Field(description="Cross-links outside the tree.")
+    strength: Strength = Field(description="Under the request's `perspective`.")
     url: str
     html_url: str
 

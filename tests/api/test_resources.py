@@ -9,6 +9,8 @@ from django.core.management import call_command
 
 from argmap.annotations.models import Annotation
 from argmap.debates.models import Node, Source
+from argmap.evaluation import strengths
+from argmap.evaluation.models import Vote
 
 from .conftest import SLUG
 
@@ -38,11 +40,13 @@ def test_a_map_says_what_it_holds(client, annotated_map):
     assert body["question"] == annotated_map["map"].question
     assert body["thesis"]["key"] == "thesis"
     assert body["counts"]["nodes"] == 158
-    assert body["counts"]["supports"] + body["counts"]["opposes"] + body["counts"][
-        "undercuts"
-    ] == 157
+    assert (
+        body["counts"]["supports"] + body["counts"]["opposes"] + body["counts"]["undercuts"] == 157
+    )
     assert {s["slug"] for s in body["sources"]} == set(
-        Source.objects.filter(anchors__node__map=annotated_map["map"]).values_list("slug", flat=True)
+        Source.objects.filter(anchors__node__map=annotated_map["map"]).values_list(
+            "slug", flat=True
+        )
     )
     maps = walk(client, "/maps")
     assert [m["slug"] for m in maps] == [SLUG]
@@ -67,9 +71,7 @@ def test_a_node_with_its_ancestors_and_children(client):
     response, body = get(client, f"/maps/{SLUG}/nodes/not-sputnik-gpu-gap")
     assert response.status_code == 200
     node = Node.objects.get(map__slug=SLUG, key="not-sputnik-gpu-gap")
-    assert [a["key"] for a in body["ancestors"]] == [
-        a.key for a in Node.objects.ancestors_of(node)
-    ]
+    assert [a["key"] for a in body["ancestors"]] == [a.key for a in Node.objects.ancestors_of(node)]
     assert body["ancestors"][0]["key"] == "thesis"
     assert body["relation"] == node.relation and body["parent"] == node.parent.key
     assert body["anchors"][0]["exact"].startswith("DeepSeek-R1's lead is fundamentally different")
@@ -153,7 +155,7 @@ def test_etag_from_the_revision_and_304(client):
 
 def test_errors_have_one_shape_and_name_the_parameter(client):
     cases = {
-        f"/maps/nope": (404, "slug"),
+        "/maps/nope": (404, "slug"),
         f"/maps/{SLUG}/nodes/nope": (404, "key"),
         f"/maps/{SLUG}/nodes?parent=nope": (404, "parent"),
         f"/maps/{SLUG}/nodes?limit=201": (422, "limit"),
@@ -202,3 +204,42 @@ def test_nothing_private_anywhere(client, annotated_map):
     assert reader.email not in text
     for hidden in Annotation.objects.exclude(visibility="public", is_hidden=False):
         assert hidden.body not in text
+
+
+def test_head_answers_the_get_headers_without_a_body(client):
+    response = client.head(f"{API}/maps/{SLUG}")
+    assert response.status_code == 200 and response.content == b""
+    assert response["ETag"] == client.get(f"{API}/maps/{SLUG}")["ETag"]
+
+
+def test_strengths_per_perspective_from_the_evaluation_app(client, annotated_map, monkeypatch):
+    # Strengths are trusted for MAX_AGE seconds before the votes are checked again.
+    monkeypatch.setattr(strengths, "MAX_AGE", 0)
+    argmap = annotated_map["map"]
+    node = argmap.nodes.get(key="not-sputnik-gpu-gap")
+    first, before = get(client, f"/maps/{SLUG}/nodes/{node.key}")
+    assert before["strength"]["perspective"] == "everyone"
+    assert before["strength"]["votes"] == 0 and before["strength"]["base"] == 0.5
+    Vote.objects.cast(annotated_map["reader"], node, {"acceptability": 4, "relevance": 4})
+    after_vote, after = get(client, f"/maps/{SLUG}/nodes/{node.key}", if_none_match=first["ETag"])
+    assert after_vote.status_code == 200  # a vote changes no revision, but the strengths' stamp
+    assert after["strength"]["votes"] == 1
+    assert after["strength"]["base"] == pytest.approx((1 + 4 / 4) / (2 + 1))
+    expected = strengths.strengths_of(argmap, "everyone").of(node.pk)
+    assert after["strength"]["strength"] == expected.strength
+    assert after["strength"]["relevance"] == expected.relevance
+    _, document = get(client, f"/maps/{SLUG}/nodes/{node.key}?perspective=source:not-sputnik-blog")
+    assert document["strength"]["perspective"] == "source:not-sputnik-blog"
+    assert document["strength"]["base"] == 1.0  # the blog asserts this node
+    _, curators = get(client, f"/maps/{SLUG}/nodes?perspective=curators&limit=3")
+    assert {item["strength"]["perspective"] for item in curators["items"]} == {"curators"}
+    response, body = get(client, f"/maps/{SLUG}/nodes/{node.key}?perspective=source:nope")
+    assert response.status_code == 404 and body["errors"][0]["parameter"] == "perspective"
+    _, whole = get(client, f"/maps/{SLUG}")
+    perspectives = [row["perspective"] for row in whole["thesis_strengths"]]
+    assert perspectives[:2] == ["everyone", "curators"]
+    assert {p.removeprefix("source:") for p in perspectives[2:]} == {
+        s["slug"] for s in whole["sources"]
+    }
+    assert all(0 <= row["strength"] <= 1 for row in whole["thesis_strengths"])
+    assert "reader-one" not in json.dumps(whole)  # votes are counted, never listed

@@ -120,13 +120,15 @@ EXPECTED = {
     "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
     "source-argument": 7,  # the source, every map's token, then the page's nodes
     "cross-link": 6,
-    # Every API request is counted (the rate limit); one of a map reads its revision (the
-    # ETag) and the map. Nodes: their ids, then the rows, anchors and links of the page.
-    "api-map": 9,  # and the counts (cached under the token), theses, sources
-    "api-nodes": 7,
-    "api-nodes-children": 8,  # and the parent
-    "api-node": 8,  # the node, anchors, links, ancestors, then its children
-    "api-node-thesis": 10,  # ... and the children's anchors and links
+    # Every API request is counted (the rate limit); one of a map reads its revision, the map
+    # and the stamps of its strengths under everyone's and the curators' votes (the ETag),
+    # here computed cold (each perspective: the token, its nodes, links, votes; then a
+    # second read of the token). Nodes: their ids, then the rows, anchors and links of the page.
+    "api-map": 25,  # and the counts, theses, sources, the thesis under each document's view
+    "api-nodes": 17,
+    "api-nodes-children": 18,  # and the parent
+    "api-node": 18,  # the node, anchors, links, ancestors, then its children
+    "api-node-thesis": 20,  # ... and the children's anchors and links
     "api-anchors": 3,  # the source, then a page of its anchors (tagged by content)
 }
 
