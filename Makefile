@@ -13,28 +13,37 @@ NPM := $(shell command -v npm 2>/dev/null)
 NODE_DEPS := $(if $(NPM),node_modules/.installed)
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@echo "make: installing Argdown's parser from npm (package-lock.json)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
+# The first run installs for about a minute: each step says what it does, one line each, so
+# a newcomer sees it working rather than a silent terminal.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "make: creating a Python virtual environment in $(VENV)/ (first run only)"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "make: upgrading pip"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
-	touch $@
+	@echo "make: installing Argmap's Python packages from requirements.txt (about a minute)"
+	@$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $@ $(VENV)/.runtime
+	@echo "make: installing the test and lint tools from requirements-dev.txt (about a minute)"
+	@$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
 
 setup: $(VENV)/.runtime
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed
+	@echo "make: creating or updating the database (var/)"
+	@$(BIN)/python manage.py migrate --no-input --verbosity 0
+	@echo "make: loading the seed map"
+	@$(BIN)/python manage.py seed
 
 run: setup
 	@echo "Argmap is serving the seeded map at http://127.0.0.1:$(PORT)/"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 dev-setup: $(VENV)/.dev
 

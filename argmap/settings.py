@@ -246,6 +246,7 @@ def env_limit(name, default):
 # back), per account and, higher, per address, so a classroom behind one address still logs in.
 RATE_LIMITS = {
     "annotate": env_limit("ANNOTATE", "20/60"),
+    "propose": env_limit("PROPOSE", "20/60"),
     "vote": env_limit("VOTE", "60/60"),
     "edit": env_limit("EDIT", "20/60"),
     "flag": env_limit("FLAG", "10/60"),
@@ -256,6 +257,9 @@ RATE_LIMITS = {
     # The read API (argmap.api), per client address, every request counted.
     "api": env_limit("API", "600/60"),
 }
+
+# Pending proposals one reader may have on one map (annotations.models.Proposal.submit).
+PROPOSAL_LIMIT = int(os.environ.get("ARGMAP_PROPOSAL_LIMIT", "10"))
 
 TRUST_X_FORWARDED_FOR = env_flag("DJANGO_TRUST_X_FORWARDED_FOR")
 
@@ -280,45 +284,47 @@ def redis_from_env() -> str:
 REDIS_URL = redis_from_env()
 
 
-def shared_cache(prefix: str, backend: str) -> dict:
-    """A cache every app process and server shares: Redis at REDIS_URL."""
-    return {
-        "BACKEND": backend,
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": f"argmap-{prefix}",
-        # An unreachable Redis answers within a second, not gunicorn's 30 s timeout.
-        "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+def caches_for(redis_url: str) -> dict:
+    """The caches: with redis_url, in that Redis, shared by every app process and server."""
+
+    def shared(prefix: str, backend: str) -> dict:
+        return {
+            "BACKEND": backend,
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"argmap-{prefix}",
+            # A Redis that does not answer costs one request half a second, once: then the
+            # process stops asking it for a while (argmap.lib.breaker).
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
+
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "argmap_cache",
+        },
+        # Rendered map fragments and pages, and small exports, keyed by their map's revision
+        # (argmap.debates.fragments), so no server ever serves a stale one. Without REDIS_URL
+        # each process keeps its own; with it, the whole fleet shares one, so each key renders
+        # once per change.
+        # An outage of Redis costs renders, not errors (argmap.core.cache).
+        "fragments": shared("fragments", "argmap.core.cache.SharedCache")
+        if redis_url
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "argmap-fragments",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+        # A map's computed strengths (argmap.evaluation.strengths): re-checked against the
+        # votes every few seconds, so shared by the fleet in Redis without near copies; per
+        # process without it.
+        "strengths": shared("strengths", "argmap.core.cache.GuardedRedisCache")
+        if redis_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "strengths"},
     }
+    return caches
 
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "argmap_cache",
-    },
-    # Rendered map fragments and pages, and small exports, keyed by their map's revision
-    # (argmap.debates.fragments), so no server ever serves a stale one. Without REDIS_URL each
-    # process keeps its own; with it, the whole fleet shares one, so each key renders once
-    # per change.
-    # An outage of Redis costs renders, not errors (argmap.core.cache).
-    "fragments": shared_cache("fragments", "argmap.core.cache.SharedCache")
-    if REDIS_URL
-    else {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "argmap-fragments",
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    },
-}
-# A map's computed strengths (argmap.evaluation.strengths): re-checked against the votes every
-# few seconds, so shared by the fleet in Redis without near copies; per process without it.
-CACHES["strengths"] = (
-    shared_cache("strengths", "django.core.cache.backends.redis.RedisCache")
-    if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "strengths"}
-)
-if REDIS_URL:
-    # Rate-limit counters (argmap.lib.ratelimit) in Redis instead of the counter table.
-    CACHES["ratelimit"] = shared_cache("ratelimit", "django.core.cache.backends.redis.RedisCache")
+CACHES = caches_for(REDIS_URL)
 
 LOGGING = {
     "version": 1,

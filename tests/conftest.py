@@ -12,7 +12,6 @@ from django.db import connection, transaction
 
 from argmap.core.models import RateCounter
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
-from argmap.lib import ratelimit
 
 from .browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatcher, chromium_or_skip
 from .factories import UserFactory
@@ -32,20 +31,14 @@ def cached_entries():
 
 
 def counter_names():
-    """The names of the rate-limit counters as stored (argmap.lib.ratelimit.stored_name):
-    rows of argmap_rate_counter here, keys of the "ratelimit" cache with REDIS_URL."""
-    client = ratelimit.redis()
-    if client is None:
-        return set(RateCounter.objects.values_list("name", flat=True))
-    prefix = ratelimit.redis_key("")
-    return {key.decode()[len(prefix) :] for key in client.scan_iter(match=f"{prefix}*")}
+    """The names of the rate-limit counters as stored (argmap.lib.ratelimit.stored_name)."""
+    return set(RateCounter.objects.values_list("name", flat=True))
 
 
 @pytest.fixture(autouse=True)
 def empty_fragment_cache(settings):
-    # Cached renderings would otherwise leak between tests that reuse a revision token; with
-    # REDIS_URL, so would rate-limit counters, which no test transaction rolls back.
-    for alias in ("fragments", "ratelimit", "strengths"):
+    # Cached renderings would otherwise leak between tests that reuse a revision token.
+    for alias in ("fragments", "strengths"):
         if alias in settings.CACHES:
             caches[alias].clear()
 
@@ -55,7 +48,7 @@ def accounts_sandbox(settings, request):
     """Fast password hashing, and a cache of this test's own.
 
     Rate-limit counters live in the database (argmap_rate_counter), so each test's
-    transaction keeps its own; with REDIS_URL they live in Redis, emptied before each test.
+    transaction keeps its own.
     """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
@@ -221,3 +214,60 @@ def run_at_once(count, work):
     for thread in threads:
         thread.join()
     return results
+
+
+def race(hold, act, wait=5.0):
+    """hold() in a transaction kept open (its locks held) while act() runs in a thread of
+    its own; once act waits for a lock, or has finished, hold's transaction commits.
+
+    Returns (what act returned or raised, what hold raised or None). PostgreSQL only: the
+    wait is seen in pg_stat_activity, so the test is the same every run, with no sleep.
+    """
+    import threading
+    import time
+
+    from django.db import connection, connections, transaction
+
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+    outcome: dict[str, object] = {"hold": None}
+
+    def holding():
+        try:
+            with transaction.atomic():
+                hold()
+                held.set()
+                release.wait(wait)
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            outcome["hold"] = error
+        finally:
+            held.set()
+            connections.close_all()
+
+    def acting():
+        try:
+            outcome["act"] = act()
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            outcome["act"] = error
+        finally:
+            done.set()
+            connections.close_all()
+
+    holder = threading.Thread(target=holding)
+    holder.start()
+    held.wait(wait)
+    actor = threading.Thread(target=acting)
+    actor.start()
+    deadline = time.monotonic() + wait
+    while not done.is_set() and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                break
+        time.sleep(0.01)
+    release.set()
+    holder.join(wait)
+    actor.join(wait)
+    return outcome["act"], outcome["hold"]

@@ -93,7 +93,9 @@ def test_search_from_the_header_with_stems_kind_relation_and_parent(page, live_m
     expect(hit).to_be_visible()
     expect(hit.locator(".relation")).to_contain_text("Opposes")
     expect(hit.locator(".kind")).to_contain_text("Rebuttal")
-    expect(hit.locator(".result-meta a")).to_have_attribute("href", parent.get_absolute_url())
+    meta = hit.locator(".result-meta a")
+    expect(meta.first).to_have_attribute("href", parent.get_absolute_url())
+    expect(meta.last).to_have_attribute("href", live_map.get_absolute_url())
     # The plural matches the plural too.
     expect(results.locator("li", has_text="export controls cannot hold it").first).to_be_visible()
     assert page.watcher.errors == []
@@ -134,3 +136,20 @@ def test_the_export_downloads_and_the_dark_theme_keeps_contrast(page, live_map):
         assert axe_violations(page) == [], url
     page.goto(claim.anchors.first().source.get_absolute_url())
     assert axe_violations(page) == []
+
+
+def test_the_home_page_shows_only_what_a_source_says_of_itself(page, live_map):
+    from argmap.debates.models import Source
+
+    page.goto("/")
+    metas = page.locator("#sources .source-meta").all_inner_texts()
+    assert len(metas) == Source.objects.count()
+    # No label left with nothing after it (issue 26, item 9: "author:" and "date:" seven times).
+    assert not [meta for meta in metas if re.search(r"\w:\s*(·|$)", meta)], metas
+    for source in Source.objects.all():
+        link = page.get_by_role("link", name=source.title, exact=True)
+        meta = page.locator("#sources li").filter(has=link).locator(".source-meta")
+        expect(meta).to_contain_text(re.compile(source.get_kind_display(), re.IGNORECASE))
+        for fact in (source.author, source.date):
+            if fact:
+                expect(meta).to_contain_text(str(fact))

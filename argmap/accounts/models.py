@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.core.mail import send_mail
+from django.db import models, transaction
 
 from argmap.lib.rows import UpdateOnlyModel
 
@@ -14,6 +16,18 @@ class User(AbstractUser, UpdateOnlyModel):
 
     # Two accounts may not look alike: "аlice" (Cyrillic а) is refused where "alice" exists.
     name_key = models.CharField(max_length=150, unique=True, editable=False)
+    # Profile settings. Both off until the reader turns them on.
+    notify_by_email = models.BooleanField(
+        "email me when the curators decide a proposal of mine",
+        default=False,
+        help_text="Only where the site sends mail, and only to the address on your account.",
+    )
+    credit_proposals = models.BooleanField(
+        "credit me by name in the map's public fixtures",
+        default=False,
+        help_text="The curated map lives in a public git repository; without this, an "
+        "accepted proposal goes there without your name.",
+    )
 
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.get_username())
@@ -21,3 +35,45 @@ class User(AbstractUser, UpdateOnlyModel):
         if update_fields is not None and "username" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_key"}
         super().save(*args, **kwargs)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something a user should hear about (a curator decided their proposal), shown in the
+    header as a count and listed at /accounts/notifications/, read once seen there."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(max_length=600)
+    url = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return self.text[:60]
+
+    @classmethod
+    def tell(cls, user, text, url=""):
+        """Notify user in the app, and by email after the transaction commits when the site
+        sends mail (EMAIL_HOST) and they asked for it."""
+        notification = cls.objects.create(user=user, text=text[:600], url=url[:300])
+        if settings.EMAIL_HOST and user.notify_by_email and user.email:
+            transaction.on_commit(
+                lambda: send_mail(
+                    "Argmap: " + text[:80],
+                    f"{text}\n\n{url}",
+                    None,
+                    [user.email],
+                    fail_silently=True,  # a mail server down never undoes the decision
+                )
+            )
+        return notification

@@ -10,16 +10,18 @@ class AnnotationsConfig(AppConfig):
         # the hooks registered here (argmap/debates/pages.py).
         from django.conf import settings
         from django.db.models.signals import post_save, pre_save
+        from django.utils.safestring import mark_safe
 
-        from argmap.debates import pages
+        from argmap.debates import fragments, pages
 
-        from .context import node_page_hook, reader_hook
-        from .models import (
-            published_passages,
-            renamed_author_refreshes_maps,
-            username_before_save,
-            with_public_annotation_counts,
+        from .context import (
+            annotation_panels,
+            node_page_hook,
+            public_annotation_counts,
+            reader_hook,
+            show_count,
         )
+        from .models import published_passages, renamed_author_refreshes_maps, username_before_save
 
         user = settings.AUTH_USER_MODEL
         pre_save.connect(username_before_save, sender=user, dispatch_uid="annotations-author")
@@ -30,5 +32,6 @@ class AnnotationsConfig(AppConfig):
         if node_page_hook not in pages.node_page_hooks:  # ready() may run more than once
             pages.node_page_hooks.append(node_page_hook)
             pages.reader_hooks.append(reader_hook)
-            pages.node_row_hooks.append(with_public_annotation_counts)
             pages.published_passage_hooks.append(published_passages)
+        fragments.register_state("annotation-count", public_annotation_counts, show_count)
+        fragments.register_state("annotation-panel", annotation_panels, mark_safe)

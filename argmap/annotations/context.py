@@ -4,6 +4,13 @@ The debates pages call these through the hooks in argmap.debates.pages, which
 AnnotationsConfig.ready() registers; debates never imports annotations.
 """
 
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count
+from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
+
+from argmap.debates.models import Node
+
 from .forms import AnnotationForm, PassageAnnotationForm
 from .models import Annotation
 
@@ -28,7 +35,40 @@ def passage_context(user, source, form=None):
 
 
 def node_page_hook(request, node):
-    return node_panel_context(request.user, node)
+    # A visitor without an account sees the panel as a state region (annotation_panels).
+    return node_panel_context(request.user, node) if request.user.is_authenticated else {}
+
+
+# State regions (argmap/debates/fragments.py): what a cached page shows of annotations is
+# filled in per response, so an annotation re-renders nothing and cools nothing.
+
+
+def public_annotation_counts(pks):
+    """Each node's count of public, unhidden annotations, in one GROUP BY."""
+    rows = Annotation.objects.public().filter(node__in=pks).order_by().values_list("node")
+    return dict(rows.annotate(count=Count("pk")))
+
+
+def show_count(count):
+    """The closed panel's label: "2 annotations", or "Annotate" when there are none."""
+    return f"{count} annotation{pluralize(count)}" if count else "Annotate"
+
+
+def annotation_panels(pks):
+    """Each node's open annotation panel as a visitor without an account sees it (the claim
+    page's), in two queries: the nodes, then their public annotations."""
+    nodes = Node.objects.select_related("map").in_bulk(pks)
+    listed = {pk: [] for pk in nodes}
+    for annotation in Annotation.objects.filter(node__in=pks).for_viewer(AnonymousUser()):
+        listed[annotation.node_id].append(annotation)
+    context = {"on_node_page": True, "panel_open": True, "user": AnonymousUser()}
+    return {
+        pk: render_to_string(
+            "annotations/annotation.html#node-panel",
+            {**context, "node": node, "annotations": listed[pk]},
+        )
+        for pk, node in nodes.items()
+    }
 
 
 def reader_hook(request, source, form=None):

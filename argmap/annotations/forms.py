@@ -1,9 +1,30 @@
 from django import forms
+from django.db import transaction
 
-from argmap.debates.models import Node
+from argmap.debates.models import Node, Source
 from argmap.debates.quotes import selector_matches
 
-from .models import BODY_LIMIT, Annotation, Suggestion
+from .models import BODY_LIMIT, Annotation, Proposal, Suggestion
+
+
+def check_passage(text, cleaned):
+    """Raise ValidationError unless cleaned's start, end, exact, prefix and suffix select
+    text[start:end] verbatim: one check for passage annotations and proposals alike."""
+    start, end, exact = cleaned.get("start"), cleaned.get("end"), cleaned.get("exact")
+    if start is None or end is None or not exact:
+        raise forms.ValidationError("Select a passage of the text.")
+    if not (0 <= start < end <= len(text)):
+        raise forms.ValidationError(
+            "The selection lies outside this source’s text. Select the passage again."
+        )
+    prefix, suffix = cleaned.get("prefix", ""), cleaned.get("suffix", "")
+    if not selector_matches(text, start, end, exact, prefix, suffix):
+        raise forms.ValidationError(
+            "The selected words do not match the source’s text at that place. "
+            "Select the passage again."
+        )
+    if not exact.strip():
+        raise forms.ValidationError("Select some words, not only spaces.")
 
 
 class AnnotationForm(forms.ModelForm):
@@ -103,22 +124,7 @@ class PassageAnnotationForm(AnnotationForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end, exact = cleaned.get("start"), cleaned.get("end"), cleaned.get("exact")
-        text = self.source.text
-        if start is None or end is None or not exact:
-            raise forms.ValidationError("Select a passage of the text to annotate.")
-        if not (0 <= start < end <= len(text)):
-            raise forms.ValidationError(
-                "The selection lies outside this source’s text. Select the passage again."
-            )
-        prefix, suffix = cleaned.get("prefix", ""), cleaned.get("suffix", "")
-        if not selector_matches(text, start, end, exact, prefix, suffix):
-            raise forms.ValidationError(
-                "The selected words do not match the source’s text at that place. "
-                "Select the passage again."
-            )
-        if not exact.strip():
-            raise forms.ValidationError("Select some words, not only spaces.")
+        check_passage(self.source.text, cleaned)
         if cleaned.get("target") and not cleaned.get("proposed_text", "").strip():
             self.add_error("proposed_text", "Say in one sentence what the passage shows.")
         if cleaned.get("target") and cleaned.get("visibility") == Annotation.Visibility.PRIVATE:
@@ -131,6 +137,10 @@ class PassageAnnotationForm(AnnotationForm):
         return cleaned
 
     def save(self, author):
+        with transaction.atomic():  # both rows or neither (a target deleted meanwhile)
+            return self._save(author)
+
+    def _save(self, author):
         annotation = super().save(commit=False)
         annotation.author = author
         annotation.set_passage(self.source, self.cleaned_data["start"], self.cleaned_data["end"])
@@ -159,3 +169,107 @@ class FlagForm(forms.Form):
         label="Why should moderators look at it?",
         help_text="Optional.",
     )
+
+
+class PassageFields(forms.Form):
+    """A passage of a source, as a passage annotation's form carries it (hidden fields)."""
+
+    start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    exact = forms.CharField(strip=False, required=False, widget=forms.HiddenInput)
+    prefix = forms.CharField(  # type: ignore[assignment]
+        strip=False, required=False, max_length=200, widget=forms.HiddenInput
+    )
+    suffix = forms.CharField(strip=False, required=False, max_length=200, widget=forms.HiddenInput)
+
+
+TEXT_LIMIT = 500
+
+
+class ProposalForm(PassageFields):
+    """A reader's proposed argument on node: a child, or a link to another node of its map,
+    optionally grounded in a passage (checked verbatim, with its offsets)."""
+
+    relation = forms.ChoiceField(
+        choices=Proposal.Relation.choices,
+        widget=forms.RadioSelect,
+        label="Your argument",
+        error_messages={"required": "Choose how your argument bears on this node."},
+    )
+    text = forms.CharField(
+        label="In one sentence",
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"A declarative sentence, at most {TEXT_LIMIT} characters. "
+        "For a link, say why the two nodes are linked.",
+        error_messages={
+            "required": "Write your argument in one sentence.",
+            "max_length": "Keep it to %(limit_value)d characters (it has %(show_value)d).",
+        },
+    )
+    other = forms.CharField(
+        required=False,
+        max_length=200,
+        label="The other node (for a link)",
+        help_text="Its key or its address, e.g. /maps/…/nodes/its-key/.",
+    )
+    source = forms.SlugField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, node, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.node = node
+        if node.parent_id is None:  # nothing to undercut: the thesis has no link to a parent
+            self.fields["relation"].choices = [
+                choice
+                for choice in Proposal.Relation.choices
+                if choice[0] != Proposal.Relation.UNDERCUTS
+            ]
+
+    def clean_text(self):
+        text = " ".join(self.cleaned_data["text"].split())
+        if not text:
+            raise forms.ValidationError("Write your argument in one sentence.")
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        relation = cleaned.get("relation")
+        if relation in (Proposal.Relation.SAME_POINT, Proposal.Relation.CONTRADICTS):
+            cleaned["other_node"] = self._other(cleaned.get("other", ""))
+        cleaned["passage_source"] = None
+        if cleaned.get("source") or cleaned.get("exact"):
+            source = Source.objects.filter(slug=cleaned.get("source") or "").first()
+            if source is None:
+                raise forms.ValidationError("There is no such source; select the passage again.")
+            check_passage(source.text, cleaned)
+            cleaned["passage_source"] = source
+        return cleaned
+
+    def _other(self, given):
+        key = given.strip().rstrip("/").rsplit("/", 1)[-1]
+        if not key:
+            self.add_error("other", "Give the other node's key or address.")
+            return None
+        other = self.node.map.nodes.filter(key=key).first()
+        if other is None:
+            self.add_error("other", f"This map has no node “{key}”.")
+        elif other.pk == self.node.pk:
+            self.add_error("other", "A link joins two different nodes.")
+        elif self.node.parent_id == other.pk or other.parent_id == self.node.pk:
+            self.add_error("other", "These are parent and child already.")
+        return other
+
+    def proposal(self, proposer):
+        """The unsaved proposal this form describes (Proposal.submit saves it)."""
+        cleaned = self.cleaned_data
+        proposal = Proposal(
+            proposer=proposer,
+            map=self.node.map,
+            target=self.node,
+            relation=cleaned["relation"],
+            other=cleaned.get("other_node"),
+            text=cleaned["text"],
+        )
+        if cleaned.get("passage_source"):
+            proposal.select(cleaned["passage_source"], cleaned["start"], cleaned["end"])
+        return proposal

@@ -2,17 +2,25 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from argmap.accounts.models import Notification
 from argmap.debates import fragments
 from argmap.debates.fragments import ContentQuerySet
-from argmap.debates.models import Anchor, Node, QuoteSelector, Source
+from argmap.debates.models import (
+    Anchor,
+    Link,
+    Node,
+    QuoteSelector,
+    Source,
+    adding_to,
+    hold_node,
+)
 from argmap.lib.markdown import render_markdown
-from argmap.lib.rows import RowGone, UpdateOnlyModel
+from argmap.lib.rows import RowGone, UpdateOnlyModel, lock, locking
 
 BODY_LIMIT = 10_000
 
@@ -23,12 +31,22 @@ def public_and_shown():
 
 
 class AnnotationQuerySet(ContentQuerySet["Annotation"]):
-    # Public annotations are counted on a map's cached tree; private ones are not shown.
+    # Public annotations are counted on a map's pages, in state regions (their writes change
+    # the map's state token, never its structure); private ones are not shown.
     map_field = "node__map"
+    revision_field = "state"
     shown_fields = frozenset({"visibility", "is_hidden", "node"})
 
     def shown(self):
         return self.public().filter(node__isnull=False)
+
+    def delete(self):
+        with locking():
+            lock_for_delete(self)
+            return super().delete()
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
 
     def visible_to(self, user):
         """Public and not hidden, plus everything of the user's own."""
@@ -69,22 +87,6 @@ class AnnotationQuerySet(ContentQuerySet["Annotation"]):
             return shown.annotate(viewer_flagged=models.Value(False))
         mine = Flag.objects.filter(annotation=OuterRef("pk"), flagged_by=user)
         return shown.annotate(viewer_flagged=Exists(mine))
-
-
-def with_public_annotation_counts(nodes):
-    """Each node's count of public, unhidden annotations, as one correlated subquery.
-
-    Registered in AnnotationsConfig.ready() as a node-row hook of the debates pages.
-    """
-    public = (
-        Annotation.objects.public()
-        .filter(node=OuterRef("pk"))
-        .order_by()
-        .values("node")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return nodes.annotate(public_annotation_count=Coalesce(models.Subquery(public), 0))
 
 
 class Annotation(QuoteSelector):
@@ -156,7 +158,14 @@ class Annotation(QuoteSelector):
                 kwargs["update_fields"] = {*update_fields, "body_html"}
         if self.node_id and not self.node_text:
             self.node_text = self.node.text
-        super().save(*args, **kwargs)
+        # A node deleted meanwhile: RowGone, nothing stored (docs/architecture.md).
+        with adding_to(self.node_id if self._state.adding else None):
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with locking():
+            lock_for_delete(Annotation.objects.filter(pk=self.pk))
+            return super().delete(*args, **kwargs)
 
     @property
     def is_passage(self):
@@ -239,6 +248,14 @@ class Annotation(QuoteSelector):
         return flag
 
 
+def lock_for_delete(annotations):
+    """Lock annotations, then their suggestions, before Django collects what cascades:
+    a flag added meanwhile (Annotation.flag holds the annotation's lock) goes with them, and
+    a curator accepting the suggestion (Suggestion.accept) finishes first or finds it gone."""
+    lock(annotations)
+    lock(Suggestion.objects.filter(annotation__in=annotations.values("pk")))
+
+
 class Flag(UpdateOnlyModel):
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="flags")
     flagged_by = models.ForeignKey(
@@ -316,6 +333,10 @@ class Suggestion(UpdateOnlyModel):
         target = self.target or "a removed node"
         return f"{self.get_relation_display()} “{target}”: {self.proposed_text[:60]}"
 
+    def save(self, *args, **kwargs):
+        with adding_to(self.target_id if self._state.adding else None):
+            super().save(*args, **kwargs)
+
     def check_acceptable(self):
         """Raise ValidationError unless accepting would work; accept() checks the same."""
         if self.status != self.Status.PENDING:
@@ -340,9 +361,23 @@ class Suggestion(UpdateOnlyModel):
         Node and anchor are written in one transaction; the suggestion records the node
         and who accepted it, which credits the suggester. Returns the new node.
         """
-        self.check_acceptable()
-        annotation, target = self.annotation, self.target
+        self.check_acceptable()  # most refusals need no lock
         with transaction.atomic():
+            # The target first, then this row, as a delete of either takes them
+            # (docs/architecture.md, "Writes that race"); then decide on what is stored now.
+            try:
+                hold_node(self.target_id)
+            except RowGone:
+                raise ValidationError(
+                    "The node it was suggested for was deleted meanwhile; nothing was added."
+                ) from None
+            if not lock(Suggestion.objects.filter(pk=self.pk)):
+                raise ValidationError(
+                    "Its reader deleted the annotation meanwhile; nothing was added."
+                )
+            self.refresh_from_db()
+            self.check_acceptable()
+            annotation, target = self.annotation, self.target
             node = Node.objects.create(
                 map=target.map,
                 key=target.map.nodes.unused_key(
@@ -394,8 +429,305 @@ def username_before_save(sender, instance, update_fields=None, **kwargs):
 
 
 def renamed_author_refreshes_maps(sender, instance, **kwargs):
-    """post_save of a user: a new name changes the token of every map that shows one of
-    their public annotations (claim pages are cached whole, names included)."""
+    """post_save of a user: a new name changes the state token of every map that shows one
+    of their public annotations (claim pages' panels are state regions, names included)."""
     before = instance.__dict__.pop("_username_before", None)
     if before is not None and before != instance.username:
-        fragments.bump(Annotation.objects.filter(author=instance).map_ids())
+        fragments.state_changed(Annotation.objects.filter(author=instance).map_ids())
+
+
+class ProposalQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(state=Proposal.State.PENDING)
+
+    def for_listing(self):
+        return self.select_related(
+            "map", "target__map", "other__map", "source", "created_node__map", "merged_into__map"
+        ).defer("source__text")
+
+
+class Proposal(QuoteSelector):
+    """A reader's proposed argument on a node of a map, for the curators to decide.
+
+    A new child of the target (supports, opposes, undercuts) or a cross-link from it to
+    another node (same point, contradicts), in the reader's words, optionally grounded in a
+    passage of a source (the quote selector, checked verbatim as a passage annotation's is).
+    It becomes curated content only when a curator accepts it (the node or link, with the
+    passage as its anchor) or merges it (the passage becomes an anchor of an existing node).
+    """
+
+    class Relation(models.TextChoices):
+        SUPPORTS = "supports", "supports it (a new child)"
+        OPPOSES = "opposes", "opposes it (a new rebuttal)"
+        UNDERCUTS = "undercuts", "undercuts it (attacks its link to its parent)"
+        SAME_POINT = "same_point", "makes the same point as another node"
+        CONTRADICTS = "contradicts", "contradicts another node"
+
+    CHILD_RELATIONS = frozenset({Relation.SUPPORTS, Relation.OPPOSES, Relation.UNDERCUTS})
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending"
+        ACCEPTED = "accepted", "accepted"
+        MERGED = "merged", "merged"
+        REJECTED = "rejected", "rejected"
+
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposals"
+    )
+    # The map counts the proposer's quota even after a curator deletes the target (a
+    # suggestion made before proposals whose target was gone has none).
+    map = models.ForeignKey(
+        "debates.ArgumentMap", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    target = models.ForeignKey(
+        Node, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
+    )
+    target_text = models.TextField(blank=True, help_text="The target's text when proposed.")
+    relation = models.CharField(max_length=12, choices=Relation.choices)
+    other = models.ForeignKey(
+        Node,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The other end of a proposed link.",
+    )
+    text = models.CharField(max_length=500, help_text="The argument, as one declarative sentence.")
+    kind = models.CharField(
+        max_length=10,
+        choices=[(Node.Kind.CLAIM, "Claim"), (Node.Kind.EVIDENCE, "Evidence")],
+        blank=True,
+        help_text="What the new node is; blank: evidence for a quoted support, else a claim.",
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, null=True, blank=True, related_name="proposals"
+    )
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    exact = models.TextField(blank=True)
+    prefix = models.CharField(max_length=200, blank=True)
+    suffix = models.CharField(max_length=200, blank=True)
+    # A proposal made with a passage annotation (the old suggestions) keeps it.
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.TextField(blank=True, help_text="The curator's reason; the proposer sees it.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decided_proposals",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_node = models.ForeignKey(
+        Node, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    merged_into = models.ForeignKey(
+        Node, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [
+            models.Index(fields=["proposer", "map", "state"], name="proposal_quota"),
+            models.Index(fields=["state", "created"], name="proposal_queue"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__isnull=True) | Q(end__gt=models.F("start")),
+                name="proposal_passage_nonempty",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_relation_display()}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs):
+        if self.target_id and not self.target_text:
+            self.target_text = self.target.text
+        super().save(*args, **kwargs)
+
+    def hold_nodes(self):
+        """Hold the locks of the nodes this proposal points at, in primary-key order (nodes
+        come first, docs/architecture.md "Writes that race"): a delete of either waits, then
+        finds the proposal. ValidationError when one is gone."""
+        for node_id in sorted({pk for pk in (self.target_id, self.other_id) if pk}):
+            try:
+                hold_node(node_id)
+            except RowGone:
+                raise ValidationError(
+                    "A node this proposal points at was deleted meanwhile; reject the "
+                    "proposal with a reason.",
+                    code="target_gone",
+                ) from None
+
+    @property
+    def is_link(self) -> bool:
+        return self.relation not in self.CHILD_RELATIONS
+
+    @property
+    def has_passage(self) -> bool:
+        return self.source_id is not None
+
+    def get_absolute_url(self):
+        return f"{reverse('proposals')}#proposal-{self.pk}"
+
+    # Writes: a proposal, and the curators' three decisions. -----------------------------
+
+    def submit(self, limit: int) -> None:
+        """Save this new proposal unless its proposer already has limit pending on its map.
+
+        The proposer's row is locked first, so concurrent posts by one reader are counted one
+        after another and never pass the limit together.
+        """
+        from django.contrib.auth import get_user_model
+
+        with transaction.atomic():
+            self.hold_nodes()
+            users = get_user_model().objects.select_for_update()
+            list(users.filter(pk=self.proposer_id).values_list("pk", flat=True))
+            pending = Proposal.objects.pending().filter(proposer_id=self.proposer_id, map=self.map)
+            if pending.count() >= limit:
+                raise ValidationError(
+                    f"You have {limit} proposals waiting for the curators on this map, the "
+                    "most one reader may have; wait until they have decided some.",
+                    code="quota",
+                )
+            self.save()
+
+    def check_decidable(self):
+        """Raise ValidationError unless a curator can still decide this proposal."""
+        if self.state != self.State.PENDING:
+            raise ValidationError(f"This proposal was already {self.state}.", code="decided")
+
+    def _locked(self):
+        """This proposal's row, locked after the nodes it points at, re-read: a decision is
+        taken on what is stored now (a second curator's decision waits, then is refused)."""
+        self.hold_nodes()
+        fresh = Proposal.objects.select_for_update().filter(pk=self.pk).first()
+        if fresh is None:
+            raise ValidationError("This proposal was deleted meanwhile.", code="gone")
+        fresh.check_decidable()
+        return fresh
+
+    def _live(self, node_id, what):
+        node = Node.objects.select_related("map").filter(pk=node_id).first() if node_id else None
+        if node is None:
+            raise ValidationError(
+                f"The {what} was deleted meanwhile; reject the proposal with a reason.",
+                code="target_gone",
+            )
+        return node
+
+    def accept(self, curator, text=None, kind=None):
+        """Create the node (with the passage as its anchor) or the link where proposed.
+
+        The curator may edit the text first. Refused with a message when the proposal was
+        decided or its target deleted meanwhile. Returns the new node, or the link's near end.
+        """
+        with transaction.atomic():
+            fresh = self._locked()
+            target = self._live(fresh.target_id, "node it was proposed on")
+            text = (text if text is not None else fresh.text).strip()
+            if not text:
+                raise ValidationError("Write the argument as one sentence.", code="empty")
+            if fresh.is_link:
+                other = self._live(fresh.other_id, "other end of the link")
+                link = Link(map=target.map, from_node=target, to_node=other, kind=fresh.relation)
+                link.clean()
+                link.save()
+                fresh._decide(curator, self.State.ACCEPTED)
+                self.refresh_from_db()
+                return target
+            if target.map.is_curated and not fresh.has_passage:
+                raise ValidationError(
+                    "A curated map anchors every node in its sources, and this proposal quotes "
+                    "no passage: merge it into the node it repeats, or reject it.",
+                    code="no_passage",
+                )
+            if fresh.has_passage and not fresh.matches_source():
+                raise ValidationError("The quoted passage no longer matches the source’s text.")
+            node = Node(
+                map=target.map,
+                key=target.map.nodes.unused_key(slugify(text)[:50].strip("-") or "proposed"),
+                kind=kind or fresh.kind or fresh.default_kind(),
+                text=text,
+                parent=target,
+                relation=fresh.relation,
+                position=target.children.next_position(),
+            )
+            node.clean()
+            node.save()
+            if fresh.has_passage:
+                fresh.anchor_to(node)
+            fresh._decide(curator, self.State.ACCEPTED, created_node=node)
+        self.refresh_from_db()
+        return node
+
+    def merge(self, curator, node):
+        """The proposal repeats node: its passage becomes one more anchor of node (when it
+        has one the node lacks), and the proposal is marked merged into it."""
+        with transaction.atomic():
+            fresh = self._locked()
+            node = self._live(node.pk if node else None, "node to merge into")
+            if node.map_id != fresh.map_id:
+                raise ValidationError("Merge into a node of the same map.", code="other_map")
+            if fresh.has_passage:
+                if not fresh.matches_source():
+                    raise ValidationError("The quoted passage no longer matches the source’s text.")
+                quoted = node.anchors.filter(
+                    source_id=fresh.source_id, start=fresh.start, end=fresh.end
+                )
+                if not quoted.exists():
+                    fresh.anchor_to(node)
+            fresh._decide(curator, self.State.MERGED, merged_into=node)
+        self.refresh_from_db()
+
+    def reject(self, curator, reason):
+        """Record the rejection with its reason, which the proposer reads."""
+        if not (reason or "").strip():
+            raise ValidationError("Say why; the proposer reads the reason.", code="no_reason")
+        with transaction.atomic():
+            fresh = self._locked()
+            fresh._decide(curator, self.State.REJECTED, reason=reason.strip())
+        self.refresh_from_db()
+
+    def default_kind(self):
+        """What the new node is: evidence when it quotes a passage in support, else a claim."""
+        if self.relation == self.Relation.SUPPORTS and self.has_passage:
+            return Node.Kind.EVIDENCE
+        return Node.Kind.CLAIM
+
+    def anchor_to(self, node):
+        anchor = Anchor(
+            node=node, source=self.source, exact=self.exact, position=node.next_anchor_position()
+        )
+        anchor.place_at(self.start)
+        anchor.speaker = self.source.speaker_at(self.start)
+        anchor.save()
+        return anchor
+
+    def _decide(self, curator, state, **fields):
+        for name, value in {
+            "state": state,
+            "decided_by": curator,
+            "decided_at": timezone.now(),
+            **fields,
+        }.items():
+            setattr(self, name, value)
+        self.save()
+        Notification.tell(self.proposer, self.decision_text(), self.get_absolute_url())
+
+    def decision_text(self):
+        """What the proposer is told: the decision, in a sentence."""
+        what = f"Your proposal “{self.text[:80]}”"
+        if self.state == self.State.ACCEPTED:
+            return f"{what} was accepted: it is now in the map."
+        if self.state == self.State.MERGED:
+            return f"{what} was merged into an existing node, “{self.merged_into.text[:80]}”."
+        return f"{what} was rejected: {self.reason}"

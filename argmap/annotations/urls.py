@@ -9,6 +9,13 @@ urlpatterns = [
     path("annotations/<int:pk>/delete/", views.delete_annotation, name="annotation-delete"),
     path("annotations/<int:pk>/flag/", views.flag_annotation, name="annotation-flag"),
     path("nodes/<int:pk>/annotations/", views.node_annotations, name="node-annotations"),
+    path("maps/<slug:slug>/nodes/<slug:key>/propose/", views.propose, name="propose"),
+    path(
+        "maps/<slug:slug>/nodes/<slug:key>/propose/similar/",
+        views.similar_claims,
+        name="similar-claims",
+    ),
+    path("accounts/proposals/", views.my_proposals, name="proposals"),
     path(
         "sources/<slug:slug>/annotations/",
         views.create_passage_annotation,

@@ -1,22 +1,27 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from argmap.core.views import render_error
+from argmap.debates import search as text_search
 from argmap.debates.models import Node, Source
 from argmap.debates.reader import reader_context
 from argmap.lib import ratelimit
+from argmap.lib.htmx import HtmxHttpRequest
+from argmap.lib.rows import RowGone
 
 from .context import node_panel_context
-from .forms import AnnotationForm, FlagForm, PassageAnnotationForm
-from .models import Annotation
+from .forms import TEXT_LIMIT, AnnotationForm, FlagForm, PassageAnnotationForm, ProposalForm
+from .models import Annotation, Proposal
 
 PAGE = "annotations/annotation.html"
 
@@ -86,18 +91,22 @@ def node_annotations(request, pk):
     return render(request, f"{PAGE}#node-panel", context)
 
 
+def no_such_node(request):
+    return render_error(
+        request,
+        400,
+        "No such node",
+        "That node of the map does not exist; it may have been removed. Nothing was saved.",
+    )
+
+
 @require_POST
 @login_to_write
 def create_node_annotation(request):
     try:
         node = Node.objects.select_related("map").get(pk=int(request.POST.get("node", "")))
     except (ValueError, Node.DoesNotExist):
-        return render_error(
-            request,
-            400,
-            "No such node",
-            "That node of the map does not exist; it may have been removed. Nothing was saved.",
-        )
+        return no_such_node(request)
     ratelimit.count(request, "annotate", "annotations")
     form = AnnotationForm(request.POST, prefix_id=f"node{node.pk}")
     if not form.is_valid():
@@ -106,7 +115,10 @@ def create_node_annotation(request):
         return render(request, template, {**context, "fragment": "new"}, status=400)
     annotation = form.save(commit=False)
     annotation.author, annotation.node = request.user, node
-    annotation.save()
+    try:
+        annotation.save()
+    except RowGone:  # a curator deleted the node while this was posted
+        return no_such_node(request)
     messages.success(request, "Your annotation is saved.")
     if not request.htmx:
         return redirect(annotation.get_absolute_url())
@@ -193,3 +205,64 @@ def flag_annotation(request, pk):
     if not request.htmx:
         return redirect(annotation.get_absolute_url())
     return show_annotation(request, annotation)
+
+
+# Proposals ------------------------------------------------------------------------------
+
+PROPOSE = "annotations/propose.html"
+
+
+def proposal_target(slug, key):
+    return get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_to_write
+def propose(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
+    """A reader proposes an argument on a node; the curators decide it in the admin."""
+    node = proposal_target(slug, key)
+    form = ProposalForm(request.POST or None, node=node, initial=request.GET.dict())
+    status = 200
+    if request.method == "POST":
+        ratelimit.count(request, "propose", "proposals")
+        if form.is_valid():
+            proposal = form.proposal(request.user)
+            try:
+                proposal.submit(settings.PROPOSAL_LIMIT)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Your proposal is waiting for the curators’ decision.")
+                return redirect(f"{reverse('proposals')}?new={proposal.pk}#proposal-{proposal.pk}")
+        status = 400
+    text = form["text"].value() or ""
+    context = {"node": node, "map": node.map, "form": form, "similar": similar(node, text)}
+    return render(request, PROPOSE, context, status=status)
+
+
+def similar(node, text):
+    return text_search.similar(node.map.nodes.all(), text) if text else []
+
+
+@require_safe
+def similar_claims(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
+    """The map's nodes most like the text being typed (the propose form asks as one types)."""
+    node = proposal_target(slug, key)
+    text = request.GET.get("text", "")[:TEXT_LIMIT]
+    context = {"node": node, "map": node.map, "similar": similar(node, text), "text": text}
+    return render(request, f"{PROPOSE}#similar", context)
+
+
+@require_safe
+@login_to_write
+def my_proposals(request: HtmxHttpRequest) -> HttpResponse:
+    """The reader's own proposals with their state and the curator's reason; the one just
+    made (?new=) with the map's nodes most like it."""
+    proposals = list(Proposal.objects.filter(proposer_id=request.user.pk).for_listing())
+    new = next((p for p in proposals if str(p.pk) == request.GET.get("new")), None)
+    context = {
+        "proposals": proposals,
+        "new": new,
+        "similar": similar(new.target, new.text) if new and new.target else [],
+    }
+    return render(request, "annotations/proposals.html", context)

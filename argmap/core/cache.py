@@ -4,15 +4,21 @@ outage that only costs a render.
 Near copies. Everything in the fragments cache is stored under a key that names the map's
 token (argmap.debates.fragments), so the value behind a key never changes: a new token makes
 new keys. A copy kept in the process is therefore as good as Redis's, and a hit on it costs no
-round trip. Each process keeps up to NEAR_BYTES of pickled values, none over NEAR_VALUE, and
-drops the least recently used first. The few entries that rely on a timeout instead (search
-results, whose key names every map's token but not the texts of sources no map quotes) are
-kept near for at most NEAR_SECONDS, so they may outlive Redis's copy by that much.
+round trip. (A whole cached response is filled again under its key when its map's state
+changes; it carries the state token it was filled at, checked at every hit, so a near copy
+of an older fill is filled again, never served as current.) Each process keeps up to
+NEAR_BYTES of pickled values, none over NEAR_VALUE, and drops the least recently used first.
+The few entries that rely on a timeout instead (search results, whose key names every map's
+token but not the texts of sources no map quotes) are kept near for at most NEAR_SECONDS, so
+they may outlive Redis's copy by that much.
 
 Outages. Django's RedisCache raises on a connection error, so every page that reads a cached
-fragment would answer 500 while Redis is down. Everything in the fragments cache can be
-rendered again from the database, so reads miss and writes are dropped instead (and logged).
-Rate-limit counters do not go through here (argmap.lib.ratelimit uses the client itself).
+fragment would answer 500 while Redis is down; and a Redis that hangs made each call wait its
+whole timeout. Everything cached in Redis can be computed again from the database, so
+GuardedRedisCache, under every cache in Redis, makes reads miss and writes drop instead
+(logged), and asks the process's one breaker for the server first (argmap.lib.breaker): after
+one call times out, no call waits on Redis until it answers again.
+Rate-limit counters never live in Redis (argmap.lib.ratelimit).
 """
 
 import logging
@@ -20,11 +26,17 @@ import pickle
 import threading
 import time
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
+
+from argmap.lib.breaker import breaker_for
+
+_T = TypeVar("_T")
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +103,74 @@ def near_cache(name: str) -> NearCache:
         return _near_caches.setdefault(name, NearCache(NEAR_BYTES, NEAR_VALUE, NEAR_SECONDS))
 
 
-class SharedCache(RedisCache):
+class GuardedRedisCache(RedisCache):
+    """Django's Redis cache that never fails a request and never waits on a hung Redis:
+    every call asks the server's breaker first, and an error or a refusal is a miss (reads)
+    or nothing stored (writes)."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self.breaker = breaker_for(server)
+
+    def _guarded(self, call: Callable[[], _T], fallback: _T) -> _T:
+        if not self.breaker.allows():
+            return fallback
+        try:
+            value = call()
+        except RedisError as error:
+            self.breaker.failed(error)
+            logger.warning("shared cache unreachable (%s): %s", self.key_prefix, error)
+            return fallback
+        self.breaker.succeeded()
+        return value
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> bool:
+        return self._guarded(partial(super().add, key, value, timeout, version), False)
+
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        return self._guarded(partial(super().get, key, default, version), default)
+
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> None:
+        self._guarded(partial(super().set, key, value, timeout, version), None)
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
+        return self._guarded(partial(super().touch, key, timeout, version), False)
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        return self._guarded(partial(super().delete, key, version), False)
+
+    def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
+        return self._guarded(partial(super().get_many, keys, version), {})
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        return self._guarded(partial(super().has_key, key, version), False)
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        # No fallback makes sense for a count: as Django does for a missing key.
+        value = self._guarded(partial(super().incr, key, delta, version), None)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found (the cache is unreachable)")
+        return value
+
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
+        return self._guarded(partial(super().set_many, data, timeout, version), list(data))
+
+    def delete_many(self, keys: Any, version: int | None = None) -> None:
+        self._guarded(partial(super().delete_many, keys, version), None)
+
+    def clear(self) -> None:
+        self._guarded(super().clear, None)
+
+
+class SharedCache(GuardedRedisCache):
+    """The fragments cache: GuardedRedisCache with near copies in the process."""
+
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self.near = near_cache(f"{server}|{self.key_prefix}")
@@ -110,11 +189,7 @@ class SharedCache(RedisCache):
                 far.append(key)
         if not far:
             return found
-        try:
-            fetched = super().get_many(far, version)
-        except RedisError as error:
-            logger.warning("shared cache unreachable, rendering afresh: %s", error)
-            return found
+        fetched = super().get_many(far, version)
         for key, value in fetched.items():
             self.near.put(self.make_and_validate_key(key, version=version), value)
         return {**found, **fetched}
@@ -130,23 +205,12 @@ class SharedCache(RedisCache):
         if timeout != 0:  # 0 means "expire at once"; a near copy would outlive that
             for key, value in data.items():
                 self.near.put(self.make_and_validate_key(key, version=version), value)
-        try:
-            return super().set_many(data, timeout, version)
-        except RedisError as error:
-            logger.warning("shared cache unreachable, not storing: %s", error)
-            return list(data)
+        return super().set_many(data, timeout, version)
 
     def delete(self, key: Any, version: int | None = None) -> bool:
         self.near.discard(self.make_and_validate_key(key, version=version))
-        try:
-            return super().delete(key, version)
-        except RedisError as error:
-            logger.warning("shared cache unreachable, not deleting: %s", error)
-            return False
+        return super().delete(key, version)
 
     def clear(self) -> None:
         self.near.clear()
-        try:
-            super().clear()
-        except RedisError as error:
-            logger.warning("shared cache unreachable, not clearing: %s", error)
+        super().clear()

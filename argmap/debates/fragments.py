@@ -1,29 +1,42 @@
 """The render cache invariant, kept in this one module.
 
-Rendered map trees are cached per app process under a token per map (MapRevision):
+Each map has two tokens (MapRevision): `token`, its structure (the tree's shape, text,
+anchors, sources: what curators edit), and `state`, what readers change on its nodes
+(annotation counts and panels; votes and strengths through state_changed()).
 1. Content is every model whose QuerySet is a ContentQuerySet; shown() says which of its
-   rows appear in a cached tree and map_field which map each row belongs to.
-2. Every write to content changes the token of each map it touches: QuerySet update(),
+   rows appear on a cached page, map_field which map each row belongs to, and
+   revision_field which of the map's two tokens a write to it changes.
+2. Every write to content changes that token of each map it touches: QuerySet update(),
    bulk_create() and delete() here, single-row save and delete by signals (connect()).
-   Nobody bumps by hand; private annotations are not shown(), so they bump nothing.
+   Nobody bumps by hand; private annotations are not shown(), so they bump nothing. State
+   that is not content (another app's votes, strengths) calls state_changed(map_ids).
 3. current(map) is one read and never writes: the token row is made with its map (a
    migration for maps that existed before, a post_save and bulk_create for new ones).
-4. Views read the token before the content, and bumps follow the write, so a render can
+4. Views read the tokens before the content, and bumps follow the write, so a render can
    cache new content under an old token, never old content under a new one.
-5. A cached fragment holds nothing per user (tests/debates/test_fragments.py checks).
-6. Whole responses that hold nothing per visitor (shared_response) are cached for visitors
-   who carry no session, under the map's token and the full path, and the token is their
-   ETag. A page for such a visitor carries no CSRF token (base.html gives htmx the token
-   only on a logged-in page, which is never cached whole), so a cached page is served
-   exactly as it was stored: nothing searches its text, so nothing a reader writes can
-   reach the cache's machinery.
+5. Cached renders are keyed by the structure token alone and hold state only inside
+   regions (`{% state kind pk %}`, region()): fill() puts each region's current value in
+   from one read a kind (the reads register_state() registers), so a change of state
+   renders nothing again and cools nothing that is cached.
+6. A cached fragment holds nothing per user (tests/debates/test_fragments.py checks).
+7. Whole responses that hold nothing per visitor (shared_response) are cached for visitors
+   who carry no session, under the map's structure token and the full path, with the state
+   token their regions were filled at: a hit whose state token is current costs one read
+   (both tokens) and is served as stored; otherwise its regions are filled again (one read
+   a kind) and it is kept. Both tokens are its ETag. A page for such a visitor carries no
+   CSRF token (base.html gives htmx the token only on a logged-in page, which is never
+   cached whole). The only text ever searched in a cached page is a region's markers, which
+   no reader can write: every text is escaped (`<!--` becomes `&lt;!--`), and annotation
+   bodies, the one stored HTML, show typed HTML as text (lib.markdown).
 
 The cache is the "fragments" alias: per process by default, Redis for a fleet (REDIS_URL).
 """
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache, partial, wraps
 from typing import Any, ClassVar, TypeVar, cast
 
@@ -34,7 +47,9 @@ from django.db import connection, models
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -44,16 +59,18 @@ def new_token() -> str:
 
 
 class MapRevision(models.Model):
-    """A map's token: it changes whenever anything shown in the map's cached trees changes.
+    """A map's tokens: `token` changes whenever the structure shown in the map's cached
+    renders changes, `state` whenever the state shown in their regions does.
 
-    The token lives in the shared database, so every app server sees a change at once,
-    and stale fragments are simply never asked for again. Only this module reads it.
+    The tokens live in the shared database, so every app server sees a change at once,
+    and stale fragments are simply never asked for again. Only this module reads them.
     """
 
     map = models.OneToOneField(
         "debates.ArgumentMap", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     token = models.CharField(max_length=32, default=new_token)
+    state = models.CharField(max_length=32, default=new_token)
 
     class Meta:
         app_label = "debates"
@@ -63,12 +80,17 @@ class MapRevision(models.Model):
 
 
 def current(argmap: models.Model) -> str:
-    """The map's token, in one read; "" (a token like any other) if the map has no row."""
-    return next(iter(_read_token("map_id", argmap.pk)), "")
+    """The map's structure token, in one read; "" (a token like any other) if it has no row."""
+    return next(iter(_read_token("map_id", argmap.pk)), ("", ""))[0]
 
 
 def current_by_slug(slug: str) -> str | None:
-    """The token of the map at slug, in one read; None when there is no such map."""
+    """The structure token of the map at slug, in one read; None when there is no such map."""
+    return next((token for token, _ in _read_token("slug", slug)), None)
+
+
+def tokens_by_slug(slug: str) -> tuple[str, str] | None:
+    """The structure and state tokens of the map at slug, in one read; None if no such map."""
     return next(iter(_read_token("slug", slug)), None)
 
 
@@ -81,17 +103,17 @@ def _token_sql(by: str) -> str:
     revision, argmap = quote(MapRevision._meta.db_table), _map_model()._meta
     assert argmap.pk is not None and argmap.pk.column is not None
     if by == "map_id":
-        return f"SELECT token FROM {revision} WHERE map_id = %s"  # noqa: S608 - quoted names
+        return f"SELECT token, state FROM {revision} WHERE map_id = %s"  # noqa: S608 - quoted
     return (
-        f"SELECT r.token FROM {revision} r JOIN {quote(argmap.db_table)} m"  # noqa: S608
+        f"SELECT r.token, r.state FROM {revision} r JOIN {quote(argmap.db_table)} m"  # noqa: S608
         f" ON m.{quote(argmap.pk.column)} = r.map_id WHERE m.slug = %s"  # quoted names only
     )
 
 
-def _read_token(by: str, value: int | str) -> list[str]:
+def _read_token(by: str, value: int | str) -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(_token_sql(by), [value])
-        return [token for (token,) in cursor.fetchall()]
+        return [(token, state) for (token, state) in cursor.fetchall()]
 
 
 def current_everywhere() -> str:
@@ -101,6 +123,81 @@ def current_everywhere() -> str:
     tokens = MapRevision.objects.order_by("map_id").values_list("map_id", "token")
     joined = ";".join(f"{pk}:{token}" for pk, token in tokens)
     return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
+
+
+# State regions (point 5). A region is a node's piece of state on a cached page, between
+# markers that only region() writes: every other text on a page is escaped, and annotation
+# bodies are cleaned of comments (lib.markdown), so no content can open or close one.
+REGION = re.compile(r"<!--state:([a-z][a-z0-9-]*):(\d+)-->(.*?)<!--/state-->", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class State:
+    """One kind of state a region shows: read(node pks) gives each node's value in one
+    query; show(value) its HTML (value None for a node read() left out)."""
+
+    read: Callable[[list[int]], dict[int, Any]]
+    show: Callable[[Any], str]
+
+
+STATES: dict[str, State] = {}
+
+
+def register_state(
+    kind: str, read: Callable[[list[int]], dict[int, Any]], show: Callable[[Any], str] = str
+) -> None:
+    """Let pages show `kind` of a node's state in regions ({% state kind node.pk %}).
+
+    read(pks) -> {pk: value} in one query, for every region of that kind on a page at once;
+    show(value) -> HTML, escaped unless it is a SafeString. Registered in an AppConfig's
+    ready(); whoever changes the state read() reads calls state_changed(map_ids) after.
+    """
+    STATES[kind] = State(read, show)
+
+
+def region(kind: str, pk: int, value: Any = None) -> SafeString:
+    """A region of `kind` for node pk: empty until fill(), or showing value when given
+    (a page rendered outside the cache that already knows it)."""
+    shown = "" if value is None or value == "" else _show(kind, value)
+    return mark_safe(f"<!--state:{kind}:{int(pk)}-->{shown}<!--/state-->")  # noqa: S308 - escaped
+
+
+def _show(kind: str, value: Any) -> str:
+    state = STATES.get(kind)
+    return str(conditional_escape(state.show(value))) if state else ""
+
+
+def fill(html: str) -> str:
+    """html with every region holding its node's current value: one read a kind of region."""
+    wanted: dict[str, set[int]] = {}
+    for kind, pk, _ in REGION.findall(html):
+        wanted.setdefault(kind, set()).add(int(pk))
+    if not wanted:
+        return html
+    values = {
+        kind: STATES[kind].read(sorted(pks)) for kind, pks in wanted.items() if kind in STATES
+    }
+
+    def filled(match: re.Match[str]) -> str:
+        kind, pk = match[1], int(match[2])
+        shown = _show(kind, values[kind].get(pk)) if kind in values else ""
+        return f"<!--state:{kind}:{pk}-->{shown}<!--/state-->"
+
+    return REGION.sub(filled, html)
+
+
+def _filled(body: bytes, charset: str = "utf-8") -> bytes:
+    if b"<!--state:" not in body:
+        return body
+    return fill(body.decode(charset)).encode(charset)
+
+
+def state_changed(map_ids: Iterable[int]) -> None:
+    """Say that state shown in regions of these maps' pages changed (a node's tally, the
+    strengths of a whole map): one UPDATE of their state tokens, after the write. Nothing is
+    rendered again; each cached whole response of these maps is filled again at its next hit.
+    The structure token, and with it every cached render, stays."""
+    bump(map_ids, "state")
 
 
 RESPONSE_TIMEOUT = 86400
@@ -135,38 +232,48 @@ def _shared_response(
 ) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, slug: str, **kwargs: Any) -> HttpResponse:
-        if not shared_by_everyone(request):
-            return view(request, *args, slug=slug, **kwargs)
-        token = current_by_slug(slug)
-        if token is None:
-            return view(request, *args, slug=slug, **kwargs)  # its 404
+        tokens = tokens_by_slug(slug) if shared_by_everyone(request) else None
+        if tokens is None:  # a visitor with a session, or no such map (the view's 404)
+            return filled_response(view(request, *args, slug=slug, **kwargs))
+        token, state = tokens
         htmx = request.headers.get("HX-Request") == "true"
         read = (*params, *htmx_params) if htmx else params
         asked = [(name, value) for name in read for value in request.GET.getlist(name)]
-        place = f"{token}:{int(htmx)}:{request.path}?{urlencode(asked)}"
+        # "filled": entries hold their state token (entries cached before regions never match).
+        place = f"filled:{token}:{int(htmx)}:{request.path}?{urlencode(asked)}"
         digest = hashlib.blake2b(place.encode(), digest_size=16).hexdigest()
-        etag = f'"{digest}"'
+        etag = f'"{digest}.{state}"'
         response = not_modified(request, etag)
         if response is None:
             cache = caches["fragments"]
             cached = cache.get(f"response:{digest}")
             if cached is not None:
-                content_type, body = cached
+                content_type, body, filled_at = cached
+                if filled_at != state:  # the state changed since: fill its regions again
+                    body = _filled(body)
+                    cache.set(f"response:{digest}", (content_type, body, state), RESPONSE_TIMEOUT)
                 response = HttpResponse(body, content_type=content_type)
             else:
                 # Rendered from what the key holds, so the page (its log-in link's ?next=, for
                 # one) carries no parameter that one visitor sent and the next did not.
                 request.META["QUERY_STRING"] = urlencode(asked)
                 request.GET = QueryDict(request.META["QUERY_STRING"])
-                response = view(request, *args, slug=slug, **kwargs)
+                response = filled_response(view(request, *args, slug=slug, **kwargs))
                 if response.status_code != 200 or response.streaming or response.cookies:
                     return response
-                content = (response["Content-Type"], response.content)
-                cache.set(f"response:{digest}", content, RESPONSE_TIMEOUT)
+                entry = (response["Content-Type"], response.content, state)
+                cache.set(f"response:{digest}", entry, RESPONSE_TIMEOUT)
         # Private: a shared proxy could hand it to a visitor with a session, whose page differs.
         return revalidated(response, etag, private=True)
 
     return wrapped
+
+
+def filled_response(response: HttpResponse) -> HttpResponse:
+    """The response with its state regions filled (fill()); streamed ones as they are."""
+    if not response.streaming and response.status_code == 200:
+        response.content = _filled(response.content, response.charset)
+    return response
 
 
 def not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
@@ -187,11 +294,11 @@ def revalidated(response: HttpResponse, etag: str, *, private: bool = False) -> 
     return response
 
 
-def bump(map_ids: Iterable[int]) -> None:
-    """Give each map a new token (one UPDATE)."""
+def bump(map_ids: Iterable[int], field: str = "token") -> None:
+    """Give each map a new token, the structure's or the state's (one UPDATE)."""
     wanted = set(map_ids) - {None}
     if wanted:
-        MapRevision.objects.filter(map_id__in=wanted).update(token=new_token())
+        MapRevision.objects.filter(map_id__in=wanted).update(**{field: new_token()})
 
 
 def ensure_tokens(map_ids: Iterable[int]) -> None:
@@ -207,6 +314,9 @@ class ContentQuerySet(models.QuerySet[_M]):
     map_field: ClassVar[str] = "map"
     # Fields whose change can move a row into or out of shown().
     shown_fields: ClassVar[frozenset[str]] = frozenset()
+    # Which token of its maps a write changes: "token" (the structure, shown in cached
+    # renders) or "state" (shown only in state regions, filled per response).
+    revision_field: ClassVar[str] = "token"
 
     def shown(self) -> "ContentQuerySet[_M]":
         """The rows that appear in a cached tree (all, unless a model says otherwise)."""
@@ -228,7 +338,7 @@ class ContentQuerySet(models.QuerySet[_M]):
         count = super().update(**kwargs)
         if moves:
             maps |= self.map_ids()  # and the rows' maps now
-        bump(maps)  # after the write (point 4 above)
+        bump(maps, self.revision_field)  # after the write (point 4 above)
         return count
 
     update.alters_data = True  # type: ignore[attr-defined]
@@ -240,7 +350,7 @@ class ContentQuerySet(models.QuerySet[_M]):
     def delete(self) -> tuple[int, dict[str, int]]:
         maps = self.map_ids()
         deleted = super().delete()  # a refused delete (RESTRICT, PROTECT) raises: no bump
-        bump(maps)
+        bump(maps, self.revision_field)
         return deleted
 
     delete.alters_data = True  # type: ignore[attr-defined]
@@ -252,7 +362,8 @@ class ContentQuerySet(models.QuerySet[_M]):
         if self.model is _map_model():
             ensure_tokens(pks)
         else:
-            bump(_content(self.model).filter(pk__in=pks).map_ids())
+            rows = _content(self.model).filter(pk__in=pks)
+            bump(rows.map_ids(), rows.revision_field)
         return created
 
     bulk_create.alters_data = True  # type: ignore[attr-defined]
@@ -291,7 +402,8 @@ def _after_save(
     if sender is _map_model():
         ensure_tokens([instance.pk])
     before: set[int] = getattr(instance, "_fragments_maps_before", set())
-    bump(before | _rows(instance).map_ids())
+    rows = _rows(instance)
+    bump(before | rows.map_ids(), rows.revision_field)
 
 
 def _before_delete(
@@ -308,7 +420,8 @@ def _before_delete(
         and isinstance(type(origin)._default_manager.all(), ContentQuerySet)
     ):
         return
-    bump(_rows(instance).map_ids())
+    rows = _rows(instance)
+    bump(rows.map_ids(), rows.revision_field)
 
 
 def connect() -> None:

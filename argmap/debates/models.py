@@ -1,4 +1,6 @@
 import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from django.core.cache import caches
@@ -9,12 +11,11 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 
-from argmap.lib.rows import UpdateOnlyModel
+from argmap.lib.rows import RowGone, UpdateOnlyModel, lock, locking
 
 from . import fragments
 from .fragments import ContentQuerySet, MapRevision
 from .markup import markup_intervals, runs
-from .pages import with_row_extras
 from .quotes import (
     find_quote,
     quote_context,
@@ -294,6 +295,16 @@ SUBTREE_SQL = """
 
 
 class NodeQuerySet(ContentQuerySet["Node"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        # Locked before Django collects what cascades, so a row added meanwhile to one of
+        # these nodes (which holds its node's lock) is collected too (argmap.lib.rows.lock).
+        with locking():
+            lock(self)
+            return super().delete()
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
     def roots(self):
         return self.filter(parent__isnull=True)
 
@@ -342,7 +353,7 @@ class NodeQuerySet(ContentQuerySet["Node"]):
     def for_display(self):
         """Everything a node row shows, in a fixed number of queries."""
         return (
-            with_row_extras(self.with_child_counts())  # e.g. annotation counts (pages.py)
+            self.with_child_counts()
             .select_related("map")
             .annotate(
                 parent_key=models.F("parent__key"),
@@ -492,6 +503,17 @@ class Node(UpdateOnlyModel):
     def get_absolute_url(self):
         return reverse("node", args=[self.map.slug, self.key])
 
+    def save(self, *args, **kwargs):
+        # A new child holds its parent's lock, so a delete of the parent waits, then finds
+        # the child (RESTRICT), instead of failing its foreign key at commit.
+        with adding_to(self.parent_id if self._state.adding else None):
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with locking():  # as NodeQuerySet.delete
+            lock(Node.objects.filter(pk=self.pk))
+            return super().delete(*args, **kwargs)
+
     @property
     def is_rebuttal(self):
         return self.relation == self.Relation.OPPOSES
@@ -547,6 +569,27 @@ class Node(UpdateOnlyModel):
     def next_anchor_position(self):
         last = self.anchors.aggregate(last=Max("position"))["last"]
         return 0 if last is None else last + 1
+
+
+def hold_node(node_id: int) -> None:
+    """Hold the node's lock until the transaction ends, for a write that adds a row pointing
+    at it (a child, an annotation, a suggestion, a vote): a delete of the node then waits and
+    takes the new row along (argmap.lib.rows.lock). RowGone if the node is gone."""
+    if not lock(Node.objects.filter(pk=node_id), no_key=True):
+        raise RowGone(Node(pk=node_id))
+
+
+def adding_to(node_id: int | None) -> AbstractContextManager[Any]:
+    """A transaction holding the node's lock (hold_node), around the save of a new row
+    pointing at it; nothing when there is no node."""
+    return _holding(node_id) if node_id is not None else nullcontext()
+
+
+@contextmanager
+def _holding(node_id: int) -> Iterator[None]:
+    with locking():
+        hold_node(node_id)
+        yield
 
 
 class QuoteSelector(UpdateOnlyModel):

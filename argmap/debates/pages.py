@@ -1,15 +1,15 @@
 """What other apps add to debates' pages, without debates importing them.
 
 Dependencies run annotations → debates. A page here that shows another app's data (a
-node's annotation panel, passage annotations in the reader, annotation counts on tree
-rows) calls the hooks that app registers in its AppConfig.ready(); with none registered
-the pages still work, without that data.
+node's annotation panel, passage annotations in the reader) calls the hooks that app
+registers in its AppConfig.ready(); with none registered the pages still work, without
+that data. What a node row shows of another app's state (annotation counts, votes) is a
+state region instead (fragments.register_state).
 """
 
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 
 # (request, node) -> extra context for a node's page.
@@ -17,8 +17,6 @@ node_page_hooks: list[Callable[[HttpRequest, Any], dict[str, Any]]] = []
 # (request, source, form or None) -> extra context for the source reader; its "spans"
 # (objects with .start and .end) are cut into the text with the anchors.
 reader_hooks: list[Callable[[HttpRequest, Any, Any], dict[str, Any]]] = []
-# node QuerySet -> the same QuerySet with more per-row annotations, for every node row.
-node_row_hooks: list[Callable[[QuerySet[Any]], QuerySet[Any]]] = []
 # source slugs -> the public, shown passage annotations on them as plain dicts (id, source,
 # start, end, exact, prefix, suffix, kind, body, visibility, is_hidden, created, modified),
 # for the map's Web Annotation export.
@@ -39,12 +37,6 @@ def reader_extras(request: HttpRequest, source: Any, form: Any = None) -> dict[s
         context["spans"] = [*context["spans"], *extra.pop("spans", [])]
         context.update(extra)
     return context
-
-
-def with_row_extras(nodes: QuerySet[Any]) -> QuerySet[Any]:
-    for hook in node_row_hooks:
-        nodes = hook(nodes)
-    return nodes
 
 
 def published_passages(source_slugs: list[str]) -> list[dict[str, Any]]:

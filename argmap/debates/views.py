@@ -186,6 +186,7 @@ def node_page(request, slug, key):
     parts = SimpleLazyObject(claim)
     context = {
         "map": node.map,
+        "node": node,
         **{name: SimpleLazyObject(partial(getitem, parts, name)) for name in CLAIM_PARTS},
         "formats": list(registry.FORMATS.values()),
         "revision": revision,

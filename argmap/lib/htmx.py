@@ -6,6 +6,13 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as views see it: django-htmx's middleware has set .htmx."""
+
+    htmx: HtmxDetails
 
 
 class HtmxResponseMiddleware:

@@ -6,11 +6,10 @@
 requests on PostgreSQL or SQLite each see their own count and a limit of N lets exactly N
 through. (The database cache it replaces read, then wrote, and lost counts.)
 
-With REDIS_URL set (settings.CACHES["ratelimit"]), the counters live in Redis instead: one
-MULTI/EXEC transaction of `SET name 0 PX window NX` (the window starts, and its expiry is set,
-only by the first hit), `INCR name` and `PTTL name`, atomic and exact in the same way. While
-Redis cannot be reached, counting falls back to the table, which every server shares too:
-the limits keep holding (their windows start again) and nobody meets a 500.
+The counters stay in the table with REDIS_URL too. In Redis (no persistence, as the README
+runs it) a restart gave every address a fresh allowance, and a hung or unreachable Redis
+sent counting to the table meanwhile, so a limit could let through twice its number. Only
+writes and log-ins are counted, and they go to PostgreSQL anyway: one upsert more each.
 
 Actions and their limits are `settings.RATE_LIMITS`: action -> (limit, window seconds).
 Going over raises `RateLimited`; `RateLimitMiddleware` answers it with a 429 page that says
@@ -20,23 +19,18 @@ how long to wait.
 import contextlib
 import hashlib
 import ipaddress
-import logging
 import math
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from redis.exceptions import RedisError
 
 TABLE = "argmap_rate_counter"
-logger = logging.getLogger(__name__)
 
 UPSERT = f"""
     INSERT INTO {TABLE} (name, count, expires) VALUES (%s, 1, %s)
@@ -63,31 +57,8 @@ def _action(name: str) -> str:
     return name.split(":", 1)[0].replace("\x00", "")[:100]
 
 
-def redis() -> Any:
-    """The Redis client of the "ratelimit" cache, or None where counters live in the table."""
-    if "ratelimit" not in settings.CACHES:
-        return None
-    return caches["ratelimit"]._cache.get_client(write=True)  # type: ignore[attr-defined]
-
-
-def redis_key(name: str) -> str:
-    return caches["ratelimit"].make_and_validate_key(stored_name(name))
-
-
 def hit(name: str, window: int) -> tuple[int, float]:
     """Count one for name in its current window: the new count and when the window ends."""
-    client = redis()
-    if client is not None:
-        key = redis_key(name)
-        try:
-            with client.pipeline(transaction=True) as pipe:
-                pipe.set(key, 0, px=window * 1000, nx=True).incr(key).pttl(key)
-                _, taken, left_ms = pipe.execute()
-        except RedisError as error:
-            # The action only: a counter's name holds who is counted (an account, an address).
-            logger.warning("Redis unreachable, counting %s in the table: %s", _action(name), error)
-        else:
-            return int(taken), time.time() + max(left_ms, 0) / 1000
     now = time.time()
     with connection.cursor() as cursor:
         cursor.execute(UPSERT, [stored_name(name), now + window, now, now])
@@ -97,20 +68,8 @@ def hit(name: str, window: int) -> tuple[int, float]:
     return int(count), float(expires)
 
 
-# Decrement only a counter whose window is still running (an expired key is simply gone).
-REDIS_REFUND = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end"
-
-
 def refund(name: str) -> None:
     """Give back one count taken by hit() in the window still running."""
-    client = redis()
-    if client is not None:
-        try:
-            client.eval(REDIS_REFUND, 1, redis_key(name))
-        except RedisError as error:
-            logger.warning("Redis unreachable, refunding %s in the table: %s", _action(name), error)
-        else:
-            return
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {TABLE} SET count = count - 1 WHERE name = %s AND expires > %s",  # noqa: S608

@@ -1,4 +1,5 @@
-"""Edits update a row and never insert it again; long reads see one moment (snapshot).
+"""Edits update a row and never insert it again; writes that race take row locks in one
+order (lock); long reads see one moment (snapshot).
 
 Django's save() on a row it has loaded runs UPDATE, and when that changes nothing (someone
 deleted the row meanwhile) it INSERTs the row again: a deleted annotation came back with
@@ -68,3 +69,29 @@ def snapshot() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         yield
+
+
+def lock(queryset: "models.QuerySet[Any]", *, no_key: bool = False) -> list[Any]:
+    """Lock queryset's rows until the transaction ends; their primary keys, in order.
+
+    A write that adds a row pointing at another (an annotation at a node, a flag at an
+    annotation) and a delete of that row race: PostgreSQL checks foreign keys at commit, so
+    the loser failed there with an IntegrityError, a 500. Both sides lock the row pointed at
+    first: the adder then finds it gone (and says so), or the delete waits and takes the new
+    row along. `no_key` (FOR NO KEY UPDATE) for the adding side, which changes no key, so
+    other foreign-key checks pass; a delete takes FOR UPDATE. Rows are locked in primary-key
+    order, and models in the order of docs/architecture.md ("Writes that race"), so two
+    writers never wait on each other. Inside transaction.atomic(); SQLite, which runs one
+    writer at a time, needs no lock and takes none (see locking()).
+    """
+    rows = queryset.model._base_manager.filter(pk__in=queryset.values("pk"))
+    return list(rows.select_for_update(no_key=no_key).order_by("pk").values_list("pk", flat=True))
+
+
+def locking() -> contextlib.AbstractContextManager[Any]:
+    """The transaction that lock() needs, where locks exist. SQLite has none and runs one
+    writer at a time; there a transaction that reads before it writes fails at once when
+    another writes ("database is locked", not waiting its turn), so none is begun."""
+    if connection.features.has_select_for_update:
+        return transaction.atomic()
+    return contextlib.nullcontext()

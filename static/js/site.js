@@ -92,32 +92,84 @@
   document.addEventListener("DOMContentLoaded", setUpOpenState);
 
   // The map: a sticky path above the tree saying where the node at the top of the screen sits.
+  // One line: the thesis, then the node's parent and the node, each cut with an ellipsis; the
+  // steps between them fold into a "…" button that unfolds the whole path (a phone's screen is
+  // too short for one line a step).
   function setUpTreePath() {
     var path = document.getElementById("tree-path");
     if (!path) return;
     var pending = false;
+    var unfolded = false;
+    var shownFor = null;
     function label(node) {
       var link = node.querySelector(":scope > .node-card .node-text a");
-      var text = link ? link.textContent.trim() : "";
-      return text.length > 48 ? text.slice(0, 47) + "…" : text;
+      return link ? link.textContent.trim() : "";
+    }
+    function step(item) {
+      var link = document.createElement("a");
+      link.href = "#" + item.id;
+      link.className = "tree-path-step";
+      link.textContent = label(item);
+      return link;
+    }
+    function separator() {
+      var mark = document.createElement("span");
+      mark.className = "tree-path-sep";
+      mark.setAttribute("aria-hidden", "true");
+      mark.textContent = "›";
+      return mark;
+    }
+    function render(chain) {
+      path.textContent = "";
+      path.hidden = chain.length < 2;
+      path.classList.toggle("is-unfolded", unfolded);
+      var folded = !unfolded && chain.length > 3;
+      chain.forEach(function (item, index) {
+        var middle = index > 0 && index < chain.length - 2;
+        if (folded && middle) {
+          if (index > 1) return;
+          path.appendChild(separator());
+          var more = document.createElement("button");
+          more.type = "button";
+          more.className = "tree-path-more link-button";
+          more.setAttribute("aria-expanded", "false");
+          more.setAttribute("aria-label", "Show all " + chain.length + " steps of the path");
+          more.textContent = "…";
+          path.appendChild(more);
+          return;
+        }
+        if (index) path.appendChild(separator());
+        path.appendChild(step(item));
+      });
+      if (unfolded && chain.length > 3) {
+        var less = document.createElement("button");
+        less.type = "button";
+        less.className = "tree-path-more link-button";
+        less.setAttribute("aria-expanded", "true");
+        less.textContent = "Fold the path";
+        path.appendChild(less);
+      }
     }
     function update() {
       pending = false;
       var below = path.parentElement.getBoundingClientRect().bottom + 8;
       var probe = document.elementFromPoint(Math.min(window.innerWidth / 2, 200), below);
       var node = probe && probe.closest ? probe.closest(".tree-node") : null;
+      if (node && node === shownFor && path.childNodes.length) return;
+      shownFor = node;
       var chain = [];
       for (var at = node; at; at = at.parentElement.closest(".tree-node")) chain.unshift(at);
-      path.textContent = "";
-      path.hidden = chain.length < 2;
-      chain.forEach(function (item, index) {
-        if (index) path.appendChild(document.createTextNode(" › "));
-        var link = document.createElement("a");
-        link.href = "#" + item.id;
-        link.textContent = label(item);
-        path.appendChild(link);
-      });
+      render(chain);
     }
+    path.addEventListener("click", function (event) {
+      var toggle = event.target.closest ? event.target.closest(".tree-path-more") : null;
+      if (!toggle) return;
+      unfolded = toggle.getAttribute("aria-expanded") !== "true";
+      shownFor = null;
+      update();
+      var back = path.querySelector(".tree-path-more");
+      if (back) back.focus();
+    });
     window.addEventListener("scroll", function () {
       if (!pending) {
         pending = true;

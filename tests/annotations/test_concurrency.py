@@ -60,3 +60,21 @@ def test_eight_edits_racing_a_delete_never_bring_the_annotation_back(settings):
         assert responses[8].status_code in (200, 404)
         assert {response.status_code for response in responses[:8]} <= {200, 404, 409}
         assert not Annotation.objects.filter(pk=annotation.pk).exists()
+
+
+def test_fifty_concurrent_proposals_by_one_reader_cannot_pass_the_quota(settings):
+    from argmap.annotations.models import Proposal
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "propose": (100, 60)}
+    settings.PROPOSAL_LIMIT = 10
+    node = NodeFactory(map=(thesis := ThesisFactory(map=MapFactory())).map, parent=thesis)
+    clients = logged_in_clients(UserFactory(username="alice"), 50)
+    url = reverse("propose", args=[node.map.slug, node.key])
+
+    def post(index):
+        data = {"relation": "opposes", "text": f"Counter-argument {index}."}
+        return clients[index].post(url, data).status_code
+
+    statuses = run_at_once(50, post)
+    assert sorted(statuses) == [302] * 10 + [400] * 40
+    assert Proposal.objects.pending().count() == 10

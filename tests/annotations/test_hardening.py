@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import IntegrityError
 from django.urls import reverse
 
 from argmap.annotations import views
@@ -236,3 +237,16 @@ def test_a_suggested_annotation_cannot_turn_private_while_pending(db):
     assert refused.status_code == 400
     annotation.refresh_from_db()
     assert annotation.visibility == "public"
+
+
+def test_a_write_the_database_refuses_answers_409_not_500(as_bob, alice, node, monkeypatch):
+    # The safety net behind the locks of docs/architecture.md, "Writes that race".
+    def refused(*args, **kwargs):
+        raise IntegrityError("insert or update violates foreign key constraint")
+
+    annotation = AnnotationFactory(author=alice, node=node)
+    monkeypatch.setattr(Flag.objects, "get_or_create", refused)
+    as_bob.raise_request_exception = False
+    flag = reverse("annotation-flag", args=[annotation.pk])
+    response = as_bob.post(flag, {"reason": "spam"}, headers=HX)
+    assert response.status_code == 409 and "Changed meanwhile" in response.content.decode()

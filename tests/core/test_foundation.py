@@ -78,10 +78,11 @@ def test_malformed_redis_url_is_one_clear_line(url):
     assert "REDIS_URL is malformed" in result.stderr
 
 
-def test_a_redis_url_puts_fragments_and_counters_in_redis():
+def test_a_redis_url_puts_the_caches_in_redis_and_leaves_the_counters_in_the_database():
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.CACHES['fragments']['BACKEND'], s.CACHES['ratelimit']['LOCATION'])"
+        "print(s.CACHES['fragments']['BACKEND'], s.CACHES['strengths']['LOCATION'], "
+        "'ratelimit' in s.CACHES)"
     )
     env = {**os.environ, "DJANGO_DEBUG": "1", "REDIS_URL": "rediss://cache.internal:6380/2"}
     env["DJANGO_SETTINGS_MODULE"] = "argmap.settings"
@@ -91,6 +92,7 @@ def test_a_redis_url_puts_fragments_and_counters_in_redis():
     assert result.stdout.split() == [
         "argmap.core.cache.SharedCache",
         "rediss://cache.internal:6380/2",
+        "False",
     ], result.stderr
 
 

@@ -176,6 +176,9 @@ def test_an_outage_gets_fast_503_pages_stores_nothing_and_heals_by_itself(cluste
     )
     note = {"node": node_pk, "kind": "comment", "body": "In the outage.", "visibility": "public"}
     assert alice.request("/")[0] == 200 and visitor.request("/")[0] == 200
+    # The visitor opens the log-in form before the outage, as a person would: anonymous
+    # pages carry no CSRF token (fragments.py, point 6), the form sets the cookie.
+    assert visitor.request("/accounts/login/")[0] == 200
 
     cluster.stop()
     checks = {

@@ -5,38 +5,27 @@ import time
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils.html import escape
 
 from argmap.core.cache import NearCache
-from argmap.core.models import RateCounter
-from argmap.lib import ratelimit
+from argmap.settings import caches_for
 
 from ..conftest import HX
 
 CLOSED = "redis://127.0.0.1:9/0"  # the discard port: nothing listens, connections are refused
 
 
-def closed_redis(backend):
-    """A cache of this backend on a Redis that refuses every connection."""
-    return {
-        "BACKEND": backend,
-        "LOCATION": CLOSED,
-        "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
-    }
-
-
 @pytest.fixture
 def redis_down(settings):
-    fragments = closed_redis("argmap.core.cache.SharedCache")
-    settings.CACHES = {**settings.CACHES, "fragments": fragments}
+    settings.CACHES = {**caches_for(CLOSED), "default": settings.CACHES["default"]}
     yield
     caches["fragments"].near.clear()  # copies made during the outage, by this test's pages
-    caches["fragments"].close()
 
 
-def test_the_broken_redis_does_raise_without_the_shared_cache(redis_down):
+def test_the_broken_redis_does_raise_without_the_guard(redis_down):
     with pytest.raises(Exception, match="refused|Error"):
-        super(type(caches["fragments"]), caches["fragments"]).get("anything")
+        RedisCache.get(caches["fragments"], "anything")
 
 
 @pytest.mark.usefixtures("redis_down")
@@ -50,22 +39,7 @@ def test_pages_render_while_redis_is_down(client, seeded_map):
     assert client.get("/").status_code == 200  # the map counts: get_many and set_many
 
 
-@pytest.fixture
-def ratelimit_redis_down(settings):
-    counters = closed_redis("django.core.cache.backends.redis.RedisCache")
-    settings.CACHES = {**settings.CACHES, "ratelimit": counters}
-    yield
-    caches["ratelimit"].close()
-
-
-@pytest.mark.usefixtures("ratelimit_redis_down")
-def test_counting_falls_back_to_the_table_while_redis_is_down(db):
-    assert [ratelimit.hit("t:down", 60)[0] for _ in range(3)] == [1, 2, 3]
-    ratelimit.refund("t:down")
-    assert RateCounter.objects.get(name="t:down").count == 2
-
-
-@pytest.mark.usefixtures("accounts_sandbox", "ratelimit_redis_down")
+@pytest.mark.usefixtures("accounts_sandbox", "redis_down")
 def test_log_in_limits_hold_while_redis_is_down(client, db, settings):
     limit, _ = settings.RATE_LIMITS["login-account"]
     answers = [

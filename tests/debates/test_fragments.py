@@ -202,7 +202,7 @@ def test_a_new_map_has_its_token_row(db):
     assert fragments.current(argmap) and fragments.current(bulk)
 
 
-COUNT = "1 annotation <span"  # the count on a node's closed annotation panel
+COUNT = "-->1 annotation<!--/state-->"  # the count on a node's closed annotation panel
 
 
 def leaf_of(argmap):
@@ -345,23 +345,28 @@ def test_the_cached_claim_page_parts_are_the_same_for_everyone(client, seeded_ma
 
 
 def test_private_annotations_leave_the_trees_alone(seeded_map):
-    token = fragments.current(seeded_map)
+    token = fragments.tokens_by_slug(seeded_map.slug)
     annotation = AnnotationFactory(node=seeded_map.thesis, visibility="private")
     annotation.body = "edited"
     annotation.save()
     Annotation.objects.filter(pk=annotation.pk).update(body="edited again")
     annotation.delete()
-    assert fragments.current(seeded_map) == token
+    assert fragments.tokens_by_slug(seeded_map.slug) == token
 
 
-def test_an_annotation_made_public_or_hidden_refreshes_the_tree(seeded_map):
+def state_of(argmap):
+    return fragments.tokens_by_slug(argmap.slug)[1]
+
+
+def test_an_annotation_made_public_or_hidden_changes_the_state_not_the_structure(seeded_map):
     annotation = AnnotationFactory(node=seeded_map.thesis, visibility="private")
-    token = fragments.current(seeded_map)
+    token, state = fragments.current(seeded_map), state_of(seeded_map)
     Annotation.objects.filter(pk=annotation.pk).update(visibility="public")
-    assert fragments.current(seeded_map) != token
-    token = fragments.current(seeded_map)
+    assert state_of(seeded_map) != state
+    state = state_of(seeded_map)
     Annotation.objects.filter(visibility="public").update(is_hidden=True)
-    assert fragments.current(seeded_map) != token
+    assert state_of(seeded_map) != state
+    assert fragments.current(seeded_map) == token
 
 
 def test_a_write_to_one_map_leaves_the_others_cached(seeded_map):
@@ -427,3 +432,73 @@ def test_search_results_are_cached_until_any_map_changes(
     assert link not in client.get("/search/?q=Rewritten").content.decode()
     save(seeded_map)  # a write to one map changes the token that covers every map
     assert link in client.get("/search/?q=Rewritten").content.decode()
+
+
+def test_an_annotation_leaves_the_cached_tree_warm_and_shows_its_count_at_once(
+    client, seeded_map, django_assert_num_queries
+):
+    branch = seeded_map.thesis.children.first()
+    fragment = f"{MAP}/tree/{branch.key}/?state=open"
+    before = render_map(client, branch)
+    rendered = cached_fragments()
+    responses = cached_responses()
+    AnnotationFactory(node=branch, visibility=Annotation.Visibility.PUBLIC)
+    with django_assert_num_queries(2):  # the map's tokens, then the counts: nothing renders
+        assert COUNT in " ".join(client.get(f"{MAP}/").content.decode().split())
+    with django_assert_num_queries(1):  # filled again once, then kept
+        assert COUNT in client.get(f"{MAP}/").content.decode()
+    assert COUNT in client.get(fragment, headers=HX).content.decode()
+    assert COUNT not in before
+    assert cached_fragments() == rendered  # the same trees, under the same keys
+    assert cached_responses().keys() == responses.keys()
+
+
+@pytest.mark.usefixtures("accounts_sandbox")
+def test_an_annotation_shows_at_once_on_the_cached_claim_page_of_its_node(client, seeded_map):
+    node = seeded_map.thesis.children.first()
+    page = f"{MAP}/nodes/{node.key}/"
+    assert "A fresh public annotation" not in client.get(page).content.decode()
+    rendered = cached_fragments()
+    AnnotationFactory(node=node, body="A fresh public annotation", visibility="public")
+    assert "A fresh public annotation" in client.get(page).content.decode()
+    assert cached_fragments() == rendered
+
+
+def test_state_changed_fills_registered_regions_again_and_renders_nothing(
+    client, seeded_map, monkeypatch
+):
+    # Another app's state (votes, strengths) shown through the public API alone.
+    tallies = {seeded_map.thesis.pk: 3}
+    monkeypatch.setitem(
+        fragments.STATES,
+        "annotation-count",
+        fragments.State(lambda pks: {pk: tallies.get(pk) for pk in pks}, lambda n: f"<{n}>"),
+    )
+    token = fragments.current(seeded_map)
+    assert "&lt;3&gt;" in client.get(f"{MAP}/").content.decode()  # escaped: not a SafeString
+    rendered = cached_fragments()
+    tallies[seeded_map.thesis.pk] = 4
+    assert "&lt;3&gt;" in client.get(f"{MAP}/").content.decode()  # not told yet: cached
+    fragments.state_changed([seeded_map.pk])
+    assert "&lt;4&gt;" in client.get(f"{MAP}/").content.decode()
+    assert cached_fragments() == rendered and fragments.current(seeded_map) == token
+
+
+def test_a_region_holds_only_what_its_kind_shows(seeded_map):
+    html = fragments.region("annotation-count", seeded_map.thesis.pk)
+    assert html == f"<!--state:annotation-count:{seeded_map.thesis.pk}--><!--/state-->"
+    assert "Annotate" in fragments.fill(html)
+    assert fragments.fill("<!--state:unknown:1-->x<!--/state-->") == (
+        "<!--state:unknown:1--><!--/state-->"
+    )
+
+
+@pytest.mark.usefixtures("accounts_sandbox")
+def test_a_reader_cannot_write_a_region_into_a_page(client, seeded_map):
+    node = seeded_map.thesis.children.first()
+    forged = f"<!--state:annotation-count:{node.pk}-->forged<!--/state-->"
+    AnnotationFactory(node=node, body=f"{forged} <!--/state-->", visibility="public")
+    html = client.get(f"{MAP}/nodes/{node.key}/").content.decode()
+    assert "&lt;!--state:annotation-count" in html  # shown as the text it is
+    assert html.count("<!--state:") == html.count("<!--/state-->")
+    assert fragments.fill(html) == html  # its real regions hold their values already

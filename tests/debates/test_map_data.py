@@ -27,19 +27,19 @@ def test_seed_loads_the_whole_map_and_it_checks_clean(seeded_map):
     )
     # The re-mapped and audited debate (docs/map-coverage.md, docs/map-audit.md).
     relations = Counter(nodes.values_list("relation", flat=True))
-    assert relations == {"": 1, "supports": 115, "opposes": 35, "undercuts": 7}
+    assert relations == {"": 1, "supports": 114, "opposes": 35, "undercuts": 8}
     assert Counter(nodes.values_list("kind", flat=True)) == {
         "thesis": 1,
-        "claim": 124,
-        "evidence": 33,
+        "claim": 125,
+        "evidence": 32,
     }
     assert nodes.filter(is_heading=True).count() == 11
     assert Counter(seeded_map.links.values_list("kind", flat=True)) == {
-        "contradicts": 15,
-        "same_point": 15,
+        "contradicts": 17,
+        "same_point": 13,
     }
     voices = Counter(Anchor.objects.filter(node__map=seeded_map).values_list("voice", flat=True))
-    assert voices == {"asserts": 174, "reports": 21, "concedes": 23}
+    assert voices == {"asserts": 174, "reports": 22, "concedes": 21}
     assert Source.objects.count() == 5
     for source in Source.objects.all():
         assert source.anchors.count() >= 5, f"{source.file} must contribute to the map"

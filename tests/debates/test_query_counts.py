@@ -93,16 +93,20 @@ EXPECTED = {
     "home": 6,
     # A tree also reads the links touching its nodes and the branch of each far end.
     # The map page and tree fragments first look for a whole cached response (one query for
-    # the map's token, fragments.shared_response), then render.
-    "map": 7,
-    "map-focus": 9,
-    "map-open": 10,
-    "tree-open": 7,
-    "tree-closed": 6,  # the thesis is never linked: no far ends, no branch lookup
-    "tree-branch": 8,
-    "tree-deep": 7,
-    "claim": 9,  # the token twice: for the whole response, and for the cached parts
-    "claim-thesis": 10,
+    # the map's tokens, fragments.shared_response), then render, then fill the state regions
+    # (one read a kind: the annotation counts).
+    "map": 8,
+    "map-focus": 10,
+    "map-open": 11,
+    "tree-open": 8,
+    "tree-closed": 7,  # the thesis is never linked: no far ends, no branch lookup
+    "tree-branch": 9,
+    "tree-deep": 8,
+    # The token twice (for the whole response, and for the cached parts); the open panel of
+    # a visitor without an account is a state region (its node, its annotations); a claim
+    # with children also fills their counts.
+    "claim": 10,
+    "claim-thesis": 12,
     # The source, the maps quoting it (the reader draws one), whether it is read in parts (a
     # count up to 501), the longest quote, the quotes over the part shown, sections, passage
     # annotations.
@@ -150,17 +154,18 @@ def test_query_count_does_not_grow_with_the_map(
     assert response.status_code == 200, url
 
 
-# A visitor without a session gets the whole cached response: one query, the map's token.
+# A visitor without a session gets the whole cached response: one query, the map's tokens.
 CACHED_RESPONSE = {
     **dict.fromkeys(["map", "map-focus", "map-open", "tree-open", "tree-branch"], 1),
     **dict.fromkeys(["claim", "claim-thesis", "cross-link"], 1),
 }
 # With a session (its lookup is the first query), the view runs and its tree comes from the
-# fragment cache: the lookup that can 404, and the map's token. A claim page reads the token,
-# the node and the annotations the visitor may see; a cross-link is not cached in parts.
+# fragment cache: the lookup that can 404, the map's token, and the state regions' read. A
+# claim page reads the token, the node, and fills its panel (2) and its children's counts; a
+# cross-link is not cached in parts.
 CACHED_FRAGMENT = {
-    **{"map": 3, "map-focus": 4, "map-open": 3, "tree-open": 3, "tree-branch": 3},
-    **{"claim": 4, "claim-thesis": 4, "cross-link": 6},
+    **{"map": 4, "map-focus": 5, "map-open": 4, "tree-open": 4, "tree-branch": 4},
+    **{"claim": 5, "claim-thesis": 6, "cross-link": 6},
 }
 
 

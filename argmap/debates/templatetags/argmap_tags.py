@@ -2,7 +2,9 @@ import re
 
 from django import template
 from django.utils.html import strip_spaces_between_tags
+from django.utils.safestring import SafeString
 
+from argmap.debates import fragments
 from argmap.debates.search import highlighted
 
 register = template.Library()
@@ -34,3 +36,11 @@ def do_compact(parser: template.base.Parser, token: template.base.Token) -> Comp
     nodelist = parser.parse(("endcompact",))
     parser.delete_first_token()
     return CompactNode(nodelist)
+
+
+@register.simple_tag(name="state")
+def state_region(kind: str, pk: int, value: object = None) -> SafeString:
+    """{% state kind node.pk %}: a node's piece of state, filled in per response from one read
+    (fragments.fill), so a cached render holds none of it; `value`, when the page knows it
+    already (rendered outside the cache), is shown at once."""
+    return fragments.region(kind, pk, value)
