@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("argmap.api.urls")),
     path("", include("argmap.debates.urls")),
     path("", include("argmap.annotations.urls")),
+    path("", include("argmap.evaluation.urls")),
     path("accounts/", include("argmap.accounts.urls")),
     path("admin/password_change/", admin_password_change),
     path("admin/", admin.site.urls),

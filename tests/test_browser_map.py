@@ -173,3 +173,24 @@ def test_without_javascript_a_focus_link_lands_on_the_node_and_expand_branch_ope
     expect(page).to_have_url(re.compile(rf"/#node-{branch.key}$"))
     expect(page.locator(f"#toggle-{branch.key}")).to_have_attribute("aria-expanded", "false")
     context.close()
+
+
+# Quote chips read as the reader shows the text (issue 26, item 7) ------------------------
+
+CHIP_PROBLEMS = """() => [...document.querySelectorAll('.chip-quote, .xlink-quote > p')]
+  .map((el) => el.innerText)
+  .filter((text) => /\\*|(^|\\s)_|_(\\s|$)|^\\s*“\\s*["“”]|["“”]\\s*”/.test(text))"""
+
+
+def test_quote_chips_show_no_markup_and_no_doubled_quote_marks(page, live_map):
+    open_everything(page, live_map)
+    chips = page.locator(".chip-quote")
+    problems = page.evaluate(CHIP_PROBLEMS)
+    print(f"{len(problems)} of {chips.count()} chips show markup or doubled quote marks")
+    assert chips.count() > 100
+    assert problems == []
+    # Formatting is shown as formatting, and each chip still opens the reader at its quote.
+    bold = page.locator(".chip-quote .md-b").first
+    expect(bold).to_be_visible()
+    href = bold.locator("xpath=ancestor::a[1]").get_attribute("href")
+    assert re.fullmatch(r"/sources/[\w-]+/\?anchor=\d+#anchor-\d+", href)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from argmap.lib import ratelimit
 
-from .forms import PasswordChangeForm, SignUpForm
+from .forms import LinkSpent, PasswordChangeForm, ResetPasswordForm, SignUpForm
 from .models import User
 
 BACKEND = "argmap.accounts.backends.RateLimitedModelBackend"
@@ -80,6 +80,19 @@ class PasswordResetView(auth_views.PasswordResetView):
         ratelimit.count(self.request, "password-reset", "password resets", who=f"addr:{address}")
         ratelimit.count(self.request, "password-reset", "password resets", who=f"email:{email}")
         return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, with a link that works once even when submitted twice at once."""
+
+    form_class = ResetPasswordForm
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except LinkSpent:
+            self.validlink = False  # the page says the link was already used
+            return self.render_to_response(self.get_context_data(), status=409)
 
 
 @require_safe

@@ -51,6 +51,8 @@ from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
+from . import pages
+
 _M = TypeVar("_M", bound=models.Model)
 
 
@@ -239,6 +241,8 @@ def _shared_response(
         htmx = request.headers.get("HX-Request") == "true"
         read = (*params, *htmx_params) if htmx else params
         asked = [(name, value) for name in read for value in request.GET.getlist(name)]
+        # What else the page shows that the token does not name (strengths, for one).
+        token += pages.response_key(request, slug, token)
         # "filled": entries hold their state token (entries cached before regions never match).
         place = f"filled:{token}:{int(htmx)}:{request.path}?{urlencode(asked)}"
         digest = hashlib.blake2b(place.encode(), digest_size=16).hexdigest()

@@ -31,7 +31,13 @@ Interval = tuple[int, int, str]
 
 @lru_cache(maxsize=32)
 def markup_intervals(text: str) -> tuple[Interval, ...]:
-    """(start, end, class) for every piece of markup in text; intervals may nest."""
+    """(start, end, class) for every piece of markup in text; intervals may nest. Cached: a
+    source's whole text is read again on every page of it."""
+    return find_markup(text)
+
+
+def find_markup(text: str) -> tuple[Interval, ...]:
+    """markup_intervals, uncached (for short texts that would push whole sources out)."""
     found: list[Interval] = []
     front = FRONT_MATTER.match(text)
     body_from = front.end() if front else 0
@@ -79,4 +85,36 @@ def runs(text: str, start: int, end: int, intervals: Iterable[Interval]) -> list
     for left, right in zip(edges, edges[1:], strict=False):
         styles = sorted({style for a, b, style in inside if a <= left and b >= right})
         result.append((text[left:right], " ".join(styles)))
+    return result
+
+
+# The quote marks a quote may open or close with; a preview is set in the page's own.
+QUOTE_MARKS = "\"'“”‘’„«»"
+
+
+def preview(exact: str, prefix: str = "", suffix: str = "", limit: int = 70) -> list[Run]:
+    """A quote as the reader shows it, cut to at most limit visible characters (and "…"): its
+    formatting kept, its markup characters and the quote marks around it left out. Read with
+    the prefix and suffix stored beside it, so a bold that opens or closes outside the quote is
+    still known for one. For display only: the stored quote and its offsets stay as they are."""
+    text = prefix + exact + suffix
+    start = len(prefix)
+    shown = [
+        (piece, style)
+        for piece, style in runs(text, start, start + len(exact), find_markup(text))
+        if HIDE not in style.split()
+    ]
+    result: list[Run] = []
+    room = limit
+    for index, (piece, style) in enumerate(shown):
+        if index == 0:
+            piece = piece.lstrip().lstrip(QUOTE_MARKS)
+        if index == len(shown) - 1:
+            piece = piece.rstrip().rstrip(QUOTE_MARKS)
+        if len(piece) > room:
+            cut = piece[: max(room - 1, 0)].rstrip()
+            result.append((cut + "…", style))
+            return result
+        result.append((piece, style))
+        room -= len(piece)
     return result

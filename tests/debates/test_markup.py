@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from argmap.debates.markup import boilerplate_intervals, markup_intervals, runs
+from argmap.debates.markup import boilerplate_intervals, markup_intervals, preview, runs
 from argmap.debates.models import Source
 
 BLOG = """---
@@ -105,3 +105,22 @@ def test_quotes_on_a_claim_page_show_formatting(client, seeded_map):
     (quote,) = [q for q in quotes if "md-hide" in q]
     assert '<span class="md-b">' in quote and '<span class="md-hide">**</span>' in quote
     assert html.unescape(re.sub(r"<[^>]+>", "", quote)) == anchor.exact
+
+
+# A quote's preview (issue 26, item 7) --------------------------------------------------
+
+
+def test_a_preview_hides_markup_even_when_it_opens_outside_the_quote():
+    assert preview("**cost $5.5M** to train") == [("cost $5.5M", "md-b"), (" to train", "")]
+    # The bold opens in the prefix and closes in the suffix: the quote is bold, with no marks.
+    assert preview("cost $5.5M to train", prefix="it **", suffix="** and") == [
+        ("cost $5.5M to train", "md-b")
+    ]
+
+
+def test_a_preview_drops_the_quote_marks_around_it_and_cuts_at_the_limit():
+    assert preview('"DeepSeek did something"') == [("DeepSeek did something", "")]
+    assert preview("“It is”, he said") == [("It is”, he said", "")]
+    cut = preview("word " * 40, limit=20)
+    assert "".join(text for text, _ in cut) == "word word word word…"
+    assert len("".join(text for text, _ in cut)) <= 20

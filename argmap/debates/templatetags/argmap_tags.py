@@ -5,11 +5,19 @@ from django.utils.html import strip_spaces_between_tags
 from django.utils.safestring import SafeString
 
 from argmap.debates import fragments
+from argmap.debates.markup import Run, preview
+from argmap.debates.models import QuoteSelector
 from argmap.debates.search import highlighted
 
 register = template.Library()
 
 register.filter("highlighted", highlighted)
+
+
+@register.filter
+def quote_runs(quote: QuoteSelector, limit: int = 70) -> list[Run]:
+    """{{ anchor|quote_runs:70 }}: a quote's preview as runs for includes/markup.html#runs."""
+    return preview(quote.exact, quote.prefix, quote.suffix, int(limit))
 
 
 class CompactNode(template.Node):
