@@ -37,6 +37,7 @@ from argmap.evaluation.strengths import (
     Perspective,
     UnknownPerspective,
     compute,
+    pointer_of,
     strengths_of,
 )
 
@@ -250,14 +251,18 @@ def get_map_detail(request: HttpRequest, slug: MapSlug) -> dict[str, Any]:
     perspectives = [Perspective(EVERYONE), Perspective(CURATORS)]
     perspectives += [Perspective(f"{SOURCE}{s.slug}", source=s) for s in sources]
     thesis_strengths = []
+    token = argmap.revision
     for perspective in perspectives if thesis else ():
-        strengths = strengths_for(argmap, perspective, [thesis])
+        # The thesis's strength alone, without loading every node's (evaluation's pointer).
+        pointer = pointer_of(slug, perspective, token, argmap)
+        if pointer is None or pointer.thesis is None:
+            continue
         thesis_strengths.append(
             {
                 "perspective": perspective.name,
                 "label": perspective.label,
-                "strength": strength_body(strengths, thesis)["strength"],
-                "converged": strengths.converged,
+                "strength": pointer.thesis.strength,
+                "converged": pointer.converged,
             }
         )
     return {

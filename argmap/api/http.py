@@ -19,8 +19,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
 
 from argmap.debates import fragments
-from argmap.debates.models import ArgumentMap
-from argmap.evaluation.strengths import CURATORS, EVERYONE, Perspective, stamp_of
+from argmap.evaluation.strengths import CURATORS, EVERYONE, Perspective, pointer_of
 from argmap.lib import ratelimit
 from argmap.lib.problems import problem
 
@@ -76,15 +75,15 @@ def by_revision(run: View) -> View:
     """A resource of the map at `slug`: tagged by the map's revision, the stamps of its
     strengths under the perspectives votes move (argmap.evaluation: votes change no revision)
     and the full URL (which holds the host, as the body's links do). A 304 costs the token,
-    the map and the stamps (cache reads, and at most every few seconds a query each)."""
+    and the stamps (cache reads, and at most every few seconds a query each)."""
 
     @wraps(run)
     def wrapped(request: HttpRequest, *args: Any, slug: str, **kwargs: Any) -> HttpResponse:
         token = fragments.current_by_slug(slug)
-        argmap = ArgumentMap.objects.filter(slug=slug).first() if token is not None else None
-        if argmap is None:
+        if token is None:
             return run(request, *args, slug=slug, **kwargs)  # its 404
-        stamps = [stamp_of(argmap, Perspective(name)) for name in (EVERYONE, CURATORS)]
+        pointers = [pointer_of(slug, Perspective(name), token) for name in (EVERYONE, CURATORS)]
+        stamps = [pointer.stamp if pointer else "" for pointer in pointers]
         etag = _digest(f"{token}:{':'.join(stamps)}:{request.build_absolute_uri()}")
         unchanged = fragments.not_modified(request, etag)
         if unchanged is not None:

@@ -129,15 +129,15 @@ EXPECTED = {
     "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
     "source-argument": 7,  # the source, every map's token, then the page's nodes
     "cross-link": 10,  # a shared response: its key holds the strengths' stamp (computed)
-    # Every API request is counted (the rate limit); one of a map reads its revision, the map
-    # and the stamps of its strengths under everyone's and the curators' votes (the ETag),
-    # here computed cold (each perspective: the token, its nodes, links, votes; then a
-    # second read of the token). Nodes: their ids, then the rows, anchors and links of the page.
-    "api-map": 25,  # and the counts, theses, sources, the thesis under each document's view
-    "api-nodes": 17,
-    "api-nodes-children": 18,  # and the parent
-    "api-node": 18,  # the node, anchors, links, ancestors, then its children
-    "api-node-thesis": 20,  # ... and the children's anchors and links
+    # Every API request is counted (the rate limit); one of a map reads its revision and the
+    # stamps of its strengths under everyone's and the curators' votes (the ETag), here
+    # computed cold (each perspective: the map, its nodes, links, votes). Nodes: their ids,
+    # then the rows, anchors and links of the page, and their strengths.
+    "api-map": 21,  # and the counts, theses, sources, the thesis under each document's view
+    "api-nodes": 16,
+    "api-nodes-children": 17,  # and the parent
+    "api-node": 17,  # the node, anchors, links, ancestors, then its children
+    "api-node-thesis": 19,  # ... and the children's anchors and links
     "api-anchors": 3,  # the source, then a page of its anchors (tagged by content)
 }
 
