@@ -95,3 +95,9 @@ class ResetPasswordForm(SetPasswordForm):
         if not written:
             raise LinkSpent
         return self.user
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["notify_by_email", "credit_proposals"]

@@ -28,4 +28,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("people/<str:username>/", views.profile, name="profile"),
+    path("settings/", views.account_settings, name="account-settings"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -106,14 +106,19 @@ def create_passage_annotation(request, slug):
     source = get_object_or_404(Source, slug=slug)
     ratelimit.count(request, "annotate", "annotations")
     form = PassageAnnotationForm(request.POST, source=source)
-    if not form.is_valid():
+    annotation = None
+    if form.is_valid():
+        try:
+            annotation = form.save(author=request.user)
+        except ValidationError as error:  # over the proposal quota: nothing saved
+            form.add_error(None, error)
+    if annotation is None:
         context = reader_context(request, source, form)
         template = "debates/source.html#reader" if request.htmx else "debates/source.html"
         return render(request, template, context, status=400)
-    annotation = form.save(author=request.user)
     saved = "Your annotation is saved."
-    if hasattr(annotation, "suggestion"):
-        saved += " Your suggestion is waiting for the curators’ review."
+    if hasattr(annotation, "proposal"):
+        saved += " Your proposal is waiting for the curators’ decision."
     messages.success(request, saved)
     if not request.htmx:
         return redirect(annotation.get_absolute_url())
