@@ -262,6 +262,10 @@ RATE_LIMITS = {
 # Pending proposals one reader may have on one map (annotations.models.Proposal.submit).
 PROPOSAL_LIMIT = int(os.environ.get("ARGMAP_PROPOSAL_LIMIT", "10"))
 
+# Strengths (argmap.evaluation.strengths) found stale are recomputed in a thread, off the
+# request; "0" recomputes on the request instead (the tests, which run in one transaction).
+ARGMAP_STRENGTHS_IN_BACKGROUND = env_flag("ARGMAP_STRENGTHS_IN_BACKGROUND", default=True)
+
 TRUST_X_FORWARDED_FOR = env_flag("DJANGO_TRUST_X_FORWARDED_FOR")
 
 

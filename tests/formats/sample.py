@@ -84,15 +84,17 @@ def anchor(source, exact, speaker, voice, comment=None):
     }
 
 
-def node(key, kind, text, parent, relation, anchors=(), heading=False, label=""):
+def node(key, kind, text, parent, relation, anchors=(), heading=False, label="", scheme=None):
     return {
         "id": key,
         "kind": kind,
         "heading": heading,
+        "implicit": False,
         "label": label,
         "text": text,
         "parent": parent,
         "relation": relation,
+        "scheme": scheme,
         "anchors": list(anchors),
     }
 
@@ -143,6 +145,7 @@ MAP = {
                     "reports",
                 )
             ],
+            scheme="expert-opinion",
         ),
         node(
             "research-runs-left-out",
