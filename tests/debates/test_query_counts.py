@@ -75,6 +75,14 @@ def pages(map_info):
             f"/maps/{slug}/nodes/{map_info['link'][1]}/?from={map_info['link'][0]}&state=open",
             HX,
         ),
+        # The read API (argmap.api): a page of nodes, a node with its ancestors and children,
+        # a source's anchors, the map.
+        "api-map": (f"/api/v1/maps/{slug}", {}),
+        "api-nodes": (f"/api/v1/maps/{slug}/nodes?limit=100", {}),
+        "api-nodes-children": (f"/api/v1/maps/{slug}/nodes?parent={branch}", {}),
+        "api-node": (f"/api/v1/maps/{slug}/nodes/{deep}", {}),
+        "api-node-thesis": (f"/api/v1/maps/{slug}/nodes/n1", {}),
+        "api-anchors": (f"/api/v1/sources/{map_info['source']}/anchors?limit=100", {}),
     }
 
 
@@ -121,6 +129,16 @@ EXPECTED = {
     "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
     "source-argument": 7,  # the source, every map's token, then the page's nodes
     "cross-link": 10,  # a shared response: its key holds the strengths' stamp (computed)
+    # Every API request is counted (the rate limit); one of a map reads its revision and the
+    # stamps of its strengths under everyone's and the curators' votes (the ETag), here
+    # computed cold (each perspective: the map, its nodes, links, votes). Nodes: their ids,
+    # then the rows, anchors and links of the page, and their strengths.
+    "api-map": 21,  # and the counts, theses, sources, the thesis under each document's view
+    "api-nodes": 16,
+    "api-nodes-children": 17,  # and the parent
+    "api-node": 17,  # the node, anchors, links, ancestors, then its children
+    "api-node-thesis": 19,  # ... and the children's anchors and links
+    "api-anchors": 3,  # the source, then a page of its anchors (tagged by content)
 }
 
 
