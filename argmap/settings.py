@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "argmap.core.context_processors.navigation",
+                "argmap.accounts.context_processors.notifications",
             ],
             # Tags every template uses, so no template has to load them.
             "builtins": ["template_partials.templatetags.partials"],

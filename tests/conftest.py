@@ -113,6 +113,10 @@ def curators_group(db):
     # function puts the group back, so this is exactly what the migration creates.
     migration = import_module("argmap.debates.migrations.0003_curators_group")
     migration.create_curators_group(django_apps, None)
+    proposals = import_module("argmap.annotations.migrations.0006_suggestions_become_proposals")
+    proposals.curators_decide_proposals(django_apps, None)
+    sources = import_module("argmap.debates.migrations.0011_curators_add_sources")
+    sources.curators_add_sources(django_apps, None)
     return Group.objects.get(name=migration.GROUP)
 
 

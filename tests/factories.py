@@ -124,18 +124,26 @@ class PassageAnnotationFactory(factory.django.DjangoModelFactory):
     body = "This passage belongs on the map."
 
 
-class SuggestionFactory(factory.django.DjangoModelFactory):
-    """A reader's pending suggestion that their annotated passage join the map under target."""
+class ProposalFactory(factory.django.DjangoModelFactory):
+    """A reader's pending proposal that their annotated passage join the map under target
+    (what a suggestion was before issue 24); its quote selector is the annotation's."""
 
     class Meta:
-        model = "annotations.Suggestion"
+        model = "annotations.Proposal"
 
     annotation = factory.SubFactory(PassageAnnotationFactory)
-    suggested_by = factory.LazyAttribute(lambda suggestion: suggestion.annotation.author)
+    proposer = factory.LazyAttribute(lambda proposal: proposal.annotation.author)
     target = factory.SubFactory(NodeFactory)
+    map = factory.LazyAttribute(lambda proposal: proposal.target.map)
     relation = Node.Relation.OPPOSES
     kind = Node.Kind.EVIDENCE
-    proposed_text = "The passage shows the point the reader makes."
+    text = "The passage shows the point the reader makes."
+    source = factory.LazyAttribute(lambda proposal: proposal.annotation.source)
+    start = factory.LazyAttribute(lambda proposal: proposal.annotation.start)
+    end = factory.LazyAttribute(lambda proposal: proposal.annotation.end)
+    exact = factory.LazyAttribute(lambda proposal: proposal.annotation.exact)
+    prefix = factory.LazyAttribute(lambda proposal: proposal.annotation.prefix)
+    suffix = factory.LazyAttribute(lambda proposal: proposal.annotation.suffix)
 
 
 class AnnotationFactory(factory.django.DjangoModelFactory):

@@ -14,7 +14,7 @@ from argmap.debates.models import Node, Source
 from argmap.debates.quotes import find_quote, quote_context
 
 from .browser_support import axe_violations
-from .factories import PASSWORD, SuggestionFactory, UserFactory
+from .factories import PASSWORD, ProposalFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -139,7 +139,7 @@ def test_a_curator_pastes_an_anchor_moves_a_node_and_exports_exactly_that(
 def test_the_curators_admin_pages_have_no_serious_accessibility_findings(page, live_map, curator):
     node = Node.objects.get(key="r1-caused-shock")
     source = Source.objects.get(slug="china-showed-it-essay")
-    SuggestionFactory(suggested_by=UserFactory())
+    proposal = ProposalFactory()
     log_in_to_the_admin(page)
     findings = {}
     for url in [
@@ -147,7 +147,8 @@ def test_the_curators_admin_pages_have_no_serious_accessibility_findings(page, l
         f"/admin/debates/node/{node.pk}/change/",
         "/admin/debates/source/",
         f"/admin/debates/source/{source.pk}/change/",
-        "/admin/annotations/suggestion/",
+        "/admin/annotations/proposal/",
+        f"/admin/annotations/proposal/{proposal.pk}/change/",
     ]:
         page.goto(url)
         findings[url] = axe_violations(page)

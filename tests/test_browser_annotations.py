@@ -111,7 +111,7 @@ def test_annotate_a_selected_passage_and_suggest_it(page, live_map):
     expect(form.locator("#passage-quote")).to_have_text(selected)
     expect(form.get_by_label("Your annotation")).to_be_focused()
     form.get_by_label("Your annotation").fill("This is the heart of it.")
-    # A suggestion goes to the curators, so its annotation stays public.
+    # A proposal goes to the curators, so its annotation stays public.
     form.get_by_label("Suggest adding it to the map under").select_option(str(live_map.thesis.pk))
     form.get_by_label("as a rebuttal of that claim").check()
     form.get_by_label("The claim it makes").fill("The passage undercuts the thesis.")
@@ -121,7 +121,7 @@ def test_annotate_a_selected_passage_and_suggest_it(page, live_map):
     annotation = Annotation.objects.get()
     assert annotation.exact == selected
     assert source.text[annotation.start : annotation.end] == selected
-    assert annotation.suggestion.relation == "opposes"
+    assert annotation.proposal.relation == "opposes"
     # Its own highlight, or, inside a curated quote, a mark on the quote (which keeps its link).
     highlight = page.locator(f'a.hl[href="#annotation-{annotation.pk}"], a.hl.hl-has-note')
     expect(highlight.first).to_be_visible()

@@ -29,12 +29,22 @@ class User(AbstractUser, UpdateOnlyModel):
         "accepted proposal goes there without your name.",
     )
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_username = user.username
+        return user
+
     def save(self, *args, **kwargs):
-        self.name_key = name_key(self.get_username())
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "username" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_key"}
+        # The key follows a new name only: an existing account keeps the key it was given,
+        # so a stricter skeleton (argmap.accounts.names) never makes two old accounts clash.
+        if self._state.adding or self.username != getattr(self, "_stored_username", None):
+            self.name_key = name_key(self.get_username())
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "username" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "name_key"}
         super().save(*args, **kwargs)
+        self._stored_username = self.username
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -1,47 +1,85 @@
-"""Names that look alike: a skeleton that two look-alike usernames share.
+"""Usernames a reader can tell apart.
 
-NFKC folds compatibility forms (full-width letters, ligatures), casefold folds case, and a
-small map folds the Cyrillic and Greek letters that look like Latin ones, and the digits
-and letters people mistake for each other. Written here rather than taken from a package:
-it is short, and the sign-up check needs only these scripts (usernames are letters,
-digits and @.+-_).
+Three rules, checked for a new name and for a rename (existing accounts keep theirs):
+
+1. Nothing invisible: no character with Unicode's Default_Ignorable_Code_Point property (the
+   Hangul fillers U+3164, U+FFA0, U+115F and U+1160 are letters to Django's validator, yet
+   show as nothing), and none that is a control, format, separator or mark on its own.
+2. One script a name, as UTS #39's "highly restrictive" level has it: one script, or Han with
+   Hiragana and Katakana, with Bopomofo, or with Hangul (and Latin beside any of those).
+   Digits and @.+-_ belong to every script. The scripts are Unicode's, through
+   confusable-homoglyphs' categories.
+3. No look-alike of an existing name: User.name_key is the name's skeleton, unique. The
+   skeleton folds compatibility forms (NFKC), case, every character Unicode's confusables
+   data (confusable-homoglyphs) says looks like an ASCII one to that one, small capitals to
+   their letters, and the ASCII look-alikes of each other (i, I, l, 1, |; 0 and o; rn and m).
+
+The confusables data pairs characters without saying which is the prototype, so the skeleton
+maps a character only to an ASCII look-alike, one step, never along a chain (o looks like
+Greek ο, which looks like σ, which looks like no Latin o).
 """
 
 import hashlib
 import unicodedata
+from functools import cache
 
-# Before casefolding, so each upper-case look-alike maps to the upper-case Latin letter it
-# looks like (Cyrillic "Н" is Latin "H", though its lower case "н" looks like no Latin letter).
-LOOK_ALIKES = str.maketrans(
-    {
-        # Cyrillic capitals
-        "А": "A", "В": "B", "Е": "E", "Ѕ": "S", "І": "I", "Ј": "J", "К": "K", "М": "M",
-        "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X", "Ү": "Y", "Ӏ": "l",
-        "Ԛ": "Q", "Ԝ": "W", "Ь": "b",
-        # Cyrillic small letters
-        "а": "a", "е": "e", "ѕ": "s", "і": "i", "ј": "j", "о": "o", "р": "p", "с": "c",
-        "у": "y", "х": "x", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ү": "y",
-        "ь": "b", "ѵ": "v", "ɡ": "g",
-        # Greek capitals
-        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
-        "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
-        # Greek small letters
-        "α": "a", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "υ": "u", "χ": "x",
-        "γ": "y", "ϲ": "c", "ϳ": "j", "ω": "w",
-        # Latin look-alikes of each other
-        "ı": "i", "ℓ": "l",
-    }
-)  # fmt: skip
-# Capital I looks like l, and is i in lower case: i, I, l, 1 and | are one class. This refuses
-# a few names that merely resemble each other ("bill", "biil"), a price worth paying.
+import regex
+from confusable_homoglyphs import categories, confusables
+
+# After casefolding, the ASCII look-alikes of each other. Capital I looks like l, and is i in
+# lower case: i, I, l, 1 and | are one class. This refuses a few names that merely resemble
+# each other ("bill", "biil"), a price worth paying.
 AFTER_CASEFOLD = str.maketrans({"0": "o", "1": "l", "|": "l", "i": "l", "5": "s"})
 SEQUENCES = [("rn", "m"), ("vv", "w"), ("cl", "d")]
+
+INVISIBLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{C}\p{Z}]|^\p{M}")
+NEUTRAL = {"COMMON", "INHERITED"}
+# UTS #39, section 5.2: the script sets a highly restrictive identifier may use.
+ALLOWED_MIXES = [
+    {"LATIN", "HAN", "HIRAGANA", "KATAKANA"},
+    {"LATIN", "HAN", "BOPOMOFO"},
+    {"LATIN", "HAN", "HANGUL"},
+]
+SMALL_CAPITAL = "LATIN LETTER SMALL CAPITAL "
+
+
+def is_invisible(name: str) -> bool:
+    """Rule 1: name holds a character that shows as nothing."""
+    return bool(INVISIBLE.search(name))
+
+
+def mixes_scripts(name: str) -> bool:
+    """Rule 2: name mixes scripts beyond what UTS #39 allows a highly restrictive name."""
+    scripts = categories.unique_aliases(name) - NEUTRAL
+    return len(scripts) > 1 and not any(scripts <= mix for mix in ALLOWED_MIXES)
+
+
+@cache
+def _ascii_look_alike(char: str) -> str:
+    """The ASCII character Unicode's confusables data pairs char with, or char itself."""
+    if char.isascii():
+        return char
+    described = unicodedata.name(char, "")
+    if described.startswith(SMALL_CAPITAL) and len(described) == len(SMALL_CAPITAL) + 1:
+        return described[-1]  # ʀ, LATIN LETTER SMALL CAPITAL R, looks like R
+    pairs = sorted(
+        entry["c"]
+        for entry in confusables.confusables_data.get(char, ())
+        if len(entry["c"]) == 1 and entry["c"].isascii()
+    )
+    return pairs[0] if pairs else char
+
+
+def _fold(text: str) -> str:
+    return "".join(_ascii_look_alike(char) for char in text)
 
 
 def skeleton(name: str) -> str:
     """What name looks like: equal for two names a reader could not tell apart."""
-    folded = unicodedata.normalize("NFKC", name).translate(LOOK_ALIKES).casefold()
-    folded = unicodedata.normalize("NFKC", folded).translate(AFTER_CASEFOLD)
+    # Before casefolding, so an upper-case look-alike maps to the upper-case letter it looks
+    # like (Cyrillic "Н" is Latin "H", though its lower case "н" looks like no Latin letter).
+    folded = _fold(unicodedata.normalize("NFKC", name)).casefold()
+    folded = _fold(unicodedata.normalize("NFKC", folded)).casefold().translate(AFTER_CASEFOLD)
     for sequence, looks_like in SEQUENCES:
         folded = folded.replace(sequence, looks_like)
     return folded

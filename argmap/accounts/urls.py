@@ -19,7 +19,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -28,4 +28,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("people/<str:username>/", views.profile, name="profile"),
+    path("settings/", views.account_settings, name="account-settings"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -1,16 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from argmap.lib import ratelimit
+from argmap.lib.htmx import HtmxHttpRequest
 
-from .forms import PasswordChangeForm, SignUpForm
-from .models import User
+from .forms import LinkSpent, PasswordChangeForm, ResetPasswordForm, SettingsForm, SignUpForm
+from .models import Notification, User
 
 BACKEND = "argmap.accounts.backends.RateLimitedModelBackend"
 
@@ -82,14 +86,55 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, with a link that works once even when submitted twice at once."""
+
+    form_class = ResetPasswordForm
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except LinkSpent:
+            self.validlink = False  # the page says the link was already used
+            return self.render_to_response(self.get_context_data(), status=409)
+
+
 @require_safe
 def profile(request, username):
     person = get_object_or_404(User, username=username, is_active=True)
     annotations = person.annotations.for_viewer(request.user)
-    suggestions = []
+    context = {"person": person, "annotations": annotations}
     if request.user == person:
-        suggestions = person.suggestions.select_related(
-            "target__map", "created_node__map", "annotation__source"
-        ).defer("annotation__source__text")
-    context = {"person": person, "annotations": annotations, "suggestions": suggestions}
+        context["settings_form"] = SettingsForm(instance=person)
     return render(request, "accounts/profile.html", context)
+
+
+@require_POST
+@login_required
+def account_settings(request: HtmxHttpRequest) -> HttpResponse:
+    """The reader's own settings: mail on decisions, and credit in the public fixtures."""
+    form = SettingsForm(request.POST, instance=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Your settings are saved.")
+        return redirect("profile", request.user.username)
+    context: dict[str, object] = {
+        "person": request.user,
+        "annotations": [],
+        "settings_form": form,
+    }
+    return render(request, "accounts/profile.html", context, status=400)
+
+
+@require_safe
+@login_required
+def notifications(request: HtmxHttpRequest) -> HttpResponse:
+    """The reader's notifications, newest first; those unread until now are marked read
+    (the page shows which were new)."""
+    shown = list(Notification.objects.filter(user=request.user.pk or 0)[:100])
+    unread = [notice.pk for notice in shown if notice.read_at is None]
+    if unread:
+        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(
+        request, "accounts/notifications.html", {"notifications": shown, "unread": set(unread)}
+    )

@@ -1,10 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.db import transaction
 
 from argmap.debates.models import Node, Source
 from argmap.debates.quotes import find_quote, quote_context, selector_matches
 
-from .models import BODY_LIMIT, Annotation, Proposal, Suggestion
+from .models import BODY_LIMIT, Annotation, Proposal
 
 
 def check_passage(text, cleaned):
@@ -63,11 +64,11 @@ class AnnotationForm(forms.ModelForm):
         if (
             cleaned.get("visibility") == Annotation.Visibility.PRIVATE
             and self.instance.pk
-            and Suggestion.objects.pending().filter(annotation=self.instance).exists()
+            and Proposal.objects.pending().filter(annotation=self.instance).exists()
         ):
             self.add_error(
                 "visibility",
-                "Its suggestion is waiting for the curators, who never see private "
+                "Its proposal is waiting for the curators, who never see private "
                 "annotations: it stays public until they have decided.",
             )
         if cleaned.get("kind") == Annotation.Kind.FALLACY:
@@ -102,8 +103,8 @@ class PassageAnnotationForm(AnnotationForm):
         queryset=Node.objects.none(),
         required=False,
         label="Suggest adding it to the map under",
-        empty_label="— no suggestion —",
-        help_text="Optional. Curators review every suggestion.",
+        empty_label="— no proposal —",
+        help_text="Optional. Curators decide every proposal.",
     )
     relation = forms.ChoiceField(
         choices=[
@@ -139,11 +140,11 @@ class PassageAnnotationForm(AnnotationForm):
         if cleaned.get("target") and not cleaned.get("proposed_text", "").strip():
             self.add_error("proposed_text", "Say in one sentence what the passage shows.")
         if cleaned.get("target") and cleaned.get("visibility") == Annotation.Visibility.PRIVATE:
-            # Curators review suggestions, and never see private annotations.
+            # Curators decide proposals, and never see private annotations.
             self.add_error(
                 "target",
-                "A suggestion goes to the curators: make the annotation public, "
-                "or leave out the suggestion.",
+                "A proposal goes to the curators: make the annotation public, "
+                "or leave out the proposal.",
             )
         return cleaned
 
@@ -171,7 +172,9 @@ class PassageAnnotationForm(AnnotationForm):
         cleaned.update(start=start, end=end, exact=text[start:end], prefix=prefix, suffix=suffix)
 
     def save(self, author):
-        with transaction.atomic():  # both rows or neither (a target deleted meanwhile)
+        """The annotation and, when a target is chosen, its proposal: both rows or neither
+        (a target deleted meanwhile, or a proposal over the reader's quota)."""
+        with transaction.atomic():
             return self._save(author)
 
     def _save(self, author):
@@ -179,11 +182,12 @@ class PassageAnnotationForm(AnnotationForm):
         annotation.author = author
         annotation.set_passage(self.source, self.cleaned_data["start"], self.cleaned_data["end"])
         annotation.save()
-        if self.cleaned_data.get("target"):
-            Suggestion.objects.create(
-                annotation=annotation,
-                suggested_by=author,
-                target=self.cleaned_data["target"],
+        target = self.cleaned_data.get("target")
+        if target:
+            proposal = Proposal(
+                proposer=author,
+                map=target.map,
+                target=target,
                 relation=self.cleaned_data["relation"],
                 # A rebuttal argues: a claim; what supports is most often evidence.
                 kind=(
@@ -191,8 +195,11 @@ class PassageAnnotationForm(AnnotationForm):
                     if self.cleaned_data["relation"] == Node.Relation.OPPOSES
                     else Node.Kind.EVIDENCE
                 ),
-                proposed_text=self.cleaned_data["proposed_text"].strip(),
+                text=" ".join(self.cleaned_data["proposed_text"].split()),
+                annotation=annotation,
             )
+            proposal.select(self.source, annotation.start, annotation.end)
+            proposal.submit(settings.PROPOSAL_LIMIT)
         return annotation
 
 

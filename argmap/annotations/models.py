@@ -60,7 +60,7 @@ class AnnotationQuerySet(ContentQuerySet["Annotation"]):
 
     def for_listing(self):
         return (
-            self.select_related("author", "node__map", "source", "suggestion__target")
+            self.select_related("author", "node__map", "source", "proposal__target")
             .defer("source__text")
             .order_by("-created", "-pk")
         )
@@ -214,11 +214,11 @@ class Annotation(QuoteSelector):
 
 
 def lock_for_delete(annotations):
-    """Lock annotations, then their suggestions, before Django collects what cascades:
+    """Lock annotations, then their proposals, before Django collects what cascades:
     a flag added meanwhile (Annotation.flag holds the annotation's lock) goes with them, and
-    a curator accepting the suggestion (Suggestion.accept) finishes first or finds it gone."""
+    a curator deciding the proposal finishes first or finds it detached."""
     lock(annotations)
-    lock(Suggestion.objects.filter(annotation__in=annotations.values("pk")))
+    lock(Proposal.objects.filter(annotation__in=annotations.values("pk")))
 
 
 class Flag(UpdateOnlyModel):
@@ -236,145 +236,6 @@ class Flag(UpdateOnlyModel):
 
     def __str__(self):
         return f"Flag by {self.flagged_by} on annotation {self.annotation_id}"
-
-
-class SuggestionQuerySet(models.QuerySet):
-    def pending(self):
-        return self.filter(status=Suggestion.Status.PENDING)
-
-
-class Suggestion(UpdateOnlyModel):
-    """A reader's proposal that a passage join the map, for curators to accept or reject."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending review"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
-
-    annotation = models.OneToOneField(
-        Annotation, on_delete=models.CASCADE, related_name="suggestion"
-    )
-    suggested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestions"
-    )
-    # A curator may delete the target; the suggestion stays, to be rejected with a reason.
-    target = models.ForeignKey(
-        Node,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="suggestions",
-        help_text="The parent node.",
-    )
-    relation = models.CharField(max_length=10, choices=Node.Relation.choices)
-    kind = models.CharField(
-        max_length=10,
-        choices=[(Node.Kind.EVIDENCE, "Evidence"), (Node.Kind.CLAIM, "Claim")],
-        default=Node.Kind.EVIDENCE,
-    )
-    proposed_text = models.CharField(
-        max_length=500, help_text="The point, as one declarative sentence."
-    )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    reason = models.TextField(blank=True, help_text="Why it was rejected; the suggester sees it.")
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="reviewed_suggestions",
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    created_node = models.ForeignKey(
-        Node, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created = models.DateTimeField(auto_now_add=True)
-
-    objects = SuggestionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["status", "-created"]
-
-    def __str__(self):
-        target = self.target or "a removed node"
-        return f"{self.get_relation_display()} “{target}”: {self.proposed_text[:60]}"
-
-    def save(self, *args, **kwargs):
-        with adding_to(self.target_id if self._state.adding else None):
-            super().save(*args, **kwargs)
-
-    def check_acceptable(self):
-        """Raise ValidationError unless accepting would work; accept() checks the same."""
-        if self.status != self.Status.PENDING:
-            raise ValidationError(f"This suggestion was already {self.status}.")
-        if self.target_id is None:
-            raise ValidationError("The node it was suggested for has been removed; reject it.")
-        if not self.proposed_text.strip():
-            raise ValidationError({"proposed_text": "Write the point as one sentence."})
-        if self.relation == Node.Relation.UNDERCUTS and self.target.parent_id is None:
-            raise ValidationError(
-                {"relation": "Only a node with a parent can be undercut; choose opposes."}
-            )
-        annotation = self.annotation
-        if not annotation.is_passage:
-            raise ValidationError("The suggestion quotes no passage; there is nothing to anchor.")
-        if not annotation.matches_source():
-            raise ValidationError("The quoted passage no longer matches the source's text.")
-
-    def accept(self, reviewer):
-        """Add the suggested node under the target, anchored to the quoted passage.
-
-        Node and anchor are written in one transaction; the suggestion records the node
-        and who accepted it, which credits the suggester. Returns the new node.
-        """
-        self.check_acceptable()  # most refusals need no lock
-        with transaction.atomic():
-            # The target first, then this row, as a delete of either takes them
-            # (docs/architecture.md, "Writes that race"); then decide on what is stored now.
-            try:
-                hold_node(self.target_id)
-            except RowGone:
-                raise ValidationError(
-                    "The node it was suggested for was deleted meanwhile; nothing was added."
-                ) from None
-            if not lock(Suggestion.objects.filter(pk=self.pk)):
-                raise ValidationError(
-                    "Its reader deleted the annotation meanwhile; nothing was added."
-                )
-            self.refresh_from_db()
-            self.check_acceptable()
-            annotation, target = self.annotation, self.target
-            node = Node.objects.create(
-                map=target.map,
-                key=target.map.nodes.unused_key(
-                    slugify(self.proposed_text)[:50].strip("-") or "suggested"
-                ),
-                kind=self.kind,
-                text=self.proposed_text.strip(),
-                parent=target,
-                relation=self.relation,
-                position=target.children.next_position(),
-            )
-            anchor = Anchor(node=node, source=annotation.source, exact=annotation.exact)
-            anchor.place_at(annotation.start)
-            anchor.speaker = annotation.source.speaker_at(annotation.start)
-            anchor.save()
-            self._review(reviewer, self.Status.ACCEPTED, created_node=node)
-        return node
-
-    def reject(self, reviewer, reason):
-        """Record the rejection and its reason, which the suggester sees on their profile."""
-        if not reason.strip():
-            raise ValidationError({"reason": "Say why; the suggester sees the reason."})
-        self._review(reviewer, self.Status.REJECTED, reason=reason.strip())
-
-    def _review(self, reviewer, status, **fields):
-        # Only a pending suggestion changes, so two curators cannot both decide it.
-        decided = Suggestion.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
-            status=status, reviewed_by=reviewer, reviewed_at=timezone.now(), **fields
-        )
-        if not decided:
-            raise ValidationError("Someone else reviewed this suggestion first.")
-        self.refresh_from_db()
 
 
 def published_passages(source_slugs):
@@ -495,9 +356,9 @@ class Proposal(QuoteSelector):
     exact = models.TextField(blank=True)
     prefix = models.CharField(max_length=200, blank=True)
     suffix = models.CharField(max_length=200, blank=True)
-    # A proposal made with a passage annotation (the old suggestions) keeps it.
-    annotation = models.ForeignKey(
-        Annotation, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
+    # A proposal made with a passage annotation (a suggestion, before issue 24) keeps it.
+    annotation = models.OneToOneField(
+        Annotation, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposal"
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.TextField(blank=True, help_text="The curator's reason; the proposer sees it.")

@@ -1,14 +1,11 @@
-from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from argmap.core.views import render_error
@@ -17,6 +14,7 @@ from argmap.debates.models import Node, Source
 from argmap.debates.reader import reader_context
 from argmap.lib import ratelimit
 from argmap.lib.htmx import HtmxHttpRequest
+from argmap.lib.login import login_to_write
 from argmap.lib.rows import RowGone
 
 from .context import node_panel_context
@@ -24,30 +22,6 @@ from .forms import TEXT_LIMIT, AnnotationForm, FlagForm, PassageAnnotationForm, 
 from .models import Annotation, Proposal
 
 PAGE = "annotations/annotation.html"
-
-
-def where_they_were(request):
-    """The page a visitor was on: the URL itself for a GET, the page that posted for a POST."""
-    if request.method in ("GET", "HEAD") and not request.htmx:
-        return request.get_full_path()
-    candidate = (request.htmx and request.htmx.current_url) or request.headers.get("Referer", "")
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return "/"
-
-
-def login_to_write(view):
-    """Send an anonymous visitor to log in, and back to the page they were on afterwards."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(where_they_were(request))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def viewable_annotation(request, pk):
@@ -132,14 +106,19 @@ def create_passage_annotation(request, slug):
     source = get_object_or_404(Source, slug=slug)
     ratelimit.count(request, "annotate", "annotations")
     form = PassageAnnotationForm(request.POST, source=source)
-    if not form.is_valid():
+    annotation = None
+    if form.is_valid():
+        try:
+            annotation = form.save(author=request.user)
+        except ValidationError as error:  # over the proposal quota: nothing saved
+            form.add_error(None, error)
+    if annotation is None:
         context = reader_context(request, source, form)
         template = "debates/source.html#reader" if request.htmx else "debates/source.html"
         return render(request, template, context, status=400)
-    annotation = form.save(author=request.user)
     saved = "Your annotation is saved."
-    if hasattr(annotation, "suggestion"):
-        saved += " Your suggestion is waiting for the curators’ review."
+    if hasattr(annotation, "proposal"):
+        saved += " Your proposal is waiting for the curators’ decision."
     messages.success(request, saved)
     if not request.htmx:
         return redirect(annotation.get_absolute_url())

@@ -10,15 +10,26 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Case, Count, When
-from django.urls import Resolver404, resolve
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import Resolver404, path, resolve
 from django.utils.html import format_html
 
+from .formats import FormatError, registry
+from .interchange import UnknownFormat, import_text
 from .mapdata import problems_in_database
 from .models import Anchor, ArgumentMap, Link, Node, Section, Source
 from .quotes import sha256_of
 from .tree import ancestor_key_chains, preorder
+
+# The most a new source may be: the seed documents are 4-60 KB; a book-length text would
+# make every page of its reader heavy (README, "Working with the map").
+SOURCE_MAX_BYTES = 1024 * 1024
+# The most an imported map file may be, in the admin (import_map on a shell has no limit).
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
 
 
 def quote_in_context(anchor):
@@ -436,9 +447,72 @@ class SectionInline(admin.TabularInline):
     fields = ["position", "kind", "start", "end", "speaker"]
 
 
+class SourceAddForm(forms.ModelForm):
+    """A new document for a new debate: uploaded as a UTF-8 text file, or pasted, and stored
+    byte for byte (the text's UTF-8 is exactly the bytes received) with its SHA-256."""
+
+    upload = forms.FileField(
+        required=False,
+        label="Upload a text file",
+        help_text=f"UTF-8 text, at most {SOURCE_MAX_BYTES // 1024:,} KB; stored exactly as sent.",
+    )
+    pasted = forms.CharField(
+        required=False,
+        strip=False,
+        label="Or paste the text",
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 90}),
+    )
+
+    class Meta:
+        model = Source
+        fields = ["title", "title_by", "slug", "kind", "author", "publisher", "date"]
+        fields += ["tags", "disclosure"]
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, pasted = cleaned.get("upload"), cleaned.get("pasted") or ""
+        if upload and pasted:
+            raise ValidationError("Upload a file or paste the text, not both.")
+        if upload:
+            data = upload.read(SOURCE_MAX_BYTES + 1)
+            name = upload.name
+        else:
+            data, name = pasted.encode("utf-8"), f"{cleaned.get('slug') or 'pasted'}.txt"
+        cleaned["text"] = source_text(data)
+        cleaned["file"] = name
+        if Source.objects.filter(file=name).exists():
+            raise ValidationError(f"A source already comes from the file “{name}”; rename it.")
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.text = self.cleaned_data["text"]
+        self.instance.file = self.cleaned_data["file"]
+        self.instance.sha256 = sha256_of(self.instance.text)
+        return super().save(commit)
+
+
+def source_text(data: bytes, limit: int = SOURCE_MAX_BYTES) -> str:
+    """The document's text from its bytes, or ValidationError saying why it is refused."""
+    if len(data) > limit:
+        raise ValidationError(f"The file is over {limit // 1024:,} KB, the most it may be.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            f"The document is not valid UTF-8 (byte {error.start} cannot be read): save it as "
+            "UTF-8 text and upload it again."
+        ) from None
+    if not text.strip():
+        raise ValidationError("The document is empty: upload or paste its text.")
+    if "\x00" in text:
+        raise ValidationError("The document holds a NUL character; it is not a text file.")
+    return text
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    """Read-mostly: anchors point into the text by offset, so a quoted text is frozen."""
+    """Read-mostly: anchors point into the text by offset, so a quoted text is frozen. A new
+    source (for a new debate) is uploaded or pasted (SourceAddForm)."""
 
     inlines = [SectionInline]
     list_display = ["title", "slug", "kind", "file", "author", "date", "anchor_count"]
@@ -454,14 +528,29 @@ class SourceAdmin(admin.ModelAdmin):
     def anchor_count(self, source):
         return source.anchor_count
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            return SourceAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [*SourceAddForm.Meta.fields, "upload", "pasted"]
+        return super().get_fields(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and (obj.anchors.exists() or obj.annotations.exists()):
+        if obj is None:
+            return []
+        if obj.anchors.exists() or obj.annotations.exists():
             return ["slug", "file", "text", "sha256"]
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         obj.sha256 = sha256_of(obj.text)
         super().save_model(request, obj, form, change)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
 
 
 @admin.register(Section)
@@ -471,9 +560,103 @@ class SectionAdmin(admin.ModelAdmin):
     list_select_related = ["source"]
 
 
+class MapAddForm(forms.ModelForm):
+    """A new debate: its question and its thesis, whose node is made with the map; the
+    curators then build it with the node admin's paste-a-quote anchoring."""
+
+    thesis = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="The claim the debate is about, as one declarative sentence.",
+    )
+
+    class Meta:
+        model = ArgumentMap
+        fields = ["slug", "title", "question"]
+
+
+class MapImportForm(forms.Form):
+    file = forms.FileField(help_text="AIF JSON, Argdown or argmap/2 JSON (docs/formats.md).")
+    slug = forms.SlugField(help_text="The new map's slug.")
+    fmt = forms.ChoiceField(
+        label="Format",
+        required=False,
+        choices=[("", "tell from the content"), *((f, f) for f in registry.IMPORTABLE)],
+    )
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if ArgumentMap.objects.filter(slug=slug).exists():
+            raise ValidationError("A map has this slug already.")
+        return slug
+
+
 @admin.register(ArgumentMap)
 class ArgumentMapAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "question", "node_count"]
+    change_list_template = "admin/debates/argumentmap/change_list.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            return MapAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["slug", "title", "question", "thesis"]
+        return super().get_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if not change:
+                Node.objects.create(
+                    map=obj, key="thesis", kind=Node.Kind.THESIS, text=form.cleaned_data["thesis"]
+                )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="debates_argumentmap_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        """Upload an AIF, Argdown or argmap/2 file: import_map's rules, atomic, every
+        problem listed, nothing written unless all is right."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = MapImportForm(request.POST or None, request.FILES or None)
+        problems: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                text = source_text(upload.read(IMPORT_MAX_BYTES + 1), IMPORT_MAX_BYTES)
+                argmap, fmt = import_text(
+                    text, slug=form.cleaned_data["slug"], fmt=form.cleaned_data["fmt"] or None
+                )
+            except ValidationError as error:
+                problems = error.messages
+            except UnknownFormat as error:
+                problems = [str(error)]
+            except FormatError as error:
+                problems = [str(problem) for problem in error.problems]
+            else:
+                self.message_user(
+                    request,
+                    f"Imported {upload.name} ({registry.FORMATS[fmt].label}) as map "
+                    f"{argmap.slug}: {argmap.nodes.count()} nodes.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(argmap.get_absolute_url())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import a map",
+            "form": form,
+            "problems": problems,
+            "opts": self.model._meta,
+        }
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(
+            request, "admin/debates/argumentmap/import.html", context, status=status
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(node_count=Count("nodes"))

@@ -28,12 +28,19 @@ anchors, sources: what curators edit), and `state`, what readers change on its n
    cached whole). The only text ever searched in a cached page is a region's markers, which
    no reader can write: every text is escaped (`<!--` becomes `&lt;!--`), and annotation
    bodies, the one stored HTML, show typed HTML as text (lib.markdown).
+8. One render per miss: however many requests miss one key at once, one renders it under a
+   short lock in the cache itself (one_render); the others get the page's newest earlier
+   copy, or wait for the render. So a visitor may be served the page as it was before the
+   last write only while the first request after it renders (at most RENDER_LOCK_SECONDS),
+   and such a copy carries no ETag. Copies are of the same path and parameters, for
+   visitors without a session: never another map's page, never anyone's own.
 
 The cache is the "fragments" alias: per process by default, Redis for a fleet (REDIS_URL).
 """
 
 import hashlib
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -51,7 +58,10 @@ from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
+from . import pages
+
 _M = TypeVar("_M", bound=models.Model)
+_V = TypeVar("_V")
 
 
 def new_token() -> str:
@@ -223,6 +233,7 @@ def shared_response(
     has it gets a 304. Other visitors, and any response but a 200, go through the view as
     before (which still uses the fragment cache). `htmx_params` count only in htmx requests
     (a claim page's `?from=` picks a cross-link fragment; the page itself ignores it).
+    A miss renders once however many ask at once (one_render, point 8).
     """
     return partial(_shared_response, params=params, htmx_params=htmx_params)
 
@@ -239,34 +250,96 @@ def _shared_response(
         htmx = request.headers.get("HX-Request") == "true"
         read = (*params, *htmx_params) if htmx else params
         asked = [(name, value) for name in read for value in request.GET.getlist(name)]
-        # "filled": entries hold their state token (entries cached before regions never match).
-        place = f"filled:{token}:{int(htmx)}:{request.path}?{urlencode(asked)}"
-        digest = hashlib.blake2b(place.encode(), digest_size=16).hexdigest()
+        # What else the page shows that the token does not name (strengths, for one).
+        token += pages.response_key(request, slug, token)
+        # The page whatever the token ("filled": entries hold the state token they were
+        # filled at; entries cached before regions never match), then this token's copy.
+        page = f"filled:{int(htmx)}:{request.path}?{urlencode(asked)}"
+        digest = hashlib.blake2b(f"{token}:{page}".encode(), digest_size=16).hexdigest()
         etag = f'"{digest}.{state}"'
-        response = not_modified(request, etag)
-        if response is None:
-            cache = caches["fragments"]
-            cached = cache.get(f"response:{digest}")
-            if cached is not None:
-                content_type, body, filled_at = cached
-                if filled_at != state:  # the state changed since: fill its regions again
-                    body = _filled(body)
-                    cache.set(f"response:{digest}", (content_type, body, state), RESPONSE_TIMEOUT)
-                response = HttpResponse(body, content_type=content_type)
-            else:
-                # Rendered from what the key holds, so the page (its log-in link's ?next=, for
-                # one) carries no parameter that one visitor sent and the next did not.
-                request.META["QUERY_STRING"] = urlencode(asked)
-                request.GET = QueryDict(request.META["QUERY_STRING"])
-                response = filled_response(view(request, *args, slug=slug, **kwargs))
-                if response.status_code != 200 or response.streaming or response.cookies:
-                    return response
-                entry = (response["Content-Type"], response.content, state)
-                cache.set(f"response:{digest}", entry, RESPONSE_TIMEOUT)
+        if (unchanged := not_modified(request, etag)) is not None:
+            return revalidated(unchanged, etag, private=True)
+        cache, key = caches["fragments"], f"response:{digest}"
+        rendered: list[HttpResponse] = []
+
+        def render() -> tuple[str, bytes, str] | None:
+            # Rendered from what the key holds, so the page (its log-in link's ?next=, for
+            # one) carries no parameter that one visitor sent and the next did not.
+            request.META["QUERY_STRING"] = urlencode(asked)
+            request.GET = QueryDict(request.META["QUERY_STRING"])
+            response = filled_response(view(request, *args, slug=slug, **kwargs))
+            rendered.append(response)
+            if response.status_code != 200 or response.streaming or response.cookies:
+                return None
+            entry = (response["Content-Type"], response.content, state)
+            cache.set(key, entry, RESPONSE_TIMEOUT)
+            cache.set(_latest(page), key, RESPONSE_TIMEOUT)
+            return entry
+
+        entry = cache.get(key)
+        current = True
+        if entry is None:
+            entry, current = one_render(cache, key, render, _latest(page))
+        if entry is None:
+            return rendered[-1]  # not to be kept (a 404, a redirect): served as it came
+        content_type, body, filled_at = entry
+        if filled_at != state:  # the state changed since: fill its regions again
+            body = _filled(body)
+            if current:
+                cache.set(key, (content_type, body, state), RESPONSE_TIMEOUT)
+        response = HttpResponse(body, content_type=content_type)
+        if not current:  # the copy from before the map changed: no ETag to keep it by
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
         # Private: a shared proxy could hand it to a visitor with a session, whose page differs.
         return revalidated(response, etag, private=True)
 
     return wrapped
+
+
+def _latest(page: str) -> str:
+    """Where the key of a page's newest cached copy is kept, whatever its map's token."""
+    return "latest:" + hashlib.blake2b(page.encode(), digest_size=16).hexdigest()
+
+
+# One render per miss (single flight). The first request to miss a key takes a lock in the
+# same cache (add(): atomic in a process's memory and in Redis, SET NX with an expiry) and
+# renders; while it holds the lock, the others get the page's newest earlier copy (stale
+# while revalidating) or, when there is none, wait for the render, polling. The lock expires
+# after RENDER_LOCK_SECONDS, so a render that died holds nobody for longer; a waiter renders
+# itself after RENDER_WAIT_SECONDS, or as soon as the lock is gone without a value (the
+# render gave a 404, or the cache is unreachable).
+RENDER_LOCK_SECONDS = 10
+RENDER_WAIT_SECONDS = 5.0
+POLL_SECONDS = 0.01
+
+
+def one_render(
+    cache: Any, key: str, render: Callable[[], _V | None], latest: str | None = None
+) -> tuple[_V | None, bool]:
+    """The value at key, rendered once however many requests miss it at once: (value, True),
+    or (an earlier copy, False) while another request renders it. render() caches what it
+    returns itself (None: nothing to cache), and sets `latest` to key when given."""
+    lock = f"rendering:{key}"
+    if cache.add(lock, 1, RENDER_LOCK_SECONDS):
+        try:
+            return render(), True
+        finally:
+            cache.delete(lock)
+    before = cache.get(latest) if latest else None
+    if before is not None and before != key and (earlier := cache.get(before)) is not None:
+        return earlier, False
+    deadline = time.monotonic() + RENDER_WAIT_SECONDS
+    while cache.has_key(lock) and time.monotonic() < deadline:
+        _wait(POLL_SECONDS)
+        if (value := cache.get(key)) is not None:
+            return value, True
+    value = cache.get(key)
+    return (value, True) if value is not None else (render(), True)
+
+
+def _wait(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def filled_response(response: HttpResponse) -> HttpResponse:

@@ -1,10 +1,9 @@
 """What other apps add to debates' pages, without debates importing them.
 
-Dependencies run annotations → debates. A page here that shows another app's data (a
-node's annotation panel, passage annotations in the reader) calls the hooks that app
-registers in its AppConfig.ready(); with none registered the pages still work, without
-that data. What a node row shows of another app's state (annotation counts, votes) is a
-state region instead (fragments.register_state).
+Dependencies run annotations → debates and evaluation → debates. A page here that shows
+another app's data (a node's annotation panel, passage annotations in the reader, annotation
+counts on tree rows, strengths and votes) calls the hooks that app registers in its
+AppConfig.ready(); with none registered the pages still work, without that data.
 """
 
 from collections.abc import Callable
@@ -17,6 +16,15 @@ node_page_hooks: list[Callable[[HttpRequest, Any], dict[str, Any]]] = []
 # (request, source, form or None) -> extra context for the source reader; its "spans"
 # (objects with .start and .end) are cut into the text with the anchors.
 reader_hooks: list[Callable[[HttpRequest, Any, Any], dict[str, Any]]] = []
+# (request, map, map's token) -> extra context for a page of one map (map page, tree
+# fragment, claim page); its "fragment_key" is added to the keys of cached fragments.
+map_page_hooks: list[Callable[[HttpRequest, Any, str], dict[str, Any]]] = []
+# (request, map, nodes) -> None: add to the fetched nodes of a tree before it is rendered
+# (e.g. each node's strength, and children sorted by it), inside the fragment cache.
+node_list_hooks: list[Callable[[HttpRequest, Any, list[Any]], None]] = []
+# (request, map slug, map token) -> a string that a shared response's cache key must hold
+# besides the token (e.g. the stamp of the strengths it shows).
+response_key_hooks: list[Callable[[HttpRequest, str, str], str]] = []
 # source slugs -> the public, shown passage annotations on them as plain dicts (id, source,
 # start, end, exact, prefix, suffix, kind, body, visibility, is_hidden, created, modified),
 # for the map's Web Annotation export.
@@ -44,3 +52,23 @@ def published_passages(source_slugs: list[str]) -> list[dict[str, Any]]:
     for hook in published_passage_hooks:
         passages += hook(source_slugs)
     return passages
+
+
+def map_page_context(request: HttpRequest, argmap: Any, token: str) -> dict[str, Any]:
+    # A cached fragment's key and timeout ({% cache fragment_timeout … fragment_key %}).
+    context: dict[str, Any] = {"fragment_key": "", "fragment_timeout": 86400}
+    for hook in map_page_hooks:
+        extra = hook(request, argmap, token)
+        key = extra.pop("fragment_key", "")
+        context.update(extra)
+        context["fragment_key"] += key
+    return context
+
+
+def add_to_nodes(request: HttpRequest, argmap: Any, nodes: list[Any]) -> None:
+    for hook in node_list_hooks:
+        hook(request, argmap, nodes)
+
+
+def response_key(request: HttpRequest, slug: str, token: str) -> str:
+    return "".join(hook(request, slug, token) for hook in response_key_hooks)

@@ -184,7 +184,8 @@ class OpenState:
     def url(self, map_url: str, key: str) -> str:
         """The map's address in this state, landing on node key (also without JavaScript)."""
         query = self.query()
-        return f"{map_url}{'?' if query else ''}{query}#node-{key}"
+        joint = "&" if "?" in map_url else "?"  # map_url may keep parameters of its own
+        return f"{map_url}{joint if query else ''}{query}#node-{key}"
 
     def expanded(self, node: Any) -> "OpenState":
         """This state with node open one level."""

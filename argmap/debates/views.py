@@ -17,7 +17,7 @@ from . import search as text_search
 from .formats import registry
 from .interchange import chunks as render_chunks
 from .models import Anchor, ArgumentMap, Link, Node, Source
-from .pages import node_page_context
+from .pages import add_to_nodes, map_page_context, node_page_context
 from .reader import reader_context
 from .tree import (
     OpenState,
@@ -55,8 +55,16 @@ def get_map_and_thesis(slug):
     return argmap, thesis
 
 
+# What every page of one map reads besides its own parameters (evaluation's hooks).
+SHOWN_AS = ("perspective", "sort")
+
+
+def with_query(url, query):
+    return f"{url}?{query}" if query else url
+
+
 @require_safe
-@fragments.shared_response("focus", "open", "branch", "closed")
+@fragments.shared_response("focus", "open", "branch", "closed", *SHOWN_AS)
 def map_page(request, slug):
     """The thesis and its children, and whatever the address says is open (tree.OpenState):
     ?open=a,b (each with its path), &branch=c (end to end), &closed=d; ?focus=<key> as before."""
@@ -64,7 +72,9 @@ def map_page(request, slug):
     focus_key = request.GET.get("focus", "")
     focus = get_object_or_404(thesis.map.nodes, key=focus_key) if focus_key else None
     state = OpenState.from_query(request.GET)
-    map_url = thesis.map.get_absolute_url()
+    revision = fragments.current(thesis.map)
+    extras = map_page_context(request, thesis.map, revision)
+    map_url = with_query(thesis.map.get_absolute_url(), extras.get("kept_query", ""))
 
     def open_tree():
         listed = {focus.key: focus} if focus else {}
@@ -86,19 +96,21 @@ def map_page(request, slug):
         nodes = reachable(list(Node.objects.filter(wanted).for_display()), thesis.pk, open_ids)
         attach_links(nodes)
         (root,) = attach_children(nodes, open_ids)
+        add_to_nodes(request, thesis.map, nodes)
         for node in nodes:
             node.is_branch = node.pk in whole
         attach_toggle_urls(root, state, map_url)
         return root
 
     context = {
+        **extras,
         "map": thesis.map,
         "focus": focus,
         "open_state": state.cache_key(),
         # Built only when the cached rendering is missing (see the template's cache tag).
         "root": SimpleLazyObject(open_tree),
         "thesis_key": thesis.key,
-        "revision": fragments.current(thesis.map),
+        "revision": revision,
         "formats": list(registry.FORMATS.values()),
     }
     return render(request, "debates/map.html", context)
@@ -108,7 +120,7 @@ TREE_STATES = {"open", "closed", "branch"}
 
 
 @require_safe
-@fragments.shared_response("state")
+@fragments.shared_response("state", *SHOWN_AS)
 def tree_node(request, slug, key):
     """One node of the tree, closed, open one level, or with its whole branch open."""
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
@@ -116,6 +128,9 @@ def tree_node(request, slug, key):
         return redirect(f"{reverse('map', args=[slug])}?focus={node.key}#node-{node.key}")
     state = request.GET.get("state", "open")
     state = state if state in TREE_STATES else "open"
+    revision = fragments.current(node.map)
+    extras = map_page_context(request, node.map, revision)
+    map_url = with_query(node.map.get_absolute_url(), extras.get("kept_query", ""))
 
     def shown_tree():
         ids = Node.objects.whole_branch(node, BRANCH_LIMIT) if state == "branch" else None
@@ -130,16 +145,18 @@ def tree_node(request, slug, key):
         nodes = list(Node.objects.filter(wanted).for_display())
         attach_links(nodes)
         (shown,) = attach_children(nodes, open_ids)
+        add_to_nodes(request, node.map, nodes)
         shown.is_branch = ids is not None
-        attach_toggle_urls(shown, shown_state, node.map.get_absolute_url())
+        attach_toggle_urls(shown, shown_state, map_url)
         return {"node": shown, "too_big_key": node.key if too_big else None}
 
     context = {
+        **extras,
         "map": node.map,
         "key": node.key,
         "state": state,
         "tree": SimpleLazyObject(shown_tree),
-        "revision": fragments.current(node.map),
+        "revision": revision,
     }
     return render(request, "debates/map.html#tree-fragment", context)
 
@@ -154,7 +171,7 @@ CLAIM_PARTS = ("ancestors", "anchors", "children", "child_groups")
 
 
 @require_safe
-@fragments.shared_response(htmx_params=("from", "state"))
+@fragments.shared_response(*SHOWN_AS, htmx_params=("from", "state"))
 def node_page(request, slug, key):
     """A node's permalink: its ancestors, its anchors in context, its links and its children.
 
@@ -176,15 +193,19 @@ def node_page(request, slug, key):
         children = list(node.children.for_display())
         attach_children(children, set())
         attach_links([node, *children])
+        # Sorted as a parent's children are, by attaching to the node with them.
+        node.child_groups = group_children(children)
+        add_to_nodes(request, node.map, [node, *children])
         return {
             "ancestors": ancestors,
             "anchors": list(node.anchors.all()),
             "children": children,
-            "child_groups": group_children(children),
+            "child_groups": node.child_groups,
         }
 
     parts = SimpleLazyObject(claim)
     context = {
+        **map_page_context(request, node.map, revision),
         "map": node.map,
         "node": node,
         **{name: SimpleLazyObject(partial(getitem, parts, name)) for name in CLAIM_PARTS},

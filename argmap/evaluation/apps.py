@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class EvaluationConfig(AppConfig):
     name = "argmap.evaluation"
     label = "evaluation"
+
+    def ready(self) -> None:
+        # Strengths and votes show on debates' pages; debates does not import this app, it
+        # calls the hooks registered here (argmap/debates/pages.py).
+        from argmap.debates import pages
+
+        from .context import map_page_hook, node_list_hook, node_page_hook, response_key_hook
+
+        if map_page_hook not in pages.map_page_hooks:  # ready() may run more than once
+            pages.map_page_hooks.append(map_page_hook)
+            pages.node_list_hooks.append(node_list_hook)
+            pages.node_page_hooks.append(node_page_hook)
+            pages.response_key_hooks.append(response_key_hook)

@@ -19,11 +19,13 @@ read API).
 
 import hashlib
 import logging
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from django.core.cache import caches
 from redis.exceptions import RedisError
 
@@ -102,18 +104,47 @@ class NodeStrength:
     def percent(self) -> int:
         return round(self.strength * 100)
 
+    @property
+    def effect(self) -> float:
+        """σ × ρ*: how much the node moves its parent (its strength for a root)."""
+        return self.strength * (1.0 if self.relevance is None else self.relevance)
 
-@dataclass
+
 class MapStrengths:
-    perspective: str
-    nodes: dict[int, NodeStrength]
-    converged: bool
-    rounds: int
-    stamp: str = ""
-    computed_at: float = 0.0
+    """Every node's strength under one perspective, as arrays by node id (a 100,000-node map
+    pickles to a few MB and loads in milliseconds, where a dict of objects would not)."""
+
+    COLUMNS = ("base", "weight", "relevance", "strength", "votes", "relevance_votes")
+
+    def __init__(self, perspective, ids, columns, converged, rounds, stamp="", computed_at=0.0):
+        self.perspective, self.converged, self.rounds = perspective, converged, rounds
+        self.stamp, self.computed_at = stamp, computed_at
+        self.thesis: int | None = None  # the root's id
+        order = np.argsort(ids, kind="stable")
+        self.ids = np.asarray(ids, dtype=np.int64)[order]
+        self.columns = {name: np.asarray(columns[name])[order] for name in self.COLUMNS}
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
     def of(self, node_id: int) -> NodeStrength | None:
-        return self.nodes.get(node_id)
+        at = int(np.searchsorted(self.ids, node_id))
+        if at >= len(self.ids) or self.ids[at] != node_id:
+            return None
+        c = self.columns
+        relevance = float(c["relevance"][at])
+        return NodeStrength(
+            base=float(c["base"][at]),
+            weight=float(c["weight"][at]),
+            relevance=None if math.isnan(relevance) else relevance,
+            strength=float(c["strength"][at]),
+            votes=int(c["votes"][at]),
+            relevance_votes=int(c["relevance_votes"][at]),
+        )
+
+    @property
+    def nodes(self) -> dict[int, NodeStrength]:
+        return {int(pk): shown for pk in self.ids if (shown := self.of(int(pk))) is not None}
 
 
 def pseudo_mean(total: int, count: int) -> float:
@@ -133,6 +164,7 @@ def compute(argmap: ArgumentMap, perspective: Perspective) -> MapStrengths:
         .values_list("from_node_id", "to_node_id")
     )
     edges = {pk: dfquad.Edge(parent, relation) for pk, parent, relation in rows if parent}
+    tallies: dict[int, dict[str, int]] = {}
     if perspective.source is not None:
         granted = set(
             Anchor.objects.filter(
@@ -141,7 +173,6 @@ def compute(argmap: ArgumentMap, perspective: Perspective) -> MapStrengths:
                 voice__in=[Anchor.Voice.ASSERTS, Anchor.Voice.CONCEDES],
             ).values_list("node_id", flat=True)
         )
-        tallies: dict[int, dict[str, int]] = {}
         base = {pk: 1.0 if pk in granted else 0.0 for pk, _, _ in rows}
         weight = {pk: 1.0 for pk in edges}
     else:
@@ -159,30 +190,41 @@ def compute(argmap: ArgumentMap, perspective: Perspective) -> MapStrengths:
             if pk in edges:
                 weight[pk] = pseudo_mean(tally["relevance_sum"], tally["relevance_votes"])
     result = dfquad.compute(base, weight, edges, contradicts)
-    nodes = {}
-    for pk, _, _ in rows:
-        tally = tallies.get(pk, {})
-        nodes[pk] = NodeStrength(
-            base=base[pk],
-            weight=weight.get(pk, 1.0),
-            relevance=result.weight.get(pk),
-            strength=result.strength[pk],
-            votes=tally.get("votes", 0),
-            relevance_votes=tally.get("relevance_votes", 0),
-        )
+    ids = [pk for pk, _, _ in rows]
+    columns = {
+        "base": [base[pk] for pk in ids],
+        "weight": [weight.get(pk, 1.0) for pk in ids],
+        "relevance": [result.weight.get(pk, math.nan) for pk in ids],
+        "strength": [result.strength[pk] for pk in ids],
+        "votes": [tallies.get(pk, {}).get("votes", 0) for pk in ids],
+        "relevance_votes": [tallies.get(pk, {}).get("relevance_votes", 0) for pk in ids],
+    }
+    found = MapStrengths(perspective.name, ids, columns, result.converged, result.rounds)
+    found.thesis = next((pk for pk, parent, _ in rows if parent is None), None)
+    # The stamp changes only when something shown changes: a percent or a vote count.
     digest = hashlib.blake2b(digest_size=12)
-    for pk in sorted(nodes):
-        shown = nodes[pk]
-        digest.update(f"{pk}:{shown.percent}:{shown.votes}:{shown.relevance_votes};".encode())
-    digest.update(str(result.converged).encode())
-    return MapStrengths(
-        perspective.name, nodes, result.converged, result.rounds, digest.hexdigest(), started
-    )
+    for name in ("strength", "votes", "relevance_votes"):
+        shown = found.columns[name]
+        digest.update((np.rint(shown * 100) if name == "strength" else shown).astype(np.int64))
+    digest.update(found.ids.tobytes() + str(result.converged).encode())
+    found.stamp, found.computed_at = digest.hexdigest(), started
+    return found
 
 
-def _key(argmap: ArgumentMap, perspective: Perspective, token: str) -> str:
+@dataclass(frozen=True)
+class Pointer:
+    """What a page needs without loading the whole map's strengths."""
+
+    checked_at: float
+    computed_at: float
+    stamp: str
+    thesis: NodeStrength | None
+    converged: bool
+
+
+def _key(slug: str, perspective: Perspective, token: str) -> str:
     name = hashlib.blake2b(perspective.name.encode(), digest_size=8).hexdigest()
-    return f"strengths:{argmap.pk}:{name}:{token}"
+    return f"strengths:{slug}:{name}:{token}"
 
 
 def _read(key: str) -> Any:
@@ -200,41 +242,49 @@ def _write(key: str, value: Any) -> None:
         logger.warning("Strengths cache unreachable: %s", error)
 
 
-def _refresh(argmap: ArgumentMap, perspective: Perspective, key: str) -> MapStrengths:
+def _refresh(argmap: ArgumentMap, perspective: Perspective, key: str) -> tuple[Pointer, Any]:
     found = compute(argmap, perspective)
+    thesis = found.of(found.thesis) if found.thesis is not None else None
+    pointer = Pointer(found.computed_at, found.computed_at, found.stamp, thesis, found.converged)
     _write(f"{key}:{found.stamp}", found)
-    _write(key, (found.computed_at, found.computed_at, found.stamp))
-    return found
+    _write(key, pointer)
+    return pointer, found
 
 
-def stamp_of(argmap: ArgumentMap, perspective: Perspective) -> str:
-    """A digest of the map's shown strengths under perspective, at most MAX_AGE seconds old:
-    cached fragments that show strengths are keyed by it. Reads one small cache entry; past
-    MAX_AGE, one indexed query; recomputes only when votes changed."""
-    return _fresh(argmap, perspective)[1]
-
-
-def _fresh(argmap: ArgumentMap, perspective: Perspective) -> tuple[str, str]:
-    """The key of the map's strengths and their current stamp (recomputed if stale)."""
-    key = _key(argmap, perspective, fragments.current(argmap))
+def pointer_of(
+    slug: str, perspective: Perspective, token: str, argmap: ArgumentMap | None = None
+) -> Pointer | None:
+    """The stamp and thesis strength of the map at slug under perspective, at most MAX_AGE
+    seconds old: one small cache read; past MAX_AGE, one indexed query; recomputed only when
+    votes changed. None for a perspective that is not shared, or no such map."""
+    if not perspective.shared:
+        return None
+    key = _key(slug, perspective, token)
     pointer, now = _read(key), time.time()
     if pointer is not None:
-        checked_at, computed_at, stamp = pointer
-        if not perspective.counts_votes or now - checked_at <= MAX_AGE:
-            return key, stamp
-        since = datetime.fromtimestamp(computed_at - SLACK, tz=UTC)
-        if not Vote.objects.filter(map=argmap, modified__gte=since).exists():
-            _write(key, (now, computed_at, stamp))
-            return key, stamp
-    return key, _refresh(argmap, perspective, key).stamp
+        if not perspective.counts_votes or now - pointer.checked_at <= MAX_AGE:
+            return pointer
+        since = datetime.fromtimestamp(pointer.computed_at - SLACK, tz=UTC)
+        if not Vote.objects.filter(map__slug=slug, modified__gte=since).exists():
+            pointer = replace(pointer, checked_at=now)
+            _write(key, pointer)
+            return pointer
+    argmap = argmap or ArgumentMap.objects.filter(slug=slug).first()
+    return None if argmap is None else _refresh(argmap, perspective, key)[0]
 
 
-def strengths_of(argmap: ArgumentMap, perspective: Perspective | str = EVERYONE) -> MapStrengths:
-    """The map's strengths under perspective, at most MAX_AGE seconds old (see above)."""
+def strengths_of(
+    argmap: ArgumentMap, perspective: Perspective | str = EVERYONE, token: str | None = None
+) -> MapStrengths:
+    """The map's strengths under perspective, at most MAX_AGE seconds old (see above): the
+    one way pages, the command and the read API get them. token: the map's revision token,
+    when the caller has read it already."""
     if isinstance(perspective, str):
         perspective = Perspective.parse(perspective)
     if not perspective.shared:
         return compute(argmap, perspective)  # one viewer's own: never cached
-    key, stamp = _fresh(argmap, perspective)
-    found = _read(f"{key}:{stamp}")
-    return found if found is not None else _refresh(argmap, perspective, key)
+    token = fragments.current(argmap) if token is None else token
+    key = _key(argmap.slug, perspective, token)
+    pointer = pointer_of(argmap.slug, perspective, token, argmap)
+    found = _read(f"{key}:{pointer.stamp}") if pointer else None
+    return found if found is not None else _refresh(argmap, perspective, key)[1]

@@ -49,8 +49,13 @@
     });
     var query = [["open", opened], ["branch", branches], ["closed", closed]]
       .filter(function (pair) { return pair[1].length; })
-      .map(function (pair) { return pair[0] + "=" + pair[1].sort().join(","); })
-      .join("&");
+      .map(function (pair) { return pair[0] + "=" + pair[1].sort().join(","); });
+    // The perspective and the sort are part of the address too (evaluation).
+    var asked = new URLSearchParams(window.location.search);
+    ["perspective", "sort"].forEach(function (name) {
+      if (asked.get(name)) query.push(name + "=" + encodeURIComponent(asked.get(name)));
+    });
+    query = query.join("&");
     return query ? "?" + query : "";
   }
 

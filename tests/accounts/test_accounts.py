@@ -7,7 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ..factories import PASSWORD, AnnotationFactory, SuggestionFactory, UserFactory
+from ..factories import PASSWORD, AnnotationFactory, ProposalFactory, UserFactory
 
 User = get_user_model()
 
@@ -116,14 +116,15 @@ def test_the_profile_lists_annotations_by_visibility(client, alice):
     assert "Change your password" in own_view
 
 
-def test_the_profile_shows_suggestions_with_status_and_reason_only_to_their_author(client, alice):
-    SuggestionFactory(
-        annotation__author=alice, status="rejected", reason="Already on the map as point 4."
+def test_proposals_show_their_state_and_reason_only_to_their_author(client, alice):
+    ProposalFactory(
+        annotation__author=alice, state="rejected", reason="Already on the map as point 4."
     )
-    url = reverse("profile", args=["alice"])
-    assert "Already on the map" not in client.get(url).content.decode()
+    for url in (reverse("profile", args=["alice"]), reverse("proposals")):
+        assert "Already on the map" not in client.get(url).content.decode()
     client.force_login(alice)
-    html = client.get(url).content.decode()
+    assert reverse("proposals") in client.get(reverse("profile", args=["alice"])).content.decode()
+    html = client.get(reverse("proposals")).content.decode()
     assert "Rejected" in html and "Already on the map as point 4." in html
 
 
@@ -131,12 +132,12 @@ def test_the_profile_lists_in_a_fixed_number_of_queries(client, alice, django_as
     client.force_login(alice)
     url = reverse("profile", args=["alice"])
     AnnotationFactory(author=alice)
-    SuggestionFactory(annotation__author=alice)
+    ProposalFactory(annotation__author=alice)
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     AnnotationFactory.create_batch(5, author=alice)
     AnnotationFactory.create_batch(3, author=alice, node=None, visibility="private")
-    SuggestionFactory.create_batch(3, annotation__author=alice)
+    ProposalFactory.create_batch(3, annotation__author=alice)
     with django_assert_num_queries(len(few)):
         client.get(url)
 

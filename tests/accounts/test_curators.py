@@ -18,7 +18,7 @@ def test_curators_permissions_stop_at_the_map(curator_client, curator):
     assert curator_client.get(f"/admin/accounts/user/{curator.pk}/change/").status_code == 403
     assert curator.has_perm("debates.change_node")
     assert curator.has_perm("debates.add_anchor")
-    assert curator.has_perm("annotations.change_suggestion")
+    assert curator.has_perm("annotations.change_proposal")
     assert not curator.has_perm("debates.delete_source")
     assert not curator.has_perm("auth.change_user")
     assert curator_client.get("/admin/").status_code == 200

@@ -6,12 +6,12 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from argmap.annotations import views
-from argmap.annotations.models import Annotation, Flag, Suggestion
+from argmap.annotations.models import Annotation, Flag, Proposal
 from argmap.debates.models import Node
 from argmap.lib.rows import RowGone
 
 from ..conftest import HX
-from ..factories import AnnotationFactory, NodeFactory, SuggestionFactory, UserFactory
+from ..factories import AnnotationFactory, NodeFactory, ProposalFactory, UserFactory
 from .conftest import post_note
 
 pytestmark = pytest.mark.usefixtures("accounts_sandbox")
@@ -103,11 +103,11 @@ def test_a_flag_racing_a_delete_answers_409_and_stores_nothing(as_bob, alice, no
     [
         lambda: AnnotationFactory(),
         lambda: NodeFactory(),
-        lambda: SuggestionFactory(),
+        lambda: ProposalFactory(),
         lambda: Flag.objects.create(annotation=AnnotationFactory(), flagged_by=UserFactory()),
         lambda: UserFactory(),
     ],
-    ids=["annotation", "node", "suggestion", "flag", "user"],
+    ids=["annotation", "node", "proposal", "flag", "user"],
 )
 def test_saving_a_deleted_row_raises_and_inserts_nothing(db, make):
     row = make()
@@ -212,7 +212,7 @@ def test_a_curator_without_superuser_powers_sees_no_private_annotation(client, c
     assert page.status_code == 302
 
 
-def test_a_suggestion_needs_a_public_annotation(as_alice, source, node):
+def test_a_proposal_needs_a_public_annotation(as_alice, source, node):
     from .conftest import post_passage, selector
 
     quote = source.text.split(". ")[0]
@@ -220,12 +220,12 @@ def test_a_suggestion_needs_a_public_annotation(as_alice, source, node):
     response = post_passage(as_alice, source, data)
     assert response.status_code == 400
     assert "make the annotation public" in response.content.decode()
-    assert not Suggestion.objects.exists()
+    assert not Proposal.objects.exists()
 
 
-def test_a_suggested_annotation_cannot_turn_private_while_pending(db):
-    suggestion = SuggestionFactory()
-    annotation = suggestion.annotation
+def test_a_proposed_annotation_cannot_turn_private_while_pending(db):
+    proposal = ProposalFactory()
+    annotation = proposal.annotation
     from ..annotations.conftest import client_for
 
     response = edit(client_for(annotation.author), annotation, "still here")

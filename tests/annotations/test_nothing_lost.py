@@ -84,15 +84,16 @@ def test_an_edit_on_the_profile_page_keeps_naming_its_target(as_alice, node, ali
     assert "Cheap chips made the model." in response.content.decode()
 
 
-def test_deleting_a_node_keeps_pending_suggestions_for_review(thesis):
+def test_deleting_a_node_keeps_pending_proposals_for_review(thesis):
     from django.core.exceptions import ValidationError
 
-    from ..factories import SuggestionFactory
+    from ..factories import ProposalFactory, UserFactory
 
     target = NodeFactory(map=thesis.map, parent=thesis)
-    suggestion = SuggestionFactory(target=target)
+    proposal = ProposalFactory(target=target)
     target.delete()
-    suggestion.refresh_from_db()
-    assert suggestion.target is None and suggestion.status == "pending"
-    with pytest.raises(ValidationError, match="has been removed"):
-        suggestion.check_acceptable()
+    proposal.refresh_from_db()
+    assert proposal.target is None and proposal.state == "pending"
+    assert proposal.target_text == target.text  # the proposer still reads what it was on
+    with pytest.raises(ValidationError, match="deleted meanwhile"):
+        proposal.accept(UserFactory(username="curator"))

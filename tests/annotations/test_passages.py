@@ -1,9 +1,9 @@
-"""Annotations on passages of a source: selectors and suggestions."""
+"""Annotations on passages of a source: selectors, and the proposals they carry."""
 
 import pytest
 from django.urls import reverse
 
-from argmap.annotations.models import Annotation, Suggestion
+from argmap.annotations.models import Annotation, Proposal
 
 from ..conftest import HX
 from ..factories import (
@@ -72,7 +72,7 @@ def test_annotating_a_missing_source_is_a_404(as_alice, source):
     assert as_alice.post(url, selector(source, "Critics"), headers=HX).status_code == 404
 
 
-def test_a_passage_can_carry_a_suggestion(as_alice, source, node):
+def test_a_passage_can_carry_a_proposal(as_alice, source, node):
     data = selector(
         source,
         "the result still shows real efficiency",
@@ -82,25 +82,21 @@ def test_a_passage_can_carry_a_suggestion(as_alice, source, node):
     )
     response = post_passage(as_alice, source, data)
     assert response.status_code == 200
-    suggestion = Suggestion.objects.get()
-    assert (suggestion.target, suggestion.relation, suggestion.status) == (
-        node,
-        "opposes",
-        "pending",
-    )
-    assert suggestion.annotation.exact == "the result still shows real efficiency"
-    assert suggestion.suggested_by.username == "alice"
+    proposal = Proposal.objects.get()
+    assert (proposal.target, proposal.relation, proposal.state) == (node, "opposes", "pending")
+    assert proposal.annotation.exact == proposal.exact == "the result still shows real efficiency"
+    assert proposal.proposer.username == "alice"
     assert "waiting for the curators" in response.content.decode()
 
 
 @pytest.mark.parametrize(
     "change", [{"proposed_text": ""}, {"target": 999_999}, {"relation": "sideways"}], ids=str
 )
-def test_bad_suggestions_write_nothing(as_alice, source, node, change):
+def test_bad_proposals_write_nothing(as_alice, source, node, change):
     data = selector(source, "Critics said", target=node.pk, proposed_text="A point.")
     data.update(change)
     assert post_passage(as_alice, source, data).status_code == 400
-    assert not Annotation.objects.exists() and not Suggestion.objects.exists()
+    assert not Annotation.objects.exists() and not Proposal.objects.exists()
 
 
 def test_passage_highlights_follow_visibility(as_alice, as_bob, client, source, alice):

@@ -4,7 +4,7 @@ message, never 500, and nothing is left half done (docs/architecture.md, "Writes
 Each race holds one side's transaction open until the other waits for its lock, so every
 run plays the same interleaving (tests.conftest.race); on PostgreSQL, which checks foreign
 keys at commit. SQLite runs one writer at a time: the same writes one after the other are
-in test_annotations and test_suggestions.
+in test_annotations and test_admin_proposals.
 """
 
 import pytest
@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from argmap.annotations.models import Annotation, Flag, Suggestion
+from argmap.annotations.models import Annotation, Flag, Proposal
 from argmap.debates.models import Node
 
 from ..conftest import HX, needs_postgresql, race
@@ -22,7 +22,7 @@ from ..factories import (
     MapFactory,
     NodeFactory,
     PassageAnnotationFactory,
-    SuggestionFactory,
+    ProposalFactory,
     ThesisFactory,
     UserFactory,
 )
@@ -92,39 +92,41 @@ def test_deleting_a_node_being_annotated_waits_and_detaches_the_annotation(leaf)
     assert annotation.is_detached and annotation.body == "first"
 
 
-def test_accepting_a_suggestion_for_a_node_being_deleted_says_so(leaf):
-    suggestion = SuggestionFactory(target=leaf)
+def test_accepting_a_proposal_for_a_node_being_deleted_says_so(leaf):
+    proposal = ProposalFactory(target=leaf)
     result, held = race(
         lambda: Node.objects.get(pk=leaf.pk).delete(),
-        lambda: Suggestion.objects.get(pk=suggestion.pk).accept(UserFactory()),
+        lambda: Proposal.objects.get(pk=proposal.pk).accept(UserFactory()),
     )
     assert held is None and isinstance(result, ValidationError)
     assert "deleted meanwhile" in result.messages[0]
-    assert Suggestion.objects.get().status == Suggestion.Status.PENDING
+    assert Proposal.objects.get().state == Proposal.State.PENDING
     assert not Node.objects.filter(parent=leaf.pk).exists()
 
 
-def test_deleting_a_node_while_a_suggestion_is_accepted_under_it_is_refused(leaf):
-    suggestion = SuggestionFactory(target=leaf)
+def test_deleting_a_node_while_a_proposal_is_accepted_under_it_is_refused(leaf):
+    proposal = ProposalFactory(target=leaf)
     curator = UserFactory()
     result, held = race(
-        lambda: Suggestion.objects.get(pk=suggestion.pk).accept(curator),
+        lambda: Proposal.objects.get(pk=proposal.pk).accept(curator),
         lambda: Node.objects.get(pk=leaf.pk).delete(),
     )
     assert held is None and type(result).__name__ == "RestrictedError"
-    assert Suggestion.objects.get().status == Suggestion.Status.ACCEPTED
+    assert Proposal.objects.get().state == Proposal.State.ACCEPTED
     assert Node.objects.filter(parent=leaf).count() == 1
 
 
-def test_accepting_a_suggestion_whose_annotation_is_being_deleted_says_so(leaf):
-    suggestion = SuggestionFactory(target=leaf)
+def test_accepting_a_proposal_whose_annotation_is_being_deleted_keeps_its_passage(leaf):
+    # The proposal holds its own copy of the passage: the annotation's deletion detaches it.
+    proposal = ProposalFactory(target=leaf)
     result, held = race(
-        lambda: Annotation.objects.get(pk=suggestion.annotation_id).delete(),
-        lambda: Suggestion.objects.get(pk=suggestion.pk).accept(UserFactory()),
+        lambda: Annotation.objects.get(pk=proposal.annotation_id).delete(),
+        lambda: Proposal.objects.get(pk=proposal.pk).accept(UserFactory()),
     )
-    assert held is None and isinstance(result, ValidationError)
-    assert "deleted the annotation meanwhile" in result.messages[0]
-    assert not Suggestion.objects.exists() and not Node.objects.filter(parent=leaf).exists()
+    assert held is None and isinstance(result, Node)
+    assert result.anchors.get().exact == proposal.exact
+    stored = Proposal.objects.get()
+    assert (stored.state, stored.annotation, stored.created_node) == ("accepted", None, result)
 
 
 def test_suggesting_a_passage_for_a_node_being_deleted_saves_nothing(leaf):
@@ -141,6 +143,6 @@ def test_suggesting_a_passage_for_a_node_being_deleted_saves_nothing(leaf):
         lambda: Node.objects.get(pk=leaf.pk).delete(),
         lambda: logged_in(UserFactory()).post(url, form, headers=HX),
     )
-    assert held is None and response.status_code == 409
-    assert "deleted" in response.content.decode()
-    assert not Annotation.objects.exists() and not Suggestion.objects.exists()
+    assert held is None and response.status_code == 400
+    assert "deleted meanwhile" in response.content.decode()
+    assert not Annotation.objects.exists() and not Proposal.objects.exists()

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES
 from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
 
-from ..factories import SuggestionFactory
+from ..factories import ProposalFactory
 
 CURATED_MODELS = {
     "debates.source",
@@ -64,7 +64,7 @@ def test_the_output_has_fixed_indentation_natural_keys_and_a_trailing_newline(se
 
 
 def test_export_writes_curated_content_only(seeded_map, tmp_path):
-    SuggestionFactory(
+    ProposalFactory(
         target=Node.objects.get(key="thesis"),
         annotation__source=Source.objects.get(slug="not-sputnik-blog"),
     )

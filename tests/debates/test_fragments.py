@@ -1,16 +1,20 @@
 """The render cache invariant (argmap/debates/fragments.py): never stale, never per user."""
 
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.http import HttpResponse, HttpResponseNotFound
 from django.template.defaultfilters import date as date_filter
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils.html import escape
 
 from argmap.annotations.models import Annotation
-from argmap.debates import fragments
+from argmap.debates import fragments, pages
 from argmap.debates.models import Anchor, ArgumentMap, Node, Source
 
 from ..conftest import HX, cached_entries
@@ -21,7 +25,11 @@ MAP = "/maps/deepseek-r1-sputnik"
 
 def cached_fragments():
     """The cached tree renderings ({% cache %} tags), without whole responses."""
-    return {key: value for key, value in cached_entries().items() if ":response:" not in key}
+    return {
+        key: value
+        for key, value in cached_entries().items()
+        if ":response:" not in key and ":latest:" not in key  # whole responses, their pointers
+    }
 
 
 def cached_responses():
@@ -502,3 +510,102 @@ def test_a_reader_cannot_write_a_region_into_a_page(client, seeded_map):
     assert "&lt;!--state:annotation-count" in html  # shown as the text it is
     assert html.count("<!--state:") == html.count("<!--/state-->")
     assert fragments.fill(html) == html  # its real regions hold their values already
+
+
+def simultaneous_misses(monkeypatch, slug, view, visitors=20):
+    """(hold, run): run() sends `visitors` requests for one page at once and gives their
+    responses; hold(), called in the view, keeps the first render going until every other
+    visitor is waiting on it or has been served (later renders pass at once)."""
+    arrived, others_served = threading.Barrier(visitors), threading.Semaphore(0)
+    waiting, lock, held = set(), threading.Lock(), []
+    real_wait = fragments._wait
+
+    def counted_wait(seconds):
+        with lock:
+            if threading.get_ident() not in waiting:
+                waiting.add(threading.get_ident())
+                others_served.release()
+        real_wait(seconds)
+
+    monkeypatch.setattr(fragments, "_wait", counted_wait)
+    monkeypatch.setattr(pages, "response_key_hooks", [])  # views of no real map: no strengths
+    wrapped = fragments.shared_response()(view)
+
+    def visit(_):
+        arrived.wait(timeout=10)
+        response = wrapped(RequestFactory().get(f"/maps/{slug}/"), slug=slug)
+        if threading.get_ident() not in waiting and held[:1] != [threading.get_ident()]:
+            others_served.release()
+        return response
+
+    def hold():
+        with lock:
+            first = not held
+            held.append(threading.get_ident())
+        for _ in range(visitors - 1 if first else 0):
+            assert others_served.acquire(timeout=10)
+
+    def run():
+        with ThreadPoolExecutor(visitors) as pool:
+            return list(pool.map(visit, range(visitors)))
+
+    return hold, run
+
+
+def test_twenty_simultaneous_misses_render_once(monkeypatch):
+    monkeypatch.setattr(fragments, "tokens_by_slug", lambda slug: ("token", "state"))
+    caches["fragments"].clear()
+    renders = []
+
+    def view(request, slug):
+        renders.append(slug)
+        hold()
+        return HttpResponse(f"<p>The map {slug}.</p>")
+
+    hold, run = simultaneous_misses(monkeypatch, "one", view)
+    responses = run()
+    assert len(renders) == 1
+    assert {response.content for response in responses} == {b"<p>The map one.</p>"}
+    assert all(response["ETag"] for response in responses)
+
+
+def test_while_one_renders_the_others_get_the_copy_from_before_the_change(monkeypatch):
+    tokens = {"one": ("before", "s"), "two": ("before", "s")}
+    monkeypatch.setattr(fragments, "tokens_by_slug", tokens.get)
+    monkeypatch.setattr(pages, "response_key_hooks", [])
+    caches["fragments"].clear()
+    version = {"one": "old", "two": "old"}
+    wrapped = fragments.shared_response()(
+        lambda request, slug: HttpResponse(f"{slug}: {version[slug]}")
+    )
+    for slug in ("one", "two"):
+        wrapped(RequestFactory().get(f"/maps/{slug}/"), slug=slug)
+    tokens["one"], version["one"] = ("after", "s"), "new"
+    renders = []
+
+    def view(request, slug):
+        renders.append(slug)
+        hold()
+        return HttpResponse(f"{slug}: {version[slug]}")
+
+    hold, run = simultaneous_misses(monkeypatch, "one", view)
+    responses = run()
+    assert renders == ["one"]
+    bodies = [response.content for response in responses]
+    assert bodies.count(b"one: new") == 1 and bodies.count(b"one: old") == 19  # never two's
+    assert all("ETag" not in r for r in responses if r.content == b"one: old")
+    assert wrapped(RequestFactory().get("/maps/one/"), slug="one").content == b"one: new"
+
+
+def test_a_miss_that_renders_nothing_to_keep_holds_nobody(monkeypatch):
+    monkeypatch.setattr(fragments, "tokens_by_slug", lambda slug: ("token", "state"))
+    caches["fragments"].clear()
+
+    def view(request, slug):
+        hold()
+        return HttpResponseNotFound("no such node")
+
+    hold, run = simultaneous_misses(monkeypatch, "one", view, visitors=3)
+    started = time.monotonic()
+    assert {response.status_code for response in run()} == {404}
+    assert time.monotonic() - started < fragments.RENDER_WAIT_SECONDS

@@ -86,19 +86,24 @@ EXPECTED = {
     # A tree also reads the links touching its nodes and the branch of each far end.
     # The map page and tree fragments first look for a whole cached response (one query for
     # the map's tokens, fragments.shared_response), then render, then fill the state regions
-    # (one read a kind: the annotation counts).
-    "map": 8,
-    "map-focus": 10,
-    "map-open": 11,
-    "tree-open": 8,
-    "tree-closed": 7,  # the thesis is never linked: no far ends, no branch lookup
-    "tree-branch": 9,
-    "tree-deep": 8,
+    # (one read a kind: the annotation counts). Strengths (evaluation) on a cold cache: each
+    # perspective shown is computed once, in three queries (nodes, contradicts links, votes or
+    # a document's anchors). The map page shows the thesis under every perspective (everyone,
+    # curators, the generated source) and lists the documents that anchor the map; a tree or
+    # claim page shows one perspective; a claim page's explanation reads the node's children
+    # and its contradicts links.
+    "map": 19,
+    "map-focus": 21,
+    "map-open": 22,
+    "tree-open": 12,
+    "tree-closed": 11,  # the thesis is never linked: no far ends, no branch lookup
+    "tree-branch": 13,
+    "tree-deep": 12,
     # The token twice (for the whole response, and for the cached parts); the open panel of
     # a visitor without an account is a state region (its node, its annotations); a claim
     # with children also fills their counts.
-    "claim": 10,
-    "claim-thesis": 12,
+    "claim": 16,
+    "claim-thesis": 18,
     # The source, the maps quoting it (the reader draws one), whether it is read in parts (a
     # count up to 501), the longest quote, the quotes over the part shown, sections, passage
     # annotations.
@@ -115,7 +120,7 @@ EXPECTED = {
     "diagram-deep": 5,
     "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
     "source-argument": 7,  # the source, every map's token, then the page's nodes
-    "cross-link": 6,
+    "cross-link": 10,  # a shared response: its key holds the strengths' stamp (computed)
 }
 
 
@@ -143,11 +148,12 @@ CACHED_RESPONSE = {
 }
 # With a session (its lookup is the first query), the view runs and its tree comes from the
 # fragment cache: the lookup that can 404, the map's token, and the state regions' read. A
-# claim page reads the token, the node, and fills its panel (2) and its children's counts; a
-# cross-link is not cached in parts.
+# claim page reads the token, the node, and fills its panel (2) and its children's counts,
+# and its explanation (children, contradicts links); a cross-link is not cached in parts. The
+# map page lists the documents of its perspectives.
 CACHED_FRAGMENT = {
-    **{"map": 4, "map-focus": 5, "map-open": 4, "tree-open": 4, "tree-branch": 4},
-    **{"claim": 5, "claim-thesis": 6, "cross-link": 6},
+    **{"map": 5, "map-focus": 6, "map-open": 5, "tree-open": 4, "tree-branch": 4},
+    **{"claim": 7, "claim-thesis": 8, "cross-link": 6},
 }
 
 

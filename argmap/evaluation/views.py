@@ -1,0 +1,81 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from argmap.core.views import render_error
+from argmap.debates.models import ArgumentMap, Node
+from argmap.lib import ratelimit
+from argmap.lib.login import login_to_write, where_they_were
+
+from .context import perspective_of, vote_panel_context
+from .models import SCALE, Vote
+
+PANEL = "evaluation/strength.html#vote-panel"
+
+
+@require_safe
+def how_strength(request):
+    """How a strength is computed, in plain words (linked from every strength)."""
+    return render(request, "evaluation/how.html")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def vote(request, slug, key):
+    """A node's vote panel (GET, for htmx), or a vote (POST): acceptability and relevance,
+    each 0–4 or empty to withdraw; a field left out stays as it was."""
+    node = Node.objects.select_related("map").filter(map__slug=slug, key=key).first()
+    if node is None:
+        get_object_or_404(ArgumentMap, slug=slug)
+        if request.method == "POST" and Node.objects.filter(key=key).exists():
+            return render_error(
+                request,
+                400,
+                "Not a node of this map",
+                "That node belongs to another map. Nothing was saved.",
+            )
+        return get_object_or_404(Node, map__slug=slug, key=key)
+    perspective = perspective_of(request)
+    if request.method != "POST":
+        if not request.htmx:
+            return redirect(f"{node.get_absolute_url()}#vote")
+        return render(request, PANEL, vote_panel_context(request, node, perspective))
+    return cast_vote(request, node, perspective)
+
+
+@login_to_write
+def cast_vote(request, node, perspective):
+    values, problems = read_vote(request.POST, is_thesis=node.parent_id is None)
+    if problems:
+        return render_error(request, 400, "Your vote was not saved", " ".join(problems))
+    ratelimit.count(request, "vote", "votes")
+    Vote.objects.cast(request.user, node, values)
+    if not request.htmx:
+        messages.success(request, "Your vote is saved. Strengths follow within a few seconds.")
+        back = where_they_were(request)
+        return redirect(back if back != "/" else f"{node.get_absolute_url()}#vote")
+    context = vote_panel_context(request, node, perspective, just_voted=True)
+    return render(request, PANEL, context)
+
+
+FIELDS = {
+    "acceptability": "Acceptability",
+    "relevance": "Relevance",
+}
+
+
+def read_vote(data, is_thesis):
+    """The fields given, each an int 0–4 or None (withdrawn), and what is wrong, if anything."""
+    values, problems = {}, []
+    for field, label in FIELDS.items():
+        if field not in data:
+            continue  # left out: left unchanged
+        raw = data.get(field, "").strip()
+        if raw == "":
+            values[field] = None
+        elif raw.isascii() and raw.isdigit() and int(raw) in SCALE:
+            values[field] = int(raw)
+        else:
+            problems.append(f"{label} must be a whole number from 0 to 4, or empty to withdraw.")
+    if is_thesis and values.pop("relevance", None) is not None:
+        problems.append("The thesis has no parent, so it takes no relevance vote.")
+    return values, problems

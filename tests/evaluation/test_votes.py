@@ -1,0 +1,197 @@
+"""The vote endpoint as readers use it, and strengths on the map's pages."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from argmap.debates import fragments
+from argmap.evaluation.models import Vote
+
+from ..conftest import HX, cached_entries
+from ..factories import MapFactory, NodeFactory, ThesisFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tree():
+    argmap = MapFactory(slug="votes")
+    thesis = ThesisFactory(map=argmap, key="thesis", text="The thesis holds.")
+    weak = NodeFactory(map=argmap, parent=thesis, relation="supports", key="weak", position=0)
+    strong = NodeFactory(map=argmap, parent=thesis, relation="supports", key="strong", position=1)
+    con = NodeFactory(map=argmap, parent=thesis, relation="opposes", key="con", position=2)
+    return argmap, {n.key: n for n in (thesis, weak, strong, con)}
+
+
+@pytest.fixture
+def alice(client):
+    user = UserFactory(username="alice")
+    client.force_login(user)
+    return user
+
+
+def vote_url(key, slug="votes"):
+    return reverse("vote", args=[slug, key])
+
+
+def test_a_vote_without_javascript_is_stored_and_redirects_back(client, alice, tree):
+    page = reverse("node", args=["votes", "weak"])
+    response = client.post(
+        vote_url("weak"), {"acceptability": "3", "relevance": "1"}, headers={"Referer": page}
+    )
+    assert response.status_code == 302 and response["Location"].endswith(page)
+    vote = Vote.objects.get()
+    assert (vote.user, vote.node.key, vote.acceptability, vote.relevance) == (alice, "weak", 3, 1)
+
+
+def test_a_vote_with_htmx_answers_the_panel_with_the_distribution(client, alice, tree):
+    for value in (0, 4):
+        Vote.objects.cast(UserFactory(), tree[1]["con"], {"acceptability": value})
+    before = client.get(vote_url("con"), headers=HX).content.decode()
+    assert "How others voted shows once you have voted" in before
+    assert "How everyone voted" not in before
+    response = client.post(vote_url("con"), {"acceptability": "2"}, headers=HX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="vote-panel-' in html and "Your vote is saved" in html
+    assert "How everyone voted" in html
+    assert re.search(
+        r"0: 1</span>\s*<span class=\"vote-count\">1: 0</span>\s*<span class=\"vote-count\">2: 1",
+        html,
+    )
+    assert re.search(r'value="2"\s+checked', html)
+
+
+def test_a_field_left_out_stays_and_an_empty_one_withdraws(client, alice, tree):
+    client.post(vote_url("weak"), {"acceptability": "4", "relevance": "2"})
+    client.post(vote_url("weak"), {"acceptability": "1"})
+    assert Vote.objects.values_list("acceptability", "relevance").get() == (1, 2)
+    client.post(vote_url("weak"), {"relevance": ""})
+    assert Vote.objects.values_list("acceptability", "relevance").get() == (1, None)
+
+
+@pytest.mark.parametrize(
+    ("key", "data", "message"),
+    [
+        ("weak", {"acceptability": "5"}, "from 0 to 4"),
+        ("weak", {"acceptability": "-1"}, "from 0 to 4"),
+        ("weak", {"relevance": "²"}, "from 0 to 4"),
+        ("weak", {"acceptability": "2", "relevance": "x"}, "from 0 to 4"),
+        ("thesis", {"relevance": "3"}, "no relevance vote"),
+    ],
+)
+def test_bad_input_is_a_400_with_a_message_and_stores_nothing(
+    client, alice, tree, key, data, message
+):
+    response = client.post(vote_url(key), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Vote.objects.exists()
+
+
+def test_a_node_of_another_map_is_a_400_an_unknown_node_a_404(client, alice, tree):
+    other = MapFactory(slug="other")
+    NodeFactory(map=other, parent=ThesisFactory(map=other), key="elsewhere")
+    assert client.post(vote_url("elsewhere"), {"acceptability": "1"}).status_code == 400
+    assert client.post(vote_url("nowhere"), {"acceptability": "1"}).status_code == 404
+    assert client.post(vote_url("weak", "no-map"), {"acceptability": "1"}).status_code == 404
+    assert not Vote.objects.exists()
+
+
+def test_anonymous_voters_go_to_log_in_and_come_back(client, tree):
+    page = reverse("node", args=["votes", "weak"])
+    response = client.post(vote_url("weak"), {"acceptability": "1"}, headers={"Referer": page})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=")
+    assert not Vote.objects.exists()
+
+
+def test_voting_is_rate_limited(client, alice, tree, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "vote": (2, 60)}
+    statuses = [client.post(vote_url("weak"), {"acceptability": "1"}).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+def test_a_vote_changes_no_revision_token(client, alice, tree):
+    argmap = tree[0]
+    token = fragments.current(argmap)
+    client.post(vote_url("weak"), {"acceptability": "1"})
+    assert fragments.current(argmap) == token
+
+
+def test_a_claim_page_explains_its_strength_strongest_first(client, alice, tree):
+    argmap, nodes = tree
+    for _ in range(3):
+        Vote.objects.cast(UserFactory(), nodes["strong"], {"acceptability": 4, "relevance": 4})
+    html = client.get(reverse("node", args=["votes", "thesis"])).content.decode()
+    explanation = html.split('id="explanation-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Base score" in explanation and "0 acceptability votes" in explanation
+    assert explanation.index(nodes["strong"].text) < explanation.index(nodes["weak"].text)
+    assert nodes["con"].text in explanation.split("Attackers", 1)[1]
+    assert reverse("strength-how") in explanation
+    assert 'id="vote"' in html and "Save vote" in html
+
+
+def test_every_node_card_shows_strength_and_votes(client, tree):
+    argmap, nodes = tree
+    Vote.objects.cast(UserFactory(), nodes["weak"], {"acceptability": 0})
+    html = client.get("/maps/votes/?open=thesis").content.decode()
+    assert html.count('class="strength"') == 4
+    assert "Strength 33%" in html and "1 vote" in html  # (1 + 0) / 3
+    assert html.count('class="vote-toggle"') == 4
+
+
+def test_the_sort_orders_each_side_by_effect_and_the_curated_order_stays_the_default(client, tree):
+    argmap, nodes = tree
+    for _ in range(2):
+        Vote.objects.cast(UserFactory(), nodes["strong"], {"acceptability": 4})
+    curated = client.get("/maps/votes/").content.decode()
+    assert curated.index('id="node-weak"') < curated.index('id="node-strong"')
+    by_strength = client.get("/maps/votes/?sort=strength").content.decode()
+    assert by_strength.index('id="node-strong"') < by_strength.index('id="node-weak"')
+    assert "sort=strength" in by_strength.split('id="node-thesis"', 1)[1]  # kept in links
+
+
+def test_the_map_page_shows_the_thesis_under_every_perspective(client, seeded_map):
+    html = client.get(seeded_map.get_absolute_url()).content.decode()
+    table = html.split('class="perspective-table"', 1)[1].split("</table>", 1)[0]
+    slugs = set(seeded_map.nodes.values_list("anchors__source__slug", flat=True)) - {None}
+    assert "Everyone’s votes" in table and "The curators’ votes" in table
+    assert all(f"?perspective=source%3A{slug}" in table for slug in slugs)
+    assert table.count("<tr") == 1 + 2 + len(slugs)
+    assert len(re.findall(r"\b\d{1,3}%", table)) == 2 + len(slugs)
+    # With no votes every base score is one half, so everyone and the curators agree, and
+    # the documents do not all argue the same way.
+    values = re.findall(r'value="(\d+)"', table)
+    assert values[0] == values[1] and len(set(values[2:])) > 1
+
+
+def test_a_perspective_is_named_and_kept_in_links(client, seeded_map):
+    slug = seeded_map.nodes.values_list("anchors__source__slug", flat=True).exclude(
+        anchors__source__slug=None
+    )[0]
+    html = client.get(f"{seeded_map.get_absolute_url()}?perspective=source:{slug}").content.decode()
+    assert "Showing strengths under <strong>as “" in html
+    assert f"perspective=source%3A{slug}" in html.split('id="argument-tree"', 1)[1]
+
+
+def test_an_unknown_perspective_is_a_400(client, tree):
+    assert client.get("/maps/votes/?perspective=nobody").status_code == 400
+    assert client.get("/maps/votes/nodes/weak/?perspective=source:none").status_code == 400
+
+
+def test_mine_shows_only_my_votes_and_is_never_cached(client, alice, tree):
+    argmap, nodes = tree
+    Vote.objects.cast(UserFactory(), nodes["weak"], {"acceptability": 0})
+    Vote.objects.cast(alice, nodes["weak"], {"acceptability": 4})
+    html = client.get("/maps/votes/?open=thesis&perspective=mine").content.decode()
+    assert "Showing strengths under <strong>your votes" in html
+    weak = html.split('id="node-weak"', 1)[1]
+    assert "Strength 67%" in weak  # (1 + 1) / 3, from alice's vote only
+    assert not any("alice" in str(value) for value in cached_entries().values())
+
+
+def test_the_how_page_says_how_strength_is_computed(client):
+    html = client.get(reverse("strength-how")).content.decode()
+    assert "(1 + the votes’ sum ÷ 4) ÷ (2 + the number of votes)" in html
