@@ -149,7 +149,8 @@ def vote_panel_context(
     if request.user.is_authenticated:
         mine = Vote.objects.filter(map_id=node.map_id, node=node, user=request.user).first()
     voted = mine is not None and (mine.acceptability is not None or mine.relevance is not None)
-    tally = Vote.objects.filter(map_id=node.map_id, node=node)
+    # Read whether shown or not, so the page's queries do not depend on the viewer's votes.
+    counts = Vote.objects.filter(map_id=node.map_id, node=node).distributions()
     return {
         "node": node,
         "perspective": perspective,
@@ -159,8 +160,8 @@ def vote_panel_context(
         "my_vote": mine,
         "has_voted": voted,
         "distribution": {
-            "acceptability": tally.distribution("acceptability") if voted else None,
-            "relevance": tally.distribution("relevance") if voted and node.parent_id else None,
+            "acceptability": counts["acceptability"] if voted else None,
+            "relevance": counts["relevance"] if voted and node.parent_id else None,
         },
         "scale": SCALE_WORDS,
         **extra,
