@@ -64,10 +64,20 @@ def request_strengths(request: HttpRequest, argmap: Any, perspective: Perspectiv
     return memo[key]
 
 
+def request_pointer(request: HttpRequest, argmap: Any, perspective: Perspective, token: str):
+    """The map's strengths pointer under perspective, read once a request (a page that takes
+    seconds to render must not see two ages of one perspective)."""
+    memo = request.__dict__.setdefault("_strengths_pointers", {})
+    key = (argmap.pk, perspective.name, token)
+    if key not in memo:
+        memo[key] = pointer_of(argmap.slug, perspective, token, argmap)
+    return memo[key]
+
+
 def map_page_hook(request: HttpRequest, argmap: Any, token: str) -> dict[str, Any]:
     perspective, sort = perspective_of(request), sorted_by_strength(request)
     request.__dict__.setdefault("_strengths_tokens", {})[argmap.pk] = token
-    pointer = pointer_of(argmap.slug, perspective, token, argmap)
+    pointer = request_pointer(request, argmap, perspective, token)
     stamp = pointer.stamp if pointer else "own"
     return {
         "perspective": perspective,
@@ -94,7 +104,7 @@ def perspective_choices(request: HttpRequest, argmap: Any, token: str) -> list[d
     rows = []
     for perspective in chosen:
         if perspective.shared:
-            pointer = pointer_of(argmap.slug, perspective, token, argmap)
+            pointer = request_pointer(request, argmap, perspective, token)
             thesis, converged = (pointer.thesis, pointer.converged) if pointer else (None, True)
         else:
             found = request_strengths(request, argmap, perspective)
