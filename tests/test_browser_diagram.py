@@ -1,6 +1,6 @@
 """The diagram as a person uses it (issue 13, item 2): it opens with the focus in view, Fit
-fits both dimensions, a phone opens it readable around the thesis (issue 26, item 6), and a screen reader gets
-a list to walk instead of an image full of links."""
+fits both dimensions, a phone opens it readable around the thesis (issue 26, item 6), and a
+screen reader gets a list to walk instead of an image full of links."""
 
 import re
 
