@@ -87,7 +87,7 @@ def bodies(length: int) -> dict[str, str]:
             made[name] = "[" * (length // 2) + "]" * (length - length // 2)
         else:
             made[name] = (unit * (length // len(unit) + 1))[:length]
-    # One long reference used as often as fits: cmark caps what references may expand to.
+    # One long reference used as often as fits: past 20x the body, references show as typed.
     definition = "[a]: https://example.org/" + "x" * 200 + "\n\n"
     made["[a] x reference"] = definition + "[a]" * ((length - len(definition)) // 3)
     return made

@@ -242,7 +242,7 @@ class NodeForm(forms.ModelForm):
     class Meta:
         model = Node
         fields = ["map", "key", "kind", "text", "parent", "relation", "position"]
-        fields += ["label", "is_heading"]
+        fields += ["scheme", "label", "is_heading", "is_implicit"]
 
     def clean(self):
         cleaned = super().clean()
@@ -355,7 +355,8 @@ class NodeAdmin(admin.ModelAdmin):
     list_display += ["anchor_count"]
     list_display_links = ["key"]
     list_editable = ["position"]
-    list_filter = ["map", "kind", "relation", SourceFilter, SpeakerFilter, "is_heading"]
+    list_filter = ["map", "kind", "relation", "scheme", SourceFilter, SpeakerFilter]
+    list_filter += ["is_heading", "is_implicit"]
     search_fields = ["key", "text", "anchors__exact"]
     list_per_page = 100
     show_full_result_count = False  # one count a page, not two

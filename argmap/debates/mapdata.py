@@ -22,6 +22,7 @@ from django.db.models.expressions import RawSQL
 from .formats import Stream
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .quotes import quote_context, sha256_of
+from .schemes import SCHEMES
 
 FORMAT = "argmap/2"
 FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -101,7 +102,12 @@ def export_map(argmap: ArgumentMap, branch: Node | None = None) -> dict[str, Any
     )
     return {
         "format": FORMAT,
-        "map": {"slug": argmap.slug, "title": argmap.title, "question": argmap.question},
+        "map": {
+            "slug": argmap.slug,
+            "title": argmap.title,
+            "question": argmap.question,
+            "definition": argmap.definition or None,
+        },
         "sources": [export_source(source) for source in sources],
         "nodes": Stream(lambda: _exported_nodes(tree, {s.pk: s for s in sources})),
         "links": Stream(lambda: _exported_links(tree)),
@@ -158,6 +164,7 @@ _SOURCES_OF_TREE = "SELECT DISTINCT a.source_id FROM tree JOIN {anchor} a ON a.n
 
 _NODE_ROWS = (
     "SELECT n.id, n.key, n.kind, n.is_heading, n.label, n.text, tree.top, p.key, n.relation,"
+    " n.is_implicit, n.scheme,"
     " a.id, a.source_id, a.start, a.{end}, a.exact, a.prefix, a.suffix, a.speaker, a.voice"
     " FROM tree JOIN {node} n ON n.id = tree.id"
     " LEFT JOIN {node} p ON p.id = n.parent_id"
@@ -190,7 +197,8 @@ def _exported_nodes(tree: _TreeQuery, sources: dict[int, Source]) -> Iterator[di
     node: dict[str, Any] = {}
     last = None
     for row in tree.rows(_NODE_ROWS):
-        pk, key, kind, heading, label, text, top, parent, relation, anchor_pk = row[:10]
+        pk, key, kind, heading, label, text, top, parent, relation = row[:9]
+        implicit, scheme, anchor_pk = row[9:12]
         if pk != last:
             if last is not None:
                 yield node
@@ -199,14 +207,16 @@ def _exported_nodes(tree: _TreeQuery, sources: dict[int, Source]) -> Iterator[di
                 "id": key,
                 "kind": kind,
                 "heading": bool(heading),
+                "implicit": bool(implicit),
                 "label": label,
                 "text": text,
                 "parent": None if top else parent,
                 "relation": None if top else relation or None,
+                "scheme": None if top else scheme or None,
                 "anchors": [],
             }
         if anchor_pk is not None:
-            source_id, start, end, exact, prefix, suffix, speaker, voice = row[10:]
+            source_id, start, end, exact, prefix, suffix, speaker, voice = row[12:]
             source = sources[source_id]
             node["anchors"].append(
                 {
@@ -283,6 +293,8 @@ def document_from_database(argmap):
                 "parent": key_of.get(node.parent_id),
                 "relation": node.relation,
                 "is_heading": node.is_heading,
+                "is_implicit": node.is_implicit,
+                "scheme": node.scheme,
                 "anchors": [
                     {
                         "source": slug_of[anchor.source_id],
@@ -376,6 +388,8 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
             "parent": parent[1] if parent else None,
             "relation": fields.get("relation", ""),
             "is_heading": fields.get("is_heading", False),
+            "is_implicit": fields.get("is_implicit", False),
+            "scheme": fields.get("scheme", ""),
             "anchors": [],
         }
         documents[map_slug]["nodes"].append(node)
@@ -454,13 +468,21 @@ def find_problems(document):
                     )
         if node["is_heading"] and (node["kind"] != Node.Kind.CLAIM or node["anchors"]):
             problems.append(Problem(where, "is a curators' heading: a claim that quotes nothing"))
+        problems.extend(_curators_node_problems(where, node))
         # An imported map brings what its file had: AIF and Argdown maps made elsewhere
         # have no anchors in our sources. The anchors it does bring are checked below.
         if not node["anchors"] and document.get("curated", True):
             if node["kind"] == Node.Kind.EVIDENCE:
                 problems.append(Problem(where, "is evidence but has no anchor"))
-            elif node["kind"] == Node.Kind.CLAIM and not node["is_heading"]:
-                problems.append(Problem(where, "has no anchor and is not a curators' heading"))
+            elif node["kind"] == Node.Kind.CLAIM and not (
+                node["is_heading"] or node.get("is_implicit")
+            ):
+                problems.append(
+                    Problem(
+                        where,
+                        "has no anchor and is not a curators' heading or implicit premise",
+                    )
+                )
         for number, anchor in enumerate(node["anchors"], start=1):
             problems.extend(anchor_problems(f"{where} anchor {number}", anchor, sources))
 
@@ -473,6 +495,29 @@ def find_problems(document):
     thesis_count = sum(1 for node in nodes.values() if node["kind"] == Node.Kind.THESIS)
     if thesis_count != 1:
         problems.append(Problem("map", f"has {thesis_count} theses; it needs exactly one"))
+    return problems
+
+
+def _curators_node_problems(where, node):
+    """An implicit premise is the curators' claim (no anchor) supporting the argument that
+    needs it; a scheme is one of the fixed list and names an inference to a parent."""
+    problems = []
+    if node.get("is_implicit"):
+        if node["is_heading"] or node["kind"] != Node.Kind.CLAIM or node["anchors"]:
+            problems.append(
+                Problem(
+                    where, "is an implicit premise: a claim, not a heading, that quotes nothing"
+                )
+            )
+        if node["relation"] != Node.Relation.SUPPORTS:
+            problems.append(
+                Problem(where, "is an implicit premise but does not support its parent")
+            )
+    scheme = node.get("scheme") or ""
+    if scheme and scheme not in SCHEMES:
+        problems.append(Problem(where, f"has unknown scheme {scheme!r}"))
+    elif scheme and node["parent"] is None:
+        problems.append(Problem(where, "names a scheme but has no parent to infer to"))
     return problems
 
 
@@ -715,6 +760,8 @@ def _map_problems(data, slug):
     for name in ("title", "question"):
         if not _text(data.get(name), _field_limit(ArgumentMap, name)):
             problems.append(Problem(f"map.{name}", "must be a non-empty string"))
+    if data.get("definition") is not None and not _text(data["definition"]):
+        problems.append(Problem("map.definition", "must be a non-empty string or null"))
     return problems
 
 
@@ -775,6 +822,10 @@ def _node_problems(index, node, sources):
         problems.append(Problem(where, "text must be a non-empty string"))
     if not isinstance(node["heading"], bool):
         problems.append(Problem(where, "heading must be true or false"))
+    if not isinstance(node.get("implicit", False), bool):
+        problems.append(Problem(where, "implicit must be true or false"))
+    if node.get("scheme") is not None and not isinstance(node["scheme"], str):
+        problems.append(Problem(where, "scheme must be a scheme name or null"))
     if not _text(node["label"], _field_limit(Node, "label"), blank=True):
         problems.append(Problem(where, "label must be a string of at most 60 characters"))
     if node["parent"] is not None and not isinstance(node["parent"], str):
@@ -798,6 +849,8 @@ def _node_problems(index, node, sources):
         "parent": node["parent"],
         "relation": node["relation"] or "",
         "is_heading": node["heading"] is True,
+        "is_implicit": node.get("implicit") is True,
+        "scheme": node.get("scheme") if isinstance(node.get("scheme"), str) else "",
         "anchors": plain_anchors,
     }
     return plain, problems
@@ -843,7 +896,11 @@ def load_document(
 def _write_document(document, slug, origin):
     data = document["map"]
     argmap = ArgumentMap.objects.create(
-        slug=slug, title=data["title"], question=data["question"], origin=origin
+        slug=slug,
+        title=data["title"],
+        question=data["question"],
+        definition=data.get("definition") or "",
+        origin=origin,
     )
     sources = {
         source.slug: source
@@ -873,6 +930,8 @@ def _write_document(document, slug, origin):
             position=position,
             label=entry["label"],
             is_heading=entry["heading"],
+            is_implicit=entry.get("implicit", False),
+            scheme=entry.get("scheme") or "",
         )
     Anchor.objects.bulk_create(
         Anchor(

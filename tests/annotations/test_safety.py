@@ -70,9 +70,9 @@ def test_bodies_are_rendered_once_on_write_never_on_a_page(as_alice, client, nod
     [
         ("0003_render_body_html_with_commonmark", "\\[" * 3 + " *x*", "<p>[[[ <em>x</em></p>\n"),
         (
-            "0004_render_body_html_with_cmark",
-            "<div>\n*x*\n</div>",
-            "<p>&lt;div&gt;\n*x*\n&lt;/div&gt;</p>\n",
+            "0007_render_body_html_with_markdown_it",
+            "<div>\n*x*\n</div> [s](javascript:x)",
+            "<p>&lt;div&gt;\n<em>x</em>\n&lt;/div&gt; [s](javascript:x)</p>\n",
         ),
     ],
 )

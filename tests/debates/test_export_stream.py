@@ -41,7 +41,7 @@ def big(db):
 
 def branch_of(doc, key):
     """A node's branch cut from the whole map's document: the node, everything under it and
-    its parent (with no parent or relation of its own), with the links and sources inside.
+    its parent (with no parent, relation or scheme of its own), with the links and sources inside.
     The independent reading the export's query must agree with."""
     by_id = {node["id"]: node for node in doc["nodes"]}
     keep = {key}
@@ -49,7 +49,7 @@ def branch_of(doc, key):
         if node["parent"] in keep:
             keep.add(node["id"])
     top = by_id[key]["parent"]
-    nodes = [{**by_id[top], "parent": None, "relation": None}] if top else []
+    nodes = [{**by_id[top], "parent": None, "relation": None, "scheme": None}] if top else []
     nodes += [node for node in doc["nodes"] if node["id"] in keep]
     inside = keep | ({top} if top else set())
     named = {anchor["source"] for node in nodes for anchor in node["anchors"]}

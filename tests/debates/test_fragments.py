@@ -609,3 +609,14 @@ def test_a_miss_that_renders_nothing_to_keep_holds_nobody(monkeypatch):
     started = time.monotonic()
     assert {response.status_code for response in run()} == {404}
     assert time.monotonic() - started < fragments.RENDER_WAIT_SECONDS
+
+
+def test_the_diagram_is_a_shared_response_fresh_after_an_edit(
+    client, seeded_map, django_assert_num_queries
+):
+    diagram = f"{MAP}/diagram/"
+    before = client.get(diagram).content.decode()
+    with django_assert_num_queries(1):  # the map's tokens
+        assert client.get(diagram).content.decode() == before
+    words, _ = save(seeded_map)
+    assert words not in before and words in client.get(diagram).content.decode()

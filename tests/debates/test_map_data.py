@@ -11,6 +11,7 @@ from argmap.debates.formats import materialized
 from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES, export_map
 from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
 from argmap.debates.quotes import sha256_of
+from argmap.debates.schemes import SCHEMES
 
 
 def run(command, *args, **options):
@@ -231,7 +232,7 @@ def assert_valid_argmap_json(document):
     """The format of docs/argmap-json.md, checked field by field."""
     assert list(document) == ["format", "map", "sources", "nodes", "links"]
     assert document["format"] == "argmap/2"
-    assert list(document["map"]) == ["slug", "title", "question"]
+    assert list(document["map"]) == ["slug", "title", "question", "definition"]
     sources = {}
     for source in document["sources"]:
         assert list(source) == [
@@ -260,13 +261,16 @@ def assert_valid_argmap_json(document):
             "id",
             "kind",
             "heading",
+            "implicit",
             "label",
             "text",
             "parent",
             "relation",
+            "scheme",
             "anchors",
         ]
-        assert isinstance(node["heading"], bool)
+        assert isinstance(node["heading"], bool) and isinstance(node["implicit"], bool)
+        assert node["scheme"] is None or node["scheme"] in SCHEMES
         assert node["kind"] in {"thesis", "claim", "evidence"}
         if node["kind"] == "thesis":
             assert node["parent"] is None and node["relation"] is None

@@ -1,6 +1,7 @@
 """Votes become strengths: the base-score formula, the four perspectives and the command."""
 
 import json
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -159,3 +160,21 @@ def test_the_seed_map_has_strengths_under_every_perspective(seeded_map, capsys):
         rows = json.loads(capsys.readouterr().out)
         assert len(rows) == seeded_map.nodes.count()
         assert all(0 <= row["strength"] <= 1 for row in rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_map_is_recomputed_off_the_request(small_map, settings, monkeypatch):
+    settings.ARGMAP_STRENGTHS_IN_BACKGROUND = True
+    argmap, nodes = small_map
+    clock = [2_000_000.0]
+    monkeypatch.setattr(strengths.time, "time", lambda: clock[0])
+    first = strengths_of(argmap)
+    Vote.objects.cast(UserFactory(), nodes["pro"], {"acceptability": 4})
+    clock[0] += strengths.MAX_AGE + 0.1
+    # The request that finds it stale gets the last strengths at once…
+    assert strengths_of(argmap).stamp == first.stamp
+    for thread in threading.enumerate():
+        if thread.name == f"strengths-{argmap.slug}":
+            thread.join(timeout=30)
+    # …and the next gets the recomputed ones.
+    assert strengths_of(argmap).of(nodes["pro"].pk).votes == 1

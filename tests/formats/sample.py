@@ -84,15 +84,17 @@ def anchor(source, exact, speaker, voice, comment=None):
     }
 
 
-def node(key, kind, text, parent, relation, anchors=(), heading=False, label=""):
+def node(key, kind, text, parent, relation, anchors=(), heading=False, label="", scheme=None):
     return {
         "id": key,
         "kind": kind,
         "heading": heading,
+        "implicit": False,
         "label": label,
         "text": text,
         "parent": parent,
         "relation": relation,
+        "scheme": scheme,
         "anchors": list(anchors),
     }
 
@@ -143,6 +145,7 @@ MAP = {
                     "reports",
                 )
             ],
+            scheme="expert-opinion",
         ),
         node(
             "research-runs-left-out",
@@ -230,6 +233,7 @@ PASSAGE_ANNOTATIONS = [
         "suffix": NEWS[NEWS.index("Sunday") + 6 : NEWS.index("Sunday") + 6 + CONTEXT_CHARS],
         "kind": "question",
         "body": "Which Sunday? The text gives no date.",
+        "author": "reader-one",
         "visibility": "public",
         "is_hidden": False,
         "created": "2026-11-20T10:00:00+00:00",
@@ -245,6 +249,7 @@ PASSAGE_ANNOTATIONS = [
         "suffix": ESSAY[9 : 9 + CONTEXT_CHARS],
         "kind": "comment",
         "body": "A private thought.",
+        "author": "reader-two",
         "visibility": "private",
         "is_hidden": False,
         "created": "2026-11-20T10:00:00+00:00",
@@ -260,12 +265,27 @@ PASSAGE_ANNOTATIONS = [
         "suffix": ESSAY[9 : 9 + CONTEXT_CHARS],
         "kind": "comment",
         "body": "Hidden by moderators.",
+        "author": "reader-two",
         "visibility": "public",
         "is_hidden": True,
         "created": "2026-11-20T10:00:00+00:00",
         "modified": "2026-11-20T10:00:00+00:00",
     },
 ]
+
+# A public annotation on a node: the read API serves these beside the passage annotations.
+NODE_ANNOTATION = {
+    "id": 10,
+    "map": "sample",
+    "node": "thesis",
+    "kind": "agree",
+    "body": "Granted, for the reasons the essay gives.",
+    "author": "reader-one",
+    "visibility": "public",
+    "is_hidden": False,
+    "created": "2026-11-22T08:00:00+00:00",
+    "modified": "2026-11-22T08:00:00+00:00",
+}
 
 
 def known_sources():

@@ -296,10 +296,12 @@ def build_doc(
                 "id": node["id"],
                 "kind": node["kind"],
                 "heading": node["heading"],
+                "implicit": node.get("implicit", False),
                 "label": node["label"],
                 "text": node["text"],
                 "parent": node["parent"],
                 "relation": node["relation"],
+                "scheme": node.get("scheme"),
                 "anchors": node["anchors"],
             }
             for node in ordered

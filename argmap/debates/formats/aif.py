@@ -22,6 +22,7 @@ from arguebuf.model.node import AtomNode, SchemeNode
 from arguebuf.model.scheme import Attack, Rephrase, Support
 from arguebuf.schemas import aif as aif_schema
 
+from ..schemes import BY_AIF, SCHEMES
 from . import (
     ArgmapDoc,
     FormatError,
@@ -44,8 +45,11 @@ ILLOCUTION = {"asserts": "Asserting", "reports": "Reporting", "concedes": "Asser
 VOICE_OF = {"Asserting": "asserts", "Reporting": "reports"}
 
 
-def _scheme(kind: str, node_id: str) -> dict[str, Any]:
-    return {"nodeID": node_id, "text": SCHEME_TEXT[kind], "type": kind, "scheme": SCHEME_TEXT[kind]}
+def _scheme(kind: str, node_id: str, scheme: str | None = None) -> dict[str, Any]:
+    """A scheme node; a tree link's named argument scheme (Walton's, by the AIF ontology's
+    name, which arguebuf reads as its Support scheme) replaces the default inference."""
+    name = SCHEMES[scheme].aif if scheme in SCHEMES else SCHEME_TEXT[kind]
+    return {"nodeID": node_id, "text": name, "type": kind, "scheme": name}
 
 
 def _link_scheme_id(node: Mapping[str, Any]) -> str:
@@ -81,39 +85,42 @@ def _atoms(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
         yield {"nodeID": node["id"], "text": node["text"], "type": "I"}
 
 
-def _inferences(doc: ArgmapDoc) -> Iterator[tuple[str, str, list[tuple[str, str]]]]:
-    """(kind, scheme id, edges) per tree link, then per same-point and contradicts link."""
+def _inferences(
+    doc: ArgmapDoc,
+) -> Iterator[tuple[str, str, list[tuple[str, str]], str | None]]:
+    """(kind, scheme id, edges, argument scheme) per tree link, then per same-point and
+    contradicts link."""
     for node, parent, _ in with_parents(doc["nodes"]):
         if parent is None:
             continue
         scheme_id = _link_scheme_id(node)
         target = _link_scheme_id(parent) if node["relation"] == "undercuts" else parent["id"]
         kind = "RA" if node["relation"] == "supports" else "CA"
-        yield kind, scheme_id, [(node["id"], scheme_id), (scheme_id, target)]
+        yield kind, scheme_id, [(node["id"], scheme_id), (scheme_id, target)], node.get("scheme")
     for link in doc["links"]:
         a, b = link["between"]
         if link["type"] == "same_point":
             scheme_id = f"ma:{a}:{b}"
-            yield "MA", scheme_id, [(a, scheme_id), (scheme_id, b)]
+            yield "MA", scheme_id, [(a, scheme_id), (scheme_id, b)], None
         else:
             for first, second in ((a, b), (b, a)):
                 scheme_id = f"ca:{first}:{second}"
-                yield "CA", scheme_id, [(first, scheme_id), (scheme_id, second)]
+                yield "CA", scheme_id, [(first, scheme_id), (scheme_id, second)], None
 
 
 def _schemes(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
-    for kind, scheme_id, _ in _inferences(doc):
-        yield _scheme(kind, scheme_id)
+    for kind, scheme_id, _, scheme in _inferences(doc):
+        yield _scheme(kind, scheme_id, scheme)
 
 
 def _tree_edges(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
-    for _, _, edges in _inferences({**doc, "links": ()}):
+    for _, _, edges, _ in _inferences({**doc, "links": ()}):
         for source, target in edges:
             yield _edge(source, target)
 
 
 def _link_edges(doc: ArgmapDoc) -> Iterator[dict[str, Any]]:
-    for _, _, edges in _inferences({**doc, "nodes": ()}):
+    for _, _, edges, _ in _inferences({**doc, "nodes": ()}):
         for source, target in edges:
             yield _edge(source, target)
 
@@ -253,6 +260,13 @@ def from_aif(
     parents: dict[str, list[tuple[str, str]]] = {key: [] for key in atoms}
     attacks: set[tuple[str, str]] = set()
     links: list[tuple[str, str, str]] = []
+    # A named scheme on a tree link's RA or CA node (arguebuf keeps only Support schemes).
+    named = {
+        str(node.get("nodeID")): BY_AIF[node["scheme"]].key
+        for node in data["nodes"]
+        if node.get("type") in ("RA", "CA") and node.get("scheme") in BY_AIF
+    }
+    scheme_of: dict[str, str] = {}
 
     def premises(scheme: SchemeNode) -> list[str]:
         return sorted(n.id for n in graph.incoming_nodes(scheme) if isinstance(n, AtomNode))
@@ -271,6 +285,8 @@ def from_aif(
             )
             continue
         target = targets[0]
+        if scheme.id in named and len(sources) == 1:
+            scheme_of[sources[0]] = named[scheme.id]
         if isinstance(scheme.scheme, Support) and isinstance(target, AtomNode):
             for premise in sources:
                 parents[premise].append((target.id, "supports"))
@@ -320,6 +336,7 @@ def from_aif(
             "text": atom.plain_text,
             "parent": parent,
             "relation": relation,
+            "scheme": scheme_of.get(key) if relation else None,
             "anchors": [],
         }
     problems.extend(tree_problems(nodes))

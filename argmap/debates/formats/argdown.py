@@ -93,6 +93,10 @@ def _statement_data(node: Mapping[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {"kind": node["kind"]}
     if node["heading"]:
         data["heading"] = True
+    if node.get("implicit"):
+        data["implicit"] = True  # an implicit premise the curators added
+    if node.get("scheme"):
+        data["scheme"] = node["scheme"]  # the argument scheme of its inference to its parent
     if node["label"]:
         data["label"] = node["label"]
     if _written_text(node["text"]) != node["text"]:
@@ -320,10 +324,12 @@ def from_argdown(
             "id": key,
             "kind": kind,
             "heading": bool(data.get("heading", False)),
+            "implicit": data.get("implicit") is True,
             "label": str(data.get("label", "")),
             "text": data["text"] if isinstance(data.get("text"), str) else statement["text"],
             "parent": parent,
             "relation": relation,
+            "scheme": data["scheme"] if isinstance(data.get("scheme"), str) else None,
             "anchors": _anchors(
                 where, data.get("anchors", []), known_sources, sources_in_file, problems
             ),
