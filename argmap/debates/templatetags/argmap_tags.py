@@ -20,8 +20,9 @@ register.filter("highlighted", highlighted)
 
 @register.filter
 def quote_runs(quote: QuoteSelector, limit: int = 70) -> list[Run]:
-    """{{ anchor|quote_runs:70 }}: a quote's preview as runs for includes/markup.html#runs."""
-    return preview(quote.exact, quote.prefix, quote.suffix, int(limit))
+    """{{ anchor|quote_runs:70 }}: a quote's preview as runs for includes/markup.html#runs;
+    {{ anchor|quote_runs:0 }} shows the whole quote, its markup hidden all the same."""
+    return preview(quote.exact, quote.prefix, quote.suffix, int(limit) or len(quote.exact))
 
 
 class CompactNode(template.Node):
