@@ -11,6 +11,12 @@ from .models import BODY_LIMIT, Annotation, Proposal
 def check_passage(text, cleaned):
     """Raise ValidationError unless cleaned's start, end, exact, prefix and suffix select
     text[start:end] verbatim: one check for passage annotations and proposals alike."""
+    if "\r" not in text:
+        # A browser posting a form sends every line break as CRLF (HTML's form encoding); the
+        # words are the source's, whose line breaks are LF: read them back as sent.
+        for name in ("exact", "prefix", "suffix"):
+            if cleaned.get(name):
+                cleaned[name] = cleaned[name].replace("\r\n", "\n")
     start, end, exact = cleaned.get("start"), cleaned.get("end"), cleaned.get("exact")
     if start is None or end is None or not exact:
         raise forms.ValidationError("Select a passage of the text.")

@@ -148,6 +148,16 @@
       lastRect = selectionRect();
     }
     bar.hidden = !selector;
+    // The proposal link carries the selected words (its page checks them verbatim).
+    var propose = document.getElementById("propose-link");
+    if (propose && selector) {
+      var base = propose.dataset.base;
+      var query = new URLSearchParams();
+      ["start", "end", "exact", "prefix", "suffix"].forEach(function (name) {
+        query.set(name, selector[name]);
+      });
+      propose.href = base + (base.indexOf("?") === -1 ? "?" : "&") + query.toString();
+    }
   }
 
   document.addEventListener("selectionchange", updateBar);
@@ -365,7 +375,13 @@
     }
   });
 
-  // Remember the selection before the button takes focus (a click can collapse it).
+  // Remember the selection before the button takes focus (a click can collapse it); a
+  // press on the proposal link keeps the selection, so the link stays shown until the click.
+  document.addEventListener("mousedown", function (event) {
+    if (event.target instanceof Element && event.target.closest("#propose-link")) {
+      event.preventDefault();
+    }
+  });
   document.addEventListener("mousedown", function (event) {
     if (event.target instanceof Element && event.target.closest("#annotate-button")) {
       lastSelector = currentSelector() || lastSelector;
