@@ -26,11 +26,7 @@ MAP = "/maps/deepseek-r1-sputnik"
 
 def cached_fragments():
     """The cached tree renderings ({% cache %} tags), without whole responses."""
-    return {
-        key: value
-        for key, value in cached_entries().items()
-        if ":response:" not in key and ":latest:" not in key  # whole responses, their pointers
-    }
+    return {key: value for key, value in cached_entries().items() if ":template.cache." in key}
 
 
 def cached_responses():
