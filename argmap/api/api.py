@@ -485,7 +485,7 @@ class ExportQuery(Schema):
     tags=["maps"],
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The whole map, byte for byte what `manage.py export_map "
                 "--format FORMAT --base-url <this site>` prints.",
                 "content": {
@@ -598,7 +598,7 @@ def get_source_detail(request: HttpRequest, slug: SourceSlug) -> dict[str, Any]:
     tags=["sources"],
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The text, byte for byte as received; offsets count its code "
                 "points.",
                 "content": {"text/plain; charset=utf-8": {"schema": {"type": "string"}}},

@@ -117,9 +117,10 @@ EXPECTED = {
     "tree-deep": 12,
     # The token twice (for the whole response, and for the cached parts); the open panel of
     # a visitor without an account is a state region (its node, its annotations); a claim
-    # with children also fills their counts.
-    "claim": 17,
-    "claim-thesis": 19,
+    # with children also fills their counts. Its link preview (cached under the revision)
+    # reads the parent and the first quote (the thesis has no parent).
+    "claim": 19,
+    "claim-thesis": 20,
     # The source, the maps quoting it (the reader draws one), whether it is read in parts (a
     # count up to 501), the longest quote, the quotes over the part shown, sections, passage
     # annotations.
