@@ -18,7 +18,7 @@ whole timeout. Everything cached in Redis can be computed again from the databas
 GuardedRedisCache, under every cache in Redis, asks the process's one breaker for the server
 first (argmap.lib.breaker): after one call times out, no call waits on Redis until it answers
 again. Meanwhile each process caches for itself, as it does without REDIS_URL (a bounded
-store whose entries last NEAR_SECONDS), so nothing is computed again on every request.
+store whose entries last OUTAGE_SECONDS), so nothing is computed again on every request.
 Rate-limit counters never live in Redis (argmap.lib.ratelimit).
 """
 
@@ -44,6 +44,11 @@ logger = logging.getLogger(__name__)
 NEAR_BYTES = 32 * 1024 * 1024
 NEAR_VALUE = 512 * 1024
 NEAR_SECONDS = 30.0
+# How long a process keeps what it cached for itself while Redis was unreachable. Longer than
+# NEAR_SECONDS: each expiry makes every thread compute the value again at once (a map's
+# strengths take a second or more at 10,000 nodes), and what is kept is either keyed by a
+# revision or checked again by its reader (the strengths' pointer, every few seconds).
+OUTAGE_SECONDS = 300.0
 
 
 class NearCache:
@@ -99,9 +104,9 @@ _near_caches: dict[str, NearCache] = {}
 _near_caches_lock = threading.Lock()
 
 
-def near_cache(name: str) -> NearCache:
+def near_cache(name: str, seconds: float = NEAR_SECONDS) -> NearCache:
     with _near_caches_lock:
-        return _near_caches.setdefault(name, NearCache(NEAR_BYTES, NEAR_VALUE, NEAR_SECONDS))
+        return _near_caches.setdefault(name, NearCache(NEAR_BYTES, NEAR_VALUE, seconds))
 
 
 class GuardedRedisCache(RedisCache):
@@ -109,7 +114,7 @@ class GuardedRedisCache(RedisCache):
 
     Every call asks the server's breaker first. While Redis is unreachable (an error, or the
     breaker refusing), the process caches for itself, as it does without REDIS_URL: reads and
-    writes go to a bounded store of its own whose entries last NEAR_SECONDS at most, so a
+    writes go to a bounded store of its own whose entries last OUTAGE_SECONDS at most, so a
     value computed during the outage (a map's strengths, a render lock) is not computed again
     on every request. When Redis answers again it is the cache again.
     """
@@ -117,7 +122,7 @@ class GuardedRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self.breaker = breaker_for(server)
-        self.outage = near_cache(f"outage|{server}|{self.key_prefix}")
+        self.outage = near_cache(f"outage|{server}|{self.key_prefix}", OUTAGE_SECONDS)
 
     def _guarded(self, call: Callable[[], _T], outage: Callable[[], _T]) -> _T:
         if not self.breaker.allows():
