@@ -86,20 +86,22 @@ class AnnotationForm(forms.ModelForm):
 
 
 class PassageFields(forms.Form):
-    """A passage of a source, as a passage annotation's form carries it (hidden fields)."""
+    """A passage of a source as forms carry it, in hidden fields: a passage annotation's and
+    a proposal's alike. Set from a selection by the reader's script (or, for a passage
+    annotation without it, found from its words)."""
 
     start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
     end = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     exact = forms.CharField(strip=False, required=False, widget=forms.HiddenInput)
+    # The selector's prefix field shadows BaseForm.prefix, which these forms never use.
     prefix = forms.CharField(  # type: ignore[assignment]
         strip=False, required=False, max_length=200, widget=forms.HiddenInput
     )
     suffix = forms.CharField(strip=False, required=False, max_length=200, widget=forms.HiddenInput)
 
 
-class PassageAnnotationForm(AnnotationForm, PassageFields):
-    """An annotation on source.text[start:end], optionally suggesting the passage for the map.
-    The passage comes from a selection by the reader's script; without it, from `words`."""
+class PassageAnnotationForm(PassageFields, AnnotationForm):
+    """An annotation on source.text[start:end], optionally proposing the passage for the map."""
 
     words = forms.CharField(
         strip=False,
