@@ -7,7 +7,9 @@ a page, each page one bounded query per kind of row: no answer grows with the ma
 """
 
 import logging
+import re
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Length
@@ -146,8 +148,20 @@ def failure(request: HttpRequest, error: Exception) -> HttpResponse:
 # Links --------------------------------------------------------------------------------------
 
 
+MARK = re.compile(r"argmaparg([0-9])x")
+
+
 def absolute(request: HttpRequest, name: str, *args: Any) -> str:
-    return request.build_absolute_uri(reverse(name, args=args))
+    """The absolute URL of a named route. A page of 100 nodes names 400 links: each route is
+    reversed once a request, with marks for its arguments, and filled in (reverse() each
+    time cost a sixth of the page)."""
+    memo = request.__dict__.setdefault("_url_templates", {})
+    template = memo.get((name, len(args)))
+    if template is None:
+        marks = [f"argmaparg{number}x" for number in range(len(args))]
+        template = request.build_absolute_uri(reverse(name, args=marks))
+        memo[(name, len(args))] = template
+    return MARK.sub(lambda found: quote(str(args[int(found[1])]), safe=""), template)
 
 
 def node_ref(request: HttpRequest, map_slug: str, node: Node) -> dict[str, Any]:
