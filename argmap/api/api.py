@@ -196,6 +196,7 @@ def map_body(request: HttpRequest, argmap: Any, thesis: Node | None) -> dict[str
         "slug": slug,
         "title": argmap.title,
         "question": argmap.question,
+        "definition": argmap.definition,
         "origin": argmap.origin,
         "thesis": node_ref(request, slug, thesis) if thesis else None,
         "counts": {
@@ -365,6 +366,8 @@ def node_body(request: HttpRequest, node: Any, strengths: MapStrengths) -> dict[
         "parent": node.parent_key,
         "label": node.label,
         "heading": node.is_heading,
+        "implicit": node.is_implicit,
+        "scheme": node.scheme or None,
         "position": node.position,
         "children": {
             "nodes": node.supports_count + opposes + undercuts,
