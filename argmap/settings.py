@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "argmap.annotations",
     "argmap.evaluation",
     "argmap.accounts",
+    "argmap.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -56,6 +57,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    # The read API's docs page (/api/v1/docs): ninja's own templates and its Swagger UI,
+    # served from our static files (ninja falls back to a CDN when it is not installed).
+    "ninja",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -80,6 +84,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "argmap.urls"
+# The read API (argmap.api) lives under this path; every error there is JSON (lib.problems).
+API_PATH = "/api/"
 WSGI_APPLICATION = "argmap.wsgi.application"
 
 TEMPLATES = [
@@ -249,6 +255,8 @@ RATE_LIMITS = {
     "login-account": env_limit("LOGIN", "10/300"),
     "login-address": env_limit("LOGIN_ADDRESS", "50/300"),
     "password-reset": env_limit("PASSWORD_RESET", "5/3600"),
+    # The read API (argmap.api), per client address, every request counted.
+    "api": env_limit("API", "600/60"),
 }
 
 # Pending proposals one reader may have on one map (annotations.models.Proposal.submit).

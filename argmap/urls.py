@@ -11,6 +11,7 @@ admin_password_change = admin.site.admin_view(
 )
 
 urlpatterns = [
+    path("", include("argmap.api.urls")),
     path("", include("argmap.debates.urls")),
     path("", include("argmap.annotations.urls")),
     path("", include("argmap.evaluation.urls")),

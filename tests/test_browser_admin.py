@@ -32,6 +32,8 @@ def curator(live_map):
     # Transactional tests flush the database, so the migration's group is put back here.
     migration = import_module("argmap.debates.migrations.0003_curators_group")
     migration.create_curators_group(django_apps, None)
+    proposals = import_module("argmap.annotations.migrations.0006_suggestions_become_proposals")
+    proposals.curators_decide_proposals(django_apps, None)
     user = UserFactory(username="curator", is_staff=True)
     user.groups.add(django_apps.get_model("auth", "Group").objects.get(name=migration.GROUP))
     return user

@@ -1,6 +1,6 @@
 """The diagram as a person uses it (issue 13, item 2): it opens with the focus in view, Fit
-fits both dimensions, a phone gets an overview to tap a branch in, and a screen reader gets
-a list to walk instead of an image full of links."""
+fits both dimensions, a phone opens it readable around the thesis (issue 26, item 6), and a
+screen reader gets a list to walk instead of an image full of links."""
 
 import re
 
@@ -99,20 +99,51 @@ def phone(browser, live_server):
     context.close()
 
 
-def test_on_a_phone_the_first_view_is_an_overview_and_a_tap_focuses_a_branch(phone, live_map):
+# Every text of the drawing inside the frame's visible part at the size it is drawn, and the
+# size of every link that opens a branch (a box, or a "more" pill).
+DRAWN = """() => {
+  const svg = document.getElementById('diagram');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const frame = svg.parentElement.getBoundingClientRect();
+  const seen = (r) => r.right > frame.left && r.left < frame.right
+    && r.bottom > frame.top && r.top < frame.bottom;
+  const texts = [...svg.querySelectorAll('text')].filter((t) => seen(t.getBoundingClientRect()));
+  const opens = [...svg.querySelectorAll('a.more, a.box')].map((el) => el.getBoundingClientRect());
+  return {scale, sizes: texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * scale),
+          opens: opens.map((r) => Math.min(r.width, r.height)),
+          pannable: svg.parentElement.scrollWidth > svg.parentElement.clientWidth};
+}"""
+
+
+def test_on_a_phone_the_diagram_opens_readable_around_the_thesis_and_a_tap_focuses_a_branch(
+    phone, live_map
+):
     page = phone
     page.goto(f"{MAP}/diagram/")
-    where = page.evaluate(GEOMETRY, "#diagram")
-    assert inside(where["target"], where["frame"]), where  # the whole drawing, no scrolling
-    assert overlaps(where["frame"], where["window"])
+    drawn = page.evaluate(DRAWN)
+    print(f"phone: drawn at {drawn['scale']:.2f}, smallest text {min(drawn['sizes']):.1f} px")
+    assert drawn["sizes"] and min(drawn["sizes"]) >= 12  # issue 26: 5 px when fitted
+    assert drawn["opens"] and min(drawn["opens"]) >= 24  # issue 26: 12 px when fitted
+    assert drawn["pannable"]
+    thesis = page.evaluate(GEOMETRY, f"#box-{live_map.thesis.key}")
+    assert inside(thesis["target"], thesis["frame"]), thesis
+    assert overlaps(thesis["frame"], thesis["window"])
+    for name in ("Zoom in", "Zoom out", "Fit"):
+        size = page.get_by_role("button", name=name).bounding_box()
+        assert size["height"] >= 24 and size["width"] >= 24
+    # Fit is the overview; zooming back in makes the words readable again.
+    page.get_by_role("button", name="Fit").tap()
+    overview = page.evaluate(GEOMETRY, "#diagram")
+    assert inside(overview["target"], overview["frame"]), overview
     branch = live_map.thesis.children.order_by("position", "pk").first()
+    page.goto(f"{MAP}/diagram/")
     box = page.locator(f"#box-{branch.key}")
-    size = box.bounding_box()
-    assert size["height"] >= 24 and size["width"] >= 24  # a target a finger can hit
+    box.scroll_into_view_if_needed()
     box.tap()
     expect(page).to_have_url(re.compile(rf"/diagram/\?focus={branch.key}$"))
     focus = page.evaluate(GEOMETRY, f"#box-{branch.key}")
-    assert inside(focus["target"], focus["frame"])
+    assert inside(focus["target"], focus["frame"]), focus
+    assert min(page.evaluate(DRAWN)["sizes"]) >= 12
     assert page.watcher.errors == []
 
 

@@ -256,3 +256,76 @@ def test_keyboard_users_annotate_a_paragraph_then_narrow_it(page, live_map):
     saved = Annotation.objects.get()
     assert saved.exact == "**cost $5.5M to train**"
     assert source.text[saved.start : saved.end] == saved.exact
+
+
+# A drag that starts on a highlight, and annotating without JavaScript (issue 26, item 5) --
+
+LONG_HIGHLIGHT = """() => {
+  const hl = [...document.querySelectorAll('.reader-text a.hl[data-node]')]
+    .find((el) => el.getClientRects()[0] && el.getClientRects()[0].width > 300);
+  hl.scrollIntoView({block: 'center'});
+  const line = hl.getClientRects()[0];
+  return {x: line.left + 10, y: line.top + line.height / 2, width: line.width,
+          href: hl.getAttribute('href')};
+}"""
+
+
+def test_a_drag_that_starts_on_a_highlight_selects_words_to_annotate(page, live_map):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    UserFactory(username="reader")
+    source = Source.objects.get(slug="reason-sputnik-moment-article")
+    log_in(page, "reader", source.get_absolute_url())
+    start = page.evaluate(LONG_HIGHLIGHT)
+    page.mouse.move(start["x"], start["y"])
+    page.mouse.down()
+    page.mouse.move(start["x"] + 120, start["y"], steps=8)
+    page.mouse.move(start["x"] + start["width"] - 40, start["y"], steps=8)
+    page.mouse.up()
+    selected = page.evaluate("String(window.getSelection())")
+    assert len(selected.strip()) > 10, selected
+    expect(page).to_have_url(re.compile(re.escape(source.get_absolute_url()) + "$"))
+    page.get_by_role("button", name="Annotate the selected words").click()
+    form = page.locator("#passage-form")
+    expect(form).to_be_visible()
+    expect(form.locator("#passage-quote")).to_have_text(selected)
+    expect(form.get_by_label("The words you annotate")).to_be_hidden()
+    form.get_by_role("button", name="Cancel").click()
+    # A click, not a drag, still follows the highlight to its node.
+    page.evaluate("window.getSelection().removeAllRanges()")
+    page.locator(f'.reader-text a.hl[href="{start["href"]}"]').first.click()
+    expect(page).to_have_url(re.compile(re.escape(start["href"]) + "$"))
+
+
+@pytest.mark.no_javascript
+def test_without_javascript_a_passage_is_annotated_by_its_words(browser, live_server, live_map):
+    from argmap.annotations.models import Annotation
+
+    context = browser.new_context(
+        base_url=live_server.url,
+        java_script_enabled=False,
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+    )
+    page = context.new_page()
+    UserFactory(username="reader")
+    source = Source.objects.get(slug="reason-sputnik-moment-article")
+    log_in(page, "reader", source.get_absolute_url())
+    form = page.locator("#passage-form")
+    expect(form).to_be_visible()
+    words = form.get_by_label("The words you annotate")
+    # Words that occur more than once are refused, with the count, and nothing is saved.
+    words.fill("the")
+    form.get_by_label("Your annotation").fill("Which one?")
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#passage-form")).to_contain_text("occur")
+    assert not Annotation.objects.exists()
+    # Words that occur once are the passage; a pasted straight quote finds a curly one too.
+    form = page.locator("#passage-form")
+    form.get_by_label("The words you annotate").fill("Jevons paradox situation")
+    form.get_by_label("Your annotation").fill("The paradox, named.")
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#messages")).to_contain_text("Your annotation is saved")
+    saved = Annotation.objects.get()
+    assert saved.exact == "Jevons paradox situation"
+    assert source.text[saved.start : saved.end] == saved.exact
+    context.close()

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db import transaction
 
 from argmap.debates.models import Node, Source
-from argmap.debates.quotes import selector_matches
+from argmap.debates.quotes import find_quote, quote_context, selector_matches
 
 from .models import BODY_LIMIT, Annotation, Proposal
 
@@ -11,6 +11,12 @@ from .models import BODY_LIMIT, Annotation, Proposal
 def check_passage(text, cleaned):
     """Raise ValidationError unless cleaned's start, end, exact, prefix and suffix select
     text[start:end] verbatim: one check for passage annotations and proposals alike."""
+    if "\r" not in text:
+        # A browser posting a form sends every line break as CRLF (HTML's form encoding); the
+        # words are the source's, whose line breaks are LF: read them back as sent.
+        for name in ("exact", "prefix", "suffix"):
+            if cleaned.get(name):
+                cleaned[name] = cleaned[name].replace("\r\n", "\n")
     start, end, exact = cleaned.get("start"), cleaned.get("end"), cleaned.get("exact")
     if start is None or end is None or not exact:
         raise forms.ValidationError("Select a passage of the text.")
@@ -82,14 +88,23 @@ class AnnotationForm(forms.ModelForm):
 class PassageAnnotationForm(AnnotationForm):
     """An annotation on source.text[start:end], optionally suggesting the passage for the map."""
 
-    start = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
-    end = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    exact = forms.CharField(strip=False, widget=forms.HiddenInput)
+    # Set from a selection by the reader's script; without it, found from `words` (clean).
+    start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    exact = forms.CharField(strip=False, required=False, widget=forms.HiddenInput)
     # The selector's prefix field shadows BaseForm.prefix, which these forms never use.
     prefix = forms.CharField(  # type: ignore[assignment]
         strip=False, required=False, max_length=200, widget=forms.HiddenInput
     )
     suffix = forms.CharField(strip=False, required=False, max_length=200, widget=forms.HiddenInput)
+    words = forms.CharField(
+        strip=False,
+        required=False,
+        max_length=5000,
+        label="The words you annotate",
+        help_text="Copy them from the text, as they are written, enough of them to occur once.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     target = forms.ModelChoiceField(
         queryset=Node.objects.none(),
         required=False,
@@ -125,6 +140,8 @@ class PassageAnnotationForm(AnnotationForm):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("start") is None and cleaned.get("words", "").strip():
+            self.find_words(cleaned)
         check_passage(self.source.text, cleaned)
         if cleaned.get("target") and not cleaned.get("proposed_text", "").strip():
             self.add_error("proposed_text", "Say in one sentence what the passage shows.")
@@ -136,6 +153,29 @@ class PassageAnnotationForm(AnnotationForm):
                 "or leave out the proposal.",
             )
         return cleaned
+
+    def find_words(self, cleaned):
+        """The passage typed or pasted as words (the way without the reader's script): where
+        they occur once in the text, they become its selector; else a message says why not."""
+        text, words = self.source.text, cleaned["words"].strip()
+        starts = find_quote(text, words, any_quote_marks=True)
+        if not starts:
+            raise forms.ValidationError(
+                {
+                    "words": "These words are not in the text as written. Copy them from it "
+                    "within one paragraph, leaving out formatting marks."
+                }
+            )
+        if len(starts) > 1:
+            raise forms.ValidationError(
+                {
+                    "words": f"These words occur {len(starts)} times in the text. Add words "
+                    "before or after them so that they occur once."
+                }
+            )
+        start, end = starts[0], starts[0] + len(words)
+        prefix, suffix = quote_context(text, start, end)
+        cleaned.update(start=start, end=end, exact=text[start:end], prefix=prefix, suffix=suffix)
 
     def save(self, author):
         """The annotation and, when a target is chosen, its proposal: both rows or neither

@@ -65,6 +65,21 @@ class AnnotationQuerySet(ContentQuerySet["Annotation"]):
             .order_by("-created", "-pk")
         )
 
+    def published(self):
+        """Public, shown annotations with a target (a passage or a node), in id order, ready
+        for published_item(): what the Web Annotation export and the read API publish."""
+        return (
+            self.public()
+            .filter(Q(node__isnull=False) | Q(source__isnull=False))
+            .select_related("author", "node__map", "source")
+            .only(
+                *("id", "kind", "body", "visibility", "is_hidden", "created", "updated"),
+                *("start", "end", "exact", "prefix", "suffix", "author__username"),
+                *("node__key", "node__map__slug", "source__slug"),
+            )
+            .order_by("pk")
+        )
+
     def for_viewer(self, user):
         """What user may see, ready to list, each marked with whether user has flagged it."""
         shown = self.visible_to(user).for_listing()
@@ -183,6 +198,26 @@ class Annotation(QuoteSelector):
             return f"{self.node.get_absolute_url()}#annotation-{self.pk}"
         return reverse("annotation", args=[self.pk])
 
+    def published_item(self):
+        """The annotation as formats.webannotation.public_annotations takes it (a plain
+        dict); only for public, shown annotations (AnnotationQuerySet.published)."""
+        item = {
+            "id": self.pk,
+            "kind": self.kind,
+            "body": self.body,
+            "author": self.author.username,
+            "visibility": self.visibility,
+            "is_hidden": self.is_hidden,
+            "created": self.created.isoformat(),
+            "modified": self.updated.isoformat(),
+        }
+        if self.source_id:
+            item |= {"source": self.source.slug, "start": self.start, "end": self.end}
+            item |= {"exact": self.exact, "prefix": self.prefix, "suffix": self.suffix}
+        else:
+            item |= {"map": self.node.map.slug, "node": self.node.key}
+        return item
+
     def set_passage(self, source, start, end):
         """Point the annotation at source.text[start:end], with its quote selector."""
         self.node = None
@@ -241,31 +276,8 @@ class Flag(UpdateOnlyModel):
 def published_passages(source_slugs):
     """Public, shown passage annotations on these sources, as the Web Annotation export takes
     them (plain dicts). Registered in AnnotationsConfig.ready() as a debates pages hook."""
-    rows = (
-        Annotation.objects.public()
-        .filter(source__slug__in=source_slugs, node__isnull=True)
-        .select_related("source")
-        .defer("source__text")
-        .order_by("pk")
-    )
-    return [
-        {
-            "id": row.pk,
-            "source": row.source.slug,
-            "start": row.start,
-            "end": row.end,
-            "exact": row.exact,
-            "prefix": row.prefix,
-            "suffix": row.suffix,
-            "kind": row.kind,
-            "body": row.body,
-            "visibility": row.visibility,
-            "is_hidden": row.is_hidden,
-            "created": row.created.isoformat(),
-            "modified": row.updated.isoformat(),
-        }
-        for row in rows
-    ]
+    rows = Annotation.objects.published().filter(source__slug__in=source_slugs, node__isnull=True)
+    return [row.published_item() for row in rows]
 
 
 def username_before_save(sender, instance, update_fields=None, **kwargs):

@@ -1,24 +1,32 @@
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from argmap.core.views import render_error
 from argmap.debates import search as text_search
-from argmap.debates.models import Node, Source
-from argmap.debates.reader import reader_context
+from argmap.debates.models import ArgumentMap, Node, Source
+from argmap.debates.reader import maps_quoting, reader_context
 from argmap.lib import ratelimit
 from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.login import login_to_write
 from argmap.lib.rows import RowGone
 
 from .context import node_panel_context
-from .forms import TEXT_LIMIT, AnnotationForm, FlagForm, PassageAnnotationForm, ProposalForm
+from .forms import (
+    TEXT_LIMIT,
+    AnnotationForm,
+    FlagForm,
+    PassageAnnotationForm,
+    PassageFields,
+    ProposalForm,
+    check_passage,
+)
 from .models import Annotation, Proposal
 
 PAGE = "annotations/annotation.html"
@@ -245,3 +253,47 @@ def my_proposals(request: HtmxHttpRequest) -> HttpResponse:
         "similar": similar(new.target, new.text) if new and new.target else [],
     }
     return render(request, "annotations/proposals.html", context)
+
+
+@require_safe
+@login_to_write
+def passage_propose(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Words selected in a source's reader, on their way to a proposal: the map's nodes most
+    like them (or like ?q=), each a link to the propose form with the passage filled in."""
+    source = get_object_or_404(Source, slug=slug)
+    # The search form carries the passage as one encoded value: a browser would rewrite the
+    # line breaks of the words themselves (as CRLF) if each went in a field of its own.
+    passage = PassageFields(QueryDict(request.GET.get("passage", "")) or request.GET)
+    problem = ""
+    if passage.is_valid():
+        try:
+            check_passage(source.text, passage.cleaned_data)
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+    else:
+        problem = "Select the words again in the source's reader."
+    maps = maps_quoting(source) or list(ArgumentMap.objects.all()[:1])
+    argmap = next((m for m in maps if m.slug == request.GET.get("map")), maps[0] if maps else None)
+    query = request.GET.get("q", "")[:TEXT_LIMIT]
+    nodes = []
+    if not problem and argmap is not None:
+        nodes = text_search.similar(argmap.nodes.all(), query or passage.cleaned_data["exact"], 8)
+    selector = {
+        name: passage.cleaned_data.get(name)
+        for name in ("start", "end", "exact", "prefix", "suffix")
+        if not problem
+    }
+    context = {
+        "source": source,
+        "argmap": argmap,
+        "maps": maps,
+        "nodes": nodes,
+        "q": query,
+        "problem": problem,
+        "selector": selector,
+        "passage_query": urlencode({"source": source.slug, **selector}),
+        "passage_only": urlencode(selector),
+    }
+    return render(
+        request, "annotations/passage_propose.html", context, status=400 if problem else 200
+    )

@@ -7,6 +7,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from argmap.lib.problems import problem, wants_problem
+
 # How long a client should wait before retrying while the database is unreachable.
 OUTAGE_RETRY_AFTER = 30
 
@@ -26,7 +28,10 @@ def healthz(request):
 
 
 def render_error(request, status, title, message):
-    """One renderer for every error page: a whole page, or a fragment for htmx."""
+    """One renderer for every error page: a whole page, or a fragment for htmx, or for the
+    read API the API's JSON error shape."""
+    if wants_problem(request):
+        return problem(status, message)
     template = "error.html#error" if getattr(request, "htmx", False) else "error.html"
     return render(
         request,
@@ -42,6 +47,8 @@ def render_error_without_database(request, status, title, message):
     Rendered without the request's context processors: `user` and `messages` read the
     session, which lives in the database. The page shows the logged-out header instead.
     """
+    if wants_problem(request):
+        return problem(status, message)
     is_htmx = request.headers.get("HX-Request") == "true"
     template = "error.html#error" if is_htmx else "error.html"
     context = {"status": status, "title": title, "message": message}

@@ -221,7 +221,7 @@ def shared_by_everyone(request: HttpRequest) -> bool:
 
 
 def shared_response(
-    *params: str, htmx_params: tuple[str, ...] = ()
+    *params: str, htmx_params: tuple[str, ...] = (), structure_only: bool = False
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Serve a view's whole response from the cache to everyone without a session.
 
@@ -233,13 +233,19 @@ def shared_response(
     has it gets a 304. Other visitors, and any response but a 200, go through the view as
     before (which still uses the fragment cache). `htmx_params` count only in htmx requests
     (a claim page's `?from=` picks a cross-link fragment; the page itself ignores it).
-    A miss renders once however many ask at once (one_render, point 8).
+    A miss renders once however many ask at once (one_render, point 8). `structure_only`: the
+    page shows nothing that pages.response_key names (the diagram), so it is not asked.
     """
-    return partial(_shared_response, params=params, htmx_params=htmx_params)
+    return partial(
+        _shared_response, params=params, htmx_params=htmx_params, structure_only=structure_only
+    )
 
 
 def _shared_response(
-    view: Callable[..., HttpResponse], params: tuple[str, ...], htmx_params: tuple[str, ...]
+    view: Callable[..., HttpResponse],
+    params: tuple[str, ...],
+    htmx_params: tuple[str, ...],
+    structure_only: bool,
 ) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, slug: str, **kwargs: Any) -> HttpResponse:
@@ -251,7 +257,7 @@ def _shared_response(
         read = (*params, *htmx_params) if htmx else params
         asked = [(name, value) for name in read for value in request.GET.getlist(name)]
         # What else the page shows that the token does not name (strengths, for one).
-        token += pages.response_key(request, slug, token)
+        token += "" if structure_only else pages.response_key(request, slug, token)
         # The page whatever the token ("filled": entries hold the state token they were
         # filled at; entries cached before regions never match), then this token's copy.
         page = f"filled:{int(htmx)}:{request.path}?{urlencode(asked)}"

@@ -66,11 +66,7 @@ def _chunks(
     argmap: ArgumentMap, fmt: str, absolute: Callable[[str], str], branch: Node | None
 ) -> Iterator[str]:
     doc = export_map(argmap, branch)
-    links = webannotation.Links(
-        node=lambda key: absolute(reverse("node", args=[argmap.slug, key])),
-        source=lambda slug: absolute(reverse("source", args=[slug])),
-        annotation=lambda pk: absolute(reverse("annotation", args=[pk])),
-    )
+    links = web_links(absolute, argmap.slug)
     # Passage annotations belong to the sources, not to a branch: only the whole map has them.
     sources = [source["slug"] for source in doc["sources"]]
     wanted = fmt == "webannotation" and branch is None  # no other download carries them
@@ -81,6 +77,17 @@ def _chunks(
         collection = reverse("branch-download", args=[argmap.slug, branch.key, "webannotation"])
     yield from registry.chunks(
         doc, fmt, links=links, passages=passages, collection_iri=absolute(collection)
+    )
+
+
+def web_links(absolute: Callable[[str], str], map_slug: str = "") -> webannotation.Links:
+    """The IRIs Web Annotations name, from the site's URLs: the export's (nodes of map_slug)
+    and the read API's (nodes of any map) alike."""
+    return webannotation.Links(
+        node=lambda key: absolute(reverse("node", args=[map_slug, key])),
+        source=lambda slug: absolute(reverse("source", args=[slug])),
+        annotation=lambda pk: absolute(reverse("annotation", args=[pk])),
+        node_in=lambda slug, key: absolute(reverse("node", args=[slug, key])),
     )
 
 

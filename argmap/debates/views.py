@@ -320,9 +320,11 @@ def search_page(request):
 
 
 @require_safe
+@fragments.shared_response("focus", "page", structure_only=True)
 def diagram_page(request, slug):
     """A bounded neighbourhood of the focus (the thesis unless ?focus=<key>), ?page=<n> of its
-    children: the same few queries and the same size of page at any size of map."""
+    children: the same few queries and the same size of page at any size of map. It shows
+    the map's structure only, so it is a shared response (one query when cached)."""
     argmap = get_object_or_404(ArgumentMap, slug=slug)
     page = whole_number(request.GET.get("page", "1"))
     if not page:

@@ -64,10 +64,20 @@ def request_strengths(request: HttpRequest, argmap: Any, perspective: Perspectiv
     return memo[key]
 
 
+def request_pointer(request: HttpRequest, argmap: Any, perspective: Perspective, token: str):
+    """The map's strengths pointer under perspective, read once a request (a page that takes
+    seconds to render must not see two ages of one perspective)."""
+    memo = request.__dict__.setdefault("_strengths_pointers", {})
+    key = (argmap.pk, perspective.name, token)
+    if key not in memo:
+        memo[key] = pointer_of(argmap.slug, perspective, token, argmap)
+    return memo[key]
+
+
 def map_page_hook(request: HttpRequest, argmap: Any, token: str) -> dict[str, Any]:
     perspective, sort = perspective_of(request), sorted_by_strength(request)
     request.__dict__.setdefault("_strengths_tokens", {})[argmap.pk] = token
-    pointer = pointer_of(argmap.slug, perspective, token, argmap)
+    pointer = request_pointer(request, argmap, perspective, token)
     stamp = pointer.stamp if pointer else "own"
     return {
         "perspective": perspective,
@@ -94,7 +104,7 @@ def perspective_choices(request: HttpRequest, argmap: Any, token: str) -> list[d
     rows = []
     for perspective in chosen:
         if perspective.shared:
-            pointer = pointer_of(argmap.slug, perspective, token, argmap)
+            pointer = request_pointer(request, argmap, perspective, token)
             thesis, converged = (pointer.thesis, pointer.converged) if pointer else (None, True)
         else:
             found = request_strengths(request, argmap, perspective)
@@ -149,7 +159,8 @@ def vote_panel_context(
     if request.user.is_authenticated:
         mine = Vote.objects.filter(map_id=node.map_id, node=node, user=request.user).first()
     voted = mine is not None and (mine.acceptability is not None or mine.relevance is not None)
-    tally = Vote.objects.filter(map_id=node.map_id, node=node)
+    # Read whether shown or not, so the page's queries do not depend on the viewer's votes.
+    counts = Vote.objects.filter(map_id=node.map_id, node=node).distributions()
     return {
         "node": node,
         "perspective": perspective,
@@ -159,8 +170,8 @@ def vote_panel_context(
         "my_vote": mine,
         "has_voted": voted,
         "distribution": {
-            "acceptability": tally.distribution("acceptability") if voted else None,
-            "relevance": tally.distribution("relevance") if voted and node.parent_id else None,
+            "acceptability": counts["acceptability"] if voted else None,
+            "relevance": counts["relevance"] if voted and node.parent_id else None,
         },
         "scale": SCALE_WORDS,
         **extra,

@@ -30,10 +30,53 @@
   // leaving focus on <body> if it was moved earlier.
   window.addEventListener("load", markTargetAnchor);
 
+  // A drag that starts on a highlight selects words, as it does on plain text. Highlights are
+  // links, where Chromium starts no selection (and, unless they are not draggable, drags the
+  // link instead): so the selection follows the pointer here, from the words under the press
+  // to the words under it now, and the click that ends such a drag does not follow the link.
+  function caretAt(x, y) {
+    if (document.caretPositionFromPoint) {
+      var position = document.caretPositionFromPoint(x, y);
+      return position && { node: position.offsetNode, offset: position.offset };
+    }
+    var range = document.caretRangeFromPoint ? document.caretRangeFromPoint(x, y) : null;
+    return range && { node: range.startContainer, offset: range.startOffset };
+  }
+  var press = null;
+  var dragged = false;
+  document.addEventListener("mousedown", function (event) {
+    dragged = false;
+    press = null;
+    var on = event.target instanceof Element ? event.target.closest(".reader-text a.hl") : null;
+    if (!on || event.button !== 0 || event.detail > 1 || event.shiftKey) return;
+    var from = caretAt(event.clientX, event.clientY);
+    if (!from || !textBlock(from.node)) return;
+    // The browser's own handling of the press would fight this selection; a press clears an
+    // old selection, as it does anywhere else.
+    event.preventDefault();
+    window.getSelection().removeAllRanges();
+    press = { x: event.clientX, y: event.clientY, from: from };
+  });
+  document.addEventListener("mousemove", function (event) {
+    if (!press || !(event.buttons & 1)) return;
+    if (!dragged && Math.abs(event.clientX - press.x) + Math.abs(event.clientY - press.y) < 5) return;
+    var to = caretAt(event.clientX, event.clientY);
+    if (!to || !textBlock(to.node)) return;
+    dragged = true;
+    window.getSelection().setBaseAndExtent(press.from.node, press.from.offset, to.node, to.offset);
+  });
+  document.addEventListener("mouseup", function () { press = null; });
+
   // On a touch screen a highlight's first tap shows which node quotes it; the second follows it.
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target.closest(".reader-text a.hl") : null;
-    if (!target || !window.matchMedia("(pointer: coarse)").matches) return;
+    if (!target) return;
+    if (dragged) {
+      event.preventDefault();
+      dragged = false;
+      return;
+    }
+    if (!window.matchMedia("(pointer: coarse)").matches) return;
     if (target.classList.contains("is-shown")) return;
     event.preventDefault();
     document.querySelectorAll(".hl.is-shown").forEach(function (el) {
@@ -105,6 +148,16 @@
       lastRect = selectionRect();
     }
     bar.hidden = !selector;
+    // The proposal link carries the selected words (its page checks them verbatim).
+    var propose = document.getElementById("propose-link");
+    if (propose && selector) {
+      var base = propose.dataset.base;
+      var query = new URLSearchParams();
+      ["start", "end", "exact", "prefix", "suffix"].forEach(function (name) {
+        query.set(name, selector[name]);
+      });
+      propose.href = base + (base.indexOf("?") === -1 ? "?" : "&") + query.toString();
+    }
   }
 
   document.addEventListener("selectionchange", updateBar);
@@ -181,7 +234,20 @@
 
   var paragraphList = [];
 
+  // Without this script the passage form is a plain form where the words are pasted; with
+  // it, the form waits for a selection and the words come from it.
+  function setUpPassageForm() {
+    var form = document.getElementById("passage-form");
+    if (!form) return;
+    if (form.hasAttribute("data-unbound")) form.hidden = true;
+    var words = document.getElementById("passage-words");
+    if (words) words.hidden = true;
+    var cancel = document.getElementById("passage-cancel");
+    if (cancel) cancel.hidden = false;
+  }
+
   function setUpParagraphPick() {
+    setUpPassageForm();
     var pick = document.getElementById("paragraph-pick");
     var select = document.getElementById("paragraph-select");
     if (!pick || !select) return;
@@ -235,7 +301,7 @@
     form.hidden = false;
     document.getElementById("annotate-bar").hidden = true;
     placeForm(form, rect);
-    var first = narrowing ? document.getElementById("passage-narrow") : form.querySelector("textarea");
+    var first = narrowing ? document.getElementById("passage-narrow") : form.querySelector("textarea[name=body]");
     if (first) first.focus({ preventScroll: true });
   }
 
@@ -309,7 +375,13 @@
     }
   });
 
-  // Remember the selection before the button takes focus (a click can collapse it).
+  // Remember the selection before the button takes focus (a click can collapse it); a
+  // press on the proposal link keeps the selection, so the link stays shown until the click.
+  document.addEventListener("mousedown", function (event) {
+    if (event.target instanceof Element && event.target.closest("#propose-link")) {
+      event.preventDefault();
+    }
+  });
   document.addEventListener("mousedown", function (event) {
     if (event.target instanceof Element && event.target.closest("#annotate-button")) {
       lastSelector = currentSelector() || lastSelector;

@@ -194,6 +194,8 @@
     var width = svg.viewBox.baseVal.width;
     var height = svg.viewBox.baseVal.height;
     var scale = 1;
+    var READABLE = 12.5; // px: the smallest text a phone draws, 12 or more once rounded
+    var SMALLEST_TEXT = 11; // px at scale 1: .box-label in site.css
     function apply(newScale) {
       scale = Math.min(3, Math.max(0.1, newScale));
       svg.setAttribute("width", Math.floor(width * scale));
@@ -258,10 +260,21 @@
       if (at.left < view.left || at.right > view.right) frame.scrollLeft += at.left - view.left - 16;
       if (at.top < view.top || at.bottom > view.bottom) frame.scrollTop += at.top - view.top - 16;
     });
-    // First view: the focus sits at the top left. The drawing fits the frame when it stays
-    // readable, and always on a narrow screen, where it is an overview to tap a branch in.
+    // First view. On a wide screen the focus sits at the top left, and the drawing fits the
+    // frame when it stays readable. A narrow screen fitted would draw its words at 5 px: there
+    // the drawing opens at a readable scale (its smallest words, the boxes' 11 px labels, at
+    // 12 px or more) with the focus in view; it pans by touch, and Fit still gives the overview.
     var overview = fitScale();
-    if (overview >= 0.6 || frame.clientWidth < 600) fit();
+    if (frame.clientWidth < 600) {
+      apply(Math.max(overview, READABLE / SMALLEST_TEXT));
+      var focus = svg.querySelector(".box.is-focus") || svg.querySelector(".box-thesis");
+      if (focus) {
+        var at = focus.getBoundingClientRect();
+        var view = frame.getBoundingClientRect();
+        frame.scrollLeft += at.left - view.left - Math.max(8, (frame.clientWidth - at.width) / 2);
+        frame.scrollTop += at.top - view.top - 8;
+      }
+    } else if (overview >= 0.6) fit();
   }
   document.addEventListener("DOMContentLoaded", setUpDiagram);
 })();

@@ -206,3 +206,21 @@ def test_paraphrases_find_the_claim_they_repeat(seeded_map):
 
 def test_a_claim_page_offers_to_propose(client, node):
     assert propose_url(node) in client.get(node.get_absolute_url()).content.decode()
+
+
+def test_words_from_the_reader_lead_to_the_nodes_most_like_them(as_alice, node):
+    source = SourceFactory()
+    quote = "Critics said the cost figure leaves out research"
+    url = reverse("passage-propose", args=[source.slug])
+    html = as_alice.get(url, passage(source, quote)).content.decode()
+    assert quote in html
+    assert as_alice.get(url, {**passage(source, quote), "exact": "not there"}).status_code == 400
+
+
+def test_line_breaks_posted_as_crlf_still_match_the_source(as_alice, node):
+    source = SourceFactory(text="First line of it.\nSecond line of it.")
+    data = passage(source, "of it.\nSecond")
+    data = {name: value.replace("\n", "\r\n") if isinstance(value, str) else value
+            for name, value in data.items()}  # fmt: skip
+    assert propose(as_alice, node, **data).status_code == 302
+    assert Proposal.objects.get().exact == "of it.\nSecond"

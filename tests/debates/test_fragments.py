@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 from django.http import HttpResponse, HttpResponseNotFound
+from django.template import Context, Template
 from django.template.defaultfilters import date as date_filter
 from django.test import Client, RequestFactory
 from django.utils.html import escape
@@ -512,9 +513,9 @@ def test_a_reader_cannot_write_a_region_into_a_page(client, seeded_map):
     assert fragments.fill(html) == html  # its real regions hold their values already
 
 
-def simultaneous_misses(monkeypatch, slug, view, visitors=20):
-    """(hold, run): run() sends `visitors` requests for one page at once and gives their
-    responses; hold(), called in the view, keeps the first render going until every other
+def simultaneous_misses(monkeypatch, ask, visitors=20):
+    """(hold, run): run() calls ask() from `visitors` threads at once and gives what each
+    got; hold(), called in the render, keeps the first render going until every other
     visitor is waiting on it or has been served (later renders pass at once)."""
     arrived, others_served = threading.Barrier(visitors), threading.Semaphore(0)
     waiting, lock, held = set(), threading.Lock(), []
@@ -529,11 +530,10 @@ def simultaneous_misses(monkeypatch, slug, view, visitors=20):
 
     monkeypatch.setattr(fragments, "_wait", counted_wait)
     monkeypatch.setattr(pages, "response_key_hooks", [])  # views of no real map: no strengths
-    wrapped = fragments.shared_response()(view)
 
     def visit(_):
         arrived.wait(timeout=10)
-        response = wrapped(RequestFactory().get(f"/maps/{slug}/"), slug=slug)
+        response = ask()
         if threading.get_ident() not in waiting and held[:1] != [threading.get_ident()]:
             others_served.release()
         return response
@@ -552,6 +552,12 @@ def simultaneous_misses(monkeypatch, slug, view, visitors=20):
     return hold, run
 
 
+def page_of(view, slug):
+    """Asks for the map page at slug as a visitor without a session, through shared_response."""
+    wrapped = fragments.shared_response()(view)
+    return lambda: wrapped(RequestFactory().get(f"/maps/{slug}/"), slug=slug)
+
+
 def test_twenty_simultaneous_misses_render_once(monkeypatch):
     monkeypatch.setattr(fragments, "tokens_by_slug", lambda slug: ("token", "state"))
     caches["fragments"].clear()
@@ -562,7 +568,7 @@ def test_twenty_simultaneous_misses_render_once(monkeypatch):
         hold()
         return HttpResponse(f"<p>The map {slug}.</p>")
 
-    hold, run = simultaneous_misses(monkeypatch, "one", view)
+    hold, run = simultaneous_misses(monkeypatch, page_of(view, "one"))
     responses = run()
     assert len(renders) == 1
     assert {response.content for response in responses} == {b"<p>The map one.</p>"}
@@ -588,7 +594,7 @@ def test_while_one_renders_the_others_get_the_copy_from_before_the_change(monkey
         hold()
         return HttpResponse(f"{slug}: {version[slug]}")
 
-    hold, run = simultaneous_misses(monkeypatch, "one", view)
+    hold, run = simultaneous_misses(monkeypatch, page_of(view, "one"))
     responses = run()
     assert renders == ["one"]
     bodies = [response.content for response in responses]
@@ -605,7 +611,36 @@ def test_a_miss_that_renders_nothing_to_keep_holds_nobody(monkeypatch):
         hold()
         return HttpResponseNotFound("no such node")
 
-    hold, run = simultaneous_misses(monkeypatch, "one", view, visitors=3)
+    hold, run = simultaneous_misses(monkeypatch, page_of(view, "one"), visitors=3)
     started = time.monotonic()
     assert {response.status_code for response in run()} == {404}
     assert time.monotonic() - started < fragments.RENDER_WAIT_SECONDS
+
+
+def test_the_diagram_is_a_shared_response_fresh_after_an_edit(
+    client, seeded_map, django_assert_num_queries
+):
+    diagram = f"{MAP}/diagram/"
+    before = client.get(diagram).content.decode()
+    with django_assert_num_queries(1):  # the map's tokens
+        assert client.get(diagram).content.decode() == before
+    words, _ = save(seeded_map)
+    assert words not in before and words in client.get(diagram).content.decode()
+
+
+def test_twenty_simultaneous_misses_of_a_cached_fragment_render_once(monkeypatch):
+    caches["fragments"].clear()
+    renders = []
+
+    def part():
+        renders.append(1)
+        hold()
+        return "Rendered once."
+
+    tag = (
+        '{% load argmap_tags %}{% cache 60 part "key" using="fragments" %}{{ part }}{% endcache %}'
+    )
+    page = Template(tag)
+    hold, run = simultaneous_misses(monkeypatch, lambda: page.render(Context({"part": part})))
+    assert run() == ["Rendered once."] * 20
+    assert renders == [1]

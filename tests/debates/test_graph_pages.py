@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from argmap.debates import fragments
+from argmap.debates.markup import preview
 from argmap.debates.models import Anchor, Link, Node, Source
 from argmap.debates.tree import branch_labels
 
@@ -198,9 +199,17 @@ def test_a_documents_argument_is_its_own_page_with_just_enough_ancestors(
     html = flat(response)
     shown = set(re.findall(r'<li id="node-([\w-]+)"', html))
     assert shown == needed
-    # Each node from the document carries its quotes; the others are marked as context.
+    # Each node from the document carries its quotes, whole, as the reader shows them (the
+    # source's Markdown markup hidden); the others are marked as context.
+    words = text_of(response)
     for anchor in Anchor.objects.filter(source=source):
-        assert escape(anchor.exact) in html
+        shown_quote = "".join(
+            piece
+            for piece, _ in preview(anchor.exact, anchor.prefix, anchor.suffix, len(anchor.exact))
+        )
+        assert not shown_quote.endswith("…")
+        assert escape(" ".join(shown_quote.split())) in words
+    assert "**" not in words
     context_only = needed - anchored - {"thesis"}
     assert html.count('<span class="kind">Context</span>') == len(context_only)
     assert f"{len(anchored)} claims and evidence drawn from this document" in html
@@ -212,6 +221,13 @@ def test_a_documents_argument_is_its_own_page_with_just_enough_ancestors(
     assert reverse("source-argument", args=[source.slug]) in flat(
         client.get(f"/sources/{source.slug}/")
     )
+
+
+def test_a_documents_argument_hides_the_sources_markup_in_its_quotes(client, seeded_map):
+    # The analyst's summary bolds words inside its quotes ("**training compute**").
+    for source in Source.objects.all():
+        words = text_of(client.get(reverse("source-argument", args=[source.slug])))
+        assert "**" not in words and '“"' not in words, source.slug
 
 
 def test_the_argument_of_an_unquoted_or_unknown_source(client, db):

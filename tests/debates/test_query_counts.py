@@ -10,10 +10,18 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from argmap.debates.models import ArgumentMap, Link, Node, Source
+from argmap.evaluation import strengths
 
 from ..conftest import HX
 
 SIZES = [10, 10_000]
+
+
+@pytest.fixture(autouse=True)
+def strengths_trusted(monkeypatch):
+    # Computed strengths are re-checked against the votes (one query) once they are older
+    # than MAX_AGE seconds; on a loaded machine two requests can be that far apart.
+    monkeypatch.setattr(strengths, "MAX_AGE", 3600)
 
 
 @pytest.fixture(scope="module", params=SIZES, ids=lambda size: f"{size}-nodes")
@@ -75,6 +83,14 @@ def pages(map_info):
             f"/maps/{slug}/nodes/{map_info['link'][1]}/?from={map_info['link'][0]}&state=open",
             HX,
         ),
+        # The read API (argmap.api): a page of nodes, a node with its ancestors and children,
+        # a source's anchors, the map.
+        "api-map": (f"/api/v1/maps/{slug}", {}),
+        "api-nodes": (f"/api/v1/maps/{slug}/nodes?limit=100", {}),
+        "api-nodes-children": (f"/api/v1/maps/{slug}/nodes?parent={branch}", {}),
+        "api-node": (f"/api/v1/maps/{slug}/nodes/{deep}", {}),
+        "api-node-thesis": (f"/api/v1/maps/{slug}/nodes/n1", {}),
+        "api-anchors": (f"/api/v1/sources/{map_info['source']}/anchors?limit=100", {}),
     }
 
 
@@ -102,8 +118,8 @@ EXPECTED = {
     # The token twice (for the whole response, and for the cached parts); the open panel of
     # a visitor without an account is a state region (its node, its annotations); a claim
     # with children also fills their counts.
-    "claim": 16,
-    "claim-thesis": 18,
+    "claim": 17,
+    "claim-thesis": 19,
     # The source, the maps quoting it (the reader draws one), whether it is read in parts (a
     # count up to 501), the longest quote, the quotes over the part shown, sections, passage
     # annotations.
@@ -115,12 +131,22 @@ EXPECTED = {
     "search-empty": 0,
     # The map, the focus with its nearest ancestors, a page of its children, theirs (none
     # under a leaf), the links touching the drawn nodes and the branch of each far end.
-    "diagram": 6,
-    "diagram-branch": 6,
-    "diagram-deep": 5,
+    "diagram": 7,  # and the map's tokens first (a shared response)
+    "diagram-branch": 7,
+    "diagram-deep": 6,
     "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
     "source-argument": 7,  # the source, every map's token, then the page's nodes
     "cross-link": 10,  # a shared response: its key holds the strengths' stamp (computed)
+    # Every API request is counted (the rate limit); one of a map reads its revision and the
+    # stamps of its strengths under everyone's and the curators' votes (the ETag), here
+    # computed cold (each perspective: the map, its nodes, links, votes). Nodes: their ids,
+    # then the rows, anchors and links of the page, and their strengths.
+    "api-map": 21,  # and the counts, theses, sources, the thesis under each document's view
+    "api-nodes": 16,
+    "api-nodes-children": 17,  # and the parent
+    "api-node": 17,  # the node, anchors, links, ancestors, then its children
+    "api-node-thesis": 19,  # ... and the children's anchors and links
+    "api-anchors": 3,  # the source, then a page of its anchors (tagged by content)
 }
 
 
@@ -145,15 +171,18 @@ def test_query_count_does_not_grow_with_the_map(
 CACHED_RESPONSE = {
     **dict.fromkeys(["map", "map-focus", "map-open", "tree-open", "tree-branch"], 1),
     **dict.fromkeys(["claim", "claim-thesis", "cross-link"], 1),
+    **dict.fromkeys(["diagram", "diagram-branch", "diagram-deep"], 1),
 }
 # With a session (its lookup is the first query), the view runs and its tree comes from the
 # fragment cache: the lookup that can 404, the map's token, and the state regions' read. A
 # claim page reads the token, the node, and fills its panel (2) and its children's counts,
-# and its explanation (children, contradicts links); a cross-link is not cached in parts. The
-# map page lists the documents of its perspectives.
+# its explanation (children, contradicts links) and the node's vote counts; a cross-link is
+# not cached in parts. The map page lists the documents of its perspectives.
 CACHED_FRAGMENT = {
     **{"map": 5, "map-focus": 6, "map-open": 5, "tree-open": 4, "tree-branch": 4},
-    **{"claim": 7, "claim-thesis": 8, "cross-link": 6},
+    **{"claim": 8, "claim-thesis": 9, "cross-link": 6},
+    # The diagram is not cached in parts: its queries, after the session.
+    **{"diagram": 7, "diagram-branch": 7, "diagram-deep": 6},
 }
 
 

@@ -195,3 +195,37 @@ def test_mine_shows_only_my_votes_and_is_never_cached(client, alice, tree):
 def test_the_how_page_says_how_strength_is_computed(client):
     html = client.get(reverse("strength-how")).content.decode()
     assert "(1 + the votes’ sum ÷ 4) ÷ (2 + the number of votes)" in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/maps/votes/?open=thesis",
+        "/maps/votes/?perspective=curators&sort=strength",
+        "/maps/votes/tree/thesis/?state=open",
+        "/maps/votes/nodes/thesis/",
+        "/maps/votes/nodes/weak/?perspective=mine",
+    ],
+)
+def test_votes_add_no_query(client, alice, tree, path):
+    """The same queries with and without votes (and test_query_counts: at 10 and 10,000
+    nodes), each rendered on cold caches."""
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    headers = HX if "/tree/" in path else {}
+
+    def count():
+        for alias in ("fragments", "strengths"):
+            caches[alias].clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path, headers=headers).status_code == 200
+        return len(queries)
+
+    without = count()
+    for node in tree[1].values():
+        for _ in range(3):
+            Vote.objects.cast(UserFactory(), node, {"acceptability": 3, "relevance": 2})
+    Vote.objects.cast(alice, tree[1]["weak"], {"acceptability": 1, "relevance": 1})
+    assert count() == without

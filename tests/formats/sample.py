@@ -233,6 +233,7 @@ PASSAGE_ANNOTATIONS = [
         "suffix": NEWS[NEWS.index("Sunday") + 6 : NEWS.index("Sunday") + 6 + CONTEXT_CHARS],
         "kind": "question",
         "body": "Which Sunday? The text gives no date.",
+        "author": "reader-one",
         "visibility": "public",
         "is_hidden": False,
         "created": "2026-11-20T10:00:00+00:00",
@@ -248,6 +249,7 @@ PASSAGE_ANNOTATIONS = [
         "suffix": ESSAY[9 : 9 + CONTEXT_CHARS],
         "kind": "comment",
         "body": "A private thought.",
+        "author": "reader-two",
         "visibility": "private",
         "is_hidden": False,
         "created": "2026-11-20T10:00:00+00:00",
@@ -263,12 +265,27 @@ PASSAGE_ANNOTATIONS = [
         "suffix": ESSAY[9 : 9 + CONTEXT_CHARS],
         "kind": "comment",
         "body": "Hidden by moderators.",
+        "author": "reader-two",
         "visibility": "public",
         "is_hidden": True,
         "created": "2026-11-20T10:00:00+00:00",
         "modified": "2026-11-20T10:00:00+00:00",
     },
 ]
+
+# A public annotation on a node: the read API serves these beside the passage annotations.
+NODE_ANNOTATION = {
+    "id": 10,
+    "map": "sample",
+    "node": "thesis",
+    "kind": "agree",
+    "body": "Granted, for the reasons the essay gives.",
+    "author": "reader-one",
+    "visibility": "public",
+    "is_hidden": False,
+    "created": "2026-11-22T08:00:00+00:00",
+    "modified": "2026-11-22T08:00:00+00:00",
+}
 
 
 def known_sources():

@@ -22,6 +22,7 @@ LINKS = webannotation.Links(
     node=lambda key: f"https://argmap.example.org/maps/sample/nodes/{key}/",
     source=lambda slug: f"https://argmap.example.org/sources/{slug}/",
     annotation=lambda pk: f"https://argmap.example.org/annotations/{pk}/",
+    node_in=lambda slug, key: f"https://argmap.example.org/maps/{slug}/nodes/{key}/",
 )
 COLLECTION = "https://argmap.example.org/maps/sample/annotations/"
 
@@ -71,8 +72,16 @@ def test_incorrect_samples_fail_a_must(name, annotation):
 def all_annotations(doc):
     return [
         *webannotation.anchor_annotations(doc, LINKS),
-        *webannotation.passage_annotations(sample.PASSAGE_ANNOTATIONS, LINKS),
+        *webannotation.public_annotations(sample.PASSAGE_ANNOTATIONS, LINKS),
     ]
+
+
+def test_an_annotation_on_a_node_targets_the_node_and_names_its_author():
+    (annotation,) = webannotation.public_annotations([sample.NODE_ANNOTATION], LINKS)
+    assert annotation["target"] == "https://argmap.example.org/maps/sample/nodes/thesis/"
+    assert annotation["creator"] == {"type": "Person", "nickname": "reader-one"}
+    assert annotation["motivation"] == "assessing"
+    assert w3c.must_failures(annotation) == []
 
 
 def test_every_anchor_and_public_passage_annotation_passes_every_must(argmap_doc):
@@ -88,7 +97,7 @@ def test_private_and_hidden_annotations_never_appear(argmap_doc):
     assert "A private thought" not in bodies
     assert "Hidden by moderators" not in bodies
     assert (
-        webannotation.passage_annotations(
+        webannotation.public_annotations(
             [{**sample.PASSAGE_ANNOTATIONS[0], "visibility": "private"}], LINKS
         )
         == []

@@ -225,5 +225,23 @@ def test_a_warm_spread_requests_each_path_its_passes_before_it_is_timed():
     assert {header for _, header in Recorder.seen} == {"true"}
     keys = {"keys": [f"k{n}" for n in range(3000)], "expand": "a", "deep": "b", "seed_source": "c"}
     warm = [e for e in bench.hot_endpoints(keys, "/static/s.css") if e.prewarm]
-    assert {e.name for e in warm} == {"expand-spread warm", "claim-spread warm"}
+    assert {e.name for e in warm} == {
+        "expand-spread warm",
+        "claim-spread warm",
+        "expand-spread warm +10 annotations/s",
+    }
     assert all(len(e.paths) == bench.WARM_KEYS == len(set(e.paths)) for e in warm)
+
+
+def test_writer_rows_are_shares_of_their_quiet_run_in_the_same_round():
+    keys = {"keys": [f"k{n}" for n in range(30)], "expand": "a", "deep": "b", "seed_source": "c"}
+    endpoints = {e.name: e for e in bench.hot_endpoints(keys, "/static/s.css")}
+    assert {e.writer for e in endpoints.values()} == {"", *bench.WRITERS}
+    for name in ("map", "expand", "claim"):  # issue 19's targets at 10 annotations a second
+        assert endpoints[f"{name} +10 annotations/s"].path == endpoints[name].path
+    rounds = [
+        {"map": {"rps": 100.0}, "map +10 annotations/s": {"rps": 90.0}},
+        {"map": {"rps": 200.0}, "map +10 annotations/s": {"rps": 100.0}},
+    ]
+    assert bench.quiet_ratios(rounds, endpoints["map +10 annotations/s"]) == [0.9, 0.5]
+    assert bench.quiet_ratios(rounds, endpoints["map"]) == []

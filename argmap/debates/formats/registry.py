@@ -103,7 +103,7 @@ def chunks(
         if links is None:
             raise ValueError("Web Annotation needs the IRIs of nodes, sources and annotations")
         doc = spooled(doc)  # counted first, then the first page is written
-        shown = webannotation.passage_annotations(passages, links)
+        shown = webannotation.public_annotations(passages, links)
         annotations = chain(webannotation.anchor_annotations(doc, links), shown)
         total = webannotation.anchor_count(doc) + len(shown)
         label = f"Annotations of the map {doc['map']['title']!r}"

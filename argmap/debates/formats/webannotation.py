@@ -5,8 +5,10 @@ TextPositionSelector (code-point offsets, as the model requires), and whose body
 Its motivation is `identifying` where the document makes the node's point in its own voice
 (asserts, concedes) and `linking` where it only reports someone else's words (reports). A
 second body, a TextualBody with purpose `describing`, says who speaks and in what voice.
-Each public passage annotation is an annotation whose body is its text. They are served as an
-AnnotationCollection of AnnotationPages.
+Each public annotation is an annotation whose body is its text and whose target is its passage
+(a source, selected as an anchor is) or its node; the map's export carries the passage
+annotations on its sources, the read API (argmap/api) every public annotation, both through
+`public_annotations`. They are served as an AnnotationCollection of AnnotationPages.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class Links:
     node: Callable[[str], str]
     source: Callable[[str], str]
     annotation: Callable[[int], str]
+    # A node of any map, (map slug, node key) -> IRI: the target of an annotation on a node.
+    node_in: Callable[[str, str], str] | None = None
 
 
 def _target(source_iri: str, item: Mapping[str, Any]) -> dict[str, Any]:
@@ -95,32 +99,44 @@ def anchor_annotations(doc: ArgmapDoc, links: Links) -> Iterator[dict[str, Any]]
             )
 
 
-def passage_annotations(items: Iterable[Mapping[str, Any]], links: Links) -> list[dict[str, Any]]:
-    """Public, shown passage annotations, by id. Anything else given is left out here too,
-    so a caller that forgets to filter still cannot publish a private annotation."""
+def public_annotations(items: Iterable[Mapping[str, Any]], links: Links) -> list[dict[str, Any]]:
+    """Public, shown annotations (on a passage, or on a node), by id. Anything else given is
+    left out here too, so a caller that forgets to filter still cannot publish a private one.
+
+    An item is a plain dict (`Annotation.published_item`): id, kind, body, visibility,
+    is_hidden, created, modified, author, and either source, start, end, exact, prefix and
+    suffix (a passage) or map and node (a node's key)."""
     shown = [
         item
         for item in items
         if item.get("visibility") == "public" and item.get("is_hidden") is False
     ]
-    return [
-        {
-            "@context": CONTEXT,
-            "id": links.annotation(item["id"]),
-            "type": "Annotation",
-            "motivation": MOTIVATION_OF_KIND[item["kind"]],
-            "created": item["created"],
-            "modified": item["modified"],
-            "body": {
-                "type": "TextualBody",
-                "value": item["body"],
-                "format": "text/markdown",
-                "purpose": MOTIVATION_OF_KIND[item["kind"]],
-            },
-            "target": _target(links.source(item["source"]), item),
-        }
-        for item in sorted(shown, key=lambda item: item["id"])
-    ]
+    return [_annotation(item, links) for item in sorted(shown, key=lambda item: item["id"])]
+
+
+def _annotation(item: Mapping[str, Any], links: Links) -> dict[str, Any]:
+    if item.get("source") is not None:
+        target: Any = _target(links.source(item["source"]), item)
+    elif links.node_in is not None:
+        target = links.node_in(item["map"], item["node"])
+    else:
+        raise ValueError("an annotation on a node needs Links.node_in")
+    return {
+        "@context": CONTEXT,
+        "id": links.annotation(item["id"]),
+        "type": "Annotation",
+        "motivation": MOTIVATION_OF_KIND[item["kind"]],
+        "creator": {"type": "Person", "nickname": item["author"]},
+        "created": item["created"],
+        "modified": item["modified"],
+        "body": {
+            "type": "TextualBody",
+            "value": item["body"],
+            "format": "text/markdown",
+            "purpose": MOTIVATION_OF_KIND[item["kind"]],
+        },
+        "target": target,
+    }
 
 
 def page_count(total: int, page_size: int) -> int:

@@ -1,6 +1,10 @@
 import re
 
 from django import template
+from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
+from django.templatetags import cache as django_cache
+from django.templatetags.cache import CacheNode
 from django.utils.html import strip_spaces_between_tags
 from django.utils.safestring import SafeString
 
@@ -16,8 +20,9 @@ register.filter("highlighted", highlighted)
 
 @register.filter
 def quote_runs(quote: QuoteSelector, limit: int = 70) -> list[Run]:
-    """{{ anchor|quote_runs:70 }}: a quote's preview as runs for includes/markup.html#runs."""
-    return preview(quote.exact, quote.prefix, quote.suffix, int(limit))
+    """{{ anchor|quote_runs:70 }}: a quote's preview as runs for includes/markup.html#runs;
+    {{ anchor|quote_runs:0 }} shows the whole quote, its markup hidden all the same."""
+    return preview(quote.exact, quote.prefix, quote.suffix, int(limit) or len(quote.exact))
 
 
 class CompactNode(template.Node):
@@ -52,3 +57,34 @@ def state_region(kind: str, pk: int, value: object = None) -> SafeString:
     (fragments.fill), so a cached render holds none of it; `value`, when the page knows it
     already (rendered outside the cache), is shown at once."""
     return fragments.region(kind, pk, value)
+
+
+class OneRenderCacheNode(CacheNode):
+    """Django's {% cache %}, but a fragment missed by many requests at once renders once
+    (fragments.one_render): the others wait for it instead of each rendering it too."""
+
+    def render(self, context: template.Context) -> str:
+        expire_time = self.expire_time_var.resolve(context)
+        fragment_cache = caches[self.cache_name.resolve(context) if self.cache_name else "default"]
+        vary_on = [var.resolve(context) for var in self.vary_on]
+        key = make_template_fragment_key(self.fragment_name, vary_on)
+        value = fragment_cache.get(key)
+        if value is None:
+
+            def rendered() -> str:
+                html = self.nodelist.render(context)
+                fragment_cache.set(key, html, None if expire_time is None else int(expire_time))
+                return html
+
+            value, _ = fragments.one_render(fragment_cache, key, rendered)
+        return value
+
+
+@register.tag("cache")
+def do_cache(parser: template.base.Parser, token: template.base.Token) -> OneRenderCacheNode:
+    """{% cache %} as Django's (same arguments; load this library after `cache`, or alone),
+    with one render per miss."""
+    node = django_cache.do_cache(parser, token)
+    return OneRenderCacheNode(
+        node.nodelist, node.expire_time_var, node.fragment_name, node.vary_on, node.cache_name
+    )
