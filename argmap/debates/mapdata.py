@@ -791,8 +791,8 @@ def document_problems(
                 continue
             plain_links.append({"type": link.get("type"), "between": between})
     texts = {slug: source_entry(source) for slug, source in sources.items()}
-    map_data = document.get("map") if isinstance(document.get("map"), dict) else {}
-    cruxes = map_data.get("cruxes", [])
+    map_data = document.get("map")
+    cruxes = map_data.get("cruxes", []) if isinstance(map_data, dict) else []
     problems.extend(
         find_problems(
             {
