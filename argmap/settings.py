@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "argmap.core.context_processors.navigation",
+                "argmap.core.context_processors.canonical",
                 "argmap.accounts.context_processors.notifications",
             ],
             # Tags every template uses, so no template has to load them.

@@ -21,6 +21,11 @@
 4. Growth (--sizes): on each size's database, every endpoint that could grow with the map is
    requested --samples times one after another (time to the last byte on loopback), with each
    worker's RSS read before and after and its peak RSS (VmHWM, reset first) recorded.
+5. A hung Redis (--redis-hang): the servers use a redis-server the bench starts itself; after
+   the hot rounds it is stopped with SIGSTOP (it accepts connections, answers nothing) and
+   every hot endpoint is warmed and measured again, then it is continued and the bench times
+   how long until a new page is stored in it again. The table gives each endpoint's rate as a
+   share of its median in the hot rounds (issue 22 asks at least 50 %) and its slowest request.
 Prints the tables and the load average; --json FILE writes everything. Exits 1 when a hot
 endpoint answered an error (growth timeouts are findings, not failures).
 """
@@ -261,6 +266,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rebuild",
         action="store_true",
         help="Empty each bench database (drop its public schema) and build it again.",
+    )
+    parser.add_argument(
+        "--redis-hang",
+        action="store_true",
+        help="Serve from a Redis of the bench's own, and measure the hot pages while it hangs.",
     )
     parser.add_argument("--json", type=Path, help="Also write the results here as JSON.")
     return parser.parse_args(argv)
@@ -799,7 +809,11 @@ def adjacent_ratios(rounds: list[dict[str, dict[str, float]]], name: str) -> lis
 
 
 def hot_rounds(
-    server: Server, env: dict[str, str], keys: dict[str, Any], args: argparse.Namespace
+    server: Server,
+    env: dict[str, str],
+    keys: dict[str, Any],
+    args: argparse.Namespace,
+    redis_server: OwnRedis | None = None,
 ) -> dict[str, Any]:
     page_bytes = get(server.port, f"/maps/{BENCH_MAP}/")[1]
     static, static_bytes = static_path(server.port, page_bytes)
@@ -874,7 +888,9 @@ def hot_rounds(
                 else None,
             }
         )
+    hang = redis_hang_round(server, quiet, rounds, redis_server, args) if redis_server else None
     return {
+        "redis_hang": hang,
         "first_load": first_load(server.port, f"/maps/{BENCH_MAP}/"),
         "static": static,
         "static_bytes": static_bytes,
@@ -894,6 +910,101 @@ def quiet_ratios(rounds: list[dict[str, dict[str, float]]], endpoint: Endpoint) 
     return [
         m[endpoint.name]["rps"] / m[quiet]["rps"] for m in rounds if m.get(quiet, {}).get("rps")
     ]
+
+
+class OwnRedis:
+    """A redis-server of the bench's own on a free loopback port, in memory only."""
+
+    def __init__(self) -> None:
+        server = shutil.which("redis-server")
+        if not server:
+            raise BenchError("--redis-hang needs redis-server (apt-get install redis-server)")
+        self.url = f"redis://{HOST}:{free_port()}/0"
+        port = urlsplit(self.url).port
+        self.process = subprocess.Popen(
+            [server, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            if self.keys() is not None:
+                return
+            time.sleep(0.05)
+        raise BenchError("redis-server did not start")
+
+    def keys(self) -> int | None:
+        import redis
+
+        try:
+            return int(redis.Redis.from_url(self.url, socket_timeout=1).dbsize())
+        except redis.RedisError:
+            return None
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def redis_hang_round(
+    server: Server, endpoints: list[Endpoint], rounds: list[dict[str, dict[str, float]]],
+    redis_server: OwnRedis, args: argparse.Namespace,
+) -> dict[str, Any]:  # fmt: skip
+    """Every endpoint measured again while Redis hangs; then how soon Redis is used again."""
+    redis_server.process.send_signal(signal.SIGSTOP)
+    warm = argparse.Namespace(**{**vars(args), "duration": max(args.warmup, 1.0)})
+    try:
+        hung = {}
+        for endpoint in endpoints:  # as in the hot rounds: warmed first, then measured
+            run_wrk(server.port, endpoint, warm)
+            hung[endpoint.name] = run_wrk(server.port, endpoint, args)
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    back, stored = time.monotonic(), redis_server.keys() or 0
+    again = None
+    for number in range(600):  # a page no one asked for yet, until Redis holds it
+        get(server.port, f"/maps/{BENCH_MAP}/?closed=again-{number}")
+        if (redis_server.keys() or 0) > stored:
+            again = time.monotonic() - back
+            break
+        time.sleep(0.1)
+    rows = []
+    for endpoint in endpoints:
+        before = statistics.median(measured[endpoint.name]["rps"] for measured in rounds)
+        during = hung[endpoint.name]
+        rows.append(
+            {
+                "name": endpoint.name,
+                "rps_before": before,
+                "rps_hung": during["rps"],
+                "share": during["rps"] / before if before else 0.0,
+                "p99_ms": during["p99_ms"],
+                "max_ms": during["max_ms"],
+                "errors": during["errors"],
+            }
+        )
+    return {"rows": rows, "used_again_after_s": again}
+
+
+def print_redis_hang(hang: dict[str, Any]) -> None:
+    print(
+        "\nWhile Redis hangs (SIGSTOP): each endpoint's rate as a share of its median in the"
+        " hot rounds (target ≥ 50 %), and its slowest request (target < 1.2 s):"
+    )
+    print(f"{'endpoint':<22} {'before':>7} {'hung':>7} {'share':>6} {'p99 ms':>7} {'max ms':>7}")
+    for row in hang["rows"]:
+        met = row["share"] >= 0.5 and row["max_ms"] < 1200 and not row["errors"]
+        errors = f" ({row['errors']} errors)" if row["errors"] else ""
+        print(
+            f"{row['name']:<22} {row['rps_before']:>7.0f} {row['rps_hung']:>7.0f}"
+            f" {row['share']:>6.0%} {row['p99_ms']:>7.1f} {row['max_ms']:>7.1f}"
+            f"  {'met' if met else 'MISSED'}{errors}"
+        )
+    again = hang["used_again_after_s"]
+    print(
+        "Redis used again "
+        + (f"{again:.1f} s after it answered." if again is not None else "NOT within 60 s.")
+    )
 
 
 def print_hot(hot: dict[str, Any]) -> None:
@@ -1161,6 +1272,20 @@ def run(args: argparse.Namespace) -> int:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     (BENCH_DIR / "bench.lua").write_text(WRK_LUA)
     started = time.monotonic()
+    redis_server = None
+    if args.redis_hang:  # before any environment is made, which copies REDIS_URL
+        redis_server = OwnRedis()
+        os.environ["REDIS_URL"] = redis_server.url
+    try:
+        return measure(args, base, started, redis_server)
+    finally:
+        if redis_server:
+            redis_server.stop()
+
+
+def measure(
+    args: argparse.Namespace, base: str, started: float, redis_server: OwnRedis | None
+) -> int:
     report: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "load_average_start": os.getloadavg(),
@@ -1199,7 +1324,7 @@ def run(args: argparse.Namespace) -> int:
                 column.update(info)
                 report["growth"].append(column)
             if size == args.hot_size and not args.skip_hot:
-                report["hot"] = hot_rounds(server, env, keys, args)
+                report["hot"] = hot_rounds(server, env, keys, args, redis_server)
                 failures += sum(row["errors"] for row in report["hot"]["rows"])
         finally:
             server.stop()
@@ -1207,6 +1332,8 @@ def run(args: argparse.Namespace) -> int:
     report["seconds"] = time.monotonic() - started
     if "hot" in report:
         print_hot(report["hot"])
+        if report["hot"]["redis_hang"]:
+            print_redis_hang(report["hot"]["redis_hang"])
         print_first_load(report["hot"]["first_load"])
     if report["growth"]:
         print_growth(report["growth"])

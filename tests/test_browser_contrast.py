@@ -33,7 +33,7 @@ def test_every_text_meets_aa_on_the_open_map_and_on_claim_pages(page, live_map, 
     wait_for_htmx(page)
     problems = report(contrast_failures(page), "map")
     assert page.locator(".xlink-card").count() >= 1
-    serious = axe_violations(page)
+    serious = axe_violations(page, skip=["color-contrast"])  # measured above, in 1 s not 80
 
     undercut = Node.objects.filter(map=live_map, relation="undercuts").first()
     linked = Link.objects.filter(map=live_map).first().from_node
@@ -43,7 +43,7 @@ def test_every_text_meets_aa_on_the_open_map_and_on_claim_pages(page, live_map, 
             page.locator(".cross-link > a").first.click()
         wait_for_htmx(page)
         problems += report(contrast_failures(page), node.key)
-        serious += axe_violations(page)
+        serious += axe_violations(page, skip=["color-contrast"])
     # The other pages with tinted surfaces: highlights in the reader, boxes in the diagram.
     source = undercut.anchors.first().source
     for url in (

@@ -85,10 +85,11 @@ class AnnotationForm(forms.ModelForm):
         return cleaned
 
 
-class PassageAnnotationForm(AnnotationForm):
-    """An annotation on source.text[start:end], optionally suggesting the passage for the map."""
+class PassageFields(forms.Form):
+    """A passage of a source as forms carry it, in hidden fields: a passage annotation's and
+    a proposal's alike. Set from a selection by the reader's script (or, for a passage
+    annotation without it, found from its words)."""
 
-    # Set from a selection by the reader's script; without it, found from `words` (clean).
     start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
     end = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     exact = forms.CharField(strip=False, required=False, widget=forms.HiddenInput)
@@ -97,6 +98,11 @@ class PassageAnnotationForm(AnnotationForm):
         strip=False, required=False, max_length=200, widget=forms.HiddenInput
     )
     suffix = forms.CharField(strip=False, required=False, max_length=200, widget=forms.HiddenInput)
+
+
+class PassageAnnotationForm(PassageFields, AnnotationForm):
+    """An annotation on source.text[start:end], optionally proposing the passage for the map."""
+
     words = forms.CharField(
         strip=False,
         required=False,
@@ -216,18 +222,6 @@ class FlagForm(forms.Form):
         label="Why should moderators look at it?",
         help_text="Optional.",
     )
-
-
-class PassageFields(forms.Form):
-    """A passage of a source, as a passage annotation's form carries it (hidden fields)."""
-
-    start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
-    end = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
-    exact = forms.CharField(strip=False, required=False, widget=forms.HiddenInput)
-    prefix = forms.CharField(  # type: ignore[assignment]
-        strip=False, required=False, max_length=200, widget=forms.HiddenInput
-    )
-    suffix = forms.CharField(strip=False, required=False, max_length=200, widget=forms.HiddenInput)
 
 
 TEXT_LIMIT = 500

@@ -82,6 +82,9 @@ class Map(Schema):
     slug: str
     title: str
     question: str = Field(description="The question the debate answers.")
+    definition: str = Field(
+        description="The sense(s) in which the map reads its question; may be empty."
+    )
     origin: Literal["curated", "aif", "argdown", "argmap"] = Field(
         description="Curated here, or imported from a format (imported maps may lack anchors)."
     )
@@ -136,6 +139,10 @@ class Node(Schema):
     relation: Relation | None
     label: str = Field(description="A short name for a branch heading; may be empty.")
     heading: bool = Field(description="A branch heading the curators wrote (needs no anchor).")
+    implicit: bool = Field(description="An unstated premise the curators wrote (no anchor).")
+    scheme: str | None = Field(
+        description="The argument scheme of its inference to its parent (Walton's), if named."
+    )
     position: int = Field(description="Order among its siblings.")
     children: Counts = Field(description="Its children, counted by relation (nodes: all).")
     anchors: list[Anchor]

@@ -15,9 +15,10 @@ they may outlive Redis's copy by that much.
 Outages. Django's RedisCache raises on a connection error, so every page that reads a cached
 fragment would answer 500 while Redis is down; and a Redis that hangs made each call wait its
 whole timeout. Everything cached in Redis can be computed again from the database, so
-GuardedRedisCache, under every cache in Redis, makes reads miss and writes drop instead
-(logged), and asks the process's one breaker for the server first (argmap.lib.breaker): after
-one call times out, no call waits on Redis until it answers again.
+GuardedRedisCache, under every cache in Redis, asks the process's one breaker for the server
+first (argmap.lib.breaker): after one call times out, no call waits on Redis until it answers
+again. Meanwhile each process caches for itself, as it does without REDIS_URL (a bounded
+store whose entries last OUTAGE_SECONDS), so nothing is computed again on every request.
 Rate-limit counters never live in Redis (argmap.lib.ratelimit).
 """
 
@@ -43,6 +44,11 @@ logger = logging.getLogger(__name__)
 NEAR_BYTES = 32 * 1024 * 1024
 NEAR_VALUE = 512 * 1024
 NEAR_SECONDS = 30.0
+# How long a process keeps what it cached for itself while Redis was unreachable. Longer than
+# NEAR_SECONDS: each expiry makes every thread compute the value again at once (a map's
+# strengths take a second or more at 10,000 nodes), and what is kept is either keyed by a
+# revision or checked again by its reader (the strengths' pointer, every few seconds).
+OUTAGE_SECONDS = 300.0
 
 
 class NearCache:
@@ -98,60 +104,113 @@ _near_caches: dict[str, NearCache] = {}
 _near_caches_lock = threading.Lock()
 
 
-def near_cache(name: str) -> NearCache:
+def near_cache(name: str, seconds: float = NEAR_SECONDS) -> NearCache:
     with _near_caches_lock:
-        return _near_caches.setdefault(name, NearCache(NEAR_BYTES, NEAR_VALUE, NEAR_SECONDS))
+        return _near_caches.setdefault(name, NearCache(NEAR_BYTES, NEAR_VALUE, seconds))
 
 
 class GuardedRedisCache(RedisCache):
-    """Django's Redis cache that never fails a request and never waits on a hung Redis:
-    every call asks the server's breaker first, and an error or a refusal is a miss (reads)
-    or nothing stored (writes)."""
+    """Django's Redis cache that never fails a request and never waits on a hung Redis.
+
+    Every call asks the server's breaker first. While Redis is unreachable (an error, or the
+    breaker refusing), the process caches for itself, as it does without REDIS_URL: reads and
+    writes go to a bounded store of its own whose entries last OUTAGE_SECONDS at most, so a
+    value computed during the outage (a map's strengths, a render lock) is not computed again
+    on every request. When Redis answers again it is the cache again.
+    """
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self.breaker = breaker_for(server)
+        self.outage = near_cache(f"outage|{server}|{self.key_prefix}", OUTAGE_SECONDS)
 
-    def _guarded(self, call: Callable[[], _T], fallback: _T) -> _T:
+    def _guarded(self, call: Callable[[], _T], outage: Callable[[], _T]) -> _T:
         if not self.breaker.allows():
-            return fallback
+            return outage()
         try:
             value = call()
         except RedisError as error:
             self.breaker.failed(error)
             logger.warning("shared cache unreachable (%s): %s", self.key_prefix, error)
-            return fallback
+            return outage()
         self.breaker.succeeded()
         return value
+
+    def _full(self, key: Any, version: int | None) -> str:
+        return self.make_and_validate_key(key, version=version)
+
+    def _outage_get(self, key: Any, default: Any, version: int | None) -> Any:
+        hit, value = self.outage.get(self._full(key, version))
+        return value if hit else default
+
+    def _outage_set(self, key: Any, value: Any, timeout: Any, version: int | None) -> bool:
+        if timeout == 0:  # "expire at once"
+            self.outage.discard(self._full(key, version))
+        else:
+            self.outage.put(self._full(key, version), value)
+        return True
+
+    def _outage_add(self, key: Any, value: Any, timeout: Any, version: int | None) -> bool:
+        if self.outage.get(self._full(key, version))[0]:
+            return False
+        return self._outage_set(key, value, timeout, version)
+
+    def _outage_delete(self, key: Any, version: int | None) -> bool:
+        hit = self.outage.get(self._full(key, version))[0]
+        self.outage.discard(self._full(key, version))
+        return hit
 
     def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> bool:
-        return self._guarded(partial(super().add, key, value, timeout, version), False)
+        return self._guarded(
+            partial(super().add, key, value, timeout, version),
+            partial(self._outage_add, key, value, timeout, version),
+        )
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
-        return self._guarded(partial(super().get, key, default, version), default)
+        return self._guarded(
+            partial(super().get, key, default, version),
+            partial(self._outage_get, key, default, version),
+        )
 
     def set(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> None:
-        self._guarded(partial(super().set, key, value, timeout, version), None)
+        self._guarded(
+            partial(super().set, key, value, timeout, version),
+            partial(self._outage_set, key, value, timeout, version),
+        )
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
-        return self._guarded(partial(super().touch, key, timeout, version), False)
+        return self._guarded(
+            partial(super().touch, key, timeout, version),
+            lambda: bool(self.outage.get(self._full(key, version))[0]),
+        )
 
     def delete(self, key: Any, version: int | None = None) -> bool:
-        return self._guarded(partial(super().delete, key, version), False)
+        return self._guarded(
+            partial(super().delete, key, version), partial(self._outage_delete, key, version)
+        )
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
-        return self._guarded(partial(super().get_many, keys, version), {})
+        missing = object()
+
+        def outage() -> dict[Any, Any]:
+            found = {key: self._outage_get(key, missing, version) for key in keys}
+            return {key: value for key, value in found.items() if value is not missing}
+
+        return self._guarded(partial(super().get_many, keys, version), outage)
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
-        return self._guarded(partial(super().has_key, key, version), False)
+        return self._guarded(
+            partial(super().has_key, key, version),
+            lambda: bool(self.outage.get(self._full(key, version))[0]),
+        )
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
-        # No fallback makes sense for a count: as Django does for a missing key.
-        value = self._guarded(partial(super().incr, key, delta, version), None)
+        # No count is kept apart from Redis: as Django does for a missing key.
+        value = self._guarded(partial(super().incr, key, delta, version), lambda: None)
         if value is None:
             raise ValueError(f"Key '{key}' not found (the cache is unreachable)")
         return value
@@ -159,13 +218,23 @@ class GuardedRedisCache(RedisCache):
     def set_many(
         self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list[Any]:
-        return self._guarded(partial(super().set_many, data, timeout, version), list(data))
+        def outage() -> list[Any]:
+            for key, value in data.items():
+                self._outage_set(key, value, timeout, version)
+            return []
+
+        return self._guarded(partial(super().set_many, data, timeout, version), outage)
 
     def delete_many(self, keys: Any, version: int | None = None) -> None:
-        self._guarded(partial(super().delete_many, keys, version), None)
+        def outage() -> None:
+            for key in keys:
+                self._outage_delete(key, version)
+
+        self._guarded(partial(super().delete_many, keys, version), outage)
 
     def clear(self) -> None:
-        self._guarded(super().clear, None)
+        self.outage.clear()
+        self._guarded(super().clear, lambda: None)
 
 
 class SharedCache(GuardedRedisCache):

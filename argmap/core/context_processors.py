@@ -20,3 +20,9 @@ def navigation(request: HttpRequest) -> dict[str, dict[str, str] | None]:
         return {"nav": None}
     current = "page" if name in NAV_PAGES else "true"
     return {"nav": {"section": NAV_SECTIONS[name], "current": current}}
+
+
+def canonical(request: HttpRequest) -> dict[str, str]:
+    """The page's canonical address: its path on this site, without the query (a claim under
+    another perspective, a map opened elsewhere, is still the same page to share)."""
+    return {"canonical_url": request.build_absolute_uri(request.path)}

@@ -632,6 +632,30 @@ class Node(UpdateOnlyModel):
                 {"relation": "An implicit premise supports the argument that needs it."}
             )
 
+    RELATION_WORDS = {
+        "supports": "Supports",
+        "opposes": "Opposes",
+        "undercuts": "Undercuts the link from",
+    }
+
+    def link_preview(self):
+        """What a shared link to the node says (a preview's description): how it bears on its
+        parent, and its first quote with who says it where. Two queries."""
+        parts = []
+        if self.parent_id:
+            parent = Node.objects.only("text").get(pk=self.parent_id)
+            parts.append(f"{self.RELATION_WORDS[self.relation]} “{parent.text}”.")
+        first = (
+            self.anchors.select_related("source")
+            .defer("source__text")
+            .with_comment_numbers()
+            .order_by("position", "pk")
+            .first()
+        )
+        if first is not None:
+            parts.append(f"“{first.exact}” ({first.speaker_label}, {first.source.title})")
+        return " ".join(parts) or self.map.question
+
     def next_anchor_position(self):
         last = self.anchors.aggregate(last=Max("position"))["last"]
         return 0 if last is None else last + 1

@@ -228,7 +228,9 @@ def similar(nodes, text, limit=SIMILAR_SHOWN):
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import TrigramDistance
 
-        rows = rows.annotate(distance=TrigramDistance("text", text)).order_by("distance", "pk")
+        # Ordered by the distance alone: a tiebreaker would stop the GiST index from
+        # answering the ORDER BY … LIMIT, and sort the whole map instead (1.9 s at 100,000).
+        rows = rows.annotate(distance=TrigramDistance("text", text)).order_by("distance")
         rows = rows.values_list("pk", "text")[:SIMILAR_CANDIDATES]
     found = process.extract(
         text,

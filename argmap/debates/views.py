@@ -1,16 +1,21 @@
 from functools import partial
 from operator import getitem
+from urllib.parse import urlsplit
 
+from csp.decorators import csp_replace
 from django.core.cache import caches
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
 from django.utils.http import content_disposition_header
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from argmap.lib.numbers import whole_number
+from argmap.lib.problems import problem
 
 from . import diagram, fragments
 from . import search as text_search
@@ -214,7 +219,21 @@ def node_page(request, slug, key):
         "revision": revision,
     }
     context.update(node_page_context(request, node))
+    context["preview"] = SimpleLazyObject(partial(claim_preview, request, node, revision))
     return render(request, "debates/node.html", context)
+
+
+def claim_preview(request, node, revision):
+    """A claim's link preview: its relation, parent and first quote (cached under the map's
+    revision), then its strength as the page shows it (node_list hooks), which votes move."""
+    key = f"claim-preview:{revision}:{node.pk}"
+    text = caches["fragments"].get(key)
+    if text is None:
+        text = node.link_preview()
+        caches["fragments"].set(key, text)
+    add_to_nodes(request, node.map, [node])
+    shown = getattr(node, "shown_strength", None)
+    return f"{text} Strength {shown.percent}%." if shown is not None else text
 
 
 def cross_link(request, node):
@@ -408,3 +427,98 @@ def download_map(request, slug, fmt):
 def download_branch(request, slug, key, fmt):
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
     return download(request, node.map, fmt, node)
+
+
+# An embedded card shows at most this many supporters and attackers each.
+EMBED_CHILDREN = 5
+
+
+@require_safe
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type] # typed for (request) views
+def node_embed(request, slug, key):
+    """A claim as a card to embed in another site's page (an iframe): the claim, its strength,
+    its strongest supporters and attackers with their first quotes, a link back. No script;
+    the one page any origin may frame (its own CSP), in the reader's colour scheme or
+    ?theme=light|dark."""
+    node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
+    quotes = Prefetch(
+        "anchors",
+        Anchor.objects.select_related("source").defer("source__text").with_comment_numbers(),
+    )
+    prefetch_related_objects([node], quotes)
+    children = list(
+        node.children.select_related("map").prefetch_related(quotes).order_by("position", "pk")
+    )[: 4 * EMBED_CHILDREN]
+    add_to_nodes(request, node.map, [node, *children])
+    by_strength = sorted(children, key=lambda child: -effect_of(child))
+    supporters = [c for c in by_strength if c.relation == Node.Relation.SUPPORTS]
+    attackers = [c for c in by_strength if c.relation != Node.Relation.SUPPORTS]
+    theme = request.GET.get("theme")
+    context = {
+        "node": node,
+        "map": node.map,
+        "quote": next(iter(node.anchors.all()), None),
+        "strength": getattr(node, "shown_strength", None),
+        "supporters": supporters[:EMBED_CHILDREN],
+        "attackers": attackers[:EMBED_CHILDREN],
+        "theme": theme if theme in {"light", "dark"} else "",
+    }
+    return render(request, "debates/embed.html", context)
+
+
+def effect_of(node):
+    shown = getattr(node, "shown_strength", None)
+    return shown.effect if shown is not None else 0.0
+
+
+# The card's size in an oEmbed answer, unless the consumer asks for less.
+EMBED_WIDTH, EMBED_HEIGHT = 560, 480
+
+
+@require_safe
+def oembed(request):
+    """oEmbed (https://oembed.com): a claim's address on this site -> the HTML that embeds its
+    card, so that blogs and CMSs embed a claim from its URL. JSON only (501 otherwise)."""
+    if request.GET.get("format", "json") != "json":
+        return problem(501, "Only format=json is served.")
+    parts = urlsplit(request.GET.get("url", ""))
+    if parts.netloc and parts.netloc != request.get_host():
+        return problem(404, "That address is not on this site.")
+    try:
+        match = resolve(parts.path or "/")
+    except Resolver404:
+        match = None
+    if match is None or match.url_name not in {"node", "node-embed"}:
+        return problem(404, "That address is not a claim of a map on this site.")
+    node = (
+        Node.objects.select_related("map")
+        .filter(map__slug=match.kwargs["slug"], key=match.kwargs["key"])
+        .first()
+    )
+    if node is None:
+        return problem(404, "There is no such claim.")
+    width = min(EMBED_WIDTH, whole_number(request.GET.get("maxwidth"), digits=5) or EMBED_WIDTH)
+    height = min(EMBED_HEIGHT, whole_number(request.GET.get("maxheight"), digits=5) or EMBED_HEIGHT)
+    src = request.build_absolute_uri(reverse("node-embed", args=[node.map.slug, node.key]))
+    title = f"Argmap: {node.text[:200]}"
+    html = format_html(
+        '<iframe src="{}" width="{}" height="{}" title="{}" loading="lazy" '
+        'style="border:0;max-width:100%"></iframe>',
+        src,
+        width,
+        height,
+        title,
+    )
+    return JsonResponse(
+        {
+            "version": "1.0",
+            "type": "rich",
+            "provider_name": "Argmap",
+            "provider_url": request.build_absolute_uri("/"),
+            "title": node.text,
+            "html": html,
+            "width": width,
+            "height": height,
+        }
+    )

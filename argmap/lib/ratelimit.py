@@ -57,13 +57,17 @@ def _action(name: str) -> str:
     return name.split(":", 1)[0].replace("\x00", "")[:100]
 
 
+# How often a new window sweeps expired ones (tests that pin query counts set it to 0).
+SWEEP_CHANCE = 0.02
+
+
 def hit(name: str, window: int) -> tuple[int, float]:
     """Count one for name in its current window: the new count and when the window ends."""
     now = time.time()
     with connection.cursor() as cursor:
         cursor.execute(UPSERT, [stored_name(name), now + window, now, now])
         count, expires = cursor.fetchone()
-        if count == 1 and random.random() < 0.02:  # a new window now and then: sweep old ones
+        if count == 1 and random.random() < SWEEP_CHANCE:  # now and then: sweep old windows
             cursor.execute(f"DELETE FROM {TABLE} WHERE expires < %s", [now])  # noqa: S608
     return int(count), float(expires)
 

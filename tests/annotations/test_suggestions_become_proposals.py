@@ -19,33 +19,29 @@ def migrate(targets):
 def test_every_suggestion_becomes_a_proposal_with_its_state():
     apps = migrate(BEFORE)
     try:
-        # Users as they are now: the migration's state predates accounts' later columns.
-        from tests.factories import UserFactory
+        # Users, maps, nodes and sources as they are now (the migration's state predates
+        # later columns of their apps); the suggestions as they were, by id.
+        from tests.factories import MapFactory, SourceFactory, ThesisFactory, UserFactory
 
-        Map = apps.get_model("debates", "ArgumentMap")
-        Node = apps.get_model("debates", "Node")
-        Source = apps.get_model("debates", "Source")
         Annotation = apps.get_model("annotations", "Annotation")
         Suggestion = apps.get_model("annotations", "Suggestion")
         alice, curator = UserFactory(username="alice"), UserFactory(username="curator")
-        argmap = Map.objects.create(slug="m", title="M", question="Q?")
-        thesis = Node.objects.create(map=argmap, key="thesis", kind="thesis", text="T.")
-        source = Source.objects.create(
-            slug="s", file="s.txt", title="S", kind="essay", text="One two three.", sha256="x"
-        )
+        thesis = ThesisFactory(map=MapFactory())
+        argmap = thesis.map
+        source = SourceFactory(text="One two three.")
         made = []
         for number, (status, reason) in enumerate(
             [("pending", ""), ("accepted", ""), ("rejected", "Already there.")]
         ):
             annotation = Annotation.objects.create(
-                author_id=alice.pk, source=source, start=0, end=3, exact="One",
+                author_id=alice.pk, source_id=source.pk, start=0, end=3, exact="One",
                 suffix=" two three.", body="b", body_html="<p>b</p>",
             )  # fmt: skip
             made.append(
                 Suggestion.objects.create(
                     annotation=annotation,
                     suggested_by_id=alice.pk,
-                    target=thesis,
+                    target_id=thesis.pk,
                     relation="opposes",
                     kind="claim",
                     proposed_text=f"Point {number}.",

@@ -36,6 +36,9 @@ def test_every_node_on_the_site_is_in_the_api_with_the_same_content(client):
             node["relation"],
         )
         assert (api["label"], api["heading"]) == (node["label"], node["heading"])
+        assert api["scheme"] == node.get("scheme") and api["implicit"] == node.get(
+            "implicit", False
+        )
         fields = ("source", "start", "end", "exact", "prefix", "suffix", "speaker", "voice")
         assert [{k: a[k] for k in (*fields, "comment")} for a in api["anchors"]] == node["anchors"]
         assert sorted(api["links"], key=str) == sorted(links.get(node["id"], []), key=str)

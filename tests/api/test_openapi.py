@@ -3,6 +3,7 @@ seen to fail: the validator on a broken document, schemathesis on a view that an
 on a document that says something the API does not do."""
 
 import copy
+import json
 import traceback
 
 import pytest
@@ -88,3 +89,15 @@ def test_schemathesis_fails_a_document_that_is_wrong(document):
     schema = schemathesis.openapi.from_dict(document)
     schema.app = get_wsgi_application()
     assert "Response violates schema" in schemathesis_failures(schema, "/api/v1/maps")
+
+
+def test_the_document_has_no_key_twice(client):
+    """JSON parsers keep the last of two equal keys, so the validators cannot see a repeat;
+    Swagger UI's YAML parser refuses the document (an operation's "200" twice did it)."""
+
+    def refuse_repeats(pairs):
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=refuse_repeats)

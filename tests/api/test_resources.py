@@ -38,6 +38,7 @@ def test_a_map_says_what_it_holds(client, annotated_map):
     response, body = get(client, f"/maps/{SLUG}")
     assert response.status_code == 200
     assert body["question"] == annotated_map["map"].question
+    assert body["definition"] == annotated_map["map"].definition
     assert body["thesis"]["key"] == "thesis"
     assert body["counts"]["nodes"] == 160
     assert (

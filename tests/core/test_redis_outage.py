@@ -117,6 +117,12 @@ def test_a_hung_redis_is_skipped_within_a_second_and_used_again_when_it_answers(
     print(f"while Redis hung: slowest page {slowest:.2f} s, 16 requests in {hung_for:.1f} s")
     assert slowest < 1.2
     assert hung_for < 4  # one timeout, then no more waiting on Redis
+    # Meanwhile the process caches for itself, as without REDIS_URL: what it computed once
+    # (a map's strengths, a render lock) is not computed again on every request.
+    strengths = caches["strengths"]
+    strengths.set("computed", "once")
+    assert strengths.get("computed") == "once"
+    assert strengths.add("lock", 1) and not strengths.add("lock", 1)
 
     own_redis.resume()
     back, stored = time.monotonic(), len(own_redis.keys())
@@ -128,6 +134,7 @@ def test_a_hung_redis_is_skipped_within_a_second_and_used_again_when_it_answers(
         assert time.monotonic() - back < 30, "Redis was not used again within 30 s"
         time.sleep(0.25)
     print(f"Redis used again {time.monotonic() - back:.1f} s after it answered")
+    assert strengths.get("computed") is None  # Redis again, which never saw it
 
 
 def test_rate_limits_survive_a_restart_of_an_empty_redis(own_redis, db, settings):
