@@ -451,7 +451,7 @@ def node_embed(request, slug, key):
         node.children.select_related("map").prefetch_related(quotes).order_by("position", "pk")
     )[: 4 * EMBED_CHILDREN]
     add_to_nodes(request, node.map, [node, *children])
-    by_strength = sorted(children, key=lambda child: -effect_of(child))
+    by_strength = sorted(children, key=lambda child: -child.shown_effect)
     supporters = [c for c in by_strength if c.relation == Node.Relation.SUPPORTS]
     attackers = [c for c in by_strength if c.relation != Node.Relation.SUPPORTS]
     theme = request.GET.get("theme")
@@ -465,11 +465,6 @@ def node_embed(request, slug, key):
         "theme": theme if theme in {"light", "dark"} else "",
     }
     return render(request, "debates/embed.html", context)
-
-
-def effect_of(node):
-    shown = getattr(node, "shown_strength", None)
-    return shown.effect if shown is not None else 0.0
 
 
 # The card's size in an oEmbed answer, unless the consumer asks for less.

@@ -131,14 +131,9 @@ def node_list_hook(request: HttpRequest, argmap: Any, nodes: list[Any]) -> None:
     for node in nodes:
         groups = getattr(node, "child_groups", None) or {}
         for children in groups.values():
-            children.sort(key=lambda child: -effect_of(child))
+            children.sort(key=lambda child: -child.shown_effect)
         if getattr(node, "shown_children", None):
-            node.shown_children.sort(key=lambda child: -effect_of(child))
-
-
-def effect_of(node: Any) -> float:
-    shown = getattr(node, "shown_strength", None)
-    return shown.effect if shown is not None else 0.0
+            node.shown_children.sort(key=lambda child: -child.shown_effect)
 
 
 def node_page_hook(request: HttpRequest, node: Any) -> dict[str, Any]:
