@@ -17,9 +17,11 @@ def plain(document):
 def test_the_map_page_states_the_questions_senses_and_its_cruxes(client, seeded_map):
     html = client.get(seeded_map.get_absolute_url()).content.decode()
     defined = html[html.index('class="question-defined"') :]
-    assert "<summary>What the question means</summary>" in defined
+    assert ">What the question means</h2>" in defined
+    # after the tree, so the thesis and first claims keep a phone's first screen (issue 26)
+    assert html.index('id="argument-tree"') < html.index('class="question-defined"')
     assert "(a) A gap revealed" in defined and "(b) A wake-up call" in defined
-    cruxes = html[html.index('class="cruxes"') : html.index('class="tree-tools"')]
+    cruxes = html[html.index('class="cruxes"') : html.index('class="downloads"')]
     assert "What all the documents agree on" in cruxes
     assert "The questions the conclusion turns on" in cruxes
     question = cruxes[cruxes.index("Is R1 derivative of American work?") :]
