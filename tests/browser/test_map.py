@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .browser_support import axe_violations, wait_for_htmx
+from .support import axe_violations, wait_for_htmx
 
 pytestmark = [pytest.mark.browser]
 
