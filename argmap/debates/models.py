@@ -248,6 +248,13 @@ class ArgumentMap(UpdateOnlyModel):
         help_text="The sense(s) in which the map reads its question, so every node bears on a "
         "stated sense (shown on the map page, exported as map.definition).",
     )
+    cruxes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Where the debate turns, curated: a list of "
+        '{"kind": "agreed" or "question", '
+        '"text": …, "sides": [{"label": …, "nodes": [node keys]}]}.',
+    )
 
     objects = ArgumentMapManager()
 
@@ -263,6 +270,26 @@ class ArgumentMap(UpdateOnlyModel):
 
     def get_absolute_url(self):
         return reverse("map", args=[self.slug])
+
+    def crux_rows(self):
+        """The cruxes with each side's nodes (one query; keys no longer in the map drop out)."""
+        keys = {key for crux in self.cruxes for side in crux["sides"] for key in side["nodes"]}
+        nodes = {node.key: node for node in self.nodes.filter(key__in=keys)}
+        for node in nodes.values():
+            node.map = self  # their links need the map's slug: no query a node
+        return [
+            {
+                **crux,
+                "sides": [
+                    {
+                        "label": side["label"],
+                        "nodes": [nodes[k] for k in side["nodes"] if k in nodes],
+                    }
+                    for side in crux["sides"]
+                ],
+            }
+            for crux in self.cruxes
+        ]
 
     @property
     def thesis(self):

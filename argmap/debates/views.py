@@ -114,6 +114,7 @@ def map_page(request, slug):
         "open_state": state.cache_key(),
         # Built only when the cached rendering is missing (see the template's cache tag).
         "root": SimpleLazyObject(open_tree),
+        "cruxes": SimpleLazyObject(thesis.map.crux_rows),
         "thesis_key": thesis.key,
         "revision": revision,
         "formats": list(registry.FORMATS.values()),
