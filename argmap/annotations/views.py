@@ -8,14 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from argmap.core.views import render_error
 from argmap.debates import search as text_search
 from argmap.debates.models import ArgumentMap, Node, Source
 from argmap.debates.reader import maps_quoting, reader_context, shown_map
-from argmap.lib import ratelimit
+from argmap.lib.errors import render_error
 from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.login import login_to_write
 from argmap.lib.rows import RowGone
+from argmap.ratelimit import limits as ratelimit
 
 from .context import node_panel_context
 from .forms import (

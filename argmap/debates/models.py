@@ -14,7 +14,7 @@ from django.urls import reverse
 from argmap.lib.rows import RowGone, UpdateOnlyModel, lock, locking
 
 from . import fragments
-from .fragments import ContentQuerySet, MapRevision
+from .fragments import ContentQuerySet, new_token
 from .markup import markup_intervals, runs
 from .quotes import (
     find_quote,
@@ -329,6 +329,25 @@ SUBTREE_SQL = """
     )
     SELECT id FROM tree
 """
+
+
+class MapRevision(models.Model):
+    """A map's tokens: `token` changes whenever the structure shown in the map's cached
+    renders changes, `state` whenever the state shown in their regions does.
+
+    The tokens live in the shared database, so every app server sees a change at once,
+    and stale fragments are simply never asked for again. Only fragments.py reads or
+    writes them (its docstring states the rules).
+    """
+
+    map = models.OneToOneField(
+        "debates.ArgumentMap", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.CharField(max_length=32, default=new_token)
+    state = models.CharField(max_length=32, default=new_token)
+
+    def __str__(self) -> str:
+        return f"{self.map_id}: {self.token}"
 
 
 class NodeQuerySet(ContentQuerySet["Node"]):

@@ -11,7 +11,7 @@ from django.db.models import Count
 
 from argmap.debates.models import ArgumentMap, Link, Node, Source
 from argmap.evaluation import strengths
-from argmap.lib import ratelimit
+from argmap.ratelimit import limits as ratelimit
 
 from ..conftest import HX
 
