@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
-from argmap.core.models import RateCounter
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
+from argmap.ratelimit.models import RateCounter
 
 from .factories import UserFactory
 
@@ -30,7 +30,7 @@ def cached_entries():
 
 
 def counter_names():
-    """The names of the rate-limit counters as stored (argmap.lib.ratelimit.stored_name)."""
+    """The names of the rate-limit counters as stored (argmap.ratelimit.limits.stored_name)."""
     return set(RateCounter.objects.values_list("name", flat=True))
 
 

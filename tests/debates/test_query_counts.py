@@ -11,7 +11,7 @@ from django.db.models import Count
 
 from argmap.debates.models import ArgumentMap, Link, Node, Source
 from argmap.evaluation import strengths
-from argmap.lib import ratelimit
+from argmap.ratelimit import limits as ratelimit
 
 from ..conftest import HX
 
@@ -143,7 +143,9 @@ EXPECTED = {
     "diagram-branch": 7,
     "diagram-deep": 6,
     "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
-    "source-argument": 8,  # the tokens twice (as search), the source, then the page's nodes
+    # Every map's token (the whole response's key), the source, the maps quoting it, the
+    # shown one's token, its nodes.
+    "source-argument": 9,
     "cross-link": 10,  # a shared response: its key holds the strengths' stamp (computed)
     # Every API request is counted (the rate limit); one of a map reads its revision and the
     # stamps of its strengths under everyone's and the curators' votes (the ETag), here
@@ -194,10 +196,11 @@ CACHED_FRAGMENT = {
     **{"claim": 8, "claim-thesis": 9, "cross-link": 6},
     # The diagram is not cached in parts: its queries, after the session.
     **{"diagram": 7, "diagram-branch": 7, "diagram-deep": 6},
-    # Home: the maps, each one's token (its counts cached), theses, sources. Search and a
-    # document's argument: every map's token, and the results (the source) from the cache.
-    # The reader is not cached in parts: its queries, after the session.
-    **{"home": 5, "search": 2, "search-htmx": 2, "source-argument": 3, "source": 8},
+    # Home: the maps, each one's token (its counts cached), theses, sources. Search: every
+    # map's token, and the results from the cache. A document's argument: the source, the
+    # maps quoting it, the shown one's token. The reader is not cached in parts: its
+    # queries, after the session.
+    **{"home": 5, "search": 2, "search-htmx": 2, "source-argument": 4, "source": 8},
 }
 
 
