@@ -18,10 +18,8 @@ from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.numbers import whole_number
 from argmap.lib.problems import problem
 
-from . import diagram, fragments, pages
+from . import diagram, fragments, mapdoc, pages
 from . import search as text_search
-from .formats import registry
-from .interchange import chunks as render_chunks
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import add_to_nodes, map_page_context, node_page_context
 from .reader import maps_quoting, reader_context, shown_map
@@ -130,7 +128,7 @@ def map_page(request, slug):
         "cruxes": SimpleLazyObject(thesis.map.crux_rows),
         "thesis_key": thesis.key,
         "revision": revision,
-        "formats": list(registry.FORMATS.values()),
+        "formats": list(mapdoc.FORMATS.values()),
     }
     return render(request, "debates/map.html", context)
 
@@ -228,7 +226,7 @@ def node_page(request, slug, key):
         "map": node.map,
         "node": node,
         **{name: SimpleLazyObject(partial(getitem, parts, name)) for name in CLAIM_PARTS},
-        "formats": list(registry.FORMATS.values()),
+        "formats": list(mapdoc.FORMATS.values()),
         "revision": revision,
     }
     context.update(node_page_context(request, node))
@@ -402,9 +400,9 @@ def download(request, argmap, fmt, branch=None):
     Streamed as it is read; an unchanged map answers If-None-Match with 304 from its
     revision alone. The whole map's Web Annotations also carry the sources' passage
     annotations, which do not change the map's revision: that one download is always built."""
-    if fmt not in registry.FORMATS:
+    if fmt not in mapdoc.FORMATS:
         raise Http404("No such format.")
-    media_type = registry.FORMATS[fmt].media_type
+    media_type = mapdoc.FORMATS[fmt].media_type
     by_revision = not (fmt == "webannotation" and branch is None)
     revision = fragments.current(argmap) if by_revision else ""
     etag = f'"{revision}-{fmt}-{branch.key if branch else ""}"' if revision else None
@@ -417,14 +415,14 @@ def download(request, argmap, fmt, branch=None):
     elif request.method == "HEAD":
         response = StreamingHttpResponse((), content_type=media_type)  # headers, no export
     else:
-        pieces = render_chunks(argmap, fmt, request.build_absolute_uri, branch)
+        pieces = mapdoc.chunks(argmap, fmt, request.build_absolute_uri, branch)
         response = StreamingHttpResponse(
             kept_if_small(pieces, key) if etag else pieces, content_type=media_type
         )
     if etag:
         fragments.revalidated(response, etag)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=registry.file_name(argmap.slug, fmt, branch and branch.key)
+        as_attachment=True, filename=mapdoc.file_name(argmap.slug, fmt, branch and branch.key)
     )
     return response
 

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from argmap.debates.formats import dump_json
-from argmap.debates.mapdata import MapDocumentError, export_map, load_document
+from argmap.debates.mapdoc import MapDocumentError, export_map, load_document
+from argmap.debates.mapdoc.formats import dump_json
 from argmap.debates.models import Link, Node
 
 

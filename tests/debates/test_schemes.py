@@ -6,8 +6,8 @@ import json
 import pytest
 from arguebuf.model.scheme import Support
 
-from argmap.debates.formats import aif, dump_json
-from argmap.debates.mapdata import MapDocumentError, export_map, load_document
+from argmap.debates.mapdoc import MapDocumentError, export_map, load_document
+from argmap.debates.mapdoc.formats import aif, dump_json
 from argmap.debates.models import Node
 from argmap.debates.schemes import SCHEMES
 

@@ -14,8 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
-from argmap.debates.formats import materialized
-from argmap.debates.mapdata import (
+from argmap.debates.mapdoc import (
     FIXTURE_DIR,
     FIXTURE_FILES,
     MapDocumentError,
@@ -24,9 +23,9 @@ from argmap.debates.mapdata import (
     load_json,
     problems_in_database,
 )
+from argmap.debates.mapdoc.formats import materialized
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node
-
-from ..factories import AnchorFactory, NodeFactory, ThesisFactory
+from tests.factories import AnchorFactory, NodeFactory, ThesisFactory
 
 
 def check_map_problems():

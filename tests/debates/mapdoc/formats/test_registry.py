@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from argmap.debates.formats import FormatError, dump_json, registry
+from argmap.debates.mapdoc import MapDocumentError
+from argmap.debates.mapdoc.formats import dump_json, registry
 
 from .test_webannotation import LINKS
 
@@ -57,7 +58,7 @@ def test_argmap_reader_lists_every_problem(argmap_doc):
     del argmap_doc["nodes"][2]["anchors"][0]["voice"]
     argmap_doc["nodes"][3]["anchors"][0]["start"] = True
     argmap_doc["links"].append({"type": "same_point"})
-    with pytest.raises(FormatError) as raised:
+    with pytest.raises(MapDocumentError) as raised:
         registry.read_argmap(argmap_doc)
     assert [str(p) for p in raised.value.problems] == [
         "map: title is missing or not text",
@@ -66,5 +67,5 @@ def test_argmap_reader_lists_every_problem(argmap_doc):
         "node research-runs-left-out anchor 1: start is not a whole number",
         "link #3: needs a type and two nodes in between",
     ]
-    with pytest.raises(FormatError, match="is not argmap/2 JSON"):
+    with pytest.raises(MapDocumentError, match="is not argmap/2 JSON"):
         registry.read_argmap({"format": "argmap/1"})

@@ -1,5 +1,5 @@
 """Which formats exist, how each is served and how an input's format is told from its
-content. Pure functions over argmap/2 dicts (a node's branch is cut in mapdata's query)."""
+content. Pure functions over argmap/2 dicts (a node's branch is cut in the export's query)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
+from ..problems import MapDocumentError, Problem
 from . import (
     FORMAT,
     ArgmapDoc,
-    FormatError,
-    Problem,
     aif,
     argdown,
     json_chunks,
@@ -121,12 +120,12 @@ def read_argmap(data: Any, where: str = "file") -> ArgmapDoc:
     anchors match the sources and its nodes form a tree is the map validator's business."""
     problems: list[Problem] = []
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise FormatError([Problem(where, f"is not {FORMAT} JSON")])
+        raise MapDocumentError([Problem(where, f"is not {FORMAT} JSON")])
     for key, kind in (("map", dict), ("sources", list), ("nodes", list), ("links", list)):
         if not isinstance(data.get(key), kind):
             problems.append(Problem(where, f"{key} is missing or not a {kind.__name__}"))
     if problems:
-        raise FormatError(problems)
+        raise MapDocumentError(problems)
     node_keys = {
         "id": str, "kind": str, "heading": bool, "label": str, "text": str,
         "parent": (str, type(None)), "relation": (str, type(None)), "anchors": list,
@@ -158,7 +157,7 @@ def read_argmap(data: Any, where: str = "file") -> ArgmapDoc:
         ):
             problems.append(Problem(f"link #{number}", "needs a type and two nodes in between"))
     if problems:
-        raise FormatError(problems)
+        raise MapDocumentError(problems)
     return data
 
 
