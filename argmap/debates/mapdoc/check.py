@@ -12,6 +12,7 @@ from django.db.models import Q
 from ..models import Anchor, ArgumentMap, Link, Node, Source
 from ..quotes import sha256_of
 from ..schemes import SCHEMES
+from .document import crux_shape_problems
 from .problems import Problem, cycle_problems
 
 SECTION_KEYS = ("start", "end", "position", "kind")
@@ -23,15 +24,6 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 # "sha256", "sections"}}, "nodes": [{"id", "kind", "parent", "relation", "is_heading",
 # "anchors": [{"source", "start", "end", "exact", "speaker", "voice"}]}],
 # "links": [{"type", "between": [id, id]}]}
-
-
-def is_text(value, limit=None, blank=False):
-    """Whether value is a string (non-blank unless blank) of at most limit characters."""
-    return (
-        isinstance(value, str)
-        and (blank or bool(value.strip()))
-        and (limit is None or len(value) <= limit)
-    )
 
 
 CURATED_RULES = (
@@ -178,41 +170,6 @@ def find_problems(document):
     thesis_count = sum(1 for node in nodes.values() if node["kind"] == Node.Kind.THESIS)
     if thesis_count != 1:
         problems.append(Problem("map", f"has {thesis_count} theses; it needs exactly one"))
-    return problems
-
-
-CRUX_KINDS = ("agreed", "question")
-
-
-def crux_shape_problems(cruxes):
-    """A crux is {"kind": "agreed" or "question", "text", "sides": [{"label", "nodes"}]}."""
-    if not isinstance(cruxes, list):
-        return [Problem("map.cruxes", "must be a list")]
-    problems = []
-    for number, crux in enumerate(cruxes, start=1):
-        where = f"crux {number}"
-        sides = crux.get("sides") if isinstance(crux, dict) else None
-        if not (
-            isinstance(crux, dict)
-            and crux.get("kind") in CRUX_KINDS
-            and is_text(crux.get("text"))
-            and isinstance(sides, list)
-            and sides
-            and all(
-                isinstance(side, dict)
-                and is_text(side.get("label"))
-                and isinstance(side.get("nodes"), list)
-                and all(isinstance(key, str) for key in side["nodes"])
-                for side in sides
-            )
-        ):
-            problems.append(
-                Problem(
-                    where,
-                    'needs kind ("agreed" or "question"), text and sides, each with a label '
-                    "and a list of node ids",
-                )
-            )
     return problems
 
 
