@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from csp.decorators import csp_replace
 from django.core.cache import caches
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import SimpleLazyObject
@@ -18,7 +18,7 @@ from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.numbers import whole_number
 from argmap.lib.problems import problem
 
-from . import diagram, fragments, mapdoc
+from . import diagram, fragments, mapdoc, pages
 from . import search as text_search
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import add_to_nodes, map_page_context, node_page_context
@@ -41,7 +41,19 @@ BRANCH_LIMIT = 400
 ARGUMENT_QUOTES = 30
 
 
+# Pages that span the maps, cached whole for visitors without a session (fragments, point 9).
+site_response = partial(
+    fragments.shared_response, tokens=fragments.tokens_everywhere, timeout=fragments.SITE_TIMEOUT
+)
+
+
+def source_tokens(request: HttpRequest, *, slug: str) -> tuple[str, str]:
+    """A source's reader: every map's structure, and its public passage annotations."""
+    return fragments.current_everywhere() + pages.reader_key(slug), ""
+
+
 @require_safe
+@site_response()
 def home(request):
     maps = ArgumentMap.objects.counted()
     theses = {node.map_id: node for node in Node.objects.roots().filter(map__in=maps)}
@@ -253,12 +265,16 @@ def cross_link(request, node):
 
 
 @require_safe
+@fragments.shared_response(
+    "map", "anchor", "part", "page", tokens=source_tokens, timeout=fragments.SITE_TIMEOUT
+)
 def source_page(request, slug):
     source = get_object_or_404(Source, slug=slug)
     return render(request, "debates/source.html", reader_context(request, source))
 
 
 @require_safe
+@site_response("map", "page")
 def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Follow one document in one map (?map=<slug>, as the reader chooses it): the map's
     nodes anchored in it, with just enough ancestors to keep the shape, as a tree open end
@@ -325,6 +341,7 @@ def search_results(query):
 
 
 @require_safe
+@site_response("q")
 def search_page(request):
     raw = request.GET.get("q", "")
     context = {"q": raw[: text_search.MAX_QUERY_LENGTH + 50], "searched": "q" in request.GET}
