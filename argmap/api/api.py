@@ -390,7 +390,9 @@ def anchor_body(request: HttpRequest, anchor: Anchor) -> dict[str, Any]:
         "voice": anchor.voice,
         "comment": anchor.comment_number,
         "source_url": absolute(request, "api:source", anchor.source.slug),
-        "reader_url": request.build_absolute_uri(anchor.get_reader_url()),
+        # Anchor.get_reader_url's address, from the route reversed once a request.
+        "reader_url": f"{absolute(request, 'source', anchor.source.slug)}"
+        f"?anchor={anchor.pk}#anchor-{anchor.pk}",
     }
 
 
