@@ -292,3 +292,18 @@ def test_strengths_per_perspective_from_the_evaluation_app(client, annotated_map
     }
     assert all(0 <= row["strength"] <= 1 for row in whole["thesis_strengths"])
     assert "reader-one" not in json.dumps(whole)  # votes are counted, never listed
+
+
+def test_a_maps_resource_is_kept_under_its_etag_until_the_map_changes(
+    client, django_assert_max_num_queries
+):
+    path = f"/maps/{SLUG}/nodes/analogy-fits"
+    first, body = get(client, path)
+    # Kept: the rate limit and the map's token (the strengths' stamps are cache reads).
+    with django_assert_max_num_queries(2):
+        again, kept = get(client, path)
+    assert kept == body and again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == first["Content-Type"]
+    Node.objects.filter(map__slug=SLUG, key="analogy-fits").update(text="Changed words")
+    changed, body = get(client, path)
+    assert body["text"] == "Changed words" and changed["ETag"] != first["ETag"]
