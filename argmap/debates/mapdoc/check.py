@@ -12,6 +12,7 @@ from django.db.models import Q
 from ..models import Anchor, ArgumentMap, Link, Node, Source
 from ..quotes import sha256_of
 from ..schemes import SCHEMES
+from .document import crux_shape_problems
 from .problems import Problem, cycle_problems
 
 SECTION_KEYS = ("start", "end", "position", "kind")
@@ -23,15 +24,6 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 # "sha256", "sections"}}, "nodes": [{"id", "kind", "parent", "relation", "is_heading",
 # "anchors": [{"source", "start", "end", "exact", "speaker", "voice"}]}],
 # "links": [{"type", "between": [id, id]}]}
-
-
-def is_text(value, limit=None, blank=False):
-    """Whether value is a string (non-blank unless blank) of at most limit characters."""
-    return (
-        isinstance(value, str)
-        and (blank or bool(value.strip()))
-        and (limit is None or len(value) <= limit)
-    )
 
 
 CURATED_RULES = (
@@ -111,65 +103,26 @@ def source_entry(source):
 
 def find_problems(document):
     """Every problem with a map document, in a stable order."""
-    problems = []
     sources = document["sources"]
-    for slug, source in sorted(sources.items()):
-        if sha256_of(source["text"]) != source["sha256"]:
-            problems.append(Problem(f"source {slug}", "SHA-256 does not match its text"))
-        problems.extend(metadata_problems(f"source {slug}", source))
-
+    curated = document.get("curated", True)
+    problems = source_problems(sources)
     nodes = {}
     for node in document["nodes"]:
         if node["id"] in nodes:
             problems.append(Problem(f"node {node['id']}", "appears twice"))
         nodes[node["id"]] = node
-
     for node in document["nodes"]:
         where = f"node {node['id']}"
-        if node["kind"] not in Node.Kind.values:
-            problems.append(Problem(where, f"has unknown kind {node['kind']!r}"))
-        if node["kind"] == Node.Kind.THESIS:
-            if node["parent"] is not None:
-                problems.append(Problem(where, "is a thesis but has a parent"))
-        else:
-            if node["parent"] is None:
-                problems.append(Problem(where, "has no parent"))
-            elif node["parent"] not in nodes:
-                problems.append(Problem(where, f"names a missing parent {node['parent']!r}"))
-            if node["relation"] not in Node.Relation.values:
-                problems.append(Problem(where, "has no relation (supports, opposes or undercuts)"))
-            elif node["relation"] == Node.Relation.UNDERCUTS:
-                parent = nodes.get(node["parent"])
-                if parent is not None and parent["parent"] is None:
-                    problems.append(
-                        Problem(
-                            where,
-                            f"undercuts {node['parent']!r}, which has no parent: an undercut "
-                            "attacks the link from its parent to the grandparent",
-                        )
-                    )
+        problems.extend(place_problems(where, node, nodes))
         if node["is_heading"] and (node["kind"] != Node.Kind.CLAIM or node["anchors"]):
             problems.append(Problem(where, "is a curators' heading: a claim that quotes nothing"))
         problems.extend(_curators_node_problems(where, node))
-        # An imported map brings what its file had: AIF and Argdown maps made elsewhere
-        # have no anchors in our sources. The anchors it does bring are checked below.
-        if not node["anchors"] and document.get("curated", True):
-            if node["kind"] == Node.Kind.EVIDENCE:
-                problems.append(Problem(where, "is evidence but has no anchor"))
-            elif node["kind"] == Node.Kind.CLAIM and not (
-                node["is_heading"] or node.get("is_implicit")
-            ):
-                problems.append(
-                    Problem(
-                        where,
-                        "has no anchor and is not a curators' heading or implicit premise",
-                    )
-                )
+        if curated:
+            problems.extend(unanchored_problems(where, node))
         for number, anchor in enumerate(node["anchors"], start=1):
             problems.extend(anchor_problems(f"{where} anchor {number}", anchor, sources))
-
     problems.extend(cycle_problems(nodes))
-    if document.get("curated", True):
+    if curated:
         # A curation standard (mapping-guide: mark concessions), not a fact about the
         # graph: AIF, for one, has no illocution for conceding, so an AIF map brings none.
         problems.extend(self_rebuttal_problems(nodes, sources))
@@ -181,39 +134,57 @@ def find_problems(document):
     return problems
 
 
-CRUX_KINDS = ("agreed", "question")
-
-
-def crux_shape_problems(cruxes):
-    """A crux is {"kind": "agreed" or "question", "text", "sides": [{"label", "nodes"}]}."""
-    if not isinstance(cruxes, list):
-        return [Problem("map.cruxes", "must be a list")]
+def source_problems(sources):
+    """Each source's text matches its SHA-256, and its metadata says only what it gives."""
     problems = []
-    for number, crux in enumerate(cruxes, start=1):
-        where = f"crux {number}"
-        sides = crux.get("sides") if isinstance(crux, dict) else None
-        if not (
-            isinstance(crux, dict)
-            and crux.get("kind") in CRUX_KINDS
-            and is_text(crux.get("text"))
-            and isinstance(sides, list)
-            and sides
-            and all(
-                isinstance(side, dict)
-                and is_text(side.get("label"))
-                and isinstance(side.get("nodes"), list)
-                and all(isinstance(key, str) for key in side["nodes"])
-                for side in sides
-            )
-        ):
+    for slug, source in sorted(sources.items()):
+        if sha256_of(source["text"]) != source["sha256"]:
+            problems.append(Problem(f"source {slug}", "SHA-256 does not match its text"))
+        problems.extend(metadata_problems(f"source {slug}", source))
+    return problems
+
+
+def place_problems(where, node, nodes):
+    """A node's place in the tree: a known kind; a thesis has no parent, any other node a
+    parent of the map and a relation to it; an undercut's parent has a parent of its own."""
+    problems = []
+    if node["kind"] not in Node.Kind.values:
+        problems.append(Problem(where, f"has unknown kind {node['kind']!r}"))
+    if node["kind"] == Node.Kind.THESIS:
+        if node["parent"] is not None:
+            problems.append(Problem(where, "is a thesis but has a parent"))
+        return problems
+    if node["parent"] is None:
+        problems.append(Problem(where, "has no parent"))
+    elif node["parent"] not in nodes:
+        problems.append(Problem(where, f"names a missing parent {node['parent']!r}"))
+    if node["relation"] not in Node.Relation.values:
+        problems.append(Problem(where, "has no relation (supports, opposes or undercuts)"))
+    elif node["relation"] == Node.Relation.UNDERCUTS:
+        parent = nodes.get(node["parent"])
+        if parent is not None and parent["parent"] is None:
             problems.append(
                 Problem(
                     where,
-                    'needs kind ("agreed" or "question"), text and sides, each with a label '
-                    "and a list of node ids",
+                    f"undercuts {node['parent']!r}, which has no parent: an undercut "
+                    "attacks the link from its parent to the grandparent",
                 )
             )
     return problems
+
+
+def unanchored_problems(where, node):
+    """A curated map quotes for every point: evidence always, a claim unless it is a
+    curators' heading or implicit premise. (An imported map brings what its file had: AIF
+    and Argdown maps made elsewhere have no anchors in our sources; the anchors it does
+    bring are checked like any other.)"""
+    if node["anchors"]:
+        return []
+    if node["kind"] == Node.Kind.EVIDENCE:
+        return [Problem(where, "is evidence but has no anchor")]
+    if node["kind"] == Node.Kind.CLAIM and not (node["is_heading"] or node.get("is_implicit")):
+        return [Problem(where, "has no anchor and is not a curators' heading or implicit premise")]
+    return []
 
 
 def crux_problems(cruxes, nodes):

@@ -12,14 +12,22 @@ from django.db import transaction
 
 from ..models import Anchor, ArgumentMap, Link, Node, Section, Source
 from ..quotes import quote_context
-from .check import crux_shape_problems, find_problems, is_text, source_entry
+from .check import find_problems, source_entry
+from .document import AnchorEntry, MapInfo, NodeEntry, SourceEntry, parse
 from .export import export_source
-from .formats import FORMAT, ArgmapDoc, aif, argdown, registry
+from .formats import ArgmapDoc, aif, argdown, registry
 from .problems import MapDocumentError, Problem
 
-NODE_KEYS = ("id", "kind", "heading", "label", "text", "parent", "relation", "anchors")
-ANCHOR_KEYS = ("source", "start", "end", "exact", "prefix", "suffix", "speaker", "voice")
 SOURCE_FIELDS = ("title", "title_by", "kind", "author", "publisher", "date", "tags", "disclosure")
+
+
+def is_text(value, limit=None, blank=False):
+    """Whether value is a string (non-blank unless blank) of at most limit characters."""
+    return (
+        isinstance(value, str)
+        and (blank or bool(value.strip()))
+        and (limit is None or len(value) <= limit)
+    )
 
 
 def _field_limit(model, name):
@@ -31,188 +39,135 @@ def document_problems(
 ) -> list[Problem]:
     """Every problem that stops an argmap/2 document loading; reads, never writes.
 
-    An imported map (curated=False) is checked by the imported rules: anchors optional."""
-    if not isinstance(document, dict):
-        return [Problem("document", "is not a JSON object")]
-    problems = []
-    if document.get("format") != FORMAT:
-        problems.append(Problem("format", f"is {document.get('format')!r}; expected {FORMAT!r}"))
-    problems.extend(_map_problems(document.get("map"), slug))
-    sources, source_problems = _source_problems(document.get("sources"))
+    Its shape is checked by the typed model (`document.parse`); then what its values mean
+    here: a free slug, stored sources, the lengths the database holds, and every rule of
+    `check.find_problems`. An imported map (curated=False) is checked by the imported rules:
+    anchors optional."""
+    parsed, problems = parse(document)
+    if parsed is None:
+        return problems
+    problems.extend(_map_problems(parsed.map, slug))
+    sources, source_problems = _source_problems(parsed.sources)
     problems.extend(source_problems)
-    nodes = document.get("nodes")
-    if not isinstance(nodes, list) or not nodes:
-        return [*problems, Problem("nodes", "must be a non-empty list")]
-    plain_nodes = []
-    for index, node in enumerate(nodes, start=1):
-        plain, node_problems = _node_problems(index, node, sources)
-        problems.extend(node_problems)
-        if plain is not None:
-            plain_nodes.append(plain)
-    links = document.get("links", [])
-    plain_links = []
-    if not isinstance(links, list):
-        problems.append(Problem("links", "must be a list"))
-    else:
-        for index, link in enumerate(links, start=1):
-            between = link.get("between") if isinstance(link, dict) else None
-            if not (
-                isinstance(between, list)
-                and len(between) == 2
-                and all(isinstance(end, str) for end in between)
-            ):
-                problems.append(Problem(f"link {index}", "needs between: two node ids"))
-                continue
-            plain_links.append({"type": link.get("type"), "between": between})
-    texts = {slug: source_entry(source) for slug, source in sources.items()}
-    map_data = document.get("map")
-    cruxes = map_data.get("cruxes", []) if isinstance(map_data, dict) else []
+    for node in parsed.nodes:
+        problems.extend(_node_problems(node, sources))
     problems.extend(
         find_problems(
             {
                 "curated": curated,
-                "sources": texts,
-                "nodes": plain_nodes,
-                "links": plain_links,
-                # shape problems are listed with the map's
-                "cruxes": cruxes if not crux_shape_problems(cruxes) else [],
+                "sources": {slug: source_entry(source) for slug, source in sources.items()},
+                "nodes": [_plain_node(node) for node in parsed.nodes],
+                "links": [{"type": link.type, "between": link.between} for link in parsed.links],
+                "cruxes": [crux.model_dump() for crux in parsed.map.cruxes],
             }
         )
     )
     return problems
 
 
-def _map_problems(data, slug):
-    if not isinstance(data, dict):
-        return [Problem("map", "must be an object with slug, title and question")]
+def _map_problems(data: MapInfo, slug: str | None) -> list[Problem]:
     problems = []
-    wanted = slug or data.get("slug")
+    wanted = slug or data.slug
     try:
         validate_slug(wanted)
         if len(wanted) > _field_limit(ArgumentMap, "slug"):
             raise ValidationError("too long")
-    except (ValidationError, TypeError):
+    except ValidationError:
         problems.append(Problem("map.slug", f"{wanted!r} is not a slug (letters, digits, -, _)"))
     else:
         if ArgumentMap.objects.filter(slug=wanted).exists():
             problems.append(Problem("map.slug", f"a map {wanted!r} exists already"))
     for name in ("title", "question"):
-        if not is_text(data.get(name), _field_limit(ArgumentMap, name)):
+        if not is_text(getattr(data, name), _field_limit(ArgumentMap, name)):
             problems.append(Problem(f"map.{name}", "must be a non-empty string"))
-    if data.get("definition") is not None and not is_text(data["definition"]):
-        problems.append(Problem("map.definition", "must be a non-empty string or null"))
-    problems.extend(crux_shape_problems(data.get("cruxes", [])))
     return problems
 
 
-def _source_problems(entries):
+def _source_problems(entries: list[SourceEntry]) -> tuple[dict[str, Source], list[Problem]]:
     """Sources must already be stored (their text is the project's, byte for byte)."""
-    if not isinstance(entries, list):
-        return {}, [Problem("sources", "must be a list")]
     problems, found = [], {}
     stored = {source.slug: source for source in Source.objects.prefetch_related("sections")}
-    for index, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict):
-            problems.append(Problem(f"source {index}", "is not an object"))
-            continue
-        slug = entry.get("slug")
-        where = f"source {slug}"
-        source = stored.get(slug) if isinstance(slug, str) else None
+    for entry in entries:
+        where = f"source {entry.slug}"
+        source = stored.get(entry.slug)
         if source is None:
             problems.append(Problem(where, "is not a stored source; load its text first"))
             continue
-        if entry.get("sha256") != source.sha256:
+        if entry.sha256 != source.sha256:
             problems.append(Problem(where, "sha256 differs from the stored text's"))
-        if entry.get("file") != source.file:
+        if entry.file != source.file:
             problems.append(Problem(where, f"file is {source.file!r} in the database"))
-        if not is_text(entry.get("title"), _field_limit(Source, "title")):
+        if not is_text(entry.title, _field_limit(Source, "title")):
             problems.append(Problem(where, "title must be a non-empty string"))
-        if entry.get("title_by") not in Source.TitleBy.values:
+        if entry.title_by not in Source.TitleBy.values:
             problems.append(Problem(where, "title_by must be 'text' or 'curators'"))
-        if entry.get("kind") not in Source.Kind.values:
-            problems.append(Problem(where, f"has unknown kind {entry.get('kind')!r}"))
+        if entry.kind not in Source.Kind.values:
+            problems.append(Problem(where, f"has unknown kind {entry.kind!r}"))
         for name in ("author", "publisher", "date"):
-            value = entry.get(name)
+            value = getattr(entry, name)
             if value is not None and not is_text(value, _field_limit(Source, name)):
-                problems.append(Problem(where, f"{name} must be a string or null"))
-        tags = entry.get("tags")
-        if not (isinstance(tags, list) and all(is_text(tag) for tag in tags)):
-            problems.append(Problem(where, "tags must be a list of strings"))
-        if entry.get("disclosure") is not None and not is_text(entry.get("disclosure")):
-            problems.append(Problem(where, "disclosure must be a string or null"))
-        found[slug] = source
+                problems.append(Problem(where, f"{name} must be a non-empty string or null"))
+        found[entry.slug] = source
     return found, problems
 
 
-def _node_problems(index, node, sources):
-    if not isinstance(node, dict):
-        return None, [Problem(f"node {index}", "is not an object")]
-    where = f"node {node.get('id', index)}"
-    missing = [key for key in NODE_KEYS if key not in node]
-    if missing:
-        return None, [Problem(where, "lacks " + ", ".join(missing))]
+def _node_problems(node: NodeEntry, sources: dict[str, Source]) -> list[Problem]:
+    """What the model cannot say of a node: a slug for an id, text, the label's length, and
+    a relation exactly when there is a parent; then each anchor's details."""
+    where = f"node {node.id}"
     problems = []
     try:
-        validate_slug(node["id"])
-        if len(node["id"]) > _field_limit(Node, "key"):
+        validate_slug(node.id)
+        if len(node.id) > _field_limit(Node, "key"):
             raise ValidationError("too long")
-    except (ValidationError, TypeError):
+    except ValidationError:
         problems.append(Problem(where, "id must be a slug of at most 60 characters"))
-    if not is_text(node["text"]):
+    if not is_text(node.text):
         problems.append(Problem(where, "text must be a non-empty string"))
-    if not isinstance(node["heading"], bool):
-        problems.append(Problem(where, "heading must be true or false"))
-    if not isinstance(node.get("implicit", False), bool):
-        problems.append(Problem(where, "implicit must be true or false"))
-    if node.get("scheme") is not None and not isinstance(node["scheme"], str):
-        problems.append(Problem(where, "scheme must be a scheme name or null"))
-    if not is_text(node["label"], _field_limit(Node, "label"), blank=True):
+    if len(node.label) > _field_limit(Node, "label"):
         problems.append(Problem(where, "label must be a string of at most 60 characters"))
-    if node["parent"] is not None and not isinstance(node["parent"], str):
-        problems.append(Problem(where, "parent must be a node id or null"))
-    if (node["relation"] is None) != (node["parent"] is None):
+    if (node.relation is None) != (node.parent is None):
         problems.append(Problem(where, "relation is null exactly when parent is null"))
-    anchors = node["anchors"] if isinstance(node["anchors"], list) else []
-    if not isinstance(node["anchors"], list):
-        problems.append(Problem(where, "anchors must be a list"))
-    plain_anchors = []
-    for number, anchor in enumerate(anchors, start=1):
-        at = f"{where} anchor {number}"
-        if not isinstance(anchor, dict) or any(key not in anchor for key in ANCHOR_KEYS):
-            problems.append(Problem(at, "needs " + ", ".join(ANCHOR_KEYS)))
-            continue
-        problems.extend(_anchor_detail_problems(at, anchor, sources.get(anchor["source"])))
-        plain_anchors.append({key: anchor[key] for key in ANCHOR_KEYS})
-    plain = {
-        "id": node["id"],
-        "kind": node["kind"],
-        "parent": node["parent"],
-        "relation": node["relation"] or "",
-        "is_heading": node["heading"] is True,
-        "is_implicit": node.get("implicit") is True,
-        "scheme": node.get("scheme") if isinstance(node.get("scheme"), str) else "",
-        "anchors": plain_anchors,
+    for number, anchor in enumerate(node.anchors, start=1):
+        problems.extend(
+            _anchor_detail_problems(f"{where} anchor {number}", anchor, sources.get(anchor.source))
+        )
+    return problems
+
+
+def _plain_node(node: NodeEntry) -> dict[str, Any]:
+    """A node as the meaning checks read it (the shape the database and fixtures give)."""
+    return {
+        "id": node.id,
+        "kind": node.kind,
+        "parent": node.parent,
+        "relation": node.relation or "",
+        "is_heading": node.heading,
+        "is_implicit": node.implicit,
+        "scheme": node.scheme or "",
+        "anchors": [
+            anchor.model_dump(exclude={"prefix", "suffix", "comment"}) for anchor in node.anchors
+        ],
     }
-    return plain, problems
 
 
-def _anchor_detail_problems(where, anchor, source):
+def _anchor_detail_problems(
+    where: str, anchor: AnchorEntry, source: Source | None
+) -> list[Problem]:
     """What the shared validator does not check: context, speaker length, comment number."""
-    if source is None or not isinstance(anchor["start"], int) or not isinstance(anchor["end"], int):
-        return []  # the shared validator reports the missing source or the bad offsets
+    if source is None:
+        return []  # the shared validator reports the missing source
     problems = []
-    start, end = anchor["start"], anchor["end"]
+    start, end = anchor.start, anchor.end
     if 0 <= start < end <= len(source.text):
-        if (anchor["prefix"], anchor["suffix"]) != quote_context(source.text, start, end):
+        if (anchor.prefix, anchor.suffix) != quote_context(source.text, start, end):
             problems.append(Problem(where, "prefix or suffix differs from the text around it"))
         expected = source.comment_number_at(start)
-        if anchor.get("comment") != expected:
+        if anchor.comment != expected:
             problems.append(
-                Problem(where, f"comment is {anchor.get('comment')!r}; the text gives {expected!r}")
+                Problem(where, f"comment is {anchor.comment!r}; the text gives {expected!r}")
             )
-    if isinstance(anchor["speaker"], str) and len(anchor["speaker"]) > _field_limit(
-        Anchor, "speaker"
-    ):
+    if len(anchor.speaker) > _field_limit(Anchor, "speaker"):
         problems.append(Problem(where, "speaker is longer than 200 characters"))
     return problems
 
@@ -360,7 +315,10 @@ def read(text: str, fmt: str | None, slug: str) -> tuple[str, ArgmapDoc]:
         )
     known = known_sources()
     if fmt == "argmap":
-        doc = registry.read_argmap(_json(text))
+        parsed, problems = parse(_json(text))
+        if parsed is None:
+            raise MapDocumentError(problems)
+        doc = parsed.model_dump()
         doc = {**doc, "map": {**doc["map"], "slug": slug}}
     elif fmt == "aif":
         doc = aif.from_aif(_json(text), {"slug": slug, "title": "", "question": ""}, known)
