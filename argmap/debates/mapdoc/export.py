@@ -66,6 +66,7 @@ def export_map(argmap: ArgumentMap, branch: Node | None = None) -> dict[str, Any
     the node, everything under it, and its parent for context (with no parent or relation
     of its own), with the links and sources inside that part of the map."""
     tree = _TreeQuery(argmap, branch)
+    quoted: Exists | Q
     if branch is None:  # every node of the map is in its tree: no need to walk it first
         quoted = Exists(Anchor.objects.filter(source=OuterRef("pk"), node__map=argmap))
     else:
