@@ -42,6 +42,7 @@ from argmap.evaluation.strengths import (
     pointer_of,
     strengths_of,
 )
+from argmap.lib.database import streamed_with_longer_bound
 
 from . import schemas
 from .http import (
@@ -527,7 +528,8 @@ def export(request: HttpRequest, slug: MapSlug, query: Query[ExportQuery]) -> Ht
     if etag and (unchanged := fragments.not_modified(request, etag)) is not None:
         return unchanged
     response = StreamingHttpResponse(
-        chunks(argmap, fmt.name, request.build_absolute_uri), content_type=fmt.media_type
+        streamed_with_longer_bound(chunks(argmap, fmt.name, request.build_absolute_uri)),
+        content_type=fmt.media_type,
     )
     if etag:
         response["ETag"] = etag
