@@ -8,14 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from argmap.core.views import render_error
 from argmap.debates import search as text_search
 from argmap.debates.models import ArgumentMap, Node, Source
-from argmap.debates.reader import maps_quoting, reader_context
-from argmap.lib import ratelimit
+from argmap.debates.reader import maps_quoting, reader_context, shown_map
+from argmap.lib.errors import render_error
 from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.login import login_to_write
 from argmap.lib.rows import RowGone
+from argmap.ratelimit import limits as ratelimit
 
 from .context import node_panel_context
 from .forms import (
@@ -112,8 +112,11 @@ def create_node_annotation(request):
 @login_to_write
 def create_passage_annotation(request, slug):
     source = get_object_or_404(Source, slug=slug)
+    argmap = shown_map(request, maps_quoting(source), None)
+    if "find" in request.POST:
+        return find_targets(request, source, argmap)
     ratelimit.count(request, "annotate", "annotations")
-    form = PassageAnnotationForm(request.POST, source=source)
+    form = PassageAnnotationForm(request.POST, source=source, argmap=argmap)
     annotation = None
     if form.is_valid():
         try:
@@ -132,6 +135,19 @@ def create_passage_annotation(request, slug):
         return redirect(annotation.get_absolute_url())
     context = reader_context(request, source)
     return render(request, "debates/source.html#reader", context)
+
+
+def find_targets(
+    request: HtmxHttpRequest, source: Source, argmap: ArgumentMap | None
+) -> HttpResponse:
+    """The passage form again, as it was filled in, saving nothing, with the nodes the
+    passage bears on (or those found for its "find" words) to propose it under: the way to
+    them without the reader's script, which asks the same as soon as words are selected."""
+    form = PassageAnnotationForm(source=source, argmap=argmap, initial=request.POST.dict())
+    form.offer_for(request.POST)
+    context = reader_context(request, source, form)
+    template = "debates/source.html#reader" if request.htmx else "debates/source.html"
+    return render(request, template, context)
 
 
 @require_safe

@@ -24,7 +24,6 @@ from ninja.openapi.docs import Swagger
 from pydantic import Field
 
 from argmap.annotations.models import Annotation
-from argmap.core.views import OUTAGE_RETRY_AFTER, database_is_down
 from argmap.debates import fragments
 from argmap.debates import search as text_search
 from argmap.debates.formats import registry, webannotation
@@ -43,6 +42,7 @@ from argmap.evaluation.strengths import (
     strengths_of,
 )
 from argmap.lib.database import streamed_with_longer_bound
+from argmap.lib.errors import OUTAGE_RETRY_AFTER, database_is_down
 
 from . import schemas
 from .http import (
