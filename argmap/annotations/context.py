@@ -1,7 +1,8 @@
 """What the pages that show annotations (a node's page, the map tree, a source) add to context.
 
-The debates pages call these through the hooks in argmap.debates.pages, which
-AnnotationsConfig.ready() registers; debates never imports annotations.
+The debates pages call some of these through the hooks in argmap.debates.pages, which
+AnnotationsConfig.ready() registers; debates never imports annotations. The reader page is
+this app's own (reader_page_context).
 """
 
 from django.contrib.auth.models import AnonymousUser
@@ -10,6 +11,7 @@ from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 
 from argmap.debates.models import Node
+from argmap.debates.reader import reader_context
 
 from .forms import AnnotationForm, PassageAnnotationForm
 from .models import Annotation
@@ -71,7 +73,9 @@ def annotation_panels(pks):
     }
 
 
-def reader_hook(request, source, form=None):
-    """The passage annotations are cut into the reader's text with the anchors."""
-    context = passage_context(request.user, source, form)
-    return {**context, "spans": context["annotations"]}
+def reader_page_context(request, source, form=None):
+    """The reader page: the source's text cut at the curated quotes (debates' reader) and at
+    the passage annotations the user may see, which are listed beside the part shown."""
+    passages = passage_context(request.user, source, form)
+    context = reader_context(request, source, passages["annotations"])
+    return {**context, "annotations": context["spans"], "passage_form": passages["passage_form"]}

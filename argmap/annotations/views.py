@@ -10,14 +10,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from argmap.debates import search as text_search
 from argmap.debates.models import ArgumentMap, Node, Source
-from argmap.debates.reader import maps_quoting, reader_context
+from argmap.debates.reader import maps_quoting
 from argmap.lib.errors import render_error
 from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.login import login_to_write
 from argmap.lib.rows import RowGone
 from argmap.ratelimit import limits as ratelimit
 
-from .context import node_panel_context
+from .context import node_panel_context, reader_page_context
 from .forms import (
     TEXT_LIMIT,
     AnnotationForm,
@@ -121,7 +121,7 @@ def create_passage_annotation(request, slug):
         except ValidationError as error:  # over the proposal quota: nothing saved
             form.add_error(None, error)
     if annotation is None:
-        context = reader_context(request, source, form)
+        context = reader_page_context(request, source, form)
         template = "debates/source.html#reader" if request.htmx else "debates/source.html"
         return render(request, template, context, status=400)
     saved = "Your annotation is saved."
@@ -130,8 +130,15 @@ def create_passage_annotation(request, slug):
     messages.success(request, saved)
     if not request.htmx:
         return redirect(annotation.get_absolute_url())
-    context = reader_context(request, source)
+    context = reader_page_context(request, source)
     return render(request, "debates/source.html#reader", context)
+
+
+@require_safe
+def source_page(request, slug):
+    """The reader page: a source's text with the curated quotes and readers' passages."""
+    source = get_object_or_404(Source, slug=slug)
+    return render(request, "debates/source.html", reader_page_context(request, source))
 
 
 @require_safe

@@ -1,5 +1,4 @@
 from functools import partial
-from operator import getitem
 from urllib.parse import urlsplit
 
 from csp.decorators import csp_replace
@@ -17,26 +16,14 @@ from django.views.decorators.http import require_safe
 from argmap.lib.numbers import whole_number
 from argmap.lib.problems import problem
 
-from . import diagram, fragments
+from . import diagram, fragments, tree
 from . import search as text_search
 from .formats import registry
 from .interchange import chunks as render_chunks
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import add_to_nodes, map_page_context, node_page_context
-from .reader import reader_context
-from .tree import (
-    OpenState,
-    ancestor_ids,
-    attach_children,
-    attach_links,
-    attach_toggle_urls,
-    branch_labels,
-    group_children,
-    reachable,
-)
+from .tree import OpenState, anchors_shown, attach_children, attach_links, branch_labels
 
-# Opening a branch bigger than this would send a page nobody can read; open one level instead.
-BRANCH_LIMIT = 400
 # A document's argument shows this many of its quotes a page, with their ancestors: up to
 # 170 nodes in a generated map (each quote in another branch), one page for most seed sources.
 ARGUMENT_QUOTES = 30
@@ -81,39 +68,13 @@ def map_page(request, slug):
     extras = map_page_context(request, thesis.map, revision)
     map_url = with_query(thesis.map.get_absolute_url(), extras.get("kept_query", ""))
 
-    def open_tree():
-        listed = {focus.key: focus} if focus else {}
-        wanted_keys = state.keys - set(listed)
-        if wanted_keys:
-            listed |= {node.key: node for node in thesis.map.nodes.filter(key__in=wanted_keys)}
-        ends = [listed[key] for key in (*state.opened, *state.branches) if key in listed]
-        open_ids = {thesis.pk} | {node.pk for node in ends} | ancestor_ids(n.pk for n in ends)
-        # Branches open end to end only within one BRANCH_LIMIT together; past it, one level.
-        budget, whole = BRANCH_LIMIT, set()
-        for key in state.branches:
-            ids = Node.objects.whole_branch(listed[key], budget) if key in listed else None
-            if ids is not None:
-                open_ids |= set(ids)
-                budget -= len(ids)
-                whole.add(listed[key].pk)
-        open_ids -= {listed[key].pk for key in state.closed if key in listed}
-        wanted = Q(pk=thesis.pk) | Q(parent_id__in=open_ids)
-        nodes = reachable(list(Node.objects.filter(wanted).for_display()), thesis.pk, open_ids)
-        attach_links(nodes)
-        (root,) = attach_children(nodes, open_ids)
-        add_to_nodes(request, thesis.map, nodes)
-        for node in nodes:
-            node.is_branch = node.pk in whole
-        attach_toggle_urls(root, state, map_url)
-        return root
-
     context = {
         **extras,
         "map": thesis.map,
         "focus": focus,
         "open_state": state.cache_key(),
         # Built only when the cached rendering is missing (see the template's cache tag).
-        "root": SimpleLazyObject(open_tree),
+        "root": partial(tree.open_tree, request, thesis, focus, state, map_url),
         "cruxes": SimpleLazyObject(thesis.map.crux_rows),
         "thesis_key": thesis.key,
         "revision": revision,
@@ -138,42 +99,15 @@ def tree_node(request, slug, key):
     extras = map_page_context(request, node.map, revision)
     map_url = with_query(node.map.get_absolute_url(), extras.get("kept_query", ""))
 
-    def shown_tree():
-        ids = Node.objects.whole_branch(node, BRANCH_LIMIT) if state == "branch" else None
-        too_big = state == "branch" and ids is None
-        if ids is not None:
-            open_ids, wanted, shown_state = set(ids), Q(pk__in=ids), OpenState.of(branches=[key])
-        elif state == "closed":
-            open_ids, wanted, shown_state = set(), Q(pk=node.pk), OpenState()
-        else:
-            open_ids, wanted = {node.pk}, Q(pk=node.pk) | Q(parent=node)
-            shown_state = OpenState.of([key] if node.parent_id else [])
-        nodes = list(Node.objects.filter(wanted).for_display())
-        attach_links(nodes)
-        (shown,) = attach_children(nodes, open_ids)
-        add_to_nodes(request, node.map, nodes)
-        shown.is_branch = ids is not None
-        attach_toggle_urls(shown, shown_state, map_url)
-        return {"node": shown, "too_big_key": node.key if too_big else None}
-
     context = {
         **extras,
         "map": node.map,
         "key": node.key,
         "state": state,
-        "tree": SimpleLazyObject(shown_tree),
+        "tree": partial(tree.shown_tree, request, node, state, map_url),
         "revision": revision,
     }
     return render(request, "debates/map.html#tree-fragment", context)
-
-
-def anchors_shown():
-    """A node's anchors as pages show them: with their source and reader-comment number."""
-    return Prefetch("anchors", Anchor.objects.select_related("source").with_comment_numbers())
-
-
-# What the claim page's cached parts show, computed together on a miss.
-CLAIM_PARTS = ("ancestors", "anchors", "children", "child_groups")
 
 
 @require_safe
@@ -190,36 +124,17 @@ def node_page(request, slug, key):
     revision = fragments.current_by_slug(slug)  # before the content (fragments.py, point 4)
     node = get_object_or_404(nodes)
 
-    def claim():
-        # Built only when the page's cached parts are missing (see node.html's cache tags).
-        prefetch_related_objects([node], anchors_shown())
-        ancestors = Node.objects.ancestors_of(node)
-        node.parent_text = ancestors[-1].text if ancestors else ""
-        node.grandparent_text = ancestors[-2].text if len(ancestors) > 1 else ""
-        children = list(node.children.for_display())
-        attach_children(children, set())
-        attach_links([node, *children])
-        # Sorted as a parent's children are, by attaching to the node with them.
-        node.child_groups = group_children(children)
-        add_to_nodes(request, node.map, [node, *children])
-        return {
-            "ancestors": ancestors,
-            "anchors": list(node.anchors.all()),
-            "children": children,
-            "child_groups": node.child_groups,
-        }
-
-    parts = SimpleLazyObject(claim)
     context = {
         **map_page_context(request, node.map, revision),
         "map": node.map,
         "node": node,
-        **{name: SimpleLazyObject(partial(getitem, parts, name)) for name in CLAIM_PARTS},
+        # Built only when the page's cached parts are missing (see node.html's cache tags).
+        "claim": tree.ClaimParts(request, node),
         "formats": list(registry.FORMATS.values()),
         "revision": revision,
     }
     context.update(node_page_context(request, node))
-    context["preview"] = SimpleLazyObject(partial(claim_preview, request, node, revision))
+    context["preview"] = partial(claim_preview, request, node, revision)
     return render(request, "debates/node.html", context)
 
 
@@ -251,12 +166,6 @@ def cross_link(request, node):
         "xlink_open": request.GET.get("state") == "open",
     }
     return render(request, "debates/node.html#cross-link", context)
-
-
-@require_safe
-def source_page(request, slug):
-    source = get_object_or_404(Source, slug=slug)
-    return render(request, "debates/source.html", reader_context(request, source))
 
 
 @require_safe
