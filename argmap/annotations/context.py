@@ -26,14 +26,10 @@ def node_panel_context(user, node, form=None):
     }
 
 
-def passage_context(user, source, form=None):
-    """A source's passage annotations user may see, in text order, and the form to add one."""
-    annotations = (
-        Annotation.objects.filter(source=source).for_viewer(user).order_by("start", "end", "pk")
-    )
-    if form is None and user.is_authenticated:
-        form = PassageAnnotationForm(source=source)
-    return {"annotations": list(annotations), "passage_form": form}
+def passage_annotations(user, source):
+    """A source's passage annotations user may see, in text order."""
+    rows = Annotation.objects.filter(source=source).for_viewer(user)
+    return list(rows.order_by("start", "end", "pk"))
 
 
 def node_page_hook(request, node):
@@ -75,7 +71,11 @@ def annotation_panels(pks):
 
 def reader_page_context(request, source, form=None):
     """The reader page: the source's text cut at the curated quotes (debates' reader) and at
-    the passage annotations the user may see, which are listed beside the part shown."""
-    passages = passage_context(request.user, source, form)
-    context = reader_context(request, source, passages["annotations"])
-    return {**context, "annotations": context["spans"], "passage_form": passages["passage_form"]}
+    the passage annotations the user may see, which are listed beside the part shown; the
+    passage form proposes into the map the reader shows."""
+    annotations = passage_annotations(request.user, source)
+    context = reader_context(request, source, annotations)
+    if form is None and request.user.is_authenticated:
+        form = PassageAnnotationForm(source=source, argmap=context["shown_map"])
+    shown = context["spans"] if context["reading"]["in_parts"] else annotations
+    return {**context, "annotations": shown, "passage_form": form}

@@ -301,14 +301,16 @@ class ArgumentMap(UpdateOnlyModel):
 
 
 # UNION (not UNION ALL) drops ids already met, so bad data with a cycle still ends. The walk
-# starts from one page of the source's quotes, in the document's order; beyond says whether
-# a quote lies past the page (one row read from the (source, start) index).
+# starts from one page of one map's quotes of the source, in the document's order; beyond
+# says whether a quote of that map lies past the page (both read along the (source, start)
+# index; written out twice, since PostgreSQL materializes a CTE that is read twice).
 ARGUMENT_SQL = """
     WITH RECURSIVE quoting(id) AS (
-        SELECT node_id FROM {anchors} WHERE source_id = %s
-        ORDER BY start, id LIMIT %s OFFSET %s
+        SELECT a.node_id FROM {anchors} a JOIN {table} q ON q.id = a.node_id
+        WHERE a.source_id = %s AND q.map_id = %s ORDER BY a.start, a.id LIMIT %s OFFSET %s
     ), beyond(found) AS (
-        SELECT 1 FROM {anchors} WHERE source_id = %s ORDER BY start, id LIMIT 1 OFFSET %s
+        SELECT 1 FROM {anchors} a JOIN {table} q ON q.id = a.node_id
+        WHERE a.source_id = %s AND q.map_id = %s ORDER BY a.start, a.id LIMIT 1 OFFSET %s
     ), up(id) AS (
         SELECT DISTINCT id FROM quoting
         UNION
@@ -455,14 +457,14 @@ class NodeQuerySet(ContentQuerySet["Node"]):
                 ancestor.map = node.map
         return chain
 
-    def argument_of(self, source, quotes, page=1):
-        """Ids of the nodes of one page of the source's quotes (quotes of them, in the
-        document's order) and of all their ancestors, and whether more quotes follow:
-        that document's own argument, with just the nodes that keep the tree's shape."""
+    def argument_of(self, source, argmap, quotes, page=1):
+        """Ids of the nodes of one page of argmap's quotes of the source (in the document's
+        order) and of all their ancestors, and whether more quotes follow: that document's
+        own argument in one map, with just the nodes that keep the tree's shape."""
         table = connection.ops.quote_name(Node._meta.db_table)
         anchors = connection.ops.quote_name(Anchor._meta.db_table)
         offset = (page - 1) * quotes
-        params = [source.pk, quotes, offset, source.pk, offset + quotes]
+        params = [source.pk, argmap.pk, quotes, offset, source.pk, argmap.pk, offset + quotes]
         with connection.cursor() as cursor:
             cursor.execute(ARGUMENT_SQL.format(table=table, anchors=anchors), params)
             rows = cursor.fetchall()

@@ -139,7 +139,7 @@ EXPECTED = {
     "diagram-branch": 7,
     "diagram-deep": 6,
     "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
-    "source-argument": 7,  # the source, every map's token, then the page's nodes
+    "source-argument": 8,  # the source, the maps quoting it, the shown one's token, its nodes
     "cross-link": 10,  # a shared response: its key holds the strengths' stamp (computed)
     # Every API request is counted (the rate limit); one of a map reads its revision and the
     # stamps of its strengths under everyone's and the curators' votes (the ETag), here
@@ -209,12 +209,12 @@ def test_a_cached_rendering_skips_the_tree_queries(
     assert main_part(second) == main_part(first)
 
 
-def test_a_cached_document_argument_reads_the_source_and_the_tokens(
+def test_a_cached_document_argument_reads_the_source_its_maps_and_the_token(
     generated, db, client, django_assert_num_queries
 ):
     url, headers = pages(generated)["source-argument"]
     first = client.get(url, headers=headers)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         second = client.get(url, headers=headers)
     assert main_part(second) == main_part(first)
 
