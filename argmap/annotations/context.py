@@ -56,7 +56,7 @@ def annotation_panels(pks):
     """Each node's open annotation panel as a visitor without an account sees it (the claim
     page's), in two queries: the nodes, then their public annotations."""
     nodes = Node.objects.select_related("map").in_bulk(pks)
-    listed = {pk: [] for pk in nodes}
+    listed: dict[int, list[Annotation]] = {pk: [] for pk in nodes}
     for annotation in Annotation.objects.filter(node__in=pks).for_viewer(AnonymousUser()):
         listed[annotation.node_id].append(annotation)
     context = {"on_node_page": True, "panel_open": True, "user": AnonymousUser()}

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.db import transaction
@@ -66,7 +68,8 @@ class AnnotationForm(forms.ModelForm):
         return body
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             cleaned.get("visibility") == Annotation.Visibility.PRIVATE
             and self.instance.pk
@@ -140,10 +143,13 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
         self.source = source
         # A proposal goes into the map the reader shows: maps never mix in one list.
         nodes = argmap.nodes.all() if argmap is not None else Node.objects.none()
-        self.fields["target"].queryset = nodes.order_by("position", "id")
+        cast(forms.ModelChoiceField, self.fields["target"]).queryset = nodes.order_by(
+            "position", "id"
+        )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("start") is None and cleaned.get("words", "").strip():
             self.find_words(cleaned)
         check_passage(self.source.text, cleaned)
@@ -181,7 +187,8 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
         prefix, suffix = quote_context(text, start, end)
         cleaned.update(start=start, end=end, exact=text[start:end], prefix=prefix, suffix=suffix)
 
-    def save(self, author):
+    # Not ModelForm.save(commit): the view always saves, and both rows or neither.
+    def save(self, author):  # type: ignore[override]
         """The annotation and, when a target is chosen, its proposal: both rows or neither
         (a target deleted meanwhile, or a proposal over the reader's quota)."""
         with transaction.atomic():
@@ -258,7 +265,7 @@ class ProposalForm(PassageFields):
         super().__init__(*args, **kwargs)
         self.node = node
         if node.parent_id is None:  # nothing to undercut: the thesis has no link to a parent
-            self.fields["relation"].choices = [
+            cast(forms.ChoiceField, self.fields["relation"]).choices = [
                 choice
                 for choice in Proposal.Relation.choices
                 if choice[0] != Proposal.Relation.UNDERCUTS
@@ -271,7 +278,8 @@ class ProposalForm(PassageFields):
         return text
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         relation = cleaned.get("relation")
         if relation in (Proposal.Relation.SAME_POINT, Proposal.Relation.CONTRADICTS):
             cleaned["other_node"] = self._other(cleaned.get("other", ""))

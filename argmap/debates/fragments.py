@@ -54,6 +54,7 @@ from django.core.cache import caches
 from django.db import connection, models
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.html import conditional_escape
 from django.utils.http import urlencode
@@ -63,6 +64,7 @@ from . import pages
 
 _M = TypeVar("_M", bound=models.Model)
 _V = TypeVar("_V")
+_R = TypeVar("_R", bound=HttpResponseBase)
 
 
 def new_token() -> str:
@@ -348,7 +350,7 @@ def not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
     return response
 
 
-def revalidated(response: HttpResponse, etag: str, *, private: bool = False) -> HttpResponse:
+def revalidated(response: _R, etag: str, *, private: bool = False) -> _R:
     """The response with its etag, to be kept but asked about every time (the etag changes
     with the map's token; If-None-Match then gets a 304 from not_modified)."""
     response["ETag"] = etag

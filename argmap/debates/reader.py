@@ -147,9 +147,10 @@ def shown_map(
         if argmap.slug == slug:
             return argmap
     try:  # a map that does not quote this source: nothing drawn, and said so
-        return ArgumentMap.objects.get(slug=slug)
+        named: ArgumentMap = ArgumentMap.objects.get(slug=slug)
     except ArgumentMap.DoesNotExist:
         raise Http404("No such map.") from None
+    return named
 
 
 def reader_context(

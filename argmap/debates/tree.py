@@ -3,7 +3,7 @@
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from django.db import connection
 from django.db.models import Case, Prefetch, Q, When, prefetch_related_objects
@@ -366,7 +366,7 @@ def ancestor_key_chains(node_ids: Iterable[int]) -> dict[int, list[str]]:
 BRANCH_LIMIT = 400
 
 
-def anchors_shown() -> Prefetch:
+def anchors_shown() -> "Prefetch[Any]":
     """A node's anchors as pages show them: with their source and reader-comment number."""
     return Prefetch("anchors", Anchor.objects.select_related("source").with_comment_numbers())
 
@@ -393,6 +393,7 @@ def open_tree(
     wanted = Q(pk=thesis.pk) | Q(parent_id__in=open_ids)
     nodes = reachable(list(Node.objects.filter(wanted).for_display()), thesis.pk, open_ids)
     attach_links(nodes)
+    root: Node
     (root,) = attach_children(nodes, open_ids)
     add_to_nodes(request, thesis.map, nodes)
     for node in nodes:
@@ -431,7 +432,7 @@ class ClaimParts:
         self.request, self.node = request, cast(Any, node)
 
     @cached_property
-    def built(self) -> dict[str, Any]:
+    def built(self) -> "_Parts":
         node = self.node
         prefetch_related_objects([node], anchors_shown())
         ancestors = Node.objects.ancestors_of(node)
@@ -443,25 +444,27 @@ class ClaimParts:
         # Sorted as a parent's children are, by attaching to the node with them.
         node.child_groups = group_children(children)
         add_to_nodes(self.request, node.map, [node, *children])
-        return {
-            "ancestors": ancestors,
-            "anchors": list(node.anchors.all()),
-            "children": children,
-            "child_groups": node.child_groups,
-        }
+        return _Parts(ancestors, list(node.anchors.all()), children, node.child_groups)
 
     @property
     def ancestors(self) -> list[Node]:
-        return self.built["ancestors"]
+        return self.built.ancestors
 
     @property
     def anchors(self) -> list[Anchor]:
-        return self.built["anchors"]
+        return self.built.anchors
 
     @property
     def children(self) -> list[Node]:
-        return self.built["children"]
+        return self.built.children
 
     @property
     def child_groups(self) -> dict[str, list[Node]]:
-        return self.built["child_groups"]
+        return self.built.child_groups
+
+
+class _Parts(NamedTuple):
+    ancestors: list[Node]
+    anchors: list[Anchor]
+    children: list[Node]
+    child_groups: dict[str, list[Node]]

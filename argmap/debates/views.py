@@ -1,10 +1,13 @@
+from collections.abc import Iterable, Iterator
 from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 
 from csp.decorators import csp_replace
 from django.core.cache import caches
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import SimpleLazyObject
@@ -32,7 +35,7 @@ ARGUMENT_QUOTES = 30
 
 
 @require_safe
-def home(request):
+def home(request: HtmxHttpRequest) -> HttpResponse:
     maps = ArgumentMap.objects.counted()
     theses = {node.map_id: node for node in Node.objects.roots().filter(map__in=maps)}
     sources = list(Source.objects.defer("text"))
@@ -43,7 +46,7 @@ def home(request):
     return render(request, "debates/home.html", {"maps": maps, "sources": sources})
 
 
-def get_map_and_thesis(slug):
+def get_map_and_thesis(slug: str) -> tuple[ArgumentMap, Node]:
     argmap = get_object_or_404(ArgumentMap, slug=slug)
     thesis = get_object_or_404(argmap.nodes.roots())
     return argmap, thesis
@@ -53,13 +56,13 @@ def get_map_and_thesis(slug):
 SHOWN_AS = ("perspective", "sort")
 
 
-def with_query(url, query):
+def with_query(url: str, query: str) -> str:
     return f"{url}?{query}" if query else url
 
 
 @require_safe
 @fragments.shared_response("focus", "open", "branch", "closed", *SHOWN_AS)
-def map_page(request, slug):
+def map_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The thesis and its children, and whatever the address says is open (tree.OpenState):
     ?open=a,b (each with its path), &branch=c (end to end), &closed=d; ?focus=<key> as before."""
     thesis = get_object_or_404(Node.objects.roots().select_related("map"), map__slug=slug)
@@ -90,7 +93,7 @@ TREE_STATES = {"open", "closed", "branch"}
 
 @require_safe
 @fragments.shared_response("state", *SHOWN_AS)
-def tree_node(request, slug, key):
+def tree_node(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     """One node of the tree, closed, open one level, or with its whole branch open."""
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
     if not request.htmx:
@@ -114,7 +117,7 @@ def tree_node(request, slug, key):
 
 @require_safe
 @fragments.shared_response(*SHOWN_AS, htmx_params=("from", "state"))
-def node_page(request, slug, key):
+def node_page(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     """A node's permalink: its ancestors, its anchors in context, its links and its children.
 
     Asked by htmx from a cross-link (?from=<the other end>), the link itself, opened on this
@@ -123,7 +126,8 @@ def node_page(request, slug, key):
     nodes = Node.objects.select_related("map").filter(map__slug=slug, key=key)
     if request.htmx and "from" in request.GET:
         return cross_link(request, get_object_or_404(nodes.prefetch_related(anchors_shown())))
-    revision = fragments.current_by_slug(slug)  # before the content (fragments.py, point 4)
+    # Before the content (fragments.py, point 4); no map: the 404 below answers.
+    revision = fragments.current_by_slug(slug) or ""
     node = get_object_or_404(nodes)
 
     context = {
@@ -140,7 +144,7 @@ def node_page(request, slug, key):
     return render(request, "debates/node.html", context)
 
 
-def claim_preview(request, node, revision):
+def claim_preview(request: HtmxHttpRequest, node: Node, revision: str) -> str:
     """A claim's link preview: its relation, parent and first quote (cached under the map's
     revision), then its strength as the page shows it (node_list hooks), which votes move."""
     key = f"claim-preview:{revision}:{node.pk}"
@@ -153,9 +157,9 @@ def claim_preview(request, node, revision):
     return f"{text} Strength {shown.percent}%." if shown is not None else text
 
 
-def cross_link(request, node):
+def cross_link(request: HtmxHttpRequest, node: Node) -> HttpResponse:
     """One cross-link as the near end shows it: closed, or open on the far end's card."""
-    near = get_object_or_404(node.map.nodes, key=request.GET.get("from", ""))
+    near: Node = get_object_or_404(node.map.nodes, key=request.GET.get("from", ""))
     link = get_object_or_404(
         Link.objects.filter(
             Q(from_node=near, to_node=node) | Q(from_node=node, to_node=near)
@@ -182,7 +186,7 @@ def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     # The shown map's token, before the content.
     revision = fragments.current(argmap) if argmap else ""
 
-    def argument():
+    def argument() -> dict[str, Any]:
         # Built only when the page's cached part is missing (see the template's cache tag).
         if argmap is None:
             return {"trees": [], "more": False}
@@ -214,7 +218,7 @@ def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(request, "debates/source_argument.html", context)
 
 
-def search_results(query):
+def search_results(query: str) -> dict[str, Any]:
     """Each kind's best matches, with how many matched and whether more did."""
     results = {
         "nodes": text_search.search(
@@ -237,7 +241,7 @@ def search_results(query):
 
 
 @require_safe
-def search_page(request):
+def search_page(request: HtmxHttpRequest) -> HttpResponse:
     raw = request.GET.get("q", "")
     context = {"q": raw[: text_search.MAX_QUERY_LENGTH + 50], "searched": "q" in request.GET}
     if context["searched"]:
@@ -258,7 +262,7 @@ def search_page(request):
 
 @require_safe
 @fragments.shared_response("focus", "page", structure_only=True)
-def diagram_page(request, slug):
+def diagram_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A bounded neighbourhood of the focus (the thesis unless ?focus=<key>), ?page=<n> of its
     children: the same few queries and the same size of page at any size of map. It shows
     the map's structure only, so it is a shared response (one query when cached)."""
@@ -278,7 +282,7 @@ def diagram_page(request, slug):
 
 
 @require_safe
-def export_page(request, slug):
+def export_page(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     """The map as argmap/2 JSON: the same download as /download/argmap/, at its old address."""
     return download(request, get_object_or_404(ArgumentMap, slug=slug), "argmap")
 
@@ -289,7 +293,9 @@ def export_page(request, slug):
 CACHED_EXPORT_CHARS = 1024 * 1024
 
 
-def download(request, argmap, fmt, branch=None):
+def download(
+    request: HtmxHttpRequest, argmap: ArgumentMap, fmt: str, branch: Node | None = None
+) -> HttpResponseBase:
     """The map or a branch in one format, as a file to save (never shown in the tab).
 
     Streamed as it is read; an unchanged map answers If-None-Match with 304 from its
@@ -305,6 +311,7 @@ def download(request, argmap, fmt, branch=None):
     if etag and (unchanged := fragments.not_modified(request, etag)) is not None:
         return unchanged
     text = caches["fragments"].get(key) if etag else None
+    response: HttpResponseBase
     if text is not None:
         response = HttpResponse(text, content_type=media_type)
     elif request.method == "HEAD":
@@ -316,15 +323,19 @@ def download(request, argmap, fmt, branch=None):
         )
     if etag:
         fragments.revalidated(response, etag)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=registry.file_name(argmap.slug, fmt, branch and branch.key)
+    branch_key = branch.key if branch is not None else None
+    disposition = content_disposition_header(
+        as_attachment=True, filename=registry.file_name(argmap.slug, fmt, branch_key)
     )
+    assert disposition is not None, "given a file name, it is never None"
+    response["Content-Disposition"] = disposition
     return response
 
 
-def kept_if_small(pieces, key):
+def kept_if_small(pieces: Iterable[str], key: str) -> Iterator[str]:
     """The pieces as they go out; an export that ends within CACHED_EXPORT_CHARS is cached."""
-    kept, size = [], 0
+    kept: list[str] | None = []
+    size = 0
     for piece in pieces:
         if kept is not None:
             kept.append(piece)
@@ -337,12 +348,12 @@ def kept_if_small(pieces, key):
 
 
 @require_safe
-def download_map(request, slug, fmt):
+def download_map(request: HtmxHttpRequest, slug: str, fmt: str) -> HttpResponseBase:
     return download(request, get_object_or_404(ArgumentMap, slug=slug), fmt)
 
 
 @require_safe
-def download_branch(request, slug, key, fmt):
+def download_branch(request: HtmxHttpRequest, slug: str, key: str, fmt: str) -> HttpResponseBase:
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
     return download(request, node.map, fmt, node)
 
@@ -354,7 +365,7 @@ EMBED_CHILDREN = 5
 @require_safe
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type] # typed for (request) views
-def node_embed(request, slug, key):
+def node_embed(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     """A claim as a card to embed in another site's page (an iframe): the claim, its strength,
     its strongest supporters and attackers with their first quotes, a link back. No script;
     the one page any origin may frame (its own CSP), in the reader's colour scheme or
@@ -390,7 +401,7 @@ EMBED_WIDTH, EMBED_HEIGHT = 560, 480
 
 
 @require_safe
-def oembed(request):
+def oembed(request: HtmxHttpRequest) -> HttpResponse:
     """oEmbed (https://oembed.com): a claim's address on this site -> the HTML that embeds its
     card, so that blogs and CMSs embed a claim from its URL. JSON only (501 otherwise)."""
     if request.GET.get("format", "json") != "json":
