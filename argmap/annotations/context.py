@@ -6,7 +6,7 @@ this app's own (reader_page_context).
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 
@@ -79,3 +79,14 @@ def reader_page_context(request, source, form=None):
         form = PassageAnnotationForm(source=source, argmap=context["shown_map"])
     shown = context["spans"] if context["reading"]["in_parts"] else annotations
     return {**context, "annotations": shown, "passage_form": form}
+
+
+def reader_key(source_slug: str) -> str:
+    """What the reader of source_slug shows of passage annotations to a visitor without an
+    account, in one aggregate: a new, edited, hidden or deleted public one changes it."""
+    stamp = (
+        Annotation.objects.public()
+        .filter(source__slug=source_slug)
+        .aggregate(count=Count("pk"), last=Max("pk"), updated=Max("updated"))
+    )
+    return f"passages:{stamp['count']}:{stamp['last']}:{stamp['updated']}"

@@ -4,11 +4,12 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from argmap.debates import fragments
 from argmap.debates import search as text_search
 from argmap.debates.models import ArgumentMap, Node, Source
 from argmap.debates.reader import maps_quoting, shown_map
@@ -18,7 +19,7 @@ from argmap.lib.login import login_to_write
 from argmap.lib.rows import RowGone
 from argmap.ratelimit import limits as ratelimit
 
-from .context import node_panel_context, reader_page_context
+from .context import node_panel_context, reader_key, reader_page_context
 from .forms import (
     TEXT_LIMIT,
     AnnotationForm,
@@ -115,8 +116,10 @@ def create_node_annotation(request: HtmxHttpRequest) -> HttpResponse:
 @login_to_write
 def create_passage_annotation(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
-    ratelimit.count(request, "annotate", "annotations")
     argmap = shown_map(request, maps_quoting(source), None)
+    if "find" in request.POST:
+        return find_targets(request, source, argmap)
+    ratelimit.count(request, "annotate", "annotations")
     form = PassageAnnotationForm(request.POST, source=source, argmap=argmap)
     annotation = None
     if form.is_valid():
@@ -138,7 +141,28 @@ def create_passage_annotation(request: HtmxHttpRequest, slug: str) -> HttpRespon
     return render(request, "debates/source.html#reader", context)
 
 
+def find_targets(
+    request: HtmxHttpRequest, source: Source, argmap: ArgumentMap | None
+) -> HttpResponse:
+    """The passage form again, as it was filled in, saving nothing, with the nodes the
+    passage bears on (or those found for its "find" words) to propose it under: the way to
+    them without the reader's script, which asks the same as soon as words are selected."""
+    form = PassageAnnotationForm(source=source, argmap=argmap, initial=request.POST.dict())
+    form.offer_for(request.POST)
+    context = reader_page_context(request, source, form)
+    template = "debates/source.html#reader" if request.htmx else "debates/source.html"
+    return render(request, template, context)
+
+
+def source_tokens(request: HttpRequest, *, slug: str) -> tuple[str, str]:
+    """A source's reader: every map's structure, and its public passage annotations."""
+    return fragments.current_everywhere() + reader_key(slug), ""
+
+
 @require_safe
+@fragments.shared_response(
+    "map", "anchor", "part", "page", tokens=source_tokens, timeout=fragments.SITE_TIMEOUT
+)
 def source_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The reader page: a source's text with the curated quotes and readers' passages."""
     source = get_object_or_404(Source, slug=slug)

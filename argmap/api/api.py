@@ -24,11 +24,8 @@ from ninja.openapi.docs import Swagger
 from pydantic import Field
 
 from argmap.annotations.models import Annotation
-from argmap.debates import fragments
+from argmap.debates import fragments, mapdoc
 from argmap.debates import search as text_search
-from argmap.debates.formats import registry, webannotation
-from argmap.debates.interchange import chunks, web_links
-from argmap.debates.mapdata import export_source
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
 from argmap.evaluation.strengths import (
     CURATORS,
@@ -510,7 +507,7 @@ class ExportQuery(Schema):
                     fmt.media_type: {
                         "schema": {"type": "object" if "json" in fmt.media_type else "string"}
                     }
-                    for fmt in registry.FORMATS.values()
+                    for fmt in mapdoc.FORMATS.values()
                 },
             }
         }
@@ -519,7 +516,7 @@ class ExportQuery(Schema):
 def export(request: HttpRequest, slug: MapSlug, query: Query[ExportQuery]) -> HttpResponseBase:
     """The whole map in one export format, streamed."""
     argmap = get_map(slug)
-    fmt = registry.FORMATS[query.format]
+    fmt = mapdoc.FORMATS[query.format]
     # The Web Annotation export holds passage annotations, which the revision does not
     # follow: that one is never tagged (as the site's download).
     by_token = query.format != "webannotation"
@@ -527,7 +524,7 @@ def export(request: HttpRequest, slug: MapSlug, query: Query[ExportQuery]) -> Ht
     if etag and (unchanged := fragments.not_modified(request, etag)) is not None:
         return unchanged
     response = StreamingHttpResponse(
-        chunks(argmap, fmt.name, request.build_absolute_uri), content_type=fmt.media_type
+        mapdoc.chunks(argmap, fmt.name, request.build_absolute_uri), content_type=fmt.media_type
     )
     if etag:
         response["ETag"] = etag
@@ -541,7 +538,7 @@ def export(request: HttpRequest, slug: MapSlug, query: Query[ExportQuery]) -> Ht
 def source_body(request: HttpRequest, source: Any) -> dict[str, Any]:
     slug = source.slug
     return {
-        **export_source(source),
+        **mapdoc.export_source(source),
         "length": source.length,
         "url": absolute(request, "api:source", slug),
         "html_url": absolute(request, "source", slug),
@@ -731,12 +728,12 @@ def list_annotations(request: HttpRequest, filters: Query[AnnotationFilters]) ->
         annotations = annotations.filter(pk__gt=after[0])
     rows = list(annotations[: filters.limit + 1])
     cursor = encode_cursor(rows[filters.limit - 1].pk) if len(rows) > filters.limit else None
-    items = webannotation.public_annotations(
+    items = mapdoc.public_annotations(
         [row.published_item() for row in rows[: filters.limit]],
-        web_links(request.build_absolute_uri),
+        mapdoc.web_links(request.build_absolute_uri),
     )
     return {
-        "@context": webannotation.CONTEXT,
+        "@context": mapdoc.ANNOTATION_CONTEXT,
         "id": request.build_absolute_uri(),
         "type": "AnnotationPage",
         "items": items,

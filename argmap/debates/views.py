@@ -20,10 +20,8 @@ from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.numbers import whole_number
 from argmap.lib.problems import problem
 
-from . import diagram, fragments, tree
+from . import diagram, fragments, mapdoc, tree
 from . import search as text_search
-from .formats import registry
-from .interchange import chunks as render_chunks
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import add_to_nodes, map_page_context, node_page_context
 from .reader import maps_quoting, shown_map
@@ -34,7 +32,14 @@ from .tree import OpenState, anchors_shown, attach_children, attach_links, branc
 ARGUMENT_QUOTES = 30
 
 
+# Pages that span the maps, cached whole for visitors without a session (fragments, point 9).
+site_response = partial(
+    fragments.shared_response, tokens=fragments.tokens_everywhere, timeout=fragments.SITE_TIMEOUT
+)
+
+
 @require_safe
+@site_response()
 def home(request: HtmxHttpRequest) -> HttpResponse:
     maps = ArgumentMap.objects.counted()
     theses = {node.map_id: node for node in Node.objects.roots().filter(map__in=maps)}
@@ -83,7 +88,7 @@ def map_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "cruxes": SimpleLazyObject(thesis.map.crux_rows),
         "thesis_key": thesis.key,
         "revision": revision,
-        "formats": list(registry.FORMATS.values()),
+        "formats": list(mapdoc.FORMATS.values()),
     }
     return render(request, "debates/map.html", context)
 
@@ -136,7 +141,7 @@ def node_page(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
         "node": node,
         # Built only when the page's cached parts are missing (see node.html's cache tags).
         "claim": tree.ClaimParts(request, node),
-        "formats": list(registry.FORMATS.values()),
+        "formats": list(mapdoc.FORMATS.values()),
         "revision": revision,
     }
     context.update(node_page_context(request, node))
@@ -175,6 +180,7 @@ def cross_link(request: HtmxHttpRequest, node: Node) -> HttpResponse:
 
 
 @require_safe
+@site_response("map", "page")
 def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Follow one document in one map (?map=<slug>, as the reader chooses it): the map's
     nodes anchored in it, with just enough ancestors to keep the shape, as a tree open end
@@ -241,6 +247,7 @@ def search_results(query: str) -> dict[str, Any]:
 
 
 @require_safe
+@site_response("q")
 def search_page(request: HtmxHttpRequest) -> HttpResponse:
     raw = request.GET.get("q", "")
     context = {"q": raw[: text_search.MAX_QUERY_LENGTH + 50], "searched": "q" in request.GET}
@@ -301,9 +308,9 @@ def download(
     Streamed as it is read; an unchanged map answers If-None-Match with 304 from its
     revision alone. The whole map's Web Annotations also carry the sources' passage
     annotations, which do not change the map's revision: that one download is always built."""
-    if fmt not in registry.FORMATS:
+    if fmt not in mapdoc.FORMATS:
         raise Http404("No such format.")
-    media_type = registry.FORMATS[fmt].media_type
+    media_type = mapdoc.FORMATS[fmt].media_type
     by_revision = not (fmt == "webannotation" and branch is None)
     revision = fragments.current(argmap) if by_revision else ""
     etag = f'"{revision}-{fmt}-{branch.key if branch else ""}"' if revision else None
@@ -317,7 +324,7 @@ def download(
     elif request.method == "HEAD":
         response = StreamingHttpResponse((), content_type=media_type)  # headers, no export
     else:
-        pieces = render_chunks(argmap, fmt, request.build_absolute_uri, branch)
+        pieces = mapdoc.chunks(argmap, fmt, request.build_absolute_uri, branch)
         response = StreamingHttpResponse(
             kept_if_small(pieces, key) if etag else pieces, content_type=media_type
         )
@@ -325,7 +332,7 @@ def download(
         fragments.revalidated(response, etag)
     branch_key = branch.key if branch is not None else None
     disposition = content_disposition_header(
-        as_attachment=True, filename=registry.file_name(argmap.slug, fmt, branch_key)
+        as_attachment=True, filename=mapdoc.file_name(argmap.slug, fmt, branch_key)
     )
     assert disposition is not None, "given a file name, it is never None"
     response["Content-Disposition"] = disposition

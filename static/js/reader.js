@@ -301,6 +301,10 @@
     form.hidden = false;
     document.getElementById("annotate-bar").hidden = true;
     placeForm(form, rect);
+    // The nodes these words bear on, to propose them under: asked at once, as "Find nodes"
+    // asks without this script (only the target list is replaced).
+    var find = document.getElementById("find-targets");
+    if (find && window.htmx) window.htmx.trigger(find, "click");
     var first = narrowing ? document.getElementById("passage-narrow") : form.querySelector("textarea[name=body]");
     if (first) first.focus({ preventScroll: true });
   }
@@ -391,10 +395,12 @@
 
   // htmx carries old attributes over to the new content of the same id while it settles, by
   // setAttribute: an inline style there is one the Content-Security-Policy refuses. So the
-  // popover's position goes before any swap.
-  document.addEventListener("htmx:beforeSwap", function () {
+  // popover's position goes before a swap that replaces the form (not the target list's,
+  // inside it, which leaves the form where it is).
+  document.addEventListener("htmx:beforeSwap", function (event) {
     var form = document.getElementById("passage-form");
-    if (form) form.removeAttribute("style");
+    var target = event.detail && event.detail.target;
+    if (form && !(target instanceof Element && form.contains(target))) form.removeAttribute("style");
   });
 
   document.addEventListener("DOMContentLoaded", setUpParagraphPick);

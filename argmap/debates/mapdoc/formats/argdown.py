@@ -21,13 +21,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..problems import MapDocumentError, Problem
 from . import (
     FORMAT,
     RELATIONS,
     VOICES,
     ArgmapDoc,
-    FormatError,
-    Problem,
     anchor_from_text,
     build_doc,
     in_chunks,
@@ -201,7 +200,7 @@ def from_argdown(
     map_info: Mapping[str, Any],
     known_sources: Mapping[str, Mapping[str, Any]],
 ) -> ArgmapDoc:
-    """An argmap/2 dict from Argdown text; raises FormatError listing every problem.
+    """An argmap/2 dict from Argdown text; raises MapDocumentError listing every problem.
 
     `map_info` is used where the front matter gives no map; the sources' texts come from
     `known_sources` (slug → argmap/2 entry plus "text"), never from the file.
@@ -338,7 +337,7 @@ def from_argdown(
             problems.append(Problem(where, f"has unknown relation {relation!r}"))
     problems.extend(tree_problems(nodes))
     if problems:
-        raise FormatError(problems)
+        raise MapDocumentError(problems)
     info = {key: front_map.get(key) or map_info[key] for key in ("slug", "title", "question")}
     info["slug"] = map_info["slug"]
     return build_doc(info, list(nodes.values()), links, known_sources)

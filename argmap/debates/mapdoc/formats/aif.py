@@ -22,11 +22,10 @@ from arguebuf.model.node import AtomNode, SchemeNode
 from arguebuf.model.scheme import Attack, Rephrase, Support
 from arguebuf.schemas import aif as aif_schema
 
-from ..schemes import BY_AIF, SCHEMES
+from ...schemes import BY_AIF, SCHEMES
+from ..problems import MapDocumentError, Problem
 from . import (
     ArgmapDoc,
-    FormatError,
-    Problem,
     Stream,
     anchor_from_text,
     build_doc,
@@ -247,14 +246,14 @@ def from_aif(
     map_info: Mapping[str, Any],
     known_sources: Mapping[str, Mapping[str, Any]],
 ) -> ArgmapDoc:
-    """An argmap/2 dict from AIF JSON; raises FormatError listing every problem.
+    """An argmap/2 dict from AIF JSON; raises MapDocumentError listing every problem.
 
     `map_info` gives slug, title and question (AIF carries none of them); `known_sources`
     maps a source slug to its argmap/2 entry plus "text", for anchors read from locutions.
     """
     problems = _shape_problems(data)
     if problems:
-        raise FormatError(problems)
+        raise MapDocumentError(problems)
     graph = load_graph(data)
     atoms: dict[str, AtomNode[Any]] = dict(graph.atom_nodes)
     parents: dict[str, list[tuple[str, str]]] = {key: [] for key in atoms}
@@ -342,7 +341,7 @@ def from_aif(
     problems.extend(tree_problems(nodes))
     problems.extend(_read_anchors(data, nodes, known_sources))
     if problems:
-        raise FormatError(problems)
+        raise MapDocumentError(problems)
     for node in nodes.values():
         if node["parent"] is None:
             node["kind"] = "thesis"
