@@ -103,65 +103,26 @@ def source_entry(source):
 
 def find_problems(document):
     """Every problem with a map document, in a stable order."""
-    problems = []
     sources = document["sources"]
-    for slug, source in sorted(sources.items()):
-        if sha256_of(source["text"]) != source["sha256"]:
-            problems.append(Problem(f"source {slug}", "SHA-256 does not match its text"))
-        problems.extend(metadata_problems(f"source {slug}", source))
-
+    curated = document.get("curated", True)
+    problems = source_problems(sources)
     nodes = {}
     for node in document["nodes"]:
         if node["id"] in nodes:
             problems.append(Problem(f"node {node['id']}", "appears twice"))
         nodes[node["id"]] = node
-
     for node in document["nodes"]:
         where = f"node {node['id']}"
-        if node["kind"] not in Node.Kind.values:
-            problems.append(Problem(where, f"has unknown kind {node['kind']!r}"))
-        if node["kind"] == Node.Kind.THESIS:
-            if node["parent"] is not None:
-                problems.append(Problem(where, "is a thesis but has a parent"))
-        else:
-            if node["parent"] is None:
-                problems.append(Problem(where, "has no parent"))
-            elif node["parent"] not in nodes:
-                problems.append(Problem(where, f"names a missing parent {node['parent']!r}"))
-            if node["relation"] not in Node.Relation.values:
-                problems.append(Problem(where, "has no relation (supports, opposes or undercuts)"))
-            elif node["relation"] == Node.Relation.UNDERCUTS:
-                parent = nodes.get(node["parent"])
-                if parent is not None and parent["parent"] is None:
-                    problems.append(
-                        Problem(
-                            where,
-                            f"undercuts {node['parent']!r}, which has no parent: an undercut "
-                            "attacks the link from its parent to the grandparent",
-                        )
-                    )
+        problems.extend(place_problems(where, node, nodes))
         if node["is_heading"] and (node["kind"] != Node.Kind.CLAIM or node["anchors"]):
             problems.append(Problem(where, "is a curators' heading: a claim that quotes nothing"))
         problems.extend(_curators_node_problems(where, node))
-        # An imported map brings what its file had: AIF and Argdown maps made elsewhere
-        # have no anchors in our sources. The anchors it does bring are checked below.
-        if not node["anchors"] and document.get("curated", True):
-            if node["kind"] == Node.Kind.EVIDENCE:
-                problems.append(Problem(where, "is evidence but has no anchor"))
-            elif node["kind"] == Node.Kind.CLAIM and not (
-                node["is_heading"] or node.get("is_implicit")
-            ):
-                problems.append(
-                    Problem(
-                        where,
-                        "has no anchor and is not a curators' heading or implicit premise",
-                    )
-                )
+        if curated:
+            problems.extend(unanchored_problems(where, node))
         for number, anchor in enumerate(node["anchors"], start=1):
             problems.extend(anchor_problems(f"{where} anchor {number}", anchor, sources))
-
     problems.extend(cycle_problems(nodes))
-    if document.get("curated", True):
+    if curated:
         # A curation standard (mapping-guide: mark concessions), not a fact about the
         # graph: AIF, for one, has no illocution for conceding, so an AIF map brings none.
         problems.extend(self_rebuttal_problems(nodes, sources))
@@ -171,6 +132,59 @@ def find_problems(document):
     if thesis_count != 1:
         problems.append(Problem("map", f"has {thesis_count} theses; it needs exactly one"))
     return problems
+
+
+def source_problems(sources):
+    """Each source's text matches its SHA-256, and its metadata says only what it gives."""
+    problems = []
+    for slug, source in sorted(sources.items()):
+        if sha256_of(source["text"]) != source["sha256"]:
+            problems.append(Problem(f"source {slug}", "SHA-256 does not match its text"))
+        problems.extend(metadata_problems(f"source {slug}", source))
+    return problems
+
+
+def place_problems(where, node, nodes):
+    """A node's place in the tree: a known kind; a thesis has no parent, any other node a
+    parent of the map and a relation to it; an undercut's parent has a parent of its own."""
+    problems = []
+    if node["kind"] not in Node.Kind.values:
+        problems.append(Problem(where, f"has unknown kind {node['kind']!r}"))
+    if node["kind"] == Node.Kind.THESIS:
+        if node["parent"] is not None:
+            problems.append(Problem(where, "is a thesis but has a parent"))
+        return problems
+    if node["parent"] is None:
+        problems.append(Problem(where, "has no parent"))
+    elif node["parent"] not in nodes:
+        problems.append(Problem(where, f"names a missing parent {node['parent']!r}"))
+    if node["relation"] not in Node.Relation.values:
+        problems.append(Problem(where, "has no relation (supports, opposes or undercuts)"))
+    elif node["relation"] == Node.Relation.UNDERCUTS:
+        parent = nodes.get(node["parent"])
+        if parent is not None and parent["parent"] is None:
+            problems.append(
+                Problem(
+                    where,
+                    f"undercuts {node['parent']!r}, which has no parent: an undercut "
+                    "attacks the link from its parent to the grandparent",
+                )
+            )
+    return problems
+
+
+def unanchored_problems(where, node):
+    """A curated map quotes for every point: evidence always, a claim unless it is a
+    curators' heading or implicit premise. (An imported map brings what its file had: AIF
+    and Argdown maps made elsewhere have no anchors in our sources; the anchors it does
+    bring are checked like any other.)"""
+    if node["anchors"]:
+        return []
+    if node["kind"] == Node.Kind.EVIDENCE:
+        return [Problem(where, "is evidence but has no anchor")]
+    if node["kind"] == Node.Kind.CLAIM and not (node["is_heading"] or node.get("is_implicit")):
+        return [Problem(where, "has no anchor and is not a curators' heading or implicit premise")]
+    return []
 
 
 def crux_problems(cruxes, nodes):

@@ -206,7 +206,7 @@ def test_map_downloads(client, seeded_map, django_assert_max_num_queries):
     for fmt in registry.FORMATS:
         # the map, its revision, its sources and their sections, the nodes, the links, and
         # passage annotations: the same queries whatever the map's size
-        # (tests/debates/test_export_stream.py pins them)
+        # (tests/debates/mapdoc/test_export.py pins them)
         with django_assert_max_num_queries(6):
             response = client.get(reverse("map-download", args=[SLUG, fmt]))
             text = body(response)
