@@ -5,7 +5,7 @@ AnnotationsConfig.ready() registers; debates never imports annotations.
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 
@@ -70,6 +70,17 @@ def annotation_panels(pks):
         )
         for pk, node in nodes.items()
     }
+
+
+def reader_key(source_slug: str) -> str:
+    """What the reader of source_slug shows of passage annotations to a visitor without an
+    account, in one aggregate: a new, edited, hidden or deleted public one changes it."""
+    stamp = (
+        Annotation.objects.public()
+        .filter(source__slug=source_slug)
+        .aggregate(count=Count("pk"), last=Max("pk"), updated=Max("updated"))
+    )
+    return f"passages:{stamp['count']}:{stamp['last']}:{stamp['updated']}"
 
 
 def reader_hook(request, source, argmap, form=None):

@@ -25,6 +25,10 @@ node_list_hooks: list[Callable[[HttpRequest, Any, list[Any]], None]] = []
 # (request, map slug, map token) -> a string that a shared response's cache key must hold
 # besides the token (e.g. the stamp of the strengths it shows).
 response_key_hooks: list[Callable[[HttpRequest, str, str], str]] = []
+# source slug -> a string that changes whenever what reader_hooks add to that source's reader
+# for a visitor without an account changes (its public passage annotations), in one query:
+# the reader's cached whole response is keyed by it (fragments.shared_response).
+reader_key_hooks: list[Callable[[str], str]] = []
 # source slugs -> the public, shown passage annotations on them as plain dicts (id, source,
 # start, end, exact, prefix, suffix, kind, body, visibility, is_hidden, created, modified),
 # for the map's Web Annotation export.
@@ -74,3 +78,7 @@ def add_to_nodes(request: HttpRequest, argmap: Any, nodes: list[Any]) -> None:
 
 def response_key(request: HttpRequest, slug: str, token: str) -> str:
     return "".join(hook(request, slug, token) for hook in response_key_hooks)
+
+
+def reader_key(source_slug: str) -> str:
+    return "".join(hook(source_slug) for hook in reader_key_hooks)

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from csp.decorators import csp_replace
 from django.core.cache import caches
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import SimpleLazyObject
@@ -18,10 +18,8 @@ from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.numbers import whole_number
 from argmap.lib.problems import problem
 
-from . import diagram, fragments
+from . import diagram, fragments, mapdoc, pages
 from . import search as text_search
-from .formats import registry
-from .interchange import chunks as render_chunks
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import add_to_nodes, map_page_context, node_page_context
 from .reader import maps_quoting, reader_context, shown_map
@@ -43,7 +41,19 @@ BRANCH_LIMIT = 400
 ARGUMENT_QUOTES = 30
 
 
+# Pages that span the maps, cached whole for visitors without a session (fragments, point 9).
+site_response = partial(
+    fragments.shared_response, tokens=fragments.tokens_everywhere, timeout=fragments.SITE_TIMEOUT
+)
+
+
+def source_tokens(request: HttpRequest, *, slug: str) -> tuple[str, str]:
+    """A source's reader: every map's structure, and its public passage annotations."""
+    return fragments.current_everywhere() + pages.reader_key(slug), ""
+
+
 @require_safe
+@site_response()
 def home(request):
     maps = ArgumentMap.objects.counted()
     theses = {node.map_id: node for node in Node.objects.roots().filter(map__in=maps)}
@@ -118,7 +128,7 @@ def map_page(request, slug):
         "cruxes": SimpleLazyObject(thesis.map.crux_rows),
         "thesis_key": thesis.key,
         "revision": revision,
-        "formats": list(registry.FORMATS.values()),
+        "formats": list(mapdoc.FORMATS.values()),
     }
     return render(request, "debates/map.html", context)
 
@@ -216,7 +226,7 @@ def node_page(request, slug, key):
         "map": node.map,
         "node": node,
         **{name: SimpleLazyObject(partial(getitem, parts, name)) for name in CLAIM_PARTS},
-        "formats": list(registry.FORMATS.values()),
+        "formats": list(mapdoc.FORMATS.values()),
         "revision": revision,
     }
     context.update(node_page_context(request, node))
@@ -255,12 +265,16 @@ def cross_link(request, node):
 
 
 @require_safe
+@fragments.shared_response(
+    "map", "anchor", "part", "page", tokens=source_tokens, timeout=fragments.SITE_TIMEOUT
+)
 def source_page(request, slug):
     source = get_object_or_404(Source, slug=slug)
     return render(request, "debates/source.html", reader_context(request, source))
 
 
 @require_safe
+@site_response("map", "page")
 def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Follow one document in one map (?map=<slug>, as the reader chooses it): the map's
     nodes anchored in it, with just enough ancestors to keep the shape, as a tree open end
@@ -327,6 +341,7 @@ def search_results(query):
 
 
 @require_safe
+@site_response("q")
 def search_page(request):
     raw = request.GET.get("q", "")
     context = {"q": raw[: text_search.MAX_QUERY_LENGTH + 50], "searched": "q" in request.GET}
@@ -385,9 +400,9 @@ def download(request, argmap, fmt, branch=None):
     Streamed as it is read; an unchanged map answers If-None-Match with 304 from its
     revision alone. The whole map's Web Annotations also carry the sources' passage
     annotations, which do not change the map's revision: that one download is always built."""
-    if fmt not in registry.FORMATS:
+    if fmt not in mapdoc.FORMATS:
         raise Http404("No such format.")
-    media_type = registry.FORMATS[fmt].media_type
+    media_type = mapdoc.FORMATS[fmt].media_type
     by_revision = not (fmt == "webannotation" and branch is None)
     revision = fragments.current(argmap) if by_revision else ""
     etag = f'"{revision}-{fmt}-{branch.key if branch else ""}"' if revision else None
@@ -400,14 +415,14 @@ def download(request, argmap, fmt, branch=None):
     elif request.method == "HEAD":
         response = StreamingHttpResponse((), content_type=media_type)  # headers, no export
     else:
-        pieces = render_chunks(argmap, fmt, request.build_absolute_uri, branch)
+        pieces = mapdoc.chunks(argmap, fmt, request.build_absolute_uri, branch)
         response = StreamingHttpResponse(
             kept_if_small(pieces, key) if etag else pieces, content_type=media_type
         )
     if etag:
         fragments.revalidated(response, etag)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=registry.file_name(argmap.slug, fmt, branch and branch.key)
+        as_attachment=True, filename=mapdoc.file_name(argmap.slug, fmt, branch and branch.key)
     )
     return response
 

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from argmap.debates.interchange import import_text
+from argmap.debates.mapdoc import import_text
 from argmap.debates.models import Anchor, ArgumentMap, Node
 
 from ..factories import (

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from argmap.debates.formats import dump_json
-from argmap.debates.mapdata import MapDocumentError, export_map, load_document
+from argmap.debates.mapdoc import MapDocumentError, export_map, load_document
+from argmap.debates.mapdoc.formats import dump_json
 from argmap.debates.models import Link, Node
 
 
@@ -69,7 +69,7 @@ def test_the_export_carries_the_definition_and_cruxes_and_a_bad_crux_is_refused(
     with pytest.raises(MapDocumentError) as raised:
         load_document(document, slug="bad")
     problems = [str(problem) for problem in raised.value.problems]
-    assert any(p.startswith("crux 7: needs kind") for p in problems)
+    assert any(p.startswith("crux 7: kind has the wrong type") for p in problems)
 
 
 def test_a_crux_naming_a_missing_node_is_a_check_map_problem(seeded_map):

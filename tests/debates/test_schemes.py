@@ -6,8 +6,8 @@ import json
 import pytest
 from arguebuf.model.scheme import Support
 
-from argmap.debates.formats import aif, dump_json
-from argmap.debates.mapdata import MapDocumentError, export_map, load_document
+from argmap.debates.mapdoc import MapDocumentError, export_map, load_document
+from argmap.debates.mapdoc.formats import aif, dump_json
 from argmap.debates.models import Node
 from argmap.debates.schemes import SCHEMES
 
@@ -84,8 +84,8 @@ def test_argmap2_carries_schemes_and_implicit_premises_both_ways(seeded_map):
     ("change", "problem"),
     [
         (lambda n: n.update(scheme="argument from vibes"), "unknown scheme"),
-        (lambda n: n.update(scheme=7), "scheme must be a scheme name or null"),
-        (lambda n: n.update(implicit="yes"), "implicit must be true or false"),
+        (lambda n: n.update(scheme=7), "scheme has the wrong type"),
+        (lambda n: n.update(implicit="yes"), "implicit has the wrong type"),
         (lambda n: n.update(implicit=True), "is an implicit premise: a claim, not a heading"),
     ],
 )

@@ -4,8 +4,15 @@ import json
 
 import pytest
 
-from argmap.debates import formats
-from argmap.debates.formats import Spooled, Stream, dump_json, in_chunks, json_chunks, with_parents
+from argmap.debates.mapdoc import formats
+from argmap.debates.mapdoc.formats import (
+    Spooled,
+    Stream,
+    dump_json,
+    in_chunks,
+    json_chunks,
+    with_parents,
+)
 
 NESTED = {
     "empty": [],

@@ -9,12 +9,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from argmap.debates.formats import registry
+from argmap.debates.mapdoc.formats import registry
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node
+from tests.debates.mapdoc.formats import w3c
+from tests.debates.mapdoc.formats.test_aif import arguebuf_graph, expected_graph
+from tests.debates.mapdoc.formats.test_argdown import expected_relations, parse
 from tests.factories import PassageAnnotationFactory
-from tests.formats import w3c
-from tests.formats.test_aif import arguebuf_graph, expected_graph
-from tests.formats.test_argdown import expected_relations, parse
 
 SLUG = "deepseek-r1-sputnik"
 
@@ -206,7 +206,7 @@ def test_map_downloads(client, seeded_map, django_assert_max_num_queries):
     for fmt in registry.FORMATS:
         # the map, its revision, its sources and their sections, the nodes, the links, and
         # passage annotations: the same queries whatever the map's size
-        # (tests/debates/test_export_stream.py pins them)
+        # (tests/debates/mapdoc/test_export.py pins them)
         with django_assert_max_num_queries(6):
             response = client.get(reverse("map-download", args=[SLUG, fmt]))
             text = body(response)

@@ -11,12 +11,14 @@ from django.db.models import Count
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from argmap.debates import formats, mapdata, views
-from argmap.debates.formats import argdown, materialized, registry
+from argmap.debates import views
+from argmap.debates.mapdoc import export as streamed
+from argmap.debates.mapdoc import formats
+from argmap.debates.mapdoc.formats import argdown, materialized, registry
 from argmap.debates.models import ArgumentMap, Link, Node
-from tests.formats.test_aif import arguebuf_graph, expected_graph
+from tests.debates.mapdoc.formats.test_aif import arguebuf_graph, expected_graph
 
-from .test_interchange import body, export
+from .test_load import body, export
 
 SLUG = "deepseek-r1-sputnik"
 FORMATS = list(registry.FORMATS)
@@ -83,7 +85,7 @@ def test_each_format_streams_what_export_map_prints(client, seeded_map, big, fmt
 
 def test_the_argmap_stream_is_what_json_dumps_writes_of_the_whole_document(seeded_map, big):
     for argmap in (seeded_map, big):
-        doc = materialized(mapdata.export_map(argmap))
+        doc = materialized(streamed.export_map(argmap))
         assert export(argmap.slug, "argmap") == json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -101,16 +103,16 @@ def test_a_big_export_comes_in_many_bounded_pieces(client, big, fmt, monkeypatch
 @pytest.mark.parametrize("slug", [SLUG, "big"])
 def test_a_branch_from_the_query_is_the_branch_of_the_whole_map(seeded_map, big, slug):
     argmap = ArgumentMap.objects.get(slug=slug)
-    whole = materialized(mapdata.export_map(argmap))
+    whole = materialized(streamed.export_map(argmap))
     nodes = list(argmap.nodes.order_by("pk"))
     for node in nodes[:: max(1, len(nodes) // 25)]:
-        part = materialized(mapdata.export_map(argmap, node))
+        part = materialized(streamed.export_map(argmap, node))
         assert part == branch_of(whole, node.key), node.key
 
 
 def test_a_branch_is_read_back_as_its_own_graph(client, seeded_map):
     node = Node.objects.get(map=seeded_map, key="analogy-fits")
-    part = materialized(mapdata.export_map(seeded_map, node))
+    part = materialized(streamed.export_map(seeded_map, node))
     assert part["nodes"][0]["parent"] is None and part["nodes"][1]["parent"] == "thesis"
     aif_text = body(download(client, SLUG, "aif", "analogy-fits"))
     assert arguebuf_graph(json.loads(aif_text)) == expected_graph(part)
@@ -170,7 +172,7 @@ def batches_of(rows, size):
 
 
 def test_rows_are_read_fetch_rows_at_a_time(client, big, monkeypatch):
-    monkeypatch.setattr(mapdata, "FETCH_ROWS", 40)
+    monkeypatch.setattr(streamed, "FETCH_ROWS", 40)
     batches: list[int] = []
     chunked = connection.chunked_cursor
     monkeypatch.setattr(connection, "chunked_cursor", lambda: FetchSpy(chunked(), batches))
@@ -265,7 +267,7 @@ def test_a_streamed_export_is_one_snapshot_of_the_map(transactional_db):
     """A write landing while a download streams is not in it: no link to a missing node."""
     import threading
 
-    from argmap.debates.interchange import chunks
+    from argmap.debates.mapdoc import chunks
 
     call_command("seed", verbosity=0)
     argmap = ArgumentMap.objects.get(slug=SLUG)

@@ -7,7 +7,7 @@ import re
 import pytest
 from pyld import jsonld
 
-from argmap.debates.formats import dump_json, webannotation
+from argmap.debates.mapdoc.formats import dump_json, webannotation
 
 from . import sample, w3c
 

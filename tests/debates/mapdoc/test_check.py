@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from argmap.debates.formats import materialized
-from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES, export_map
+from argmap.debates.mapdoc import FIXTURE_DIR, FIXTURE_FILES, export_map
+from argmap.debates.mapdoc.formats import materialized
 from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
 from argmap.debates.quotes import sha256_of
 from argmap.debates.schemes import SCHEMES
