@@ -38,6 +38,7 @@ from argmap.evaluation.strengths import (
     pointer_of,
     strengths_of,
 )
+from argmap.lib.database import streamed_with_longer_bound
 from argmap.lib.errors import OUTAGE_RETRY_AFTER, database_is_down
 
 from . import schemas
@@ -565,7 +566,8 @@ def export(request: HttpRequest, slug: MapSlug, query: Query[ExportQuery]) -> Ht
     if etag and (unchanged := fragments.not_modified(request, etag)) is not None:
         return unchanged
     response = StreamingHttpResponse(
-        mapdoc.chunks(argmap, fmt.name, request.build_absolute_uri), content_type=fmt.media_type
+        streamed_with_longer_bound(mapdoc.chunks(argmap, fmt.name, request.build_absolute_uri)),
+        content_type=fmt.media_type,
     )
     patch_vary_headers(response, ["Accept"])
     if etag:

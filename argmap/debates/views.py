@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from argmap.lib.database import streamed_with_longer_bound
 from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.numbers import whole_number
 from argmap.lib.problems import problem
@@ -415,7 +416,10 @@ def download(request, argmap, fmt, branch=None):
     elif request.method == "HEAD":
         response = StreamingHttpResponse((), content_type=media_type)  # headers, no export
     else:
-        pieces = mapdoc.chunks(argmap, fmt, request.build_absolute_uri, branch)
+        # A million nodes take longer than a page's bound (argmap.lib.database).
+        pieces = streamed_with_longer_bound(
+            mapdoc.chunks(argmap, fmt, request.build_absolute_uri, branch)
+        )
         response = StreamingHttpResponse(
             kept_if_small(pieces, key) if etag else pieces, content_type=media_type
         )

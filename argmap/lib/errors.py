@@ -43,5 +43,6 @@ def render_error_without_database(
 
 
 def database_is_down(exception: BaseException | None) -> bool:
-    """True for the errors of an unreachable database (refused, timed out, pool exhausted)."""
+    """True for the errors of an unreachable database (refused, not answering in time, pool
+    exhausted) and of a query it cancelled at its statement_timeout or lock_timeout."""
     return isinstance(exception, OperationalError | InterfaceError)

@@ -7,6 +7,7 @@ synthetic source. The counts are pinned, so a query that scales with the map fai
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
 
 from argmap.debates.models import ArgumentMap, Link, Node, Source
@@ -169,7 +170,9 @@ def test_query_count_does_not_grow_with_the_map(
     generated, page, db, client, django_assert_num_queries
 ):
     url, headers = pages(generated)[page]
-    with django_assert_num_queries(EXPECTED[page]):
+    # On PostgreSQL an export widens its statement_timeout, and sets it back, as it streams.
+    widening = 2 if page == "export" and connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(EXPECTED[page] + widening):
         response = client.get(url, headers=headers)
         if response.streaming:  # an export's queries run as its body is read
             b"".join(response.streaming_content)

@@ -127,6 +127,9 @@ def test_a_branch_is_read_back_as_its_own_graph(client, seeded_map):
 # Annotation reads no links; the whole map's has no revision (see views.download) but reads
 # the passage annotations.
 QUERIES = {"argmap": 6, "aif": 6, "argdown": 6, "webannotation": 5}
+# On PostgreSQL an export widens its statement_timeout, and sets it back, as it streams
+# (argmap.lib.database.streamed_with_longer_bound).
+WIDENING = 2 if connection.vendor == "postgresql" else 0
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -136,9 +139,9 @@ def test_an_export_costs_the_same_queries_at_10_and_300_nodes(
     for slug, size in (("small", 10), ("large", 300)):
         generated(slug, size)
         key = Node.objects.filter(map__slug=slug, parent__parent__isnull=False).first().key
-        with django_assert_num_queries(QUERIES[fmt]):
+        with django_assert_num_queries(QUERIES[fmt] + WIDENING):
             body(download(client, slug, fmt))
-        with django_assert_num_queries(QUERIES[fmt]):
+        with django_assert_num_queries(QUERIES[fmt] + WIDENING):
             body(download(client, slug, fmt, key))
 
 
