@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.db import transaction
@@ -67,7 +69,8 @@ class AnnotationForm(forms.ModelForm):
         return body
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             cleaned.get("visibility") == Annotation.Visibility.PRIVATE
             and self.instance.pk
@@ -167,10 +170,15 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
         # A proposal goes into the map the reader shows: maps never mix in one list. Any
         # node of it is a valid choice; the list shown is offer_targets' few.
         nodes = argmap.nodes.all() if argmap is not None else Node.objects.none()
-        self.fields["target"].queryset = nodes
-        self.fields["target"].widget.choices = [("", self.fields["target"].empty_label)]
+        target = self.target_field
+        target.queryset = nodes
+        target.widget.choices = [("", target.empty_label)]
         if self.is_bound:
             self.offer_for(self.data)
+
+    @property
+    def target_field(self) -> forms.ModelChoiceField:
+        return cast(forms.ModelChoiceField, self.fields["target"])
 
     def offer_for(self, data):
         """The targets for the passage and the words to look for in data (a posted form)."""
@@ -202,7 +210,7 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
         groups, seen = [], set()
 
         def add(label, nodes):
-            fresh = []
+            fresh: list[tuple[int, str]] = []
             for node in nodes:
                 if node.pk not in seen and len(fresh) < TARGETS_A_GROUP:
                     seen.add(node.pk)
@@ -215,7 +223,7 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
             quotes = Anchor.objects.filter(source=self.source, node__map=self.argmap)
             quotes = quotes.select_related("node__parent").order_by("start", "pk")
             inside = quotes.filter(start__gte=max(0, start - NEAR_CHARS), start__lt=end)
-            inside = [a for a in inside.filter(end__gt=start)[:TARGETS_A_GROUP]]
+            inside = list(inside.filter(end__gt=start)[:TARGETS_A_GROUP])
             before = quotes.filter(start__gte=max(0, start - NEAR_CHARS), end__lte=start)
             after = quotes.filter(start__gte=end, start__lt=end + NEAR_CHARS)
             near = [
@@ -234,14 +242,12 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
                 self.targets_problem = f"No node of this map is like “{look_for.strip()}”."
         if chosen and str(chosen).isdigit() and int(chosen) not in seen:
             add("Your choice", self.argmap.nodes.filter(pk=int(chosen)))
-        self.fields["target"].widget.choices = [
-            ("", self.fields["target"].empty_label),
-            *groups,
-        ]
+        self.target_field.widget.choices = [("", self.target_field.empty_label), *groups]
         self.targets_offered = bool(groups)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("start") is None and cleaned.get("words", "").strip():
             self.find_words(cleaned)
         check_passage(self.source.text, cleaned)
@@ -281,7 +287,8 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
         found = {"start": start, "end": end, "exact": text[start:end], "prefix": prefix}
         (cleaned if into is None else into).update(found, suffix=suffix)
 
-    def save(self, author):
+    # Not ModelForm.save(commit): the view always saves, and both rows or neither.
+    def save(self, author):  # type: ignore[override]
         """The annotation and, when a target is chosen, its proposal: both rows or neither
         (a target deleted meanwhile, or a proposal over the reader's quota)."""
         with transaction.atomic():
@@ -358,7 +365,7 @@ class ProposalForm(PassageFields):
         super().__init__(*args, **kwargs)
         self.node = node
         if node.parent_id is None:  # nothing to undercut: the thesis has no link to a parent
-            self.fields["relation"].choices = [
+            cast(forms.ChoiceField, self.fields["relation"]).choices = [
                 choice
                 for choice in Proposal.Relation.choices
                 if choice[0] != Proposal.Relation.UNDERCUTS
@@ -371,7 +378,8 @@ class ProposalForm(PassageFields):
         return text
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         relation = cleaned.get("relation")
         if relation in (Proposal.Relation.SAME_POINT, Proposal.Relation.CONTRADICTS):
             cleaned["other_node"] = self._other(cleaned.get("other", ""))

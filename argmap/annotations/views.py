@@ -1,23 +1,25 @@
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from argmap.debates import fragments
 from argmap.debates import search as text_search
 from argmap.debates.models import ArgumentMap, Node, Source
-from argmap.debates.reader import maps_quoting, reader_context, shown_map
+from argmap.debates.reader import maps_quoting, shown_map
 from argmap.lib.errors import render_error
 from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.login import login_to_write
 from argmap.lib.rows import RowGone
 from argmap.ratelimit import limits as ratelimit
 
-from .context import node_panel_context
+from .context import node_panel_context, reader_key, reader_page_context
 from .forms import (
     TEXT_LIMIT,
     AnnotationForm,
@@ -32,19 +34,19 @@ from .models import Annotation, Proposal
 PAGE = "annotations/annotation.html"
 
 
-def viewable_annotation(request, pk):
+def viewable_annotation(request: HtmxHttpRequest, pk: int) -> Annotation:
     """The annotation, or a 404 when it does not exist or is someone else's private one."""
     return get_object_or_404(Annotation.objects.for_viewer(request.user), pk=pk)
 
 
-def editable_annotation(request, pk):
+def editable_annotation(request: HtmxHttpRequest, pk: int) -> Annotation:
     annotation = viewable_annotation(request, pk)
     if not annotation.can_edit(request.user):
         raise PermissionDenied("Only its author can change or delete this annotation.")
     return annotation
 
 
-def on_profile_page(request):
+def on_profile_page(request: HtmxHttpRequest) -> bool:
     """True when an htmx request comes from a profile page, which names each target."""
     path = urlsplit(request.htmx.current_url or "").path if request.htmx else ""
     try:
@@ -53,7 +55,9 @@ def on_profile_page(request):
         return False
 
 
-def show_annotation(request, annotation, status=200, **context):
+def show_annotation(
+    request: HtmxHttpRequest, annotation: Annotation, status: int = 200, **context: Any
+) -> HttpResponse:
     show_target = not request.htmx or on_profile_page(request)
     context = {"annotation": annotation, "show_target": show_target, **context}
     template = f"{PAGE}#{context.get('fragment', 'item')}" if request.htmx else PAGE
@@ -61,7 +65,7 @@ def show_annotation(request, annotation, status=200, **context):
 
 
 @require_safe
-def node_annotations(request, pk):
+def node_annotations(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """A node's annotation panel on the map: open (annotations and form) or closed."""
     node = get_object_or_404(Node.objects.select_related("map"), pk=pk)
     if not request.htmx:
@@ -73,7 +77,7 @@ def node_annotations(request, pk):
     return render(request, f"{PAGE}#node-panel", context)
 
 
-def no_such_node(request):
+def no_such_node(request: HtmxHttpRequest) -> HttpResponse:
     return render_error(
         request,
         400,
@@ -84,7 +88,7 @@ def no_such_node(request):
 
 @require_POST
 @login_to_write
-def create_node_annotation(request):
+def create_node_annotation(request: HtmxHttpRequest) -> HttpResponse:
     try:
         node = Node.objects.select_related("map").get(pk=int(request.POST.get("node", "")))
     except (ValueError, Node.DoesNotExist):
@@ -110,7 +114,7 @@ def create_node_annotation(request):
 
 @require_POST
 @login_to_write
-def create_passage_annotation(request, slug):
+def create_passage_annotation(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
     argmap = shown_map(request, maps_quoting(source), None)
     if "find" in request.POST:
@@ -124,7 +128,7 @@ def create_passage_annotation(request, slug):
         except ValidationError as error:  # over the proposal quota: nothing saved
             form.add_error(None, error)
     if annotation is None:
-        context = reader_context(request, source, form)
+        context = reader_page_context(request, source, form)
         template = "debates/source.html#reader" if request.htmx else "debates/source.html"
         return render(request, template, context, status=400)
     saved = "Your annotation is saved."
@@ -133,7 +137,7 @@ def create_passage_annotation(request, slug):
     messages.success(request, saved)
     if not request.htmx:
         return redirect(annotation.get_absolute_url())
-    context = reader_context(request, source)
+    context = reader_page_context(request, source)
     return render(request, "debates/source.html#reader", context)
 
 
@@ -145,19 +149,34 @@ def find_targets(
     them without the reader's script, which asks the same as soon as words are selected."""
     form = PassageAnnotationForm(source=source, argmap=argmap, initial=request.POST.dict())
     form.offer_for(request.POST)
-    context = reader_context(request, source, form)
+    context = reader_page_context(request, source, form)
     template = "debates/source.html#reader" if request.htmx else "debates/source.html"
     return render(request, template, context)
 
 
+def source_tokens(request: HttpRequest, *, slug: str) -> tuple[str, str]:
+    """A source's reader: every map's structure, and its public passage annotations."""
+    return fragments.current_everywhere() + reader_key(slug), ""
+
+
 @require_safe
-def annotation_detail(request, pk):
+@fragments.shared_response(
+    "map", "anchor", "part", "page", tokens=source_tokens, timeout=fragments.SITE_TIMEOUT
+)
+def source_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The reader page: a source's text with the curated quotes and readers' passages."""
+    source = get_object_or_404(Source, slug=slug)
+    return render(request, "debates/source.html", reader_page_context(request, source))
+
+
+@require_safe
+def annotation_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return show_annotation(request, viewable_annotation(request, pk))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_to_write
-def edit_annotation(request, pk):
+def edit_annotation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     annotation = editable_annotation(request, pk)
     form = AnnotationForm(request.POST or None, instance=annotation, prefix_id=f"edit{pk}")
     if request.method == "POST":
@@ -175,7 +194,7 @@ def edit_annotation(request, pk):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_to_write
-def delete_annotation(request, pk):
+def delete_annotation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     annotation = editable_annotation(request, pk)
     if request.method != "POST":  # GET, or HEAD: show the form, change nothing
         return show_annotation(request, annotation, fragment="delete")
@@ -192,7 +211,7 @@ def delete_annotation(request, pk):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_to_write
-def flag_annotation(request, pk):
+def flag_annotation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     annotation = viewable_annotation(request, pk)
     if not annotation.can_flag(request.user):
         return render_error(request, 400, "Cannot flag", "You cannot flag your own annotation.")
@@ -203,7 +222,7 @@ def flag_annotation(request, pk):
     if not form.is_valid():
         return show_annotation(request, annotation, 400, flag_form=form, fragment="flag")
     annotation.flag(request.user, form.cleaned_data["reason"])
-    annotation.viewer_flagged = True
+    annotation.viewer_flagged = True  # type: ignore[attr-defined] # what the page shows
     messages.success(request, "Thank you. The moderators will look at it.")
     if not request.htmx:
         return redirect(annotation.get_absolute_url())
@@ -215,7 +234,7 @@ def flag_annotation(request, pk):
 PROPOSE = "annotations/propose.html"
 
 
-def proposal_target(slug, key):
+def proposal_target(slug: str, key: str) -> Node:
     return get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
 
 
@@ -243,7 +262,7 @@ def propose(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     return render(request, PROPOSE, context, status=status)
 
 
-def similar(node, text):
+def similar(node: Node, text: str) -> list[Node]:
     return text_search.similar(node.map.nodes.all(), text) if text else []
 
 

@@ -15,7 +15,7 @@ from argmap.lib.errors import (
 
 @never_cache
 @require_safe
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -27,16 +27,16 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render_error(request, 400, "Bad request", "The request could not be understood.")
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else "You may not do that."
     return render_error(request, 403, "Forbidden", message)
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render_error(
         request, 404, "Not found", "There is nothing at this address. It may have moved."
     )

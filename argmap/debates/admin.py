@@ -90,7 +90,8 @@ class AnchorForm(forms.ModelForm):
         return self.cleaned_data["exact"].replace("\r\n", "\n")
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         source, quote = cleaned.get("source"), cleaned.get("exact")
         if source is None or not quote:
             return cleaned
@@ -164,7 +165,8 @@ class LinkForm(forms.ModelForm):
             self.fields["other"].initial = self.instance.other_end(node)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         other = cleaned.get("other")
         if other is not None and self.node is not None:
             # The pair is stored once, lower id first; Link.clean checks the rest.
@@ -243,7 +245,8 @@ class NodeForm(forms.ModelForm):
         fields += ["scheme", "label", "is_heading", "is_implicit"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "parent" in self.changed_data and "position" not in self.changed_data:
             # A moved or new node goes after its new siblings unless told where.
             siblings = Node.objects.filter(parent=cleaned.get("parent"))
@@ -468,7 +471,8 @@ class SourceAddForm(forms.ModelForm):
         fields += ["tags", "disclosure"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         upload, pasted = cleaned.get("upload"), cleaned.get("pasted") or ""
         if upload and pasted:
             raise ValidationError("Upload a file or paste the text, not both.")

@@ -38,9 +38,10 @@ state_changed()).
 9. Pages that span the maps (home, search, a source's reader and its argument) are cached
    whole the same way (shared_response with tokens=), under every map's structure token at
    once (tokens_everywhere, one read) and what else they show that no token follows (the
-   reader: its public passage annotations, pages.reader_key). A source that no map quotes
-   changes no token, so such pages are kept SITE_TIMEOUT seconds at most: an edit to an
-   unquoted source (its title in the home page's list, say) shows within 5 minutes.
+   reader, annotations' view: its public passage annotations, annotations.context.reader_key).
+   A source that no map quotes changes no token, so such pages are kept SITE_TIMEOUT seconds
+   at most: an edit to an unquoted source (its title in the home page's list, say) shows
+   within 5 minutes.
 
 The cache is the "fragments" alias: per process by default, Redis for a fleet (REDIS_URL).
 """
@@ -60,6 +61,7 @@ from django.core.cache import caches
 from django.db import connection, models
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.html import conditional_escape
 from django.utils.http import urlencode
@@ -69,6 +71,7 @@ from . import pages
 
 _M = TypeVar("_M", bound=models.Model)
 _V = TypeVar("_V")
+_R = TypeVar("_R", bound=HttpResponseBase)
 
 
 def new_token() -> str:
@@ -395,7 +398,7 @@ def not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
     return response
 
 
-def revalidated(response: HttpResponse, etag: str, *, private: bool = False) -> HttpResponse:
+def revalidated(response: _R, etag: str, *, private: bool = False) -> _R:
     """The response with its etag, to be kept but asked about every time (the etag changes
     with the map's token; If-None-Match then gets a 304 from not_modified)."""
     response["ETag"] = etag

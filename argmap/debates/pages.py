@@ -1,9 +1,10 @@
 """What other apps add to debates' pages, without debates importing them.
 
 Dependencies run annotations → debates and evaluation → debates. A page here that shows
-another app's data (a node's annotation panel, passage annotations in the reader, annotation
-counts on tree rows, strengths and votes) calls the hooks that app registers in its
-AppConfig.ready(); with none registered the pages still work, without that data.
+another app's data (a node's annotation panel, strengths and votes) calls the hooks that app
+registers in its AppConfig.ready(); with none registered the pages still work, without that
+data. The reader page, which shows readers' passages beside curated quotes, is annotations'
+own view (it may import both apps), so no hook serves it.
 """
 
 from collections.abc import Callable
@@ -13,9 +14,6 @@ from django.http import HttpRequest
 
 # (request, node) -> extra context for a node's page.
 node_page_hooks: list[Callable[[HttpRequest, Any], dict[str, Any]]] = []
-# (request, source, shown map or None, form or None) -> extra context for the source reader;
-# its "spans" (objects with .start and .end) are cut into the text with the anchors.
-reader_hooks: list[Callable[[HttpRequest, Any, Any, Any], dict[str, Any]]] = []
 # (request, map, map's token) -> extra context for a page of one map (map page, tree
 # fragment, claim page); its "fragment_key" is added to the keys of cached fragments.
 map_page_hooks: list[Callable[[HttpRequest, Any, str], dict[str, Any]]] = []
@@ -25,10 +23,6 @@ node_list_hooks: list[Callable[[HttpRequest, Any, list[Any]], None]] = []
 # (request, map slug, map token) -> a string that a shared response's cache key must hold
 # besides the token (e.g. the stamp of the strengths it shows).
 response_key_hooks: list[Callable[[HttpRequest, str, str], str]] = []
-# source slug -> a string that changes whenever what reader_hooks add to that source's reader
-# for a visitor without an account changes (its public passage annotations), in one query:
-# the reader's cached whole response is keyed by it (fragments.shared_response).
-reader_key_hooks: list[Callable[[str], str]] = []
 # source slugs -> the public, shown passage annotations on them as plain dicts (id, source,
 # start, end, exact, prefix, suffix, kind, body, visibility, is_hidden, created, modified),
 # for the map's Web Annotation export.
@@ -39,17 +33,6 @@ def node_page_context(request: HttpRequest, node: Any) -> dict[str, Any]:
     context: dict[str, Any] = {}
     for hook in node_page_hooks:
         context.update(hook(request, node))
-    return context
-
-
-def reader_extras(
-    request: HttpRequest, source: Any, argmap: Any, form: Any = None
-) -> dict[str, Any]:
-    context: dict[str, Any] = {"spans": []}
-    for hook in reader_hooks:
-        extra = hook(request, source, argmap, form)
-        context["spans"] = [*context["spans"], *extra.pop("spans", [])]
-        context.update(extra)
     return context
 
 
@@ -78,7 +61,3 @@ def add_to_nodes(request: HttpRequest, argmap: Any, nodes: list[Any]) -> None:
 
 def response_key(request: HttpRequest, slug: str, token: str) -> str:
     return "".join(hook(request, slug, token) for hook in response_key_hooks)
-
-
-def reader_key(source_slug: str) -> str:
-    return "".join(hook(source_slug) for hook in reader_key_hooks)

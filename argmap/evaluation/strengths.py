@@ -238,7 +238,9 @@ def compute(argmap: ArgumentMap, perspective: Perspective) -> MapStrengths:
     digest = hashlib.blake2b(digest_size=12)
     for name in ("strength", "votes", "relevance_votes"):
         shown = found.columns[name]
-        digest.update((np.rint(shown * 100) if name == "strength" else shown).astype(np.int64))
+        digest.update(
+            (np.rint(shown * 100) if name == "strength" else shown).astype(np.int64).tobytes()
+        )
     digest.update(found.ids.tobytes() + str(converged).encode())
     found.stamp, found.computed_at = digest.hexdigest(), started
     return found

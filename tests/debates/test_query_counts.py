@@ -195,15 +195,27 @@ CACHED_RESPONSE = {
 # its explanation (children, contradicts links) and the node's vote counts; a cross-link is
 # not cached in parts. The map page lists the documents of its perspectives.
 CACHED_FRAGMENT = {
-    **{"map": 5, "map-focus": 6, "map-open": 5, "tree-open": 4, "tree-branch": 4},
-    **{"claim": 8, "claim-thesis": 9, "cross-link": 6},
+    "map": 5,
+    "map-focus": 6,
+    "map-open": 5,
+    "tree-open": 4,
+    "tree-branch": 4,
+    "claim": 8,
+    "claim-thesis": 9,
+    "cross-link": 6,
     # The diagram is not cached in parts: its queries, after the session.
-    **{"diagram": 7, "diagram-branch": 7, "diagram-deep": 6},
+    "diagram": 7,
+    "diagram-branch": 7,
+    "diagram-deep": 6,
     # Home: the maps, each one's token (its counts cached), theses, sources. Search: every
     # map's token, and the results from the cache. A document's argument: the source, the
     # maps quoting it, the shown one's token. The reader is not cached in parts: its
     # queries, after the session.
-    **{"home": 5, "search": 2, "search-htmx": 2, "source-argument": 4, "source": 8},
+    "home": 5,
+    "search": 2,
+    "search-htmx": 2,
+    "source-argument": 4,
+    "source": 8,
 }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
@@ -65,11 +66,13 @@ def export_map(argmap: ArgumentMap, branch: Node | None = None) -> dict[str, Any
     the node, everything under it, and its parent for context (with no parent or relation
     of its own), with the links and sources inside that part of the map."""
     tree = _TreeQuery(argmap, branch)
+    quoted: Exists | Q
+    if branch is None:  # every node of the map is in its tree: no need to walk it first
+        quoted = Exists(Anchor.objects.filter(source=OuterRef("pk"), node__map=argmap))
+    else:
+        quoted = Q(pk__in=RawSQL(tree.sql(_SOURCES_OF_TREE), tree.params))  # noqa: S611
     sources = list(
-        Source.objects.defer("text")
-        .filter(pk__in=RawSQL(tree.sql(_SOURCES_OF_TREE), tree.params))  # noqa: S611
-        .prefetch_related("sections")
-        .order_by("file")
+        Source.objects.defer("text").filter(quoted).prefetch_related("sections").order_by("file")
     )
     return {
         "format": FORMAT,

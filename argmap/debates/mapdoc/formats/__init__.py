@@ -98,15 +98,26 @@ def spooled(doc: Mapping[str, Any]) -> ArgmapDoc:
 CHUNK_CHARS = 64 * 1024
 
 
+class _Flush(str):
+    """The type of FLUSH, an empty piece told apart from every other by its identity."""
+
+
+# A piece that adds nothing and ends the chunk so far: written before a Stream is read, so
+# what precedes it (an export's map and sources) goes out before the database has sorted
+# the map's nodes (a million take seconds), and a client or proxy waiting for the first
+# byte is answered at once.
+FLUSH = _Flush("")
+
+
 def in_chunks(pieces: Iterable[str]) -> Iterator[str]:
     """The pieces of a text joined into chunks of about CHUNK_CHARS characters (a chunk ends
-    with the first piece past it), so a stream is written in a few large writes."""
+    with the first piece past it, or at FLUSH), so a stream is written in a few large writes."""
     buffer: list[str] = []
     size = 0
     for piece in pieces:
         buffer.append(piece)
         size += len(piece)
-        if size >= CHUNK_CHARS:
+        if size >= CHUNK_CHARS or (piece is FLUSH and size):
             yield "".join(buffer)
             buffer, size = [], 0
     if buffer:
@@ -123,6 +134,7 @@ def _json_pieces(data: Any, newline: str) -> Iterator[str]:
     each Stream in it written item by item (an item holds no Stream of its own)."""
     inner = newline + "  "
     if isinstance(data, Stream):
+        yield FLUSH
         empty = True
         for index, item in enumerate(data):
             empty = False
