@@ -262,3 +262,16 @@ def race(hold, act, wait=5.0):
     holder.join(wait)
     actor.join(wait)
     return outcome["act"], outcome["hold"]
+
+
+@pytest.fixture
+def queries_pinned(monkeypatch):
+    """For tests that pin a page's query count: no query that depends on the clock or chance."""
+    from argmap.evaluation import strengths
+    from argmap.ratelimit import limits as ratelimit
+
+    # Computed strengths are re-checked against the votes (one query) once they are older
+    # than MAX_AGE seconds; on a loaded machine two requests can be that far apart.
+    monkeypatch.setattr(strengths, "MAX_AGE", 3600)
+    # A rate-limited page (the API) sweeps old counter windows at random: one query more.
+    monkeypatch.setattr(ratelimit, "SWEEP_CHANCE", 0)

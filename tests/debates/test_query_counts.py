@@ -11,8 +11,6 @@ from django.db import connection
 from django.db.models import Count
 
 from argmap.debates.models import ArgumentMap, Link, Node, Source
-from argmap.evaluation import strengths
-from argmap.ratelimit import limits as ratelimit
 
 from ..conftest import HX
 
@@ -20,12 +18,8 @@ SIZES = [10, 10_000]
 
 
 @pytest.fixture(autouse=True)
-def strengths_trusted(monkeypatch):
-    # Computed strengths are re-checked against the votes (one query) once they are older
-    # than MAX_AGE seconds; on a loaded machine two requests can be that far apart.
-    monkeypatch.setattr(strengths, "MAX_AGE", 3600)
-    # A rate-limited page (the API) sweeps old counter windows at random: one query more.
-    monkeypatch.setattr(ratelimit, "SWEEP_CHANCE", 0)
+def _pinned(queries_pinned):
+    pass
 
 
 @pytest.fixture(scope="module", params=SIZES, ids=lambda size: f"{size}-nodes")
