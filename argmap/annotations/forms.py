@@ -223,7 +223,7 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
             quotes = Anchor.objects.filter(source=self.source, node__map=self.argmap)
             quotes = quotes.select_related("node__parent").order_by("start", "pk")
             inside = quotes.filter(start__gte=max(0, start - NEAR_CHARS), start__lt=end)
-            inside = [a for a in inside.filter(end__gt=start)[:TARGETS_A_GROUP]]
+            inside = list(inside.filter(end__gt=start)[:TARGETS_A_GROUP])
             before = quotes.filter(start__gte=max(0, start - NEAR_CHARS), end__lte=start)
             after = quotes.filter(start__gte=end, start__lt=end + NEAR_CHARS)
             near = [

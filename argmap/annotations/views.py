@@ -14,7 +14,7 @@ from argmap.debates import search as text_search
 from argmap.debates.models import ArgumentMap, Node, Source
 from argmap.debates.reader import maps_quoting, shown_map
 from argmap.lib.errors import render_error
-from argmap.lib.htmx import HtmxHttpRequest
+from argmap.lib.htmx import HtmxHttpRequest, render_partial_response
 from argmap.lib.login import login_to_write
 from argmap.lib.rows import RowGone
 from argmap.ratelimit import limits as ratelimit
@@ -32,6 +32,7 @@ from .forms import (
 from .models import Annotation, Proposal
 
 PAGE = "annotations/annotation.html"
+READER = "debates/source.html"
 
 
 def viewable_annotation(request: HtmxHttpRequest, pk: int) -> Annotation:
@@ -60,8 +61,8 @@ def show_annotation(
 ) -> HttpResponse:
     show_target = not request.htmx or on_profile_page(request)
     context = {"annotation": annotation, "show_target": show_target, **context}
-    template = f"{PAGE}#{context.get('fragment', 'item')}" if request.htmx else PAGE
-    return render(request, template, context, status=status)
+    partial = context.get("fragment", "item")
+    return render_partial_response(request, PAGE, partial, context, status=status)
 
 
 @require_safe
@@ -97,8 +98,8 @@ def create_node_annotation(request: HtmxHttpRequest) -> HttpResponse:
     form = AnnotationForm(request.POST, prefix_id=f"node{node.pk}")
     if not form.is_valid():
         context = {**node_panel_context(request.user, node, form), "panel_open": True}
-        template = f"{PAGE}#node-panel" if request.htmx else PAGE
-        return render(request, template, {**context, "fragment": "new"}, status=400)
+        context = {**context, "fragment": "new"}
+        return render_partial_response(request, PAGE, "node-panel", context, status=400)
     annotation = form.save(commit=False)
     annotation.author, annotation.node = request.user, node
     try:
@@ -129,8 +130,7 @@ def create_passage_annotation(request: HtmxHttpRequest, slug: str) -> HttpRespon
             form.add_error(None, error)
     if annotation is None:
         context = reader_page_context(request, source, form)
-        template = "debates/source.html#reader" if request.htmx else "debates/source.html"
-        return render(request, template, context, status=400)
+        return render_partial_response(request, READER, "reader", context, status=400)
     saved = "Your annotation is saved."
     if hasattr(annotation, "proposal"):
         saved += " Your proposal is waiting for the curators’ decision."
@@ -150,8 +150,7 @@ def find_targets(
     form = PassageAnnotationForm(source=source, argmap=argmap, initial=request.POST.dict())
     form.offer_for(request.POST)
     context = reader_page_context(request, source, form)
-    template = "debates/source.html#reader" if request.htmx else "debates/source.html"
-    return render(request, template, context)
+    return render_partial_response(request, READER, "reader", context)
 
 
 def source_tokens(request: HttpRequest, *, slug: str) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from argmap.lib.database import streamed_with_longer_bound
-from argmap.lib.htmx import HtmxHttpRequest
+from argmap.lib.htmx import HtmxHttpRequest, render_partial_response
 from argmap.lib.numbers import whole_number
 from argmap.lib.problems import problem
 
@@ -264,8 +264,8 @@ def search_page(request: HtmxHttpRequest) -> HttpResponse:
             context["revision"] = fragments.current_everywhere()
             # Found only when the cached results are missing (see the template's cache tag).
             context["results"] = SimpleLazyObject(partial(search_results, query))
-    template = "debates/search.html#results" if request.htmx else "debates/search.html"
-    return render(request, template, context, status=400 if "error" in context else 200)
+    status = 400 if "error" in context else 200
+    return render_partial_response(request, "debates/search.html", "results", context, status)
 
 
 @require_safe

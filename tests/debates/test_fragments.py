@@ -498,7 +498,7 @@ def test_search_results_are_cached_until_any_map_changes(
 
 
 def test_an_annotation_leaves_the_cached_tree_warm_and_shows_its_count_at_once(
-    client, seeded_map, django_assert_num_queries
+    client, seeded_map, django_assert_num_queries, queries_pinned
 ):
     branch = seeded_map.thesis.children.first()
     fragment = f"{MAP}/tree/{branch.key}/?state=open"

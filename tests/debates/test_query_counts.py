@@ -11,8 +11,6 @@ from django.db import connection
 from django.db.models import Count
 
 from argmap.debates.models import ArgumentMap, Link, Node, Source
-from argmap.evaluation import strengths
-from argmap.ratelimit import limits as ratelimit
 
 from ..conftest import HX
 
@@ -20,12 +18,8 @@ SIZES = [10, 10_000]
 
 
 @pytest.fixture(autouse=True)
-def strengths_trusted(monkeypatch):
-    # Computed strengths are re-checked against the votes (one query) once they are older
-    # than MAX_AGE seconds; on a loaded machine two requests can be that far apart.
-    monkeypatch.setattr(strengths, "MAX_AGE", 3600)
-    # A rate-limited page (the API) sweeps old counter windows at random: one query more.
-    monkeypatch.setattr(ratelimit, "SWEEP_CHANCE", 0)
+def _pinned(queries_pinned):
+    pass
 
 
 @pytest.fixture(scope="module", params=SIZES, ids=lambda size: f"{size}-nodes")
@@ -195,15 +189,27 @@ CACHED_RESPONSE = {
 # its explanation (children, contradicts links) and the node's vote counts; a cross-link is
 # not cached in parts. The map page lists the documents of its perspectives.
 CACHED_FRAGMENT = {
-    **{"map": 5, "map-focus": 6, "map-open": 5, "tree-open": 4, "tree-branch": 4},
-    **{"claim": 8, "claim-thesis": 9, "cross-link": 6},
+    "map": 5,
+    "map-focus": 6,
+    "map-open": 5,
+    "tree-open": 4,
+    "tree-branch": 4,
+    "claim": 8,
+    "claim-thesis": 9,
+    "cross-link": 6,
     # The diagram is not cached in parts: its queries, after the session.
-    **{"diagram": 7, "diagram-branch": 7, "diagram-deep": 6},
+    "diagram": 7,
+    "diagram-branch": 7,
+    "diagram-deep": 6,
     # Home: the maps, each one's token (its counts cached), theses, sources. Search: every
     # map's token, and the results from the cache. A document's argument: the source, the
     # maps quoting it, the shown one's token. The reader is not cached in parts: its
     # queries, after the session.
-    **{"home": 5, "search": 2, "search-htmx": 2, "source-argument": 4, "source": 8},
+    "home": 5,
+    "search": 2,
+    "search-htmx": 2,
+    "source-argument": 4,
+    "source": 8,
 }
 
 

@@ -29,7 +29,7 @@ def test_the_map_page_states_the_questions_senses_and_its_cruxes(client, seeded_
     # each side links to the nodes that take it
     yes, no = re.split(r"<strong>No:</strong>", question)
     assert Node.objects.get(key="follower-generic-drug").get_absolute_url() in yes
-    assert Node.objects.get(key="replicated-by-grad-students").get_absolute_url() in no
+    assert Node.objects.get(key="cheating-claims-are-cope").get_absolute_url() in no
 
 
 def test_the_cruxes_cost_one_query_whatever_they_name(seeded_map, django_assert_num_queries):

@@ -289,7 +289,7 @@ def test_a_generated_map_has_the_whole_graph_and_checks_clean():
     call_command("generate_map", nodes=120, slug="graph", verbosity=0)
     argmap = ArgumentMap.objects.get(slug="graph")
     assert argmap.nodes.filter(relation=Node.Relation.UNDERCUTS).exists()
-    assert {kind for kind in argmap.links.values_list("kind", flat=True)} == set(Link.Kind.values)
+    assert set(argmap.links.values_list("kind", flat=True)) == set(Link.Kind.values)
     voices = set(Anchor.objects.filter(node__map=argmap).values_list("voice", flat=True))
     assert voices == set(Anchor.Voice.values)
     assert problems_in_database(argmap) == []
