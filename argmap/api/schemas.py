@@ -99,6 +99,7 @@ class Map(Schema):
     )
     thesis: NodeRef | None
     counts: Counts
+    # The map's structure token; the field keeps the older word "revision" for its clients.
     revision: str = Field(description="Changes whenever anything shown in the map changes.")
     url: str
     html_url: str

@@ -194,10 +194,10 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
 
     def counted(self) -> list["ArgumentMap"]:
         """The maps, each with its COUNTS (count_nodes) and the source_ids it quotes
-        (quoted_source_ids), counted once per map revision.
+        (quoted_source_ids), counted once per structure token.
 
         Counting reads each node's entry in the (map, relation) index (88 ms at a million
-        nodes), so the numbers are kept in the fragment cache under the map's revision token:
+        nodes), so the numbers are kept in the fragment cache under the map's structure token:
         any write to the map's content makes a new token (fragments.py), so they are never
         stale, and an unchanged map is never counted again. Tokens are read before the counts
         (point 4).
@@ -337,7 +337,8 @@ class MapRevision(models.Model):
 
     The tokens live in the shared database, so every app server sees a change at once,
     and stale fragments are simply never asked for again. Only fragments.py reads or
-    writes them (its docstring states the rules).
+    writes them (its docstring states the rules). The model keeps the older word
+    "revision" (the glossary's word is token): renaming it is a table and a migration.
     """
 
     map = models.OneToOneField(
