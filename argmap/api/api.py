@@ -402,7 +402,7 @@ class PerspectiveQuery(Schema):
         EVERYONE,
         pattern=PERSPECTIVE,
         description="Whose view the strengths take: everyone's votes, the curators', or a "
-        "document's own (source:<slug>: what it asserts or concedes granted).",
+        "source's own (source:<slug>: what it asserts or concedes granted).",
     )
 
 
@@ -600,7 +600,7 @@ def sources_without_text() -> QuerySet[Source]:
 )
 @decorate_view(by_content)
 def list_sources(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
-    """Every source document: metadata and SHA-256, without the text."""
+    """Every source: metadata and SHA-256, without the text."""
     after = decode_cursor(page.cursor)
     sources = sources_without_text().order_by("pk")
     if after:

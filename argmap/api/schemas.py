@@ -108,10 +108,10 @@ class Map(Schema):
 
 
 class MapDetail(Map):
-    sources: list[SourceRef] = Field(description="The documents the map quotes.")
+    sources: list[SourceRef] = Field(description="The sources the map quotes.")
     thesis_strengths: list[ThesisStrength] = Field(
         description="The answer to the question as the votes stand (everyone's, the "
-        "curators') and as each document the map quotes argues."
+        "curators') and as each source the map quotes argues."
     )
 
 

@@ -301,7 +301,7 @@ class ArgumentMap(UpdateOnlyModel):
 
 
 # UNION (not UNION ALL) drops ids already met, so bad data with a cycle still ends. The walk
-# starts from one page of one map's quotes of the source, in the document's order; beyond
+# starts from one page of one map's quotes of the source, in the source's order; beyond
 # says whether a quote of that map lies past the page (both read along the (source, start)
 # index; written out twice, since PostgreSQL materializes a CTE that is read twice).
 ARGUMENT_SQL = """
@@ -459,8 +459,8 @@ class NodeQuerySet(ContentQuerySet["Node"]):
         return chain
 
     def argument_of(self, source, argmap, quotes, page=1):
-        """Ids of the nodes of one page of argmap's quotes of the source (in the document's
-        order) and of all their ancestors, and whether more quotes follow: that document's
+        """Ids of the nodes of one page of argmap's quotes of the source (in the source's
+        order) and of all their ancestors, and whether more quotes follow: that source's
         own argument in one map, with just the nodes that keep the tree's shape."""
         table = connection.ops.quote_name(Node._meta.db_table)
         anchors = connection.ops.quote_name(Anchor._meta.db_table)
@@ -808,7 +808,7 @@ class Anchor(QuoteSelector):
     """A node's grounding in the exact words of a source."""
 
     class Voice(models.TextChoices):
-        # asserts: the author asserts the words as their own. reports: the document only
+        # asserts: the author asserts the words as their own. reports: the source only
         # reports someone else's words (the speaker is that someone). concedes: the author
         # grants a point against their own line. A reported view never counts as its reporter's.
         ASSERTS = "asserts"
@@ -864,7 +864,7 @@ class Anchor(QuoteSelector):
         "debates.source",
     ]
 
-    # Speakers that are the document's own voice where they speak; never whom it reports.
+    # Speakers that are the source's own voice where they speak; never whom it reports.
     OWN_SPEAKERS = frozenset({"the author", "a reader commenter"})
 
     @classmethod

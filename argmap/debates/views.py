@@ -28,7 +28,7 @@ from .pages import add_to_nodes, map_page_context, node_page_context
 from .reader import maps_quoting, shown_map
 from .tree import OpenState, anchors_shown, attach_children, attach_links, branch_labels
 
-# A document's argument shows this many of its quotes a page, with their ancestors: up to
+# A source's argument shows this many of its quotes a page, with their ancestors: up to
 # 170 nodes in a generated map (each quote in another branch), one page for most seed sources.
 ARGUMENT_QUOTES = 30
 
@@ -183,9 +183,9 @@ def cross_link(request: HtmxHttpRequest, node: Node) -> HttpResponse:
 @require_safe
 @site_response("map", "page")
 def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Follow one document in one map (?map=<slug>, as the reader chooses it): the map's
+    """Follow one source in one map (?map=<slug>, as the reader chooses it): the map's
     nodes anchored in it, with just enough ancestors to keep the shape, as a tree open end
-    to end, each with that document's own quotes. Maps never mix on it, nor in its pages."""
+    to end, each with that source's own quotes. Maps never mix on it, nor in its pages."""
     source = get_object_or_404(Source.objects.defer("text"), slug=slug)
     page = max(whole_number(request.GET.get("page"), digits=6) or 1, 1)
     maps = maps_quoting(source)
