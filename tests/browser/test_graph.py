@@ -98,7 +98,7 @@ def test_reported_and_conceded_quotes_read_as_such_on_a_claim_page(page, live_ma
     expect(page.locator("figcaption").filter(has_text="Conceded:").first).to_be_visible()
 
 
-def test_follow_one_document_from_its_source_page(page, live_map):
+def test_follow_one_source_from_its_reader(page, live_map):
     source = Source.objects.get(slug="not-sputnik-blog")
     page.goto(source.get_absolute_url())
     page.get_by_role("link", name="Follow this source’s argument").click()
@@ -112,7 +112,7 @@ def test_follow_one_document_from_its_source_page(page, live_map):
 
 
 @pytest.mark.no_javascript
-def test_a_documents_argument_reads_end_to_end_without_javascript(page, live_map):
+def test_a_sources_argument_reads_end_to_end_without_javascript(page, live_map):
     source = Source.objects.get(slug="deepseek-analyst-summary")
     page.goto(f"/sources/{source.slug}/argument/")
     expect(page.locator(".voice").filter(has_text="Reported:").first).to_be_visible()
