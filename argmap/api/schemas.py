@@ -94,11 +94,13 @@ class Map(Schema):
     definition: str = Field(
         description="The sense(s) in which the map reads its question; may be empty."
     )
-    origin: Literal["curated", "aif", "argdown", "argmap"] = Field(
-        description="Curated here, or imported from a format (imported maps may lack anchors)."
+    origin: Literal["curated", "aif", "argdown", "argmap", "generated"] = Field(
+        description="Curated here, imported from a format (imported maps may lack anchors), "
+        "or generated synthetically (for benchmarks)."
     )
     thesis: NodeRef | None
     counts: Counts
+    # The map's structure token; the field keeps the older word "revision" for its clients.
     revision: str = Field(description="Changes whenever anything shown in the map changes.")
     url: str
     html_url: str
@@ -107,10 +109,10 @@ class Map(Schema):
 
 
 class MapDetail(Map):
-    sources: list[SourceRef] = Field(description="The documents the map quotes.")
+    sources: list[SourceRef] = Field(description="The sources the map quotes.")
     thesis_strengths: list[ThesisStrength] = Field(
         description="The answer to the question as the votes stand (everyone's, the "
-        "curators') and as each document the map quotes argues."
+        "curators') and as each source the map quotes argues."
     )
 
 

@@ -127,7 +127,7 @@ def _part_holding(bounds: Sequence[tuple[int, int]], offset: int | None) -> int:
 
 def maps_quoting(source: Source) -> list[ArgumentMap]:
     """The maps that quote source, curated ones first: each map's quoted sources are found
-    once per revision (ArgumentMapQuerySet.with_source_ids), so after a write this costs
+    once per structure token (ArgumentMapQuerySet.with_source_ids), so after a write this costs
     milliseconds at a million nodes, not a scan of the source's quotes (3.3 s before)."""
     maps = ArgumentMap.objects.with_source_ids()
     quoting = [argmap for argmap in maps if source.pk in argmap.source_ids]

@@ -180,7 +180,7 @@ def test_a_reported_speaker_inside_a_comment_names_the_comment():
     assert annotated.comment_position == 2
 
 
-# Follow one document ---------------------------------------------------------------------
+# Follow one source -----------------------------------------------------------------------
 
 
 def test_a_documents_argument_is_its_own_page_with_just_enough_ancestors(
@@ -215,7 +215,7 @@ def test_a_documents_argument_is_its_own_page_with_just_enough_ancestors(
     assert "**" not in words
     context_only = needed - anchored - {"thesis"}
     assert html.count('<span class="kind">Context</span>') == len(context_only)
-    assert f"{len(anchored)} claims and evidence drawn from this document" in html
+    assert f"{len(anchored)} claims and evidence drawn from this source" in html
     # Reading order: each node after its parent.
     for key in shown - {"thesis"}:
         node = Node.objects.get(key=key)
@@ -235,7 +235,7 @@ def test_a_documents_argument_hides_the_sources_markup_in_its_quotes(client, see
 
 def test_the_argument_of_an_unquoted_or_unknown_source(client, db):
     source = Source.objects.create(slug="alone", file="a.txt", title="A", kind="essay", text="x")
-    assert "Nothing in any map quotes this document yet." in flat(
+    assert "Nothing in any map quotes this source yet." in flat(
         client.get(reverse("source-argument", args=[source.slug]))
     )
     assert client.get(reverse("source-argument", args=["nope"])).status_code == 404

@@ -112,10 +112,10 @@ def test_a_documents_argument_counts_each_map_apart(client, two_maps, monkeypatc
     anchored = quotes_in(seed).values("node").distinct().count()
     for slug in (SEED, SECOND):
         html = client.get(f"/sources/{BLOG}/argument/?map={slug}").content.decode()
-        sections = html.split('class="document-argument"')[1:]
+        sections = html.split('class="source-argument"')[1:]
         assert len(sections) == 1
         assert f'id="question-{slug}"' in sections[0]
-        assert f"{anchored} claims and evidence drawn from this document" in sections[0]
+        assert f"{anchored} claims and evidence drawn from this source" in sections[0]
 
 
 def test_every_map_is_counted_apart(two_maps):
@@ -167,7 +167,7 @@ def test_a_documents_argument_pages_within_its_map(client, apart, monkeypatch):
     # The second map's one quote fills its page: nothing more of it follows, whatever the
     # first map quotes after it.
     html = client.get(f"/sources/{source.slug}/argument/?map=second-map").content.decode()
-    assert "More of this document" not in html
+    assert "More of this source" not in html
     extra = NodeFactory(map=trees["second-map"][0].map, parent=trees["second-map"][0])
     AnchorFactory(node=extra, source=source, quote=SAMPLE_TEXT.split(". ")[2])
     html = client.get(f"/sources/{source.slug}/argument/?map=second-map").content.decode()

@@ -95,7 +95,7 @@ def pages(map_info):
 # The same number at both sizes: this table is the whole point of the module.
 EXPECTED = {
     # Pages that span the maps first read every map's token, for their whole cached response
-    # (fragments.tokens_everywhere). Home: then the maps, every map's revision token (one
+    # (fragments.tokens_everywhere). Home: then the maps, every map's structure token (one
     # read), the sources, which of them each map quotes, its counts (kept under the token; one
     # query each for any number of maps), theses, sources.
     "home": 8,
@@ -117,7 +117,7 @@ EXPECTED = {
     "tree-deep": 12,
     # The token twice (for the whole response, and for the cached parts); the open panel of
     # a visitor without an account is a state region (its node, its annotations); a claim
-    # with children also fills their counts. Its link preview (cached under the revision)
+    # with children also fills their counts. Its link preview (cached under the structure token)
     # reads the parent and the first quote (the thesis has no parent).
     "claim": 19,
     "claim-thesis": 20,
@@ -138,12 +138,12 @@ EXPECTED = {
     "diagram": 7,  # and the map's tokens first (a shared response)
     "diagram-branch": 7,
     "diagram-deep": 6,
-    "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
+    "export": 6,  # the map, its token, sources, sections, then one query each for nodes, links
     # Every map's token (the whole response's key), the source, the maps quoting it (as for
     # the reader: 4 queries), the shown one's token, its nodes.
     "source-argument": 12,
     "cross-link": 10,  # a shared response: its key holds the strengths' stamp (computed)
-    # Every API request is counted (the rate limit); one of a map reads its revision and the
+    # Every API request is counted (the rate limit); one of a map reads its token and the
     # stamps of its strengths under everyone's and the curators' votes (the ETag), here
     # computed cold (each perspective: the map, its nodes, links, votes). Nodes: their ids,
     # then the rows, anchors and links of the page, and their strengths.
