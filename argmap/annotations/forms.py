@@ -7,6 +7,7 @@ from django.db import transaction
 from argmap.debates import search as text_search
 from argmap.debates.models import Anchor, Node, Source
 from argmap.debates.quotes import find_quote, quote_context, selector_matches
+from argmap.lib.numbers import whole_number
 
 from .models import BODY_LIMIT, Annotation, Proposal
 
@@ -240,8 +241,9 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
             add(label, found)
             if look_for.strip() and not found:
                 self.targets_problem = f"No node of this map is like “{look_for.strip()}”."
-        if chosen and str(chosen).isdigit() and int(chosen) not in seen:
-            add("Your choice", self.argmap.nodes.filter(pk=int(chosen)))
+        chosen_pk = whole_number(str(chosen or ""), digits=18)
+        if chosen_pk is not None and chosen_pk not in seen:
+            add("Your choice", self.argmap.nodes.filter(pk=chosen_pk))
         self.target_field.widget.choices = [("", self.target_field.empty_label), *groups]
         self.targets_offered = bool(groups)
 

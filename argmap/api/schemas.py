@@ -94,8 +94,9 @@ class Map(Schema):
     definition: str = Field(
         description="The sense(s) in which the map reads its question; may be empty."
     )
-    origin: Literal["curated", "aif", "argdown", "argmap"] = Field(
-        description="Curated here, or imported from a format (imported maps may lack anchors)."
+    origin: Literal["curated", "aif", "argdown", "argmap", "generated"] = Field(
+        description="Curated here, imported from a format (imported maps may lack anchors), "
+        "or generated synthetically (for benchmarks)."
     )
     thesis: NodeRef | None
     counts: Counts

@@ -4,8 +4,6 @@ Anchors are made by pasting a quote: the offsets, prefix and suffix are computed
 from where the quote sits in the source, never typed.
 """
 
-from urllib.parse import urlsplit
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
@@ -15,8 +13,11 @@ from django.db import transaction
 from django.db.models import Case, Count, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import Resolver404, path, resolve
+from django.urls import path
 from django.utils.html import format_html
+
+from argmap.lib.addresses import route_of
+from argmap.lib.numbers import whole_number
 
 from . import mapdoc
 from .models import Anchor, ArgumentMap, Link, Node, Section, Source
@@ -309,7 +310,8 @@ class NodeChangeList(ChangeList):
         if "map__id__exact" in self.params:
             nodes = nodes.filter(map_id=self.params["map__id__exact"])
         cursor = self.params.get(AFTER_VAR, "")
-        after = nodes.filter(pk=int(cursor)).first() if cursor.isdigit() else None
+        after_pk = whole_number(cursor, digits=18)
+        after = None if after_pk is None else nodes.filter(pk=after_pk).first()
         ids = preorder(nodes, after, self.list_per_page + 1)
         shown = ids[: self.list_per_page]
         order = Case(*(When(pk=pk, then=index) for index, pk in enumerate(shown)), default=0)
@@ -337,15 +339,11 @@ class NodeListForm(forms.ModelForm):
 
 def map_of_referring_node(request):
     """The map of the node whose change page asks (for autocompletes), or None."""
-    try:
-        match = resolve(urlsplit(request.headers.get("Referer", "")).path)
-    except Resolver404:
+    match = route_of(request.headers.get("Referer"))
+    if match is None or match.url_name != "debates_node_change":
         return None
-    if match.url_name != "debates_node_change":
-        return None
-    return (
-        Node.objects.filter(pk=match.kwargs.get("object_id")).values_list("map", flat=True).first()
-    )
+    pk = whole_number(match.kwargs.get("object_id"), digits=18)
+    return None if pk is None else Node.objects.filter(pk=pk).values_list("map", flat=True).first()
 
 
 @admin.register(Node)

@@ -1,7 +1,6 @@
 from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from csp.decorators import csp_replace
 from django.core.cache import caches
@@ -9,13 +8,14 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from argmap.lib.addresses import route_of, split_address
 from argmap.lib.database import streamed_with_longer_bound
 from argmap.lib.htmx import HtmxHttpRequest, render_partial_response
 from argmap.lib.numbers import whole_number
@@ -417,13 +417,10 @@ def oembed(request: HtmxHttpRequest) -> HttpResponse:
     card, so that blogs and CMSs embed a claim from its URL. JSON only (501 otherwise)."""
     if request.GET.get("format", "json") != "json":
         return problem(501, "Only format=json is served.")
-    parts = urlsplit(request.GET.get("url", ""))
-    if parts.netloc and parts.netloc != request.get_host():
+    parts = split_address(request.GET.get("url"))
+    if parts is not None and parts.netloc and parts.netloc != request.get_host():
         return problem(404, "That address is not on this site.")
-    try:
-        match = resolve(parts.path or "/")
-    except Resolver404:
-        match = None
+    match = None if parts is None else route_of(parts.path)
     if match is None or match.url_name not in {"node", "node-embed"}:
         return problem(404, "That address is not a claim of a map on this site.")
     node = (

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from argmap.debates.mapdoc import FIXTURE_DIR, FIXTURE_FILES, export_map
+from argmap.debates.mapdoc import FIXTURE_DIR, export_map
 from argmap.debates.mapdoc.formats import materialized
 from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
 from argmap.debates.quotes import sha256_of
@@ -172,15 +172,17 @@ def test_check_map_lists_every_problem_at_once(seeded_map):
     assert f"node {claim.key}: is evidence but has no anchor" in message
 
 
+SEED = "deepseek-r1-sputnik"
+
+
 def broken_fixture_copy(tmp_path, edit):
-    for name in FIXTURE_FILES:
-        shutil.copy(FIXTURE_DIR / name, tmp_path / name)
-    path = tmp_path / "anchors.json"
+    shutil.copytree(FIXTURE_DIR, tmp_path, dirs_exist_ok=True)
+    path, nodes_path = tmp_path / SEED / "anchors.json", tmp_path / SEED / "nodes.json"
     entries = json.loads(path.read_text(encoding="utf-8"))
-    nodes = json.loads((tmp_path / "nodes.json").read_text(encoding="utf-8"))
+    nodes = json.loads(nodes_path.read_text(encoding="utf-8"))
     edit(entries, nodes)
     path.write_text(json.dumps(entries), encoding="utf-8")
-    (tmp_path / "nodes.json").write_text(json.dumps(nodes), encoding="utf-8")
+    nodes_path.write_text(json.dumps(nodes), encoding="utf-8")
     return tmp_path
 
 
