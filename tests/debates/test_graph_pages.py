@@ -193,9 +193,10 @@ def test_a_documents_argument_is_its_own_page_with_just_enough_ancestors(
     needed = set(anchored)
     for node in Node.objects.filter(key__in=anchored):
         needed |= {ancestor.key for ancestor in Node.objects.ancestors_of(node)}
-    # every map's token (the whole response's key), the source, the maps quoting it, the
+    # every map's token (the whole response's key), the source, the maps quoting it (the
+    # maps, their tokens, the sources and which each map quotes, kept under the tokens), the
     # shown map's token, then the page's nodes
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(12):
         response = client.get(reverse("source-argument", args=[source.slug]))
     assert response.status_code == 200
     html = flat(response)

@@ -194,3 +194,33 @@ def test_the_readers_proposal_targets_are_the_shown_maps(client, apart):
     assert trees["second-map"][1].text[:30] in form
     assert trees["first-map"][1].text[:30] not in form
     assert trees["first-map"][0].text not in form
+
+
+def home_queries(client):
+    """Queries of the home page for a visitor with a session (not cached whole), with the
+    maps' counts cold, then kept."""
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    store = client.session
+    store["seen"] = True
+    store.save()
+    caches["fragments"].clear()
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        counts.append(len(queries))
+    return counts
+
+
+def test_the_home_pages_queries_do_not_grow_with_the_number_of_maps(
+    client, seeded_map, queries_pinned
+):
+    one = home_queries(client)
+    source = SourceFactory()
+    for _ in range(3):
+        AnchorFactory(node=ThesisFactory(map=MapFactory()), source=source)
+    assert ArgumentMap.objects.count() == 4
+    assert home_queries(client) == one
