@@ -34,7 +34,7 @@ class AnnotationQuerySet(ContentQuerySet["Annotation"]):
     # Public annotations are counted on a map's pages, in state regions (their writes change
     # the map's state token, never its structure); private ones are not shown.
     map_field = "node__map"
-    revision_field = "state"
+    bumps = "state"
     shown_fields = frozenset({"visibility", "is_hidden", "node"})
 
     def shown(self):

@@ -100,6 +100,7 @@ class Map(Schema):
     )
     thesis: NodeRef | None
     counts: Counts
+    # The map's structure token; the field keeps the older word "revision" for its clients.
     revision: str = Field(description="Changes whenever anything shown in the map changes.")
     url: str
     html_url: str
@@ -108,10 +109,10 @@ class Map(Schema):
 
 
 class MapDetail(Map):
-    sources: list[SourceRef] = Field(description="The documents the map quotes.")
+    sources: list[SourceRef] = Field(description="The sources the map quotes.")
     thesis_strengths: list[ThesisStrength] = Field(
         description="The answer to the question as the votes stand (everyone's, the "
-        "curators') and as each document the map quotes argues."
+        "curators') and as each source the map quotes argues."
     )
 
 

@@ -24,7 +24,7 @@ from .models import Anchor, ArgumentMap, Link, Node, Section, Source
 from .quotes import sha256_of
 from .tree import ancestor_key_chains, preorder
 
-# The most a new source may be: the seed documents are 4-60 KB; a book-length text would
+# The most a new source may be: the seed sources are 4-60 KB; a book-length text would
 # make every page of its reader heavy (README, "Working with the map").
 SOURCE_MAX_BYTES = 1024 * 1024
 # The most an imported map file may be, in the admin (import_map on a shell has no limit).
@@ -448,7 +448,7 @@ class SectionInline(admin.TabularInline):
 
 
 class SourceAddForm(forms.ModelForm):
-    """A new document for a new debate: uploaded as a UTF-8 text file, or pasted, and stored
+    """A new source for a new debate: uploaded as a UTF-8 text file, or pasted, and stored
     byte for byte (the text's UTF-8 is exactly the bytes received) with its SHA-256."""
 
     upload = forms.FileField(
@@ -493,20 +493,20 @@ class SourceAddForm(forms.ModelForm):
 
 
 def source_text(data: bytes, limit: int = SOURCE_MAX_BYTES) -> str:
-    """The document's text from its bytes, or ValidationError saying why it is refused."""
+    """The source's text from its bytes, or ValidationError saying why it is refused."""
     if len(data) > limit:
         raise ValidationError(f"The file is over {limit // 1024:,} KB, the most it may be.")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ValidationError(
-            f"The document is not valid UTF-8 (byte {error.start} cannot be read): save it as "
+            f"The file is not valid UTF-8 (byte {error.start} cannot be read): save it as "
             "UTF-8 text and upload it again."
         ) from None
     if not text.strip():
-        raise ValidationError("The document is empty: upload or paste its text.")
+        raise ValidationError("The text is empty: upload or paste its text.")
     if "\x00" in text:
-        raise ValidationError("The document holds a NUL character; it is not a text file.")
+        raise ValidationError("The text holds a NUL character; it is not a text file.")
     return text
 
 

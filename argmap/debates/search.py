@@ -218,7 +218,7 @@ SIMILAR_RUNS = 12
 SIMILAR_MIN_SCORE = 35.0
 # Only this many characters of the text are compared (cut at a word): a claim is one
 # sentence, and pg_trgm's and rapidfuzz's work grows with the text, so a hostile text (a
-# pasted passage of a whole document, 100 KB) costs what one long sentence does.
+# pasted passage of a whole source, 100 KB) costs what one long sentence does.
 SIMILAR_TEXT_CHARS = 300
 
 

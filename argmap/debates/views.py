@@ -28,7 +28,7 @@ from .pages import add_to_nodes, map_page_context, node_page_context
 from .reader import maps_quoting, shown_map
 from .tree import OpenState, anchors_shown, attach_children, attach_links, branch_labels
 
-# A document's argument shows this many of its quotes a page, with their ancestors: up to
+# A source's argument shows this many of its quotes a page, with their ancestors: up to
 # 170 nodes in a generated map (each quote in another branch), one page for most seed sources.
 ARGUMENT_QUOTES = 30
 
@@ -75,8 +75,8 @@ def map_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     focus_key = request.GET.get("focus", "")
     focus = get_object_or_404(thesis.map.nodes, key=focus_key) if focus_key else None
     state = OpenState.from_query(request.GET)
-    revision = fragments.current(thesis.map)
-    extras = map_page_context(request, thesis.map, revision)
+    token = fragments.current(thesis.map)
+    extras = map_page_context(request, thesis.map, token)
     map_url = with_query(thesis.map.get_absolute_url(), extras.get("kept_query", ""))
 
     context = {
@@ -88,7 +88,7 @@ def map_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "root": partial(tree.open_tree, request, thesis, focus, state, map_url),
         "cruxes": SimpleLazyObject(thesis.map.crux_rows),
         "thesis_key": thesis.key,
-        "revision": revision,
+        "token": token,
         "formats": list(mapdoc.FORMATS.values()),
     }
     return render(request, "debates/map.html", context)
@@ -106,8 +106,8 @@ def tree_node(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
         return redirect(f"{reverse('map', args=[slug])}?focus={node.key}#node-{node.key}")
     state = request.GET.get("state", "open")
     state = state if state in TREE_STATES else "open"
-    revision = fragments.current(node.map)
-    extras = map_page_context(request, node.map, revision)
+    token = fragments.current(node.map)
+    extras = map_page_context(request, node.map, token)
     map_url = with_query(node.map.get_absolute_url(), extras.get("kept_query", ""))
 
     context = {
@@ -116,7 +116,7 @@ def tree_node(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
         "key": node.key,
         "state": state,
         "tree": partial(tree.shown_tree, request, node, state, map_url),
-        "revision": revision,
+        "token": token,
     }
     return render(request, "debates/map.html#tree-fragment", context)
 
@@ -133,27 +133,27 @@ def node_page(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     if request.htmx and "from" in request.GET:
         return cross_link(request, get_object_or_404(nodes.prefetch_related(anchors_shown())))
     # Before the content (fragments.py, point 4); no map: the 404 below answers.
-    revision = fragments.current_by_slug(slug) or ""
+    token = fragments.current_by_slug(slug) or ""
     node = get_object_or_404(nodes)
 
     context = {
-        **map_page_context(request, node.map, revision),
+        **map_page_context(request, node.map, token),
         "map": node.map,
         "node": node,
         # Built only when the page's cached parts are missing (see node.html's cache tags).
         "claim": tree.ClaimParts(request, node),
         "formats": list(mapdoc.FORMATS.values()),
-        "revision": revision,
+        "token": token,
     }
     context.update(node_page_context(request, node))
-    context["preview"] = partial(claim_preview, request, node, revision)
+    context["preview"] = partial(claim_preview, request, node, token)
     return render(request, "debates/node.html", context)
 
 
-def claim_preview(request: HtmxHttpRequest, node: Node, revision: str) -> str:
+def claim_preview(request: HtmxHttpRequest, node: Node, token: str) -> str:
     """A claim's link preview: its relation, parent and first quote (cached under the map's
-    revision), then its strength as the page shows it (node_list hooks), which votes move."""
-    key = f"claim-preview:{revision}:{node.pk}"
+    token), then its strength as the page shows it (node_list hooks), which votes move."""
+    key = f"claim-preview:{token}:{node.pk}"
     text = caches["fragments"].get(key)
     if text is None:
         text = node.link_preview()
@@ -183,15 +183,15 @@ def cross_link(request: HtmxHttpRequest, node: Node) -> HttpResponse:
 @require_safe
 @site_response("map", "page")
 def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Follow one document in one map (?map=<slug>, as the reader chooses it): the map's
+    """Follow one source in one map (?map=<slug>, as the reader chooses it): the map's
     nodes anchored in it, with just enough ancestors to keep the shape, as a tree open end
-    to end, each with that document's own quotes. Maps never mix on it, nor in its pages."""
+    to end, each with that source's own quotes. Maps never mix on it, nor in its pages."""
     source = get_object_or_404(Source.objects.defer("text"), slug=slug)
     page = max(whole_number(request.GET.get("page"), digits=6) or 1, 1)
     maps = maps_quoting(source)
     argmap = shown_map(request, maps, None)
     # The shown map's token, before the content.
-    revision = fragments.current(argmap) if argmap else ""
+    token = fragments.current(argmap) if argmap else ""
 
     def argument() -> dict[str, Any]:
         # Built only when the page's cached part is missing (see the template's cache tag).
@@ -201,13 +201,13 @@ def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         nodes = list(Node.objects.filter(pk__in=ids).for_display())
         attach_links(nodes)
         for node in nodes:
-            node.quotes_here = [a for a in node.anchors.all() if a.source_id == source.pk]
+            node.anchors_here = [a for a in node.anchors.all() if a.source_id == source.pk]
         trees = attach_children(nodes, ids)
         trees.sort(key=lambda root: (root.position, root.pk))
         for root in trees:
-            root.anchored_count = sum(1 for node in nodes if node.quotes_here)
+            root.anchored_count = sum(1 for node in nodes if node.anchors_here)
             theses = sum(
-                1 for node in nodes if node.kind == Node.Kind.THESIS and not node.quotes_here
+                1 for node in nodes if node.kind == Node.Kind.THESIS and not node.anchors_here
             )
             root.context_count = len(nodes) - root.anchored_count - theses
         return {"trees": trees, "more": more}
@@ -220,7 +220,7 @@ def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "map_param": f"&map={argmap.slug}" if argmap and len(maps) > 1 else "",
         "argument": SimpleLazyObject(argument),  # its trees, counts and whether more follow
         "page": page,
-        "revision": revision,
+        "token": token,
     }
     return render(request, "debates/source_argument.html", context)
 
@@ -261,7 +261,7 @@ def search_page(request: HtmxHttpRequest) -> HttpResponse:
             context["error"] = str(problem)
         else:
             context["query"] = query
-            context["revision"] = fragments.current_everywhere()
+            context["token"] = fragments.current_everywhere()
             # Found only when the cached results are missing (see the template's cache tag).
             context["results"] = SimpleLazyObject(partial(search_results, query))
     status = 400 if "error" in context else 200
@@ -296,7 +296,7 @@ def export_page(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
 
 
 # An export that ends within this many characters is kept whole in the fragments cache
-# under its map's revision (the seed map's biggest, AIF, is 370 KB); a bigger one is
+# under its map's structure token (the seed map's biggest, AIF, is 370 KB); a bigger one is
 # streamed each time, since caching it would take its whole size in memory (or in Redis).
 CACHED_EXPORT_CHARS = 1024 * 1024
 
@@ -307,15 +307,15 @@ def download(
     """The map or a branch in one format, as a file to save (never shown in the tab).
 
     Streamed as it is read; an unchanged map answers If-None-Match with 304 from its
-    revision alone. The whole map's Web Annotations also carry the sources' passage
-    annotations, which do not change the map's revision: that one download is always built."""
+    token alone. The whole map's Web Annotations also carry the sources' passage
+    annotations, which change no structure token: that one download is always built."""
     if fmt not in mapdoc.FORMATS:
         raise Http404("No such format.")
     media_type = mapdoc.FORMATS[fmt].media_type
-    by_revision = not (fmt == "webannotation" and branch is None)
-    revision = fragments.current(argmap) if by_revision else ""
-    etag = f'"{revision}-{fmt}-{branch.key if branch else ""}"' if revision else None
-    key = f"export:{revision}:{fmt}:{branch.pk if branch else ''}:{request.build_absolute_uri('/')}"
+    by_map_token = not (fmt == "webannotation" and branch is None)
+    token = fragments.current(argmap) if by_map_token else ""
+    etag = f'"{token}-{fmt}-{branch.key if branch else ""}"' if token else None
+    key = f"export:{token}:{fmt}:{branch.pk if branch else ''}:{request.build_absolute_uri('/')}"
     if etag and (unchanged := fragments.not_modified(request, etag)) is not None:
         return unchanged
     text = caches["fragments"].get(key) if etag else None
@@ -382,13 +382,15 @@ def node_embed(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     the one page any origin may frame (its own CSP), in the reader's colour scheme or
     ?theme=light|dark."""
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
-    quotes = Prefetch(
+    with_anchors = Prefetch(
         "anchors",
         Anchor.objects.select_related("source").defer("source__text").with_comment_numbers(),
     )
-    prefetch_related_objects([node], quotes)
+    prefetch_related_objects([node], with_anchors)
     children = list(
-        node.children.select_related("map").prefetch_related(quotes).order_by("position", "pk")
+        node.children.select_related("map")
+        .prefetch_related(with_anchors)
+        .order_by("position", "pk")
     )[: 4 * EMBED_CHILDREN]
     add_to_nodes(request, node.map, [node, *children])
     by_strength = sorted(children, key=lambda child: -child.shown_effect)
