@@ -228,6 +228,7 @@ def _write_document(document, slug, origin):
             is_heading=entry["heading"],
             is_implicit=entry.get("implicit", False),
             scheme=entry.get("scheme") or "",
+            proposed_by=entry.get("proposed_by") or "",
         )
     Anchor.objects.bulk_create(
         Anchor(
