@@ -221,12 +221,12 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
 
         if passage is not None:
             start, end, _ = passage
-            quotes = Anchor.objects.filter(source=self.source, node__map=self.argmap)
-            quotes = quotes.select_related("node__parent").order_by("start", "pk")
-            inside = quotes.filter(start__gte=max(0, start - NEAR_CHARS), start__lt=end)
+            anchors = Anchor.objects.filter(source=self.source, node__map=self.argmap)
+            anchors = anchors.select_related("node__parent").order_by("start", "pk")
+            inside = anchors.filter(start__gte=max(0, start - NEAR_CHARS), start__lt=end)
             inside = list(inside.filter(end__gt=start)[:TARGETS_A_GROUP])
-            before = quotes.filter(start__gte=max(0, start - NEAR_CHARS), end__lte=start)
-            after = quotes.filter(start__gte=end, start__lt=end + NEAR_CHARS)
+            before = anchors.filter(start__gte=max(0, start - NEAR_CHARS), end__lte=start)
+            after = anchors.filter(start__gte=end, start__lt=end + NEAR_CHARS)
             near = [
                 *before.order_by("-start", "-pk")[:TARGETS_A_GROUP],
                 *after[:TARGETS_A_GROUP],

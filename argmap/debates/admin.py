@@ -350,6 +350,7 @@ def map_of_referring_node(request):
 class NodeAdmin(admin.ModelAdmin):
     form = NodeForm
     inlines = [AnchorInline, LinkInline, ChildInline]
+    readonly_fields = ["proposed_by"]  # the proposer's choice (User.credit), never typed
     list_display = ["key", "path_from_thesis", "text", "kind", "relation", "position"]
     list_display += ["anchor_count"]
     list_display_links = ["key"]

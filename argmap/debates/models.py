@@ -606,6 +606,16 @@ class Node(UpdateOnlyModel):
         blank=True,
         help_text="The kind of inference from this node to its parent (Walton's schemes).",
     )
+    # Set when a curator accepts a reader's proposal, and kept in step with the proposer's
+    # wish after (annotations.models.credit_follows_the_proposer): the fixtures are public.
+    proposed_by = models.CharField(
+        "proposed by",
+        max_length=150,
+        blank=True,
+        editable=False,
+        help_text="Whose proposal this node was: the reader's username where they chose to be "
+        "credited, “a reader” where not; empty for the curators' own nodes.",
+    )
 
     objects = NodeManager()
 

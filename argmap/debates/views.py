@@ -220,13 +220,13 @@ def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         nodes = list(Node.objects.filter(pk__in=ids).for_display())
         attach_links(nodes)
         for node in nodes:
-            node.quotes_here = [a for a in node.anchors.all() if a.source_id == source.pk]
+            node.anchors_here = [a for a in node.anchors.all() if a.source_id == source.pk]
         trees = attach_children(nodes, ids)
         trees.sort(key=lambda root: (root.position, root.pk))
         for root in trees:
-            root.anchored_count = sum(1 for node in nodes if node.quotes_here)
+            root.anchored_count = sum(1 for node in nodes if node.anchors_here)
             theses = sum(
-                1 for node in nodes if node.kind == Node.Kind.THESIS and not node.quotes_here
+                1 for node in nodes if node.kind == Node.Kind.THESIS and not node.anchors_here
             )
             root.context_count = len(nodes) - root.anchored_count - theses
         return {
@@ -405,13 +405,15 @@ def node_embed(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     the one page any origin may frame (its own CSP), in the reader's colour scheme or
     ?theme=light|dark."""
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
-    quotes = Prefetch(
+    with_anchors = Prefetch(
         "anchors",
         Anchor.objects.select_related("source").defer("source__text").with_comment_numbers(),
     )
-    prefetch_related_objects([node], quotes)
+    prefetch_related_objects([node], with_anchors)
     children = list(
-        node.children.select_related("map").prefetch_related(quotes).order_by("position", "pk")
+        node.children.select_related("map")
+        .prefetch_related(with_anchors)
+        .order_by("position", "pk")
     )[: 4 * EMBED_CHILDREN]
     add_to_nodes(request, node.map, [node, *children])
     by_strength = sorted(children, key=lambda child: -child.shown_effect)
