@@ -361,6 +361,7 @@ def node_body(request: HttpRequest, node: Any, strengths: MapStrengths) -> dict[
         "heading": node.is_heading,
         "implicit": node.is_implicit,
         "scheme": node.scheme or None,
+        "proposed_by": node.proposed_by or None,
         "position": node.position,
         "children": {
             "nodes": node.supports_count + opposes + undercuts,
