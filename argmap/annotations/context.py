@@ -5,7 +5,9 @@ AnnotationsConfig.ready() registers; debates never imports annotations. The read
 this app's own (reader_page_context).
 """
 
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -100,14 +102,19 @@ def reader_key(source_slug: str) -> str:
 def _reader_key_sql() -> str:
     """annotations.models.public_and_shown(), for one source's passages, in SQL."""
     quote = connection.ops.quote_name
-    annotation, source = Annotation._meta, Source._meta
-    field = annotation.get_field
+    a, s = _columns(Annotation), _columns(Source)
     return (
-        f"SELECT COUNT(*), MAX(a.{quote(field('id').column)}),"  # noqa: S608 - quoted names only
-        f" MAX(a.{quote(field('updated').column)})"
-        f" FROM {quote(annotation.db_table)} a JOIN {quote(source.db_table)} s"
-        f" ON s.{quote(source.get_field('id').column)} = a.{quote(field('source').column)}"
-        f" WHERE s.{quote(source.get_field('slug').column)} = %s"
-        f" AND a.{quote(field('visibility').column)} = %s"
-        f" AND a.{quote(field('is_hidden').column)} = %s"
+        f"SELECT COUNT(*), MAX(a.{a('id')}), MAX(a.{a('updated')})"  # noqa: S608 - quoted names
+        f" FROM {quote(Annotation._meta.db_table)} a JOIN {quote(Source._meta.db_table)} s"
+        f" ON s.{s('id')} = a.{a('source')} WHERE s.{s('slug')} = %s"
+        f" AND a.{a('visibility')} = %s AND a.{a('is_hidden')} = %s"
     )
+
+
+def _columns(model: Any) -> Callable[[str], str]:
+    """A model's field name to its quoted column."""
+
+    def column(name: str) -> str:
+        return connection.ops.quote_name(str(model._meta.get_field(name).column))
+
+    return column
