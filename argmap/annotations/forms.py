@@ -7,6 +7,7 @@ from django.db import transaction
 from argmap.debates import search as text_search
 from argmap.debates.models import Anchor, Node, Source
 from argmap.debates.quotes import find_quote, quote_context, selector_matches
+from argmap.lib.markdown import markdown_problem
 from argmap.lib.numbers import whole_number
 
 from .models import BODY_LIMIT, Annotation, Proposal
@@ -67,6 +68,9 @@ class AnnotationForm(forms.ModelForm):
             )
         if not body.strip():
             raise forms.ValidationError("Write something before saving.")
+        problem = markdown_problem(body)
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return body
 
     def clean(self):

@@ -305,6 +305,34 @@ def username_before_save(
     instance.__dict__["_username_before"] = next(iter(before), None)
 
 
+def credit_follows_the_proposer(
+    sender: "ModelBase",
+    instance: "User",
+    created: bool = False,
+    update_fields: Any = None,
+    **kwargs: Any,
+) -> None:
+    """post_save of a user: the nodes their accepted proposals became carry the credit they
+    choose now (a new name, or credit turned on or off), since the fixtures are public. A
+    log-in saves only last_login and costs nothing here."""
+    if created or (
+        update_fields is not None and not {"username", "credit_proposals"} & set(update_fields)
+    ):
+        return
+    _credit_nodes(instance, instance.credit())
+
+
+def deleted_proposer_is_a_reader(sender: "ModelBase", instance: "User", **kwargs: Any) -> None:
+    """pre_delete of a user: their name leaves the nodes their proposals became."""
+    _credit_nodes(instance, instance.ANONYMOUS_CREDIT)
+
+
+def _credit_nodes(user: "User", credit: str) -> None:
+    accepted = Proposal.objects.filter(proposer=user, created_node__isnull=False)
+    nodes = Node.objects.filter(pk__in=accepted.values("created_node")).exclude(proposed_by=credit)
+    nodes.update(proposed_by=credit)  # a content write: the maps' structure tokens move
+
+
 def renamed_author_refreshes_maps(sender: "ModelBase", instance: "User", **kwargs: Any) -> None:
     """post_save of a user: a new name changes the state token of every map that shows one
     of their public annotations (claim pages' panels are state regions, names included)."""
@@ -537,6 +565,7 @@ class Proposal(QuoteSelector):
                 parent=target,
                 relation=fresh.relation,
                 position=target.children.next_position(),
+                proposed_by=fresh.proposer.credit(),
             )
             node.clean()
             node.save()

@@ -154,6 +154,11 @@ class Node(Schema):
     scheme: str | None = Field(
         description="The argument scheme of its inference to its parent (Walton's), if named."
     )
+    proposed_by: str | None = Field(
+        description="Who proposed it, for a node the curators accepted from a reader's "
+        "proposal: their username where they chose to be credited, else “a reader”; null for "
+        "the curators' own nodes."
+    )
     position: int = Field(description="Order among its siblings.")
     children: Counts = Field(description="Its children, counted by relation (nodes: all).")
     anchors: list[Anchor]

@@ -9,9 +9,9 @@ from django.db import connection, models
 from django.db.models import Count, Max, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
-from django.urls import reverse
 
 from argmap.lib.rows import RowGone, UpdateOnlyModel, lock, locking
+from argmap.lib.urls import slug_url
 
 from . import fragments
 from .fragments import ContentQuerySet, new_token
@@ -98,7 +98,7 @@ class Source(UpdateOnlyModel):
         return (self.slug,)
 
     def get_absolute_url(self) -> str:
-        return reverse("source", args=[self.slug])
+        return slug_url("source", self.slug)
 
     def speaker_at(self, offset: int) -> str:
         """Who speaks at offset: a reader comment's commenter, otherwise the author."""
@@ -312,7 +312,7 @@ class ArgumentMap(UpdateOnlyModel):
         return (self.slug,)
 
     def get_absolute_url(self) -> str:
-        return reverse("map", args=[self.slug])
+        return slug_url("map", self.slug)
 
     def crux_rows(self) -> list[dict[str, Any]]:
         """The cruxes with each side's nodes (one query; keys no longer in the map drop out)."""
@@ -347,20 +347,22 @@ class ArgumentMap(UpdateOnlyModel):
 # starts from one page of one map's quotes of the source, in the source's order; beyond
 # says whether a quote of that map lies past the page (both read along the (source, start)
 # index; written out twice, since PostgreSQL materializes a CTE that is read twice).
+# A page of one map's quotes of a source, in the source's order from a cursor (a quote's
+# start and id, forward or back, on the (source, start) index: no OFFSET walks the pages
+# before), with every ancestor of their nodes and its parent.
 ARGUMENT_SQL = """
-    WITH RECURSIVE quoting(id) AS (
-        SELECT a.node_id FROM {anchors} a JOIN {table} q ON q.id = a.node_id
-        WHERE a.source_id = %s AND q.map_id = %s ORDER BY a.start, a.id LIMIT %s OFFSET %s
-    ), beyond(found) AS (
-        SELECT 1 FROM {anchors} a JOIN {table} q ON q.id = a.node_id
-        WHERE a.source_id = %s AND q.map_id = %s ORDER BY a.start, a.id LIMIT 1 OFFSET %s
-    ), up(id) AS (
-        SELECT DISTINCT id FROM quoting
+    WITH RECURSIVE quoting(anchor_id, node_id, start) AS (
+        SELECT a.id, a.node_id, a.start FROM {anchors} a JOIN {table} q ON q.id = a.node_id
+        WHERE a.source_id = %s AND q.map_id = %s AND (a.start, a.id) {compare} (%s, %s)
+        ORDER BY a.start {order}, a.id {order} LIMIT %s
+    ), up(id, parent_id) AS (
+        SELECT n.id, n.parent_id FROM {table} n WHERE n.id IN (SELECT node_id FROM quoting)
         UNION
-        SELECT (SELECT n.parent_id FROM {table} n WHERE n.id = up.id) FROM up
-        WHERE up.id IS NOT NULL
+        SELECT n.id, n.parent_id FROM {table} n JOIN up ON n.id = up.parent_id
     )
-    SELECT id, EXISTS (SELECT 1 FROM beyond) FROM up WHERE id IS NOT NULL
+    SELECT anchor_id, node_id, start FROM quoting
+    UNION ALL
+    SELECT NULL, id, parent_id FROM up
 """
 
 
@@ -504,19 +506,53 @@ class NodeQuerySet(ContentQuerySet["Node"]):
         return chain
 
     def argument_of(
-        self, source: Source, argmap: ArgumentMap, quotes: int, page: int = 1
-    ) -> tuple[set[int], bool]:
-        """Ids of the nodes of one page of argmap's quotes of the source (in the source's
-        order) and of all their ancestors, and whether more quotes follow: that source's
-        own argument in one map, with just the nodes that keep the tree's shape."""
+        self,
+        source: Source,
+        argmap: ArgumentMap,
+        limit: int,
+        cursor: tuple[int, int] = (-1, 0),
+        back: bool = False,
+    ) -> tuple[set[int], tuple[int, int] | None, tuple[int, int] | None, bool]:
+        """One page of a source's argument in one map: argmap's quotes of the source in the
+        source's order after cursor (a quote's start and id; before it, with back), as many
+        as fit in limit nodes with all their ancestors (the first always does), so a page
+        is bounded by the nodes it shows, however deep the map. Returns the ids of the
+        nodes, the cursors of its first and last quotes, and whether more quotes follow
+        on the side it was read towards."""
         table = connection.ops.quote_name(Node._meta.db_table)
         anchors = connection.ops.quote_name(Anchor._meta.db_table)
-        offset = (page - 1) * quotes
-        params = [source.pk, argmap.pk, quotes, offset, source.pk, argmap.pk, offset + quotes]
-        with connection.cursor() as cursor:
-            cursor.execute(ARGUMENT_SQL.format(table=table, anchors=anchors), params)
-            rows = cursor.fetchall()
-        return {pk for pk, _ in rows}, any(more for _, more in rows)
+        sql = ARGUMENT_SQL.format(
+            table=table,
+            anchors=anchors,
+            compare="<" if back else ">",
+            order="DESC" if back else "ASC",
+        )
+        # A quote's node adds at least itself unless an earlier quote showed it: limit + 1
+        # quotes are enough to fill the page and to tell whether more follow.
+        params = [source.pk, argmap.pk, *cursor, limit + 1]
+        with connection.cursor() as db:
+            db.execute(sql, params)
+            rows = db.fetchall()
+        quotes = [(anchor, node, start) for anchor, node, start in rows if anchor is not None]
+        parents = {node: parent for anchor, node, parent in rows if anchor is None}
+        shown: set[int] = set()
+        taken: list[tuple[int, int]] = []
+        more = False
+        for anchor, node, start in quotes:
+            new = []
+            while node is not None and node not in shown and node not in new:
+                new.append(node)
+                node = parents.get(node)
+            if taken and len(shown) + len(new) > limit:
+                more = True
+                break
+            shown.update(new)
+            taken.append((start, anchor))
+        else:
+            more = len(quotes) > limit
+        if back:
+            taken.reverse()
+        return shown, (taken[0] if taken else None), (taken[-1] if taken else None), more
 
     def whole_branch(self, node: "Node", limit: int) -> list[int] | None:
         """Ids of node's whole branch, or None when it has more than limit nodes (found out
@@ -596,6 +632,16 @@ class Node(UpdateOnlyModel):
         blank=True,
         help_text="The kind of inference from this node to its parent (Walton's schemes).",
     )
+    # Set when a curator accepts a reader's proposal, and kept in step with the proposer's
+    # wish after (annotations.models.credit_follows_the_proposer): the fixtures are public.
+    proposed_by = models.CharField(
+        "proposed by",
+        max_length=150,
+        blank=True,
+        editable=False,
+        help_text="Whose proposal this node was: the reader's username where they chose to be "
+        "credited, “a reader” where not; empty for the curators' own nodes.",
+    )
 
     objects = NodeManager()
 
@@ -627,7 +673,7 @@ class Node(UpdateOnlyModel):
     ]
 
     def get_absolute_url(self) -> str:
-        return reverse("node", args=[self.map.slug, self.key])
+        return slug_url("node", self.map.slug, self.key)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # A new child holds its parent's lock, so a delete of the parent waits, then finds

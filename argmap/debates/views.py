@@ -1,3 +1,4 @@
+import re
 from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
@@ -28,9 +29,19 @@ from .pages import add_to_nodes, map_page_context, node_page_context
 from .reader import maps_quoting, shown_map
 from .tree import OpenState, anchors_shown, attach_children, attach_links, branch_labels
 
-# A source's argument shows this many of its quotes a page, with their ancestors: up to
-# 170 nodes in a generated map (each quote in another branch), one page for most seed sources.
-ARGUMENT_QUOTES = 30
+# A source's argument shows this many nodes a page at most (its quotes with their
+# ancestors), whatever the depth of the map: 30 quotes a page drew 207 nodes, 514 KB and
+# 2,400 partial renders at a million nodes.
+ARGUMENT_NODES = 30
+
+# Where a page of a source's argument starts or ends: a quote's start and id (?after=,
+# ?before=). Any text of this form is a place in the source, so none is refused.
+QUOTE_CURSOR = re.compile(r"([0-9]{1,9})-([0-9]{1,18})")
+
+
+def quote_cursor(text: str) -> tuple[int, int] | None:
+    found = QUOTE_CURSOR.fullmatch(text)
+    return (int(found[1]), int(found[2])) if found else None
 
 
 # Pages that span the maps, cached whole for visitors without a session (fragments, point 9).
@@ -181,13 +192,15 @@ def cross_link(request: HtmxHttpRequest, node: Node) -> HttpResponse:
 
 
 @require_safe
-@site_response("map", "page")
+@site_response("map", "after", "before")
 def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Follow one source in one map (?map=<slug>, as the reader chooses it): the map's
     nodes anchored in it, with just enough ancestors to keep the shape, as a tree open end
-    to end, each with that source's own quotes. Maps never mix on it, nor in its pages."""
+    to end, each with that source's own quotes. Maps never mix on it, nor in its pages:
+    ARGUMENT_NODES at most a page, after (or before) a quote (?after=, ?before=)."""
     source = get_object_or_404(Source.objects.defer("text"), slug=slug)
-    page = max(whole_number(request.GET.get("page"), digits=6) or 1, 1)
+    after = quote_cursor(request.GET.get("after", ""))
+    before = quote_cursor(request.GET.get("before", "")) if after is None else None
     maps = maps_quoting(source)
     argmap = shown_map(request, maps, None)
     # The shown map's token, before the content.
@@ -196,8 +209,14 @@ def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     def argument() -> dict[str, Any]:
         # Built only when the page's cached part is missing (see the template's cache tag).
         if argmap is None:
-            return {"trees": [], "more": False}
-        ids, more = Node.objects.argument_of(source, argmap, ARGUMENT_QUOTES, page)
+            return {"trees": []}
+        back = before is not None
+        ids, first, last, more = Node.objects.argument_of(
+            source, argmap, ARGUMENT_NODES, before or after or (-1, 0), back
+        )
+        # Earlier quotes: those a page read back did not reach, or any before a cursor.
+        earlier = first if (more if back else after is not None) else None
+        later = last if (back or more) else None
         nodes = list(Node.objects.filter(pk__in=ids).for_display())
         attach_links(nodes)
         for node in nodes:
@@ -210,7 +229,11 @@ def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 1 for node in nodes if node.kind == Node.Kind.THESIS and not node.anchors_here
             )
             root.context_count = len(nodes) - root.anchored_count - theses
-        return {"trees": trees, "more": more}
+        return {
+            "trees": trees,
+            "earlier": "{}-{}".format(*earlier) if earlier else "",
+            "later": "{}-{}".format(*later) if later else "",
+        }
 
     context = {
         "source": source,
@@ -218,8 +241,8 @@ def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "quoting_maps": maps,
         # Links between pages keep the map shown, where there is a choice.
         "map_param": f"&map={argmap.slug}" if argmap and len(maps) > 1 else "",
-        "argument": SimpleLazyObject(argument),  # its trees, counts and whether more follow
-        "page": page,
+        "argument": SimpleLazyObject(argument),  # its trees, counts and where pages go on
+        "place": f"{after or ''}:{before or ''}",
         "token": token,
     }
     return render(request, "debates/source_argument.html", context)

@@ -108,7 +108,7 @@ def test_search_results_say_which_map(client, two_maps):
 
 def test_a_documents_argument_counts_each_map_apart(client, two_maps, monkeypatch):
     seed, _ = two_maps
-    monkeypatch.setattr("argmap.debates.views.ARGUMENT_QUOTES", 100)  # each map on one page
+    monkeypatch.setattr("argmap.debates.views.ARGUMENT_NODES", 1000)  # each map on one page
     anchored = quotes_in(seed).values("node").distinct().count()
     for slug in (SEED, SECOND):
         html = client.get(f"/sources/{BLOG}/argument/?map={slug}").content.decode()
@@ -163,16 +163,19 @@ def test_a_documents_argument_shows_one_map_at_a_time(client, apart):
 
 def test_a_documents_argument_pages_within_its_map(client, apart, monkeypatch):
     source, trees = apart
-    monkeypatch.setattr("argmap.debates.views.ARGUMENT_QUOTES", 1)
-    # The second map's one quote fills its page: nothing more of it follows, whatever the
-    # first map quotes after it.
+    monkeypatch.setattr("argmap.debates.views.ARGUMENT_NODES", 2)
+    # The second map's one quote (and its thesis) fills its page: nothing more of it
+    # follows, whatever the first map quotes after it.
     html = client.get(f"/sources/{source.slug}/argument/?map=second-map").content.decode()
     assert "More of this source" not in html
     extra = NodeFactory(map=trees["second-map"][0].map, parent=trees["second-map"][0])
     AnchorFactory(node=extra, source=source, quote=SAMPLE_TEXT.split(". ")[2])
     html = client.get(f"/sources/{source.slug}/argument/?map=second-map").content.decode()
-    assert 'href="?page=2&amp;map=second-map"' in html
-    html = client.get(f"/sources/{source.slug}/argument/?page=2&map=second-map").content.decode()
+    last = trees["second-map"][1].anchors.get()
+    assert f'href="?after={last.start}-{last.pk}&amp;map=second-map"' in html
+    html = client.get(
+        f"/sources/{source.slug}/argument/?after={last.start}-{last.pk}&map=second-map"
+    ).content.decode()
     assert extra.text in html and trees["first-map"][1].text not in html
 
 

@@ -129,6 +129,7 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
             "is_heading": fields.get("is_heading", False),
             "is_implicit": fields.get("is_implicit", False),
             "scheme": fields.get("scheme", ""),
+            "proposed_by": fields.get("proposed_by", ""),
             "anchors": [],
         }
         documents[map_slug]["nodes"].append(node)
@@ -166,12 +167,21 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
     return documents, problems
 
 
+# Fields a fixture leaves out at their empty default (loading fills the default back): a
+# node's credit is set on the few nodes readers proposed, and the curators' nodes keep the
+# lines they had before nodes recorded it.
+OMITTED_WHEN_EMPTY = {"debates.node": ("proposed_by",)}
+
+
 def fixture_entries(objects):
     entries = serializers.serialize(
         "python", objects, use_natural_foreign_keys=True, use_natural_primary_keys=True
     )
     for entry in entries:
         entry.pop("pk", None)
+        for name in OMITTED_WHEN_EMPTY.get(entry["model"], ()):
+            if entry["fields"].get(name) == "":
+                del entry["fields"][name]
     return entries
 
 

@@ -1,8 +1,10 @@
 import hashlib
 import json
+import re
 import shutil
 from collections import Counter
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -54,6 +56,22 @@ def test_branches_run_four_or_more_levels_deep(seeded_map):
         return 0 if parents[pk] is None else 1 + depth(parents[pk])
 
     assert max(depth(pk) for pk in parents) >= 4
+
+
+def test_the_guide_and_the_coverage_list_name_only_nodes_of_the_map(seeded_map):
+    """The mapping guide's examples and the coverage list's current rows name nodes by key; a
+    re-mapping that renames or removes one must update them (the history below the list may
+    name nodes that are gone)."""
+    docs = Path(__file__).resolve().parents[3] / "docs"
+    coverage = (docs / "map-coverage.md").read_text().split("## What changed from the first map")[0]
+    pages = {
+        "mapping-guide.md": (docs / "mapping-guide.md").read_text(),
+        "map-coverage.md": coverage,
+    }
+    keys = set(seeded_map.nodes.values_list("key", flat=True))
+    for name, text in pages.items():
+        named = set(re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", text))
+        assert named - keys == set(), f"docs/{name} names nodes the map does not have"
 
 
 def test_shared_points_carry_anchors_from_several_sources(seeded_map):
