@@ -63,7 +63,8 @@ def annotation_panels(pks):
     nodes = Node.objects.select_related("map").in_bulk(pks)
     listed: dict[int, list[Annotation]] = {pk: [] for pk in nodes}
     for annotation in Annotation.objects.filter(node__in=pks).for_viewer(AnonymousUser()):
-        listed[annotation.node_id].append(annotation)
+        if annotation.node_id is not None:
+            listed[annotation.node_id].append(annotation)
     context = {"on_node_page": True, "panel_open": True, "user": AnonymousUser()}
     return {
         pk: render_to_string(
