@@ -244,7 +244,7 @@ def similar_text(text):
     return text[:SIMILAR_TEXT_CHARS]
 
 
-def similar(nodes, text, limit=SIMILAR_SHOWN):
+def similar(nodes: QuerySet[Any], text: str, limit: int = SIMILAR_SHOWN) -> list[Any]:
     """The nodes most like text, best first, each with .similarity (0-100).
 
     Ranked by rapidfuzz's token_set_ratio, which reads a paraphrase (the same words
