@@ -12,6 +12,7 @@ from django.db import connection, transaction
 
 from argmap.core.models import RateCounter
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
+from argmap.evaluation import strengths
 
 from .browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatcher, chromium_or_skip
 from .factories import UserFactory
@@ -41,6 +42,7 @@ def empty_fragment_cache(settings):
     for alias in ("fragments", "strengths"):
         if alias in settings.CACHES:
             caches[alias].clear()
+    strengths.forget()  # and the process's own copies of strengths
 
 
 @pytest.fixture

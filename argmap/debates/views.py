@@ -115,6 +115,7 @@ def map_page(request, slug):
         # Built only when the cached rendering is missing (see the template's cache tag).
         "root": SimpleLazyObject(open_tree),
         "thesis_key": thesis.key,
+        "thesis_node": thesis,  # its strength under each perspective (a region each)
         "revision": revision,
         "formats": list(registry.FORMATS.values()),
     }

@@ -1,0 +1,107 @@
+"""A vote cools nothing it did not change: strengths on cached pages are state regions
+(argmap/debates/fragments.py), filled again after a recompute without rendering anything."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from argmap.debates import views
+from argmap.evaluation import strengths
+from argmap.evaluation.models import Vote
+
+from ..conftest import HX
+from ..factories import MapFactory, NodeFactory, ThesisFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    # page: (address, headers, queries of a hit after a vote: the map's tokens, then the
+    # regions' reads: annotation counts, and for the claim page its annotation panel (the
+    # node, its annotations) and its explanation (the node, its children, its contradicts
+    # links); the strengths themselves come from the cache, with no query)
+    "map": ("/maps/regions/?open=thesis", {}, 2),
+    "expand": ("/maps/regions/tree/thesis/?state=open", HX, 2),
+    "claim": ("/maps/regions/nodes/thesis/", {}, 7),
+}
+
+
+@pytest.fixture
+def tree():
+    argmap = MapFactory(slug="regions")
+    thesis = ThesisFactory(map=argmap, key="thesis", text="The thesis holds.")
+    pro = NodeFactory(map=argmap, parent=thesis, relation="supports", key="pro", position=0)
+    also = NodeFactory(map=argmap, parent=thesis, relation="supports", key="also", position=1)
+    con = NodeFactory(map=argmap, parent=thesis, relation="opposes", key="con", position=2)
+    return argmap, {n.key: n for n in (thesis, pro, also, con)}
+
+
+def vote(node, value, django_capture_on_commit_callbacks):
+    voter = Client()
+    voter.force_login(UserFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = voter.post(
+            reverse("vote", args=["regions", node.key]), {"acceptability": str(value)}
+        )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_after_a_vote_a_cached_page_shows_the_new_strength_without_rendering(
+    page, client, tree, monkeypatch, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    url, headers, queries = PAGES[page]
+    first = client.get(url, headers=headers).content.decode()
+    assert "Strength 50%" in first and "Strength 100%" not in first
+    again = client.get(url, headers=headers)
+    assert again.content.decode() == first  # a hit
+
+    vote(tree[1]["pro"], 4, django_capture_on_commit_callbacks)  # pro: (1 + 1) / 3
+    for _ in range(3):
+        vote(tree[1]["thesis"], 4, django_capture_on_commit_callbacks)
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(views, "render", no_render)
+    with django_assert_num_queries(queries):
+        after = client.get(url, headers=headers).content.decode()
+    assert "Strength 67%" in after  # the supporter's own base score, two votes short of 4
+    thesis = strengths.strengths_of(tree[0]).of(tree[1]["thesis"].pk)
+    assert f"Strength {thesis.percent}%" in after and thesis.percent > 50
+    assert "3 votes" in after
+    with django_assert_num_queries(1):  # filled once, then served as stored
+        assert client.get(url, headers=headers).content.decode() == after
+
+
+def test_a_vote_that_moves_no_shown_number_changes_no_state_token(
+    tree, django_capture_on_commit_callbacks
+):
+    from argmap.debates.fragments import MapRevision
+
+    strengths.strengths_of(tree[0])
+    state = MapRevision.objects.get(map=tree[0]).state
+    voter = UserFactory()
+    Vote.objects.cast(voter, tree[1]["pro"], {"acceptability": 2})
+    strengths.recompute_soon(tree[0], strengths.Perspective(strengths.EVERYONE))
+    # One vote shows: its count changed (strength 50% still), so the pages are told.
+    assert MapRevision.objects.get(map=tree[0]).state != state
+    state = MapRevision.objects.get(map=tree[0]).state
+    strengths.recompute_soon(tree[0], strengths.Perspective(strengths.EVERYONE))
+    assert MapRevision.objects.get(map=tree[0]).state == state  # nothing moved: untouched
+
+
+def test_a_page_sorted_by_strength_is_keyed_by_the_order(
+    client, tree, django_capture_on_commit_callbacks
+):
+    url = "/maps/regions/?open=thesis&sort=strength"
+    html = client.get(url).content.decode()
+    assert html.index('id="node-pro"') < html.index('id="node-also"')  # tied: curated order
+    before = strengths.strengths_of(tree[0])
+    vote(tree[1]["also"], 4, django_capture_on_commit_callbacks)  # its effect now leads
+    after = strengths.strengths_of(tree[0])
+    assert after.order != before.order
+    html = client.get(url).content.decode()
+    assert html.index('id="node-also"') < html.index('id="node-pro"')
+    # A vote that leaves every side's order as it was keeps the sorted page's key.
+    vote(tree[1]["con"], 3, django_capture_on_commit_callbacks)
+    assert strengths.strengths_of(tree[0]).order == after.order
