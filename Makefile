@@ -61,7 +61,7 @@ lint: $(VENV)/.dev
 # make bench BENCH_ARGS="--sizes seed,10k,100k,1m --rounds 5 --duration 5 --json var/bench.json"
 # With REDIS_URL set the servers share that Redis (emptied before each server starts).
 bench: $(VENV)/.dev
-	DJANGO_DEBUG=0 $(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	DJANGO_DEBUG=0 $(BIN)/python scripts/bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -40,6 +40,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "argmap.core",
+    "argmap.ratelimit",
     "argmap.debates",
     "argmap.annotations",
     "argmap.evaluation",
@@ -63,7 +64,7 @@ INSTALLED_APPS = [
 ]
 
 AUTH_USER_MODEL = "accounts.User"
-# Django's own backend, with every password check counted by argmap.lib.ratelimit.
+# Django's own backend, with every password check counted by argmap.ratelimit.
 AUTHENTICATION_BACKENDS = ["argmap.accounts.backends.RateLimitedModelBackend"]
 
 MIDDLEWARE = [
@@ -79,7 +80,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "argmap.lib.htmx.HtmxResponseMiddleware",
-    "argmap.lib.ratelimit.RateLimitMiddleware",
+    "argmap.ratelimit.middleware.RateLimitMiddleware",
     "argmap.core.middleware.RowGoneMiddleware",
 ]
 
@@ -243,7 +244,7 @@ def env_limit(name, default):
         raise ImproperlyConfigured(f"ARGMAP_{name}_LIMIT must be requests/seconds.") from None
 
 
-# Rate limits (argmap.lib.ratelimit): action -> (requests, seconds), per user when logged in,
+# Rate limits (argmap.ratelimit): action -> (requests, seconds), per user when logged in,
 # else per client address. Log-in limits count wrong passwords only (a right one is given
 # back), per account and, higher, per address, so a classroom behind one address still logs in.
 RATE_LIMITS = {

@@ -10,11 +10,10 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
-from argmap.core.models import RateCounter
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
 from argmap.evaluation import strengths
+from argmap.ratelimit.models import RateCounter
 
-from .browser_support import CHROMIUM, CHROMIUM_ARGS, PageWatcher, chromium_or_skip
 from .factories import UserFactory
 
 # The header htmx sends with every request it makes; every htmx test sends this one.
@@ -32,7 +31,7 @@ def cached_entries():
 
 
 def counter_names():
-    """The names of the rate-limit counters as stored (argmap.lib.ratelimit.stored_name)."""
+    """The names of the rate-limit counters as stored (argmap.ratelimit.limits.stored_name)."""
     return set(RateCounter.objects.values_list("name", flat=True))
 
 
@@ -133,43 +132,6 @@ def curator(curators_group):
 def curator_client(client, curator):
     client.force_login(curator)
     return client
-
-
-# Browser tests -------------------------------------------------------------------------
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
-
-
-@pytest.fixture(scope="session")
-def browser():
-    chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def browser_context_args():
-    return {}
-
-
-@pytest.fixture
-def page(browser, live_server, browser_context_args):
-    context = browser.new_context(base_url=live_server.url, **browser_context_args)
-    context.set_default_timeout(10_000)
-    new_page = context.new_page()
-    new_page.watcher = PageWatcher(new_page, live_server.url)
-    yield new_page
-    context.close()
-
-
-@pytest.fixture
-def live_map(transactional_db, live_server):
-    """The seed map, committed, for a browser test's server."""
-    return load_seed_map()
 
 
 # Concurrency -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from argmap.lib.ratelimit import login_attempt
+from argmap.ratelimit.limits import login_attempt
 
 
 class RateLimitedModelBackend(ModelBackend):

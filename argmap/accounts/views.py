@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from argmap.lib import ratelimit
 from argmap.lib.htmx import HtmxHttpRequest
+from argmap.ratelimit import limits as ratelimit
 
 from .forms import LinkSpent, PasswordChangeForm, ResetPasswordForm, SettingsForm, SignUpForm
 from .models import Notification, User

@@ -24,13 +24,14 @@ def node_panel_context(user, node, form=None):
     }
 
 
-def passage_context(user, source, form=None):
-    """A source's passage annotations user may see, in text order, and the form to add one."""
+def passage_context(user, source, argmap, form=None):
+    """A source's passage annotations user may see, in text order, and the form to add one
+    (proposing into argmap, the map the reader shows)."""
     annotations = (
         Annotation.objects.filter(source=source).for_viewer(user).order_by("start", "end", "pk")
     )
     if form is None and user.is_authenticated:
-        form = PassageAnnotationForm(source=source)
+        form = PassageAnnotationForm(source=source, argmap=argmap)
     return {"annotations": list(annotations), "passage_form": form}
 
 
@@ -71,7 +72,7 @@ def annotation_panels(pks):
     }
 
 
-def reader_hook(request, source, form=None):
+def reader_hook(request, source, argmap, form=None):
     """The passage annotations are cut into the reader's text with the anchors."""
-    context = passage_context(request.user, source, form)
+    context = passage_context(request.user, source, argmap, form)
     return {**context, "spans": context["annotations"]}

@@ -135,14 +135,12 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, source, **kwargs):
+    def __init__(self, *args, source, argmap, **kwargs):
         super().__init__(*args, prefix_id="passage", **kwargs)
         self.source = source
-        self.fields["target"].queryset = (
-            Node.objects.filter(map__nodes__anchors__source=source)
-            .distinct()
-            .order_by("map", "position", "id")
-        )
+        # A proposal goes into the map the reader shows: maps never mix in one list.
+        nodes = argmap.nodes.all() if argmap is not None else Node.objects.none()
+        self.fields["target"].queryset = nodes.order_by("position", "id")
 
     def clean(self):
         cleaned = super().clean()

@@ -8,14 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from argmap.core.views import render_error
 from argmap.debates import search as text_search
 from argmap.debates.models import ArgumentMap, Node, Source
-from argmap.debates.reader import maps_quoting, reader_context
-from argmap.lib import ratelimit
+from argmap.debates.reader import maps_quoting, reader_context, shown_map
+from argmap.lib.errors import render_error
 from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.login import login_to_write
 from argmap.lib.rows import RowGone
+from argmap.ratelimit import limits as ratelimit
 
 from .context import node_panel_context
 from .forms import (
@@ -113,7 +113,8 @@ def create_node_annotation(request):
 def create_passage_annotation(request, slug):
     source = get_object_or_404(Source, slug=slug)
     ratelimit.count(request, "annotate", "annotations")
-    form = PassageAnnotationForm(request.POST, source=source)
+    argmap = shown_map(request, maps_quoting(source), None)
+    form = PassageAnnotationForm(request.POST, source=source, argmap=argmap)
     annotation = None
     if form.is_valid():
         try:

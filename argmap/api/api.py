@@ -24,7 +24,6 @@ from ninja.openapi.docs import Swagger
 from pydantic import Field
 
 from argmap.annotations.models import Annotation
-from argmap.core.views import OUTAGE_RETRY_AFTER, database_is_down
 from argmap.debates import fragments
 from argmap.debates import search as text_search
 from argmap.debates.formats import registry, webannotation
@@ -42,6 +41,7 @@ from argmap.evaluation.strengths import (
     pointer_of,
     strengths_of,
 )
+from argmap.lib.errors import OUTAGE_RETRY_AFTER, database_is_down
 
 from . import schemas
 from .http import (

@@ -20,8 +20,8 @@ from django.utils.http import urlencode
 
 from argmap.debates import fragments
 from argmap.evaluation.strengths import CURATORS, EVERYONE, Perspective, pointer_of
-from argmap.lib import ratelimit
 from argmap.lib.problems import problem
+from argmap.ratelimit import limits as ratelimit
 
 View = Callable[..., HttpResponse]
 

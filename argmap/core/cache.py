@@ -19,7 +19,7 @@ GuardedRedisCache, under every cache in Redis, asks the process's one breaker fo
 first (argmap.lib.breaker): after one call times out, no call waits on Redis until it answers
 again. Meanwhile each process caches for itself, as it does without REDIS_URL (a bounded
 store whose entries last OUTAGE_SECONDS), so nothing is computed again on every request.
-Rate-limit counters never live in Redis (argmap.lib.ratelimit).
+Rate-limit counters never live in Redis (argmap.ratelimit).
 """
 
 import logging

@@ -8,9 +8,8 @@ from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpRequest, HttpResponse
 
+from argmap.lib.errors import render_error
 from argmap.lib.rows import RowGone
-
-from .views import render_error
 
 logger = logging.getLogger(__name__)
 

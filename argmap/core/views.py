@@ -1,16 +1,16 @@
 import sys
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from argmap.lib.problems import problem, wants_problem
-
-# How long a client should wait before retrying while the database is unreachable.
-OUTAGE_RETRY_AFTER = 30
+from argmap.lib.errors import (
+    OUTAGE_RETRY_AFTER,
+    database_is_down,
+    render_error,
+    render_error_without_database,
+)
 
 
 @never_cache
@@ -27,34 +27,6 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-def render_error(request, status, title, message):
-    """One renderer for every error page: a whole page, or a fragment for htmx, or for the
-    read API the API's JSON error shape."""
-    if wants_problem(request):
-        return problem(status, message)
-    template = "error.html#error" if getattr(request, "htmx", False) else "error.html"
-    return render(
-        request,
-        template,
-        {"status": status, "title": title, "message": message},
-        status=status,
-    )
-
-
-def render_error_without_database(request, status, title, message):
-    """The error page with nothing that could touch the database.
-
-    Rendered without the request's context processors: `user` and `messages` read the
-    session, which lives in the database. The page shows the logged-out header instead.
-    """
-    if wants_problem(request):
-        return problem(status, message)
-    is_htmx = request.headers.get("HX-Request") == "true"
-    template = "error.html#error" if is_htmx else "error.html"
-    context = {"status": status, "title": title, "message": message}
-    return HttpResponse(render_to_string(template, context), status=status)
-
-
 def bad_request(request, exception=None):
     return render_error(request, 400, "Bad request", "The request could not be understood.")
 
@@ -68,11 +40,6 @@ def page_not_found(request, exception=None):
     return render_error(
         request, 404, "Not found", "There is nothing at this address. It may have moved."
     )
-
-
-def database_is_down(exception: BaseException | None) -> bool:
-    """True for the errors of an unreachable database (refused, timed out, pool exhausted)."""
-    return isinstance(exception, OperationalError | InterfaceError)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

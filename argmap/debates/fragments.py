@@ -1,8 +1,9 @@
 """The render cache invariant, kept in this one module.
 
-Each map has two tokens (MapRevision): `token`, its structure (the tree's shape, text,
-anchors, sources: what curators edit), and `state`, what readers change on its nodes
-(annotation counts and panels; votes and strengths through state_changed()).
+Each map has two tokens (models.MapRevision, read and written here alone): `token`, its
+structure (the tree's shape, text, anchors, sources: what curators edit), and `state`, what
+readers change on its nodes (annotation counts and panels; votes and strengths through
+state_changed()).
 1. Content is every model whose QuerySet is a ContentQuerySet; shown() says which of its
    rows appear on a cached page, map_field which map each row belongs to, and
    revision_field which of the map's two tokens a write to it changes.
@@ -68,25 +69,9 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-class MapRevision(models.Model):
-    """A map's tokens: `token` changes whenever the structure shown in the map's cached
-    renders changes, `state` whenever the state shown in their regions does.
-
-    The tokens live in the shared database, so every app server sees a change at once,
-    and stale fragments are simply never asked for again. Only this module reads them.
-    """
-
-    map = models.OneToOneField(
-        "debates.ArgumentMap", on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    token = models.CharField(max_length=32, default=new_token)
-    state = models.CharField(max_length=32, default=new_token)
-
-    class Meta:
-        app_label = "debates"
-
-    def __str__(self) -> str:
-        return f"{self.map_id}: {self.token}"
+def _revisions() -> type[models.Model]:
+    """debates.models.MapRevision, the maps' token rows (that module imports this one)."""
+    return apps.get_model("debates", "MapRevision")
 
 
 def current(argmap: models.Model) -> str:
@@ -110,7 +95,7 @@ def tokens_by_slug(slug: str) -> tuple[str, str] | None:
 @cache
 def _token_sql(by: str) -> str:
     quote = connection.ops.quote_name
-    revision, argmap = quote(MapRevision._meta.db_table), _map_model()._meta
+    revision, argmap = quote(_revisions()._meta.db_table), _map_model()._meta
     assert argmap.pk is not None and argmap.pk.column is not None
     if by == "map_id":
         return f"SELECT token, state FROM {revision} WHERE map_id = %s"  # noqa: S608 - quoted
@@ -130,7 +115,7 @@ def current_everywhere() -> str:
     """One token for the content of every map, in one read (for pages that span the maps,
     such as search). It changes whenever any map's token does; content no map shows (a
     source nothing quotes) changes none, so what is cached under it also expires."""
-    tokens = MapRevision.objects.order_by("map_id").values_list("map_id", "token")
+    tokens = _revisions()._default_manager.order_by("map_id").values_list("map_id", "token")
     joined = ";".join(f"{pk}:{token}" for pk, token in tokens)
     return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
 
@@ -407,13 +392,14 @@ def bump(map_ids: Iterable[int], field: str = "token") -> None:
     """Give each map a new token, the structure's or the state's (one UPDATE)."""
     wanted = set(map_ids) - {None}
     if wanted:
-        MapRevision.objects.filter(map_id__in=wanted).update(**{field: new_token()})
+        _revisions()._default_manager.filter(map_id__in=wanted).update(**{field: new_token()})
 
 
 def ensure_tokens(map_ids: Iterable[int]) -> None:
     """Make the token row of each new map (never on read)."""
-    rows = [MapRevision(map_id=pk) for pk in set(map_ids) - {None}]
-    MapRevision.objects.bulk_create(rows, ignore_conflicts=True)
+    revisions = _revisions()
+    rows = [revisions(map_id=pk) for pk in set(map_ids) - {None}]
+    revisions._default_manager.bulk_create(rows, ignore_conflicts=True)
 
 
 class ContentQuerySet(models.QuerySet[_M]):
@@ -479,7 +465,7 @@ class ContentQuerySet(models.QuerySet[_M]):
 
 
 def _map_model() -> type[models.Model]:
-    return MapRevision._meta.get_field("map").related_model
+    return apps.get_model("debates", "ArgumentMap")
 
 
 def _content(model: type[models.Model]) -> "ContentQuerySet[Any]":

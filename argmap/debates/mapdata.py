@@ -107,6 +107,7 @@ def export_map(argmap: ArgumentMap, branch: Node | None = None) -> dict[str, Any
             "title": argmap.title,
             "question": argmap.question,
             "definition": argmap.definition or None,
+            "cruxes": argmap.cruxes,
         },
         "sources": [export_source(source) for source in sources],
         "nodes": Stream(lambda: _exported_nodes(tree, {s.pk: s for s in sources})),
@@ -285,6 +286,7 @@ def document_from_database(argmap):
     slug_of = {source.pk: source.slug for source in sources}
     return {
         "curated": argmap.is_curated,
+        "cruxes": argmap.cruxes,
         "sources": {s.slug: source_entry(s) for s in sources},
         "nodes": [
             {
@@ -371,7 +373,12 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
         if source is not None:
             source["sections"].append({key: fields.get(key) for key in SECTION_KEYS})
     documents = {
-        fields.get("slug"): {"sources": sources, "nodes": [], "links": []}
+        fields.get("slug"): {
+            "sources": sources,
+            "nodes": [],
+            "links": [],
+            "cruxes": fields.get("cruxes", []),
+        }
         for fields in objects.get("debates.argumentmap", [])
     }
     nodes_by_key = {}
@@ -492,9 +499,58 @@ def find_problems(document):
         # graph: AIF, for one, has no illocution for conceding, so an AIF map brings none.
         problems.extend(self_rebuttal_problems(nodes, sources))
     problems.extend(link_problems(document.get("links", []), nodes, document.get("map_id")))
+    problems.extend(crux_problems(document.get("cruxes", []), nodes))
     thesis_count = sum(1 for node in nodes.values() if node["kind"] == Node.Kind.THESIS)
     if thesis_count != 1:
         problems.append(Problem("map", f"has {thesis_count} theses; it needs exactly one"))
+    return problems
+
+
+CRUX_KINDS = ("agreed", "question")
+
+
+def crux_shape_problems(cruxes):
+    """A crux is {"kind": "agreed" or "question", "text", "sides": [{"label", "nodes"}]}."""
+    if not isinstance(cruxes, list):
+        return [Problem("map.cruxes", "must be a list")]
+    problems = []
+    for number, crux in enumerate(cruxes, start=1):
+        where = f"crux {number}"
+        sides = crux.get("sides") if isinstance(crux, dict) else None
+        if not (
+            isinstance(crux, dict)
+            and crux.get("kind") in CRUX_KINDS
+            and _text(crux.get("text"))
+            and isinstance(sides, list)
+            and sides
+            and all(
+                isinstance(side, dict)
+                and _text(side.get("label"))
+                and isinstance(side.get("nodes"), list)
+                and all(isinstance(key, str) for key in side["nodes"])
+                for side in sides
+            )
+        ):
+            problems.append(
+                Problem(
+                    where,
+                    'needs kind ("agreed" or "question"), text and sides, each with a label '
+                    "and a list of node ids",
+                )
+            )
+    return problems
+
+
+def crux_problems(cruxes, nodes):
+    """Every node a crux names is a node of the map."""
+    problems = crux_shape_problems(cruxes)
+    if problems:
+        return problems
+    for number, crux in enumerate(cruxes, start=1):
+        for side in crux["sides"]:
+            for key in side["nodes"]:
+                if key not in nodes:
+                    problems.append(Problem(f"crux {number}", f"names a missing node {key!r}"))
     return problems
 
 
@@ -735,9 +791,18 @@ def document_problems(
                 continue
             plain_links.append({"type": link.get("type"), "between": between})
     texts = {slug: source_entry(source) for slug, source in sources.items()}
+    map_data = document.get("map")
+    cruxes = map_data.get("cruxes", []) if isinstance(map_data, dict) else []
     problems.extend(
         find_problems(
-            {"curated": curated, "sources": texts, "nodes": plain_nodes, "links": plain_links}
+            {
+                "curated": curated,
+                "sources": texts,
+                "nodes": plain_nodes,
+                "links": plain_links,
+                # shape problems are listed with the map's
+                "cruxes": cruxes if not crux_shape_problems(cruxes) else [],
+            }
         )
     )
     return problems
@@ -762,6 +827,7 @@ def _map_problems(data, slug):
             problems.append(Problem(f"map.{name}", "must be a non-empty string"))
     if data.get("definition") is not None and not _text(data["definition"]):
         problems.append(Problem("map.definition", "must be a non-empty string or null"))
+    problems.extend(crux_shape_problems(data.get("cruxes", [])))
     return problems
 
 
@@ -900,6 +966,7 @@ def _write_document(document, slug, origin):
         title=data["title"],
         question=data["question"],
         definition=data.get("definition") or "",
+        cruxes=data.get("cruxes") or [],
         origin=origin,
     )
     sources = {

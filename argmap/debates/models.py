@@ -14,7 +14,7 @@ from django.urls import reverse
 from argmap.lib.rows import RowGone, UpdateOnlyModel, lock, locking
 
 from . import fragments
-from .fragments import ContentQuerySet, MapRevision
+from .fragments import ContentQuerySet, new_token
 from .markup import markup_intervals, runs
 from .quotes import (
     find_quote,
@@ -248,6 +248,13 @@ class ArgumentMap(UpdateOnlyModel):
         help_text="The sense(s) in which the map reads its question, so every node bears on a "
         "stated sense (shown on the map page, exported as map.definition).",
     )
+    cruxes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Where the debate turns, curated: a list of "
+        '{"kind": "agreed" or "question", '
+        '"text": …, "sides": [{"label": …, "nodes": [node keys]}]}.',
+    )
 
     objects = ArgumentMapManager()
 
@@ -264,6 +271,26 @@ class ArgumentMap(UpdateOnlyModel):
     def get_absolute_url(self):
         return reverse("map", args=[self.slug])
 
+    def crux_rows(self):
+        """The cruxes with each side's nodes (one query; keys no longer in the map drop out)."""
+        keys = {key for crux in self.cruxes for side in crux["sides"] for key in side["nodes"]}
+        nodes = {node.key: node for node in self.nodes.filter(key__in=keys)}
+        for node in nodes.values():
+            node.map = self  # their links need the map's slug: no query a node
+        return [
+            {
+                **crux,
+                "sides": [
+                    {
+                        "label": side["label"],
+                        "nodes": [nodes[k] for k in side["nodes"] if k in nodes],
+                    }
+                    for side in crux["sides"]
+                ],
+            }
+            for crux in self.cruxes
+        ]
+
     @property
     def thesis(self):
         return self.nodes.roots().first()
@@ -274,14 +301,16 @@ class ArgumentMap(UpdateOnlyModel):
 
 
 # UNION (not UNION ALL) drops ids already met, so bad data with a cycle still ends. The walk
-# starts from one page of the source's quotes, in the document's order; beyond says whether
-# a quote lies past the page (one row read from the (source, start) index).
+# starts from one page of one map's quotes of the source, in the document's order; beyond
+# says whether a quote of that map lies past the page (both read along the (source, start)
+# index; written out twice, since PostgreSQL materializes a CTE that is read twice).
 ARGUMENT_SQL = """
     WITH RECURSIVE quoting(id) AS (
-        SELECT node_id FROM {anchors} WHERE source_id = %s
-        ORDER BY start, id LIMIT %s OFFSET %s
+        SELECT a.node_id FROM {anchors} a JOIN {table} q ON q.id = a.node_id
+        WHERE a.source_id = %s AND q.map_id = %s ORDER BY a.start, a.id LIMIT %s OFFSET %s
     ), beyond(found) AS (
-        SELECT 1 FROM {anchors} WHERE source_id = %s ORDER BY start, id LIMIT 1 OFFSET %s
+        SELECT 1 FROM {anchors} a JOIN {table} q ON q.id = a.node_id
+        WHERE a.source_id = %s AND q.map_id = %s ORDER BY a.start, a.id LIMIT 1 OFFSET %s
     ), up(id) AS (
         SELECT DISTINCT id FROM quoting
         UNION
@@ -300,6 +329,25 @@ SUBTREE_SQL = """
     )
     SELECT id FROM tree
 """
+
+
+class MapRevision(models.Model):
+    """A map's tokens: `token` changes whenever the structure shown in the map's cached
+    renders changes, `state` whenever the state shown in their regions does.
+
+    The tokens live in the shared database, so every app server sees a change at once,
+    and stale fragments are simply never asked for again. Only fragments.py reads or
+    writes them (its docstring states the rules).
+    """
+
+    map = models.OneToOneField(
+        "debates.ArgumentMap", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.CharField(max_length=32, default=new_token)
+    state = models.CharField(max_length=32, default=new_token)
+
+    def __str__(self) -> str:
+        return f"{self.map_id}: {self.token}"
 
 
 class NodeQuerySet(ContentQuerySet["Node"]):
@@ -409,14 +457,14 @@ class NodeQuerySet(ContentQuerySet["Node"]):
                 ancestor.map = node.map
         return chain
 
-    def argument_of(self, source, quotes, page=1):
-        """Ids of the nodes of one page of the source's quotes (quotes of them, in the
-        document's order) and of all their ancestors, and whether more quotes follow:
-        that document's own argument, with just the nodes that keep the tree's shape."""
+    def argument_of(self, source, argmap, quotes, page=1):
+        """Ids of the nodes of one page of argmap's quotes of the source (in the document's
+        order) and of all their ancestors, and whether more quotes follow: that document's
+        own argument in one map, with just the nodes that keep the tree's shape."""
         table = connection.ops.quote_name(Node._meta.db_table)
         anchors = connection.ops.quote_name(Anchor._meta.db_table)
         offset = (page - 1) * quotes
-        params = [source.pk, quotes, offset, source.pk, offset + quotes]
+        params = [source.pk, argmap.pk, quotes, offset, source.pk, argmap.pk, offset + quotes]
         with connection.cursor() as cursor:
             cursor.execute(ARGUMENT_SQL.format(table=table, anchors=anchors), params)
             rows = cursor.fetchall()

@@ -13,9 +13,9 @@ from django.http import HttpRequest
 
 # (request, node) -> extra context for a node's page.
 node_page_hooks: list[Callable[[HttpRequest, Any], dict[str, Any]]] = []
-# (request, source, form or None) -> extra context for the source reader; its "spans"
-# (objects with .start and .end) are cut into the text with the anchors.
-reader_hooks: list[Callable[[HttpRequest, Any, Any], dict[str, Any]]] = []
+# (request, source, shown map or None, form or None) -> extra context for the source reader;
+# its "spans" (objects with .start and .end) are cut into the text with the anchors.
+reader_hooks: list[Callable[[HttpRequest, Any, Any, Any], dict[str, Any]]] = []
 # (request, map, map's token) -> extra context for a page of one map (map page, tree
 # fragment, claim page); its "fragment_key" is added to the keys of cached fragments.
 map_page_hooks: list[Callable[[HttpRequest, Any, str], dict[str, Any]]] = []
@@ -38,10 +38,12 @@ def node_page_context(request: HttpRequest, node: Any) -> dict[str, Any]:
     return context
 
 
-def reader_extras(request: HttpRequest, source: Any, form: Any = None) -> dict[str, Any]:
+def reader_extras(
+    request: HttpRequest, source: Any, argmap: Any, form: Any = None
+) -> dict[str, Any]:
     context: dict[str, Any] = {"spans": []}
     for hook in reader_hooks:
-        extra = hook(request, source, form)
+        extra = hook(request, source, argmap, form)
         context["spans"] = [*context["spans"], *extra.pop("spans", [])]
         context.update(extra)
     return context

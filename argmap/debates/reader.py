@@ -210,7 +210,7 @@ def reader_context(request: HttpRequest, source: Source, form: Any = None) -> di
     drawn: dict[int, tuple[Any, list[Anchor]]] = {}  # node id -> (node, its quotes here)
     for anchor in anchors:
         drawn.setdefault(anchor.node_id, (anchor.node, []))[1].append(anchor)
-    extras = reader_extras(request, source, form)
+    extras = reader_extras(request, source, argmap, form)
     spans = [span for span in extras.pop("spans") if span.start < high and span.end > low]
     if in_parts:  # the annotations listed beside a part are those on it, as drawn in it
         extras["annotations"] = [a for a in extras.get("annotations", []) if a in spans]

@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.numbers import whole_number
 from argmap.lib.problems import problem
 
@@ -23,7 +24,7 @@ from .formats import registry
 from .interchange import chunks as render_chunks
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import add_to_nodes, map_page_context, node_page_context
-from .reader import reader_context
+from .reader import maps_quoting, reader_context, shown_map
 from .tree import (
     OpenState,
     ancestor_ids,
@@ -114,6 +115,7 @@ def map_page(request, slug):
         "open_state": state.cache_key(),
         # Built only when the cached rendering is missing (see the template's cache tag).
         "root": SimpleLazyObject(open_tree),
+        "cruxes": SimpleLazyObject(thesis.map.crux_rows),
         "thesis_key": thesis.key,
         "thesis_node": thesis,  # its strength under each perspective (a region each)
         "revision": revision,
@@ -260,35 +262,42 @@ def source_page(request, slug):
 
 
 @require_safe
-def source_argument(request, slug):
-    """Follow one document: the nodes anchored in it, with just enough ancestors to keep the
-    shape, as a tree open end to end, each with that document's own quotes."""
+def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Follow one document in one map (?map=<slug>, as the reader chooses it): the map's
+    nodes anchored in it, with just enough ancestors to keep the shape, as a tree open end
+    to end, each with that document's own quotes. Maps never mix on it, nor in its pages."""
     source = get_object_or_404(Source.objects.defer("text"), slug=slug)
     page = max(whole_number(request.GET.get("page"), digits=6) or 1, 1)
-    # Every map's token (a document may be quoted in several), before the content.
-    revision = fragments.current_everywhere()
+    maps = maps_quoting(source)
+    argmap = shown_map(request, maps, None)
+    # The shown map's token, before the content.
+    revision = fragments.current(argmap) if argmap else ""
 
     def argument():
         # Built only when the page's cached part is missing (see the template's cache tag).
-        ids, more = Node.objects.argument_of(source, ARGUMENT_QUOTES, page)
+        if argmap is None:
+            return {"trees": [], "more": False}
+        ids, more = Node.objects.argument_of(source, argmap, ARGUMENT_QUOTES, page)
         nodes = list(Node.objects.filter(pk__in=ids).for_display())
         attach_links(nodes)
         for node in nodes:
             node.quotes_here = [a for a in node.anchors.all() if a.source_id == source.pk]
         trees = attach_children(nodes, ids)
-        trees.sort(key=lambda root: (root.map.slug, root.position, root.pk))
-        # Each map's tree counts its own nodes: maps quoting one document never add up.
+        trees.sort(key=lambda root: (root.position, root.pk))
         for root in trees:
-            mine = [node for node in nodes if node.map_id == root.map_id]
-            root.anchored_count = sum(1 for node in mine if node.quotes_here)
+            root.anchored_count = sum(1 for node in nodes if node.quotes_here)
             theses = sum(
-                1 for node in mine if node.kind == Node.Kind.THESIS and not node.quotes_here
+                1 for node in nodes if node.kind == Node.Kind.THESIS and not node.quotes_here
             )
-            root.context_count = len(mine) - root.anchored_count - theses
+            root.context_count = len(nodes) - root.anchored_count - theses
         return {"trees": trees, "more": more}
 
     context = {
         "source": source,
+        "shown_map": argmap,
+        "quoting_maps": maps,
+        # Links between pages keep the map shown, where there is a choice.
+        "map_param": f"&map={argmap.slug}" if argmap and len(maps) > 1 else "",
         "argument": SimpleLazyObject(argument),  # its trees, counts and whether more follow
         "page": page,
         "revision": revision,

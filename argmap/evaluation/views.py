@@ -3,10 +3,10 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from argmap.core.views import render_error
 from argmap.debates.models import ArgumentMap, Node
-from argmap.lib import ratelimit
+from argmap.lib.errors import render_error
 from argmap.lib.login import login_to_write, where_they_were
+from argmap.ratelimit import limits as ratelimit
 
 from .context import perspective_of, vote_panel_context
 from .models import SCALE, Vote, is_curator

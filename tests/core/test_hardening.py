@@ -9,8 +9,8 @@ from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, path
 
 from argmap.annotations.models import Annotation
-from argmap.core import views as core_views
-from argmap.lib.ratelimit import stored_name
+from argmap.lib.errors import OUTAGE_RETRY_AFTER
+from argmap.ratelimit.limits import stored_name
 from argmap.urls import urlpatterns as site_urls
 
 from ..annotations.conftest import client_for
@@ -78,7 +78,7 @@ def test_a_database_outage_gets_a_503_page_that_reads_no_session(db, django_asse
         with django_assert_num_queries(0):  # the page touches neither session nor user
             response = client.get("/down/")
         assert response.status_code == 503
-        assert response["Retry-After"] == str(core_views.OUTAGE_RETRY_AFTER)
+        assert response["Retry-After"] == str(OUTAGE_RETRY_AFTER)
         html = response.content.decode()
         assert "cannot reach its database" in html and "<html" in html
         fragment = client.get("/down/", headers={"HX-Request": "true"})

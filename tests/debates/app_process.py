@@ -17,7 +17,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
-from argmap.lib import ratelimit  # noqa: E402
+from argmap.ratelimit import limits as ratelimit  # noqa: E402
 
 # As tests/conftest.py's plain_static_storage: no collectstatic manifest in tests.
 plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

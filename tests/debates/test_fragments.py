@@ -58,7 +58,7 @@ def test_the_cached_tree_is_the_same_for_a_visitor_and_a_user_with_private_annot
     client.force_login(reader)
     html = render_map(client, branch)
     assert "Private: only you" not in html  # closed panels: the private ones are not listed
-    assert len(anonymous) == 2
+    assert len(anonymous) == 3  # the question and cruxes, the tree, the open branch
     assert cached_fragments() == anonymous
     assert not cached_responses()  # a logged-in visitor's responses are never cached whole
 

@@ -193,7 +193,8 @@ def test_a_documents_argument_is_its_own_page_with_just_enough_ancestors(
     needed = set(anchored)
     for node in Node.objects.filter(key__in=anchored):
         needed |= {ancestor.key for ancestor in Node.objects.ancestors_of(node)}
-    with django_assert_num_queries(7):
+    # the source, the maps quoting it, the shown map's token, then the page's nodes
+    with django_assert_num_queries(8):
         response = client.get(reverse("source-argument", args=[source.slug]))
     assert response.status_code == 200
     html = flat(response)
@@ -232,7 +233,7 @@ def test_a_documents_argument_hides_the_sources_markup_in_its_quotes(client, see
 
 def test_the_argument_of_an_unquoted_or_unknown_source(client, db):
     source = Source.objects.create(slug="alone", file="a.txt", title="A", kind="essay", text="x")
-    assert "Nothing in the map quotes this document yet." in flat(
+    assert "Nothing in any map quotes this document yet." in flat(
         client.get(reverse("source-argument", args=[source.slug]))
     )
     assert client.get(reverse("source-argument", args=["nope"])).status_code == 404

@@ -10,6 +10,16 @@ from django.core.management import call_command
 from argmap.debates.interchange import import_text
 from argmap.debates.models import Anchor, ArgumentMap, Node
 
+from ..factories import (
+    SAMPLE_TEXT,
+    AnchorFactory,
+    MapFactory,
+    NodeFactory,
+    SourceFactory,
+    ThesisFactory,
+    UserFactory,
+)
+
 SEED = "deepseek-r1-sputnik"
 SECOND = "second-map"
 BLOG = "not-sputnik-blog"
@@ -98,16 +108,85 @@ def test_search_results_say_which_map(client, two_maps):
 
 def test_a_documents_argument_counts_each_map_apart(client, two_maps, monkeypatch):
     seed, _ = two_maps
-    monkeypatch.setattr("argmap.debates.views.ARGUMENT_QUOTES", 100)  # both maps on one page
-    html = client.get(f"/sources/{BLOG}/argument/").content.decode()
-    sections = html.split('class="document-argument"')[1:]
-    assert len(sections) == 2
+    monkeypatch.setattr("argmap.debates.views.ARGUMENT_QUOTES", 100)  # each map on one page
     anchored = quotes_in(seed).values("node").distinct().count()
-    for section in sections:
-        assert f"{anchored} claims and evidence drawn from this document" in section
+    for slug in (SEED, SECOND):
+        html = client.get(f"/sources/{BLOG}/argument/?map={slug}").content.decode()
+        sections = html.split('class="document-argument"')[1:]
+        assert len(sections) == 1
+        assert f'id="question-{slug}"' in sections[0]
+        assert f"{anchored} claims and evidence drawn from this document" in sections[0]
 
 
 def test_every_map_is_counted_apart(two_maps):
     seed, second = two_maps
     counted = {m.slug: m.node_count for m in ArgumentMap.objects.counted()}
     assert counted == {SEED: seed.nodes.count(), SECOND: second.nodes.count()}
+
+
+# Two maps sharing nothing but one document: every page reached from the document shows
+# one map's nodes at a time.
+FIRST_SENTENCE = SAMPLE_TEXT.split(". ")[0]
+SECOND_SENTENCE = SAMPLE_TEXT.split(". ")[1]
+
+
+@pytest.fixture
+def apart(db):
+    source = SourceFactory(slug="shared-document")
+    first, second = MapFactory(slug="first-map"), MapFactory(slug="second-map")
+    trees = {}
+    for argmap, quote, words in (
+        (first, FIRST_SENTENCE, "Only the first map says the chips were export-controlled."),
+        (second, SECOND_SENTENCE, "Only the second map says the cost figure is partial."),
+    ):
+        thesis = ThesisFactory(map=argmap, text=f"The thesis of {argmap.slug}.")
+        claim = NodeFactory(map=argmap, parent=thesis, text=words)
+        AnchorFactory(node=claim, source=source, quote=quote)
+        trees[argmap.slug] = (thesis, claim)
+    return source, trees
+
+
+def test_a_documents_argument_shows_one_map_at_a_time(client, apart):
+    source, trees = apart
+    url = f"/sources/{source.slug}/argument/"
+    first = client.get(url).content.decode()
+    assert trees["first-map"][1].text in first
+    assert trees["second-map"][1].text not in first
+    assert trees["second-map"][0].text not in first
+    assert 'href="?map=second-map"' in first  # the other map is one link away
+    second = client.get(f"{url}?map=second-map").content.decode()
+    assert trees["second-map"][1].text in second
+    assert trees["first-map"][1].text not in second
+    assert trees["first-map"][0].text not in second
+    assert client.get(f"{url}?map=no-such-map").status_code == 404
+
+
+def test_a_documents_argument_pages_within_its_map(client, apart, monkeypatch):
+    source, trees = apart
+    monkeypatch.setattr("argmap.debates.views.ARGUMENT_QUOTES", 1)
+    # The second map's one quote fills its page: nothing more of it follows, whatever the
+    # first map quotes after it.
+    html = client.get(f"/sources/{source.slug}/argument/?map=second-map").content.decode()
+    assert "More of this document" not in html
+    extra = NodeFactory(map=trees["second-map"][0].map, parent=trees["second-map"][0])
+    AnchorFactory(node=extra, source=source, quote=SAMPLE_TEXT.split(". ")[2])
+    html = client.get(f"/sources/{source.slug}/argument/?map=second-map").content.decode()
+    assert 'href="?page=2&amp;map=second-map"' in html
+    html = client.get(f"/sources/{source.slug}/argument/?page=2&map=second-map").content.decode()
+    assert extra.text in html and trees["first-map"][1].text not in html
+
+
+def test_the_reader_links_to_the_argument_of_its_map(client, apart):
+    source, _ = apart
+    html = client.get(f"/sources/{source.slug}/?map=second-map").content.decode()
+    assert f'href="/sources/{source.slug}/argument/?map=second-map"' in html
+
+
+def test_the_readers_proposal_targets_are_the_shown_maps(client, apart):
+    source, trees = apart
+    client.force_login(UserFactory())
+    html = client.get(f"/sources/{source.slug}/?map=second-map").content.decode()
+    form = html.split('id="passage-form"')[1].split("</form>")[0]
+    assert trees["second-map"][1].text[:30] in form
+    assert trees["first-map"][1].text[:30] not in form
+    assert trees["first-map"][0].text not in form

@@ -22,21 +22,21 @@ def run(command, *args, **options):
 
 def test_seed_loads_the_whole_map_and_it_checks_clean(seeded_map):
     nodes = seeded_map.nodes.all()
-    assert nodes.count() == 158
+    assert nodes.count() == 160
     assert nodes.filter(kind=Node.Kind.THESIS).get().text == (
         "DeepSeek-R1 is a 'Sputnik moment' for American AI"
     )
     # The re-mapped and audited debate (docs/map-coverage.md, docs/map-audit.md).
     relations = Counter(nodes.values_list("relation", flat=True))
-    assert relations == {"": 1, "supports": 114, "opposes": 35, "undercuts": 8}
+    assert relations == {"": 1, "supports": 116, "opposes": 35, "undercuts": 8}
     assert Counter(nodes.values_list("kind", flat=True)) == {
         "thesis": 1,
-        "claim": 125,
+        "claim": 127,
         "evidence": 32,
     }
     assert nodes.filter(is_heading=True).count() == 11
     assert Counter(seeded_map.links.values_list("kind", flat=True)) == {
-        "contradicts": 17,
+        "contradicts": 21,
         "same_point": 13,
     }
     voices = Counter(Anchor.objects.filter(node__map=seeded_map).values_list("voice", flat=True))
@@ -232,7 +232,7 @@ def assert_valid_argmap_json(document):
     """The format of docs/argmap-json.md, checked field by field."""
     assert list(document) == ["format", "map", "sources", "nodes", "links"]
     assert document["format"] == "argmap/2"
-    assert list(document["map"]) == ["slug", "title", "question", "definition"]
+    assert list(document["map"]) == ["slug", "title", "question", "definition", "cruxes"]
     sources = {}
     for source in document["sources"]:
         assert list(source) == [

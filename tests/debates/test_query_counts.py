@@ -11,7 +11,7 @@ from django.db.models import Count
 
 from argmap.debates.models import ArgumentMap, Link, Node, Source
 from argmap.evaluation import strengths
-from argmap.lib import ratelimit
+from argmap.ratelimit import limits as ratelimit
 
 from ..conftest import HX
 
@@ -141,7 +141,7 @@ EXPECTED = {
     "diagram-branch": 7,
     "diagram-deep": 6,
     "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
-    "source-argument": 7,  # the source, every map's token, then the page's nodes
+    "source-argument": 8,  # the source, the maps quoting it, the shown one's token, its nodes
     "cross-link": 6,  # a shared response (strengths are regions: none in its key)
     # Every API request is counted (the rate limit); one of a map reads its revision and the
     # stamps of its strengths under everyone's and the curators' votes (the ETag), here
@@ -211,12 +211,12 @@ def test_a_cached_rendering_skips_the_tree_queries(
     assert main_part(second) == main_part(first)
 
 
-def test_a_cached_document_argument_reads_the_source_and_the_tokens(
+def test_a_cached_document_argument_reads_the_source_its_maps_and_the_token(
     generated, db, client, django_assert_num_queries
 ):
     url, headers = pages(generated)["source-argument"]
     first = client.get(url, headers=headers)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         second = client.get(url, headers=headers)
     assert main_part(second) == main_part(first)
 

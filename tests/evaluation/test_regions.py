@@ -76,7 +76,7 @@ def test_after_a_vote_a_cached_page_shows_the_new_strength_without_rendering(
 def test_a_vote_that_moves_no_shown_number_changes_no_state_token(
     tree, django_capture_on_commit_callbacks
 ):
-    from argmap.debates.fragments import MapRevision
+    from argmap.debates.models import MapRevision
 
     strengths.strengths_of(tree[0])
     state = MapRevision.objects.get(map=tree[0]).state

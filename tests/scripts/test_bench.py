@@ -1,8 +1,7 @@
-"""scripts/bench.py: its statistics, ratios and wrk parsing (no timing is asserted)."""
+"""scripts/bench/: its statistics, ratios and wrk parsing (no timing is asserted)."""
 
 import contextlib
 import http.server
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -13,10 +12,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
-bench = importlib.util.module_from_spec(spec)
-sys.modules["bench"] = bench  # dataclasses look their module up there
-spec.loader.exec_module(bench)
+sys.path.insert(0, str(ROOT / "scripts"))  # as scripts/bench/__main__.py does
+
+import bench  # noqa: E402
+from bench import cli, database, hot, report, server, writers  # noqa: E402
 
 # What wrk 4.1 prints with the bench's Lua script: its own summary, then our line.
 WRK_OUTPUT = """Running 3s test @ http://127.0.0.1:40123/healthz
@@ -35,7 +34,7 @@ BENCH-JSON {"requests": 7710, "duration_us": 3000000, "bytes": 5190000, "connect
 
 
 def test_parse_wrk_reads_the_lua_summary_line():
-    result = bench.parse_wrk(WRK_OUTPUT)
+    result = server.parse_wrk(WRK_OUTPUT)
     assert result["requests"] == 7710
     assert result["seconds"] == 3.0
     assert result["rps"] == pytest.approx(2570.0)
@@ -51,7 +50,7 @@ def test_parse_wrk_reads_the_lua_summary_line():
 def test_parse_wrk_refuses_output_without_the_summary_line():
     plain = WRK_OUTPUT.split("BENCH-JSON")[0]
     with pytest.raises(ValueError, match="no result line"):
-        bench.parse_wrk(plain)
+        server.parse_wrk(plain)
 
 
 def test_parse_wrk_with_no_requests_has_no_rate_per_request():
@@ -60,22 +59,22 @@ def test_parse_wrk_with_no_requests_has_no_rate_per_request():
         ' "read": 0, "write": 0, "status": 0, "timeout": 0, "p50_us": 0, "p99_us": 0,'
         ' "max_us": 0}'
     )
-    result = bench.parse_wrk(line)
+    result = server.parse_wrk(line)
     assert result["rps"] == 0
     assert result["bytes_per_request"] == 0
     assert result["errors"] == 8
 
 
 def test_spread_gives_median_extremes_and_quartiles():
-    result = bench.spread([5.0, 1.0, 3.0, 2.0, 4.0])
+    result = report.spread([5.0, 1.0, 3.0, 2.0, 4.0])
     assert result == {"median": 3.0, "min": 1.0, "max": 5.0, "q1": 2.0, "q3": 4.0, "n": 5}
-    even = bench.spread([0.4, 0.1, 0.3, 0.2])
+    even = report.spread([0.4, 0.1, 0.3, 0.2])
     assert even["median"] == pytest.approx(0.25)
     assert (even["q1"], even["q3"]) == (pytest.approx(0.175), pytest.approx(0.325))
 
 
 def test_spread_of_one_value_and_of_none():
-    assert bench.spread([7.0]) == {
+    assert report.spread([7.0]) == {
         "median": 7.0,
         "min": 7.0,
         "max": 7.0,
@@ -84,7 +83,7 @@ def test_spread_of_one_value_and_of_none():
         "n": 1,
     }
     with pytest.raises(ValueError):
-        bench.spread([])
+        report.spread([])
 
 
 def test_ratios_are_taken_within_each_round():
@@ -94,20 +93,20 @@ def test_ratios_are_taken_within_each_round():
         {"healthz": {"rps": 0.0}, "map": {"rps": 300.0}},  # no baseline: no ratio
         {"healthz": {"rps": 1500.0}},  # the endpoint missing: no ratio
     ]
-    assert bench.ratios_per_round(rounds, "map", "healthz") == [0.25, 0.4]
-    assert bench.ratios_per_round(rounds, "map", "static") == [0.125, 0.16]
+    assert hot.ratios_per_round(rounds, "map", "healthz") == [0.25, 0.4]
+    assert hot.ratios_per_round(rounds, "map", "static") == [0.125, 0.16]
     # Pooled totals would say 1200/4500 = 27%; per round the median is 32.5%.
-    assert bench.spread(bench.ratios_per_round(rounds, "map", "healthz"))["median"] == 0.325
+    assert report.spread(hot.ratios_per_round(rounds, "map", "healthz"))["median"] == 0.325
 
 
 def test_format_share_and_sizes():
-    assert bench.format_share({"median": 0.414, "min": 0.38, "max": 0.451}) == "41% (38–45)"
-    assert bench.format_share(None) == "-"
-    assert bench.format_ms(2.34) == "2.3 ms"
-    assert bench.format_ms(21_600) == "22 s"
-    assert bench.format_bytes(82_000_000) == "82.0 MB"
-    assert bench.parse_sizes("seed,10k,100000,1m") == [None, 10_000, 100_000, 1_000_000]
-    assert [bench.size_label(s) for s in (None, 10_000, 100_000, 1_000_000, 2500)] == [
+    assert report.format_share({"median": 0.414, "min": 0.38, "max": 0.451}) == "41% (38–45)"
+    assert report.format_share(None) == "-"
+    assert report.format_ms(2.34) == "2.3 ms"
+    assert report.format_ms(21_600) == "22 s"
+    assert report.format_bytes(82_000_000) == "82.0 MB"
+    assert database.parse_sizes("seed,10k,100000,1m") == [None, 10_000, 100_000, 1_000_000]
+    assert [database.size_label(s) for s in (None, 10_000, 100_000, 1_000_000, 2500)] == [
         "seed",
         "10k",
         "100k",
@@ -115,19 +114,19 @@ def test_format_share_and_sizes():
         "2500",
     ]
     with pytest.raises(Exception, match="not a size"):
-        bench.parse_sizes("lots")
+        database.parse_sizes("lots")
 
 
 def test_each_size_has_its_own_database():
     base = "postgres://argmap:argmap@127.0.0.1:5432/argmap_bench"
-    assert bench.database_url(base, None) == base
-    assert bench.database_url(base, 100_000).endswith("/argmap_bench_100k")
+    assert database.database_url(base, None) == base
+    assert database.database_url(base, 100_000).endswith("/argmap_bench_100k")
 
 
 def test_sqlite_is_refused(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite:///var/bench.sqlite3")
     with pytest.raises(bench.BenchError, match="PostgreSQL"):
-        bench.postgres_url()
+        database.postgres_url()
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -148,12 +147,12 @@ class Recorder(http.server.BaseHTTPRequestHandler):
 
 @pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (apt-get install wrk)")
 def test_the_lua_script_spreads_requests_over_the_paths_and_sends_headers(tmp_path):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     Recorder.seen = []
     paths = [f"/tree/n{number}/" for number in range(1, 6)]
     (tmp_path / "paths.txt").write_text("\n".join(paths) + "\n")
-    (tmp_path / "bench.lua").write_text(bench.WRK_LUA)
+    (tmp_path / "bench.lua").write_text(server.WRK_LUA)
     try:
         result = subprocess.run(
             [
@@ -163,7 +162,7 @@ def test_the_lua_script_spreads_requests_over_the_paths_and_sends_headers(tmp_pa
                 "-d1s",
                 "-s",
                 str(tmp_path / "bench.lua"),
-                f"http://127.0.0.1:{server.server_port}/unused",
+                f"http://127.0.0.1:{httpd.server_port}/unused",
                 "--",
                 str(tmp_path / "paths.txt"),
                 "HX-Request: true",
@@ -174,8 +173,8 @@ def test_the_lua_script_spreads_requests_over_the_paths_and_sends_headers(tmp_pa
             env=os.environ,
         )
     finally:
-        server.shutdown()
-    parsed = bench.parse_wrk(result.stdout)
+        httpd.shutdown()
+    parsed = server.parse_wrk(result.stdout)
     assert parsed["requests"] > 0
     assert parsed["status_errors"] == 0
     assert {path for path, _ in Recorder.seen} == set(paths)
@@ -184,13 +183,13 @@ def test_the_lua_script_spreads_requests_over_the_paths_and_sends_headers(tmp_pa
 
 def test_rebuild_refuses_a_database_not_named_for_the_bench():
     with pytest.raises(bench.BenchError, match="refusing argmap"):
-        bench.empty_database("postgres://argmap:argmap@127.0.0.1:5432/argmap")
+        database.empty_database("postgres://argmap:argmap@127.0.0.1:5432/argmap")
 
 
 def test_a_missing_wrk_names_the_package(monkeypatch):
-    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    monkeypatch.setattr(server.shutil, "which", lambda name: None)
     with pytest.raises(bench.BenchError, match="apt-get install wrk"):
-        bench.require_wrk()
+        server.require_wrk()
 
 
 def test_adjacent_ratios_use_the_healthz_run_just_before_each_endpoint():
@@ -199,49 +198,49 @@ def test_adjacent_ratios_use_the_healthz_run_just_before_each_endpoint():
         {"map": {"rps": 100.0, "adjacent_healthz_rps": 400.0}, "healthz": {"rps": 1000.0}},
         {"map": {"rps": 100.0}, "healthz": {"rps": 1000.0}},  # --paired 0: no adjacent run
     ]
-    assert bench.adjacent_ratios(rounds, "map") == [0.5, 0.25]
-    assert bench.ratios_per_round(rounds, "map", "healthz") == [0.3, 0.1, 0.1]
+    assert hot.adjacent_ratios(rounds, "map") == [0.5, 0.25]
+    assert hot.ratios_per_round(rounds, "map", "healthz") == [0.3, 0.1, 0.1]
 
 
 def test_the_report_names_the_fragment_cache(monkeypatch):
     monkeypatch.delenv("REDIS_URL", raising=False)
-    assert bench.fragment_cache() == "per process"
+    assert server.fragment_cache() == "per process"
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
-    assert bench.fragment_cache() == "Redis at 127.0.0.1:6379/3"
+    assert server.fragment_cache() == "Redis at 127.0.0.1:6379/3"
 
 
 def test_a_warm_spread_requests_each_path_its_passes_before_it_is_timed():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     Recorder.seen = []
     paths = [f"/tree/n{number}/" for number in range(1, 8)]
-    endpoint = bench.Endpoint("spread warm", "/unused", {"HX-Request": "true"}, paths, prewarm=3)
-    args = bench.parse_args([])
+    endpoint = server.Endpoint("spread warm", "/unused", {"HX-Request": "true"}, paths, prewarm=3)
+    args = cli.parse_args([])
     try:
-        bench.prewarm(server.server_port, endpoint, args)
+        hot.prewarm(httpd.server_port, endpoint, args)
     finally:
-        server.shutdown()
+        httpd.shutdown()
     assert sorted(path for path, _ in Recorder.seen) == sorted(paths * 3)
     assert {header for _, header in Recorder.seen} == {"true"}
     keys = {"keys": [f"k{n}" for n in range(3000)], "expand": "a", "deep": "b", "seed_source": "c"}
-    warm = [e for e in bench.hot_endpoints(keys, "/static/s.css") if e.prewarm]
+    warm = [e for e in hot.hot_endpoints(keys, "/static/s.css") if e.prewarm]
     assert {e.name for e in warm} == {
         "expand-spread warm",
         "claim-spread warm",
         "expand-spread warm +10 annotations/s",
     }
-    assert all(len(e.paths) == bench.WARM_KEYS == len(set(e.paths)) for e in warm)
+    assert all(len(e.paths) == hot.WARM_KEYS == len(set(e.paths)) for e in warm)
 
 
 def test_writer_rows_are_shares_of_their_quiet_run_in_the_same_round():
     keys = {"keys": [f"k{n}" for n in range(30)], "expand": "a", "deep": "b", "seed_source": "c"}
-    endpoints = {e.name: e for e in bench.hot_endpoints(keys, "/static/s.css")}
-    assert {e.writer for e in endpoints.values()} == {"", *bench.WRITERS}
+    endpoints = {e.name: e for e in hot.hot_endpoints(keys, "/static/s.css")}
+    assert {e.writer for e in endpoints.values()} == {"", *writers.WRITERS}
     for name in ("map", "expand", "claim"):  # issue 19's targets at 10 annotations a second
         assert endpoints[f"{name} +10 annotations/s"].path == endpoints[name].path
     rounds = [
         {"map": {"rps": 100.0}, "map +10 annotations/s": {"rps": 90.0}},
         {"map": {"rps": 200.0}, "map +10 annotations/s": {"rps": 100.0}},
     ]
-    assert bench.quiet_ratios(rounds, endpoints["map +10 annotations/s"]) == [0.9, 0.5]
-    assert bench.quiet_ratios(rounds, endpoints["map"]) == []
+    assert hot.quiet_ratios(rounds, endpoints["map +10 annotations/s"]) == [0.9, 0.5]
+    assert hot.quiet_ratios(rounds, endpoints["map"]) == []

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from argmap.annotations.models import Proposal
 from argmap.debates.models import ArgumentMap, Node, Source
 
-from .browser_support import axe_violations, log_in, wait_for_htmx
-from .factories import PASSWORD, UserFactory
+from ..factories import PASSWORD, UserFactory
+from .support import axe_violations, log_in, wait_for_htmx
 
 pytestmark = pytest.mark.browser
 

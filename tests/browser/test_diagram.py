@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .browser_support import PageWatcher, axe_violations
+from .support import PageWatcher, axe_violations
 
 pytestmark = [pytest.mark.browser]
 

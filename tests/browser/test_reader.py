@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from argmap.debates.models import Source
 
-from .browser_support import axe_violations, log_in
-from .factories import UserFactory
+from ..factories import UserFactory
+from .support import axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("accounts_sandbox")]
 
@@ -136,7 +136,7 @@ def test_a_tap_on_a_highlight_shows_its_node_before_following_it(browser, live_s
 
 
 def test_a_readers_annotation_inside_a_quote_leaves_the_quote_its_colour_and_link(page, live_map):
-    from .factories import PassageAnnotationFactory
+    from ..factories import PassageAnnotationFactory
 
     node, source = node_with_two_quotes_in_one_source(live_map)
     anchor = node.anchors.filter(source=source).order_by("start").first()

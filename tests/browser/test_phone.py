@@ -75,8 +75,8 @@ def widest_breadcrumbs(live_map, count=3):
 
 
 def test_no_page_is_wider_than_a_phone_logged_in_or_out(phone, live_map):
-    from .browser_support import log_in
-    from .factories import UserFactory
+    from ..factories import UserFactory
+    from .support import log_in
 
     pages = [
         "/",

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from argmap.debates.models import Anchor
 from argmap.evaluation.models import Vote
 
-from .browser_support import axe_violations, contrast_failures, log_in, wait_for_htmx
-from .factories import UserFactory
+from ..factories import UserFactory
+from .support import axe_violations, contrast_failures, log_in, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("accounts_sandbox")]
 

@@ -13,8 +13,8 @@ from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES
 from argmap.debates.models import Node, Source
 from argmap.debates.quotes import find_quote, quote_context
 
-from .browser_support import axe_violations
-from .factories import PASSWORD, ProposalFactory, UserFactory
+from ..factories import PASSWORD, ProposalFactory, UserFactory
+from .support import axe_violations
 
 pytestmark = pytest.mark.browser
 

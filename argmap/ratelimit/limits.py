@@ -1,8 +1,8 @@
 """Fixed-window rate limits, counted in the database so they hold across app servers.
 
 `hit()` is the one place a count changes. It is a single
-`INSERT … ON CONFLICT DO UPDATE … RETURNING` on the `argmap_rate_counter` table
-(argmap.core.models.RateCounter): the row is locked while it changes, so concurrent
+`INSERT … ON CONFLICT DO UPDATE … RETURNING` on RateCounter's table
+(argmap.ratelimit.models): the row is locked while it changes, so concurrent
 requests on PostgreSQL or SQLite each see their own count and a limit of N lets exactly N
 through. (The database cache it replaces read, then wrote, and lost counts.)
 
@@ -12,8 +12,8 @@ sent counting to the table meanwhile, so a limit could let through twice its num
 writes and log-ins are counted, and they go to PostgreSQL anyway: one upsert more each.
 
 Actions and their limits are `settings.RATE_LIMITS`: action -> (limit, window seconds).
-Going over raises `RateLimited`; `RateLimitMiddleware` answers it with a 429 page that says
-how long to wait.
+Going over raises `RateLimited`; `middleware.RateLimitMiddleware` answers it with a 429 page
+that says how long to wait.
 """
 
 import contextlib
@@ -22,15 +22,15 @@ import ipaddress
 import math
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest
 
-TABLE = "argmap_rate_counter"
+from .models import RateCounter
+
+TABLE = RateCounter._meta.db_table
 
 UPSERT = f"""
     INSERT INTO {TABLE} (name, count, expires) VALUES (%s, 1, %s)
@@ -171,31 +171,3 @@ def login_attempt(request: HttpRequest | None, username: str) -> LoginAttempt:
             attempt.succeeded()  # a refused attempt checks no password: give every count back
             raise RateLimited(action, "failed log-in attempts", expires - time.time())
     return attempt
-
-
-def rate_limited_response(request: HttpRequest, limited: RateLimited) -> HttpResponse:
-    """429: a whole page, or for htmx a short notice shown where messages appear."""
-    context = {"what": limited.what, "wait": human_wait(limited.retry_after)}
-    if getattr(request, "htmx", False):
-        response = render(request, "accounts/rate_limited.html#notice", context, status=429)
-        response["HX-Retarget"] = "#messages"
-        response["HX-Reswap"] = "innerHTML"
-    else:
-        response = render(request, "accounts/rate_limited.html", context, status=429)
-    response["Retry-After"] = str(max(1, math.ceil(limited.retry_after)))
-    return response
-
-
-class RateLimitMiddleware:
-    """Answers RateLimited, raised in any view or form, with the 429 page."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, RateLimited):
-            return rate_limited_response(request, exception)
-        return None

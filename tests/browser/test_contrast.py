@@ -1,6 +1,6 @@
 """Contrast in both colour schemes (issue 26, item 1): every visible text against what is
 painted behind it, on the fully open map and on claim pages with undercuts and cross-links
-open. axe passes over text on tinted and translucent cards; browser_support.contrast_failures
+open. axe passes over text on tinted and translucent cards; support.contrast_failures
 measures it."""
 
 import pytest
@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from argmap.debates.models import Link, Node
 
-from .browser_support import axe_violations, contrast_failures, wait_for_htmx
+from .support import axe_violations, contrast_failures, wait_for_htmx
 
 pytestmark = [pytest.mark.browser]
 

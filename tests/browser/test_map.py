@@ -6,13 +6,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .browser_support import axe_violations, wait_for_htmx
+from .support import axe_violations, wait_for_htmx
 
 pytestmark = [pytest.mark.browser]
 
-TAB_STOPS = """() => [...document.querySelectorAll(
+# Inside the tree: the page's other parts (the cruxes, the perspectives) are not cards.
+TAB_STOPS = """() => [...document.getElementById('argument-tree').querySelectorAll(
     'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]')]
-  .filter((el) => el.tabIndex >= 0 && !el.disabled && el.getClientRects().length
+  .filter((el) => el.tabIndex >= 0 && !el.disabled && el.checkVisibility()
           && getComputedStyle(el).visibility !== 'hidden').length"""
 
 

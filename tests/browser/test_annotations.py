@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 from argmap.annotations.models import Annotation
 from argmap.debates.models import Source
 
-from .browser_support import axe_violations, log_in, wait_for_htmx
-from .factories import PASSWORD, AnnotationFactory, UserFactory
+from ..factories import PASSWORD, AnnotationFactory, UserFactory
+from .support import axe_violations, log_in, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("accounts_sandbox")]
 

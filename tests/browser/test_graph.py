@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from argmap.debates.models import Anchor, Link, Node, Source
 
-from .browser_support import axe_violations, wait_for_htmx
+from .support import axe_violations, wait_for_htmx
 
 pytestmark = pytest.mark.browser
 MAP = "/maps/deepseek-r1-sputnik"

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from argmap.debates import reader
 
-from .browser_support import axe_violations, log_in
-from .factories import AnchorFactory, NodeFactory, SourceFactory, ThesisFactory, UserFactory
+from ..factories import AnchorFactory, NodeFactory, SourceFactory, ThesisFactory, UserFactory
+from .support import axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("accounts_sandbox")]
 

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from argmap.annotations.models import Annotation
 from argmap.debates.models import Node
 
-from .browser_support import axe_violations, log_in, wait_for_htmx
-from .factories import AnnotationFactory, NodeFactory, UserFactory
+from ..factories import AnnotationFactory, NodeFactory, UserFactory
+from .support import axe_violations, log_in, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("accounts_sandbox")]
 

@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .factories import PASSWORD
+from ..factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
-AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_SCRIPT = Path(__file__).parent.parent / "vendor" / "axe-core" / "axe.min.js"
 # Chromium reaches for Google's services unless told not to; this machine has no network.
 CHROMIUM_ARGS = [
     "--no-sandbox",

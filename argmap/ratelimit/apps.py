@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RateLimitConfig(AppConfig):
+    name = "argmap.ratelimit"
+    label = "ratelimit"

@@ -1,0 +1,77 @@
+"""Writers that run beside the readers in the hot rounds, each a process of its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+from . import PYTHON, ROOT, BenchError
+
+# Writers, each through the ORM as the site writes: "edit" saves a random node of the map once
+# a second (a curator's edit: the map's structure changes); "annotate N" adds a public
+# annotation to a random node N times a second (a reader's: only the map's state changes).
+WRITERS = {
+    "edit": ("edit", 1.0),
+    "annotate 1/s": ("annotate", 1.0),
+    "annotate 10/s": ("annotate", 10.0),
+}
+
+
+class Writer:
+    """Writes to the map at a steady rate in a process of its own (WRITERS)."""
+
+    CODE = """
+import random, sys, time
+from django.contrib.auth import get_user_model
+from argmap.annotations.models import Annotation
+from argmap.debates.models import Node
+slug, kind, rate = %r, %r, %r
+ids = list(Node.objects.filter(map__slug=slug).values_list("pk", flat=True))
+author = get_user_model().objects.filter(username="bench-writer").first()
+author = author or get_user_model().objects.create_user("bench-writer", password=None)
+rng = random.Random(14)
+due = time.monotonic()
+while True:
+    if kind == "edit":
+        Node.objects.get(pk=rng.choice(ids)).save()  # post_save: the structure token changes
+    else:  # the state token changes
+        Annotation.objects.create(
+            author=author, node_id=rng.choice(ids), body="A bench annotation.", visibility="public"
+        )
+    print("saved", flush=True)
+    due += 1 / rate
+    time.sleep(max(0.0, due - time.monotonic()))
+"""
+
+    def __init__(self, env: dict[str, str], slug: str, writer: str = "edit"):
+        self.saves = 0
+        kind, rate = WRITERS[writer]
+        self.process = subprocess.Popen(
+            [PYTHON, "manage.py", "shell", "-c", self.CODE % (slug, kind, rate)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        self.reader = threading.Thread(target=self.count, daemon=True)
+        self.reader.start()
+        deadline = time.monotonic() + 30
+        while not self.saves and time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError("the writer exited before its first save")
+            time.sleep(0.1)
+
+    def count(self) -> None:
+        assert self.process.stdout is not None
+        for _ in self.process.stdout:
+            self.saves += 1
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
