@@ -7,7 +7,7 @@ export DJANGO_DEBUG ?= 1
 
 .PHONY: run test lint bench setup dev-setup clean
 
-# Argdown's own parser (tests/formats) comes from npm, pinned by package-lock.json. Where Node
+# Argdown's own parser (tests/debates/mapdoc/formats) comes from npm, pinned by package-lock.json. Where Node
 # is missing the Argdown tests skip locally and fail on CI.
 NPM := $(shell command -v npm 2>/dev/null)
 NODE_DEPS := $(if $(NPM),node_modules/.installed)

@@ -9,6 +9,11 @@ def main() -> None:
     if development_checkout():
         # `.venv/bin/python manage.py …` from a checkout works as the README shows it.
         os.environ["DJANGO_DEBUG"] = "1"
+    if sys.argv[1:2] != ["runserver"]:
+        # A command is not a request: a migration on a million rows or an export takes what
+        # it takes, and whoever runs it watches it (argmap.lib.database bounds requests).
+        os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT", "0")
+        os.environ.setdefault("DATABASE_LOCK_TIMEOUT", "0")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from argmap.lib.database import MARGIN, bounded_connection_class, server_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -140,6 +142,18 @@ def database_from_env():
         # Django then passes check=ConnectionPool.check_connection to the pool.
         config["CONN_HEALTH_CHECKS"] = True
         options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2")))
+        # Every query of a request is bounded (argmap.lib.database): PostgreSQL cancels one
+        # that runs longer than DATABASE_STATEMENT_TIMEOUT or waits for a lock longer than
+        # DATABASE_LOCK_TIMEOUT (seconds; 0 for none), and the client gives up a little
+        # later on a server that does not answer at all. Each answers the 503 page.
+        statement_timeout = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "5"))
+        lock_timeout = float(os.environ.get("DATABASE_LOCK_TIMEOUT", "3"))
+        options["options"] = server_options(
+            statement_timeout, lock_timeout, options.get("options", "")
+        )
+        options["pool"]["connection_class"] = bounded_connection_class(
+            statement_timeout + MARGIN if statement_timeout else None
+        )
     elif config["ENGINE"] == "django.db.backends.sqlite3":
         # Tests use a file, not shared-cache memory: there concurrent writers fail at once
         # ("table is locked") instead of waiting their turn as they do in production.

@@ -1,5 +1,6 @@
 import copy
 import os
+import pickle
 from importlib import import_module
 
 import pytest
@@ -21,13 +22,15 @@ HX = {"HX-Request": "true"}
 
 
 def cached_entries():
-    """Every entry of the fragment cache, by key, pickled (locmem here, Redis with REDIS_URL)."""
+    """Every entry this test wrote to the fragment cache and that is still there, by stored
+    key, pickled (locmem here, Redis with REDIS_URL). Through the cache's public API only:
+    empty_fragment_cache records each key written."""
     cache = caches["fragments"]
-    if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # LocMemCache
-        return dict(cache._cache)
-    client = cache._cache.get_client()
-    keys = client.scan_iter(match=f"{cache.key_prefix}*")
-    return {key.decode(): client.get(key) for key in keys}
+    found = cache.get_many(sorted(written_keys))
+    return {cache.make_key(key): pickle.dumps(value) for key, value in found.items()}
+
+
+written_keys: set[str] = set()
 
 
 def counter_names():
@@ -36,12 +39,34 @@ def counter_names():
 
 
 @pytest.fixture(autouse=True)
-def empty_fragment_cache(settings):
+def empty_fragment_cache(settings, monkeypatch):
     # Cached renderings would otherwise leak between tests that reuse a revision token.
     for alias in ("fragments", "strengths"):
         if alias in settings.CACHES:
             caches[alias].clear()
     strengths.forget()  # and the process's own copies of strengths
+    # Every key written to the fragments cache, from any thread (cached_entries).
+    written_keys.clear()
+    backend = type(caches["fragments"])
+    for method in ("set", "add"):
+        monkeypatch.setattr(backend, method, recording(getattr(backend, method)))
+    monkeypatch.setattr(backend, "set_many", recording_many(backend.set_many))
+
+
+def recording(write):
+    def recorded(cache, key, *args, **kwargs):
+        written_keys.add(key)
+        return write(cache, key, *args, **kwargs)
+
+    return recorded
+
+
+def recording_many(write):
+    def recorded(cache, data, *args, **kwargs):
+        written_keys.update(data)
+        return write(cache, data, *args, **kwargs)
+
+    return recorded
 
 
 @pytest.fixture
@@ -239,3 +264,16 @@ def race(hold, act, wait=5.0):
     holder.join(wait)
     actor.join(wait)
     return outcome["act"], outcome["hold"]
+
+
+@pytest.fixture
+def queries_pinned(monkeypatch):
+    """For tests that pin a page's query count: no query that depends on the clock or chance."""
+    from argmap.evaluation import strengths
+    from argmap.ratelimit import limits as ratelimit
+
+    # Computed strengths are re-checked against the votes (one query) once they are older
+    # than MAX_AGE seconds; on a loaded machine two requests can be that far apart.
+    monkeypatch.setattr(strengths, "MAX_AGE", 3600)
+    # A rate-limited page (the API) sweeps old counter windows at random: one query more.
+    monkeypatch.setattr(ratelimit, "SWEEP_CHANCE", 0)

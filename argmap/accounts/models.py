@@ -1,3 +1,6 @@
+from collections.abc import Collection
+from typing import Any, Self
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.mail import send_mail
@@ -30,8 +33,14 @@ class User(AbstractUser, UpdateOnlyModel):
     )
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        user = super().from_db(db, field_names, values)
+    def from_db(
+        cls,
+        db: str | None,
+        field_names: Collection[str],
+        values: Collection[Any],
+        **kwargs: Any,  # what a later Django adds (fetch_mode), passed on
+    ) -> Self:
+        user = super().from_db(db, field_names, values, **kwargs)
         user._stored_username = user.username
         return user
 

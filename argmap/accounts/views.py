@@ -1,9 +1,13 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -19,7 +23,7 @@ from .models import Notification, User
 BACKEND = "argmap.accounts.backends.RateLimitedModelBackend"
 
 
-def safe_next(request, default="home"):
+def safe_next(request: HtmxHttpRequest, default: str = "home") -> str:
     target = request.POST.get("next") or request.GET.get("next")
     # Only a path or a URL: redirect() reads a bare word ("?next=a") as a view's name,
     # and a name it cannot find was a 500.
@@ -35,7 +39,7 @@ def safe_next(request, default="home"):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def signup(request):
+def signup(request: HtmxHttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(safe_next(request))
     form = SignUpForm(request.POST or None)
@@ -57,7 +61,7 @@ def signup(request):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def login_view(request):
+def login_view(request: HtmxHttpRequest) -> HttpResponseBase:
     # Wrong passwords are limited in RateLimitedModelBackend, for this and every other log-in.
     response = auth_views.LoginView.as_view(redirect_authenticated_user=True)(request)
     if request.method == "POST" and response.status_code == 200:
@@ -68,7 +72,7 @@ def login_view(request):
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
 
-    def get_form_kwargs(self):
+    def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "request": self.request}
 
 
@@ -78,7 +82,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
     email_template_name = "registration/password_reset_email.txt"  # plain text, not HTML
 
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         address = ratelimit.client_address(self.request)
         email = form.cleaned_data["email"].casefold()
         ratelimit.count(self.request, "password-reset", "password resets", who=f"addr:{address}")
@@ -91,7 +95,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     form_class = ResetPasswordForm
 
-    def form_valid(self, form):
+    def form_valid(self, form: "SetPasswordForm[User]") -> HttpResponse:
         try:
             return super().form_valid(form)
         except LinkSpent:
@@ -100,7 +104,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 @require_safe
-def profile(request, username):
+def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(User, username=username, is_active=True)
     annotations = person.annotations.for_viewer(request.user)
     context = {"person": person, "annotations": annotations}

@@ -1,5 +1,7 @@
 """Moderation of readers' annotations and flags, and the curators' queue of proposals."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -143,7 +145,7 @@ class ProposalForm(forms.ModelForm):
         self.similar = similar_nodes(proposal)
         # Every choice, even on a decided proposal: a page loaded before another curator
         # decided sends one, and hears why it is refused (clean), not "not a valid choice".
-        self.fields["decision"].choices = [
+        cast(forms.ChoiceField, self.fields["decision"]).choices = [
             (self.KEEP, "Keep it pending" if proposal.state == "pending" else "No change"),
             (self.ACCEPT, "Accept: add it to the map where proposed"),
             *(
@@ -155,7 +157,8 @@ class ProposalForm(forms.ModelForm):
         self.fields["text"].initial = proposal.text
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         decision = cleaned.get("decision") or ""
         if cleaned.get("merge_key", "").strip() and not decision:
             decision = "merge:key"

@@ -18,7 +18,6 @@ class AnnotationsConfig(AppConfig):
             annotation_panels,
             node_page_hook,
             public_annotation_counts,
-            reader_hook,
             show_count,
         )
         from .models import published_passages, renamed_author_refreshes_maps, username_before_save
@@ -31,7 +30,6 @@ class AnnotationsConfig(AppConfig):
 
         if node_page_hook not in pages.node_page_hooks:  # ready() may run more than once
             pages.node_page_hooks.append(node_page_hook)
-            pages.reader_hooks.append(reader_hook)
             pages.published_passage_hooks.append(published_passages)
         fragments.register_state("annotation-count", public_annotation_counts, show_count)
         fragments.register_state("annotation-panel", annotation_panels, mark_safe)

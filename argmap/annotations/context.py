@@ -1,15 +1,17 @@
 """What the pages that show annotations (a node's page, the map tree, a source) add to context.
 
-The debates pages call these through the hooks in argmap.debates.pages, which
-AnnotationsConfig.ready() registers; debates never imports annotations.
+The debates pages call some of these through the hooks in argmap.debates.pages, which
+AnnotationsConfig.ready() registers; debates never imports annotations. The reader page is
+this app's own (reader_page_context).
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 
 from argmap.debates.models import Node
+from argmap.debates.reader import reader_context
 
 from .forms import AnnotationForm, PassageAnnotationForm
 from .models import Annotation
@@ -24,15 +26,10 @@ def node_panel_context(user, node, form=None):
     }
 
 
-def passage_context(user, source, argmap, form=None):
-    """A source's passage annotations user may see, in text order, and the form to add one
-    (proposing into argmap, the map the reader shows)."""
-    annotations = (
-        Annotation.objects.filter(source=source).for_viewer(user).order_by("start", "end", "pk")
-    )
-    if form is None and user.is_authenticated:
-        form = PassageAnnotationForm(source=source, argmap=argmap)
-    return {"annotations": list(annotations), "passage_form": form}
+def passage_annotations(user, source):
+    """A source's passage annotations user may see, in text order."""
+    rows = Annotation.objects.filter(source=source).for_viewer(user)
+    return list(rows.order_by("start", "end", "pk"))
 
 
 def node_page_hook(request, node):
@@ -59,7 +56,7 @@ def annotation_panels(pks):
     """Each node's open annotation panel as a visitor without an account sees it (the claim
     page's), in two queries: the nodes, then their public annotations."""
     nodes = Node.objects.select_related("map").in_bulk(pks)
-    listed = {pk: [] for pk in nodes}
+    listed: dict[int, list[Annotation]] = {pk: [] for pk in nodes}
     for annotation in Annotation.objects.filter(node__in=pks).for_viewer(AnonymousUser()):
         listed[annotation.node_id].append(annotation)
     context = {"on_node_page": True, "panel_open": True, "user": AnonymousUser()}
@@ -72,7 +69,24 @@ def annotation_panels(pks):
     }
 
 
-def reader_hook(request, source, argmap, form=None):
-    """The passage annotations are cut into the reader's text with the anchors."""
-    context = passage_context(request.user, source, argmap, form)
-    return {**context, "spans": context["annotations"]}
+def reader_page_context(request, source, form=None):
+    """The reader page: the source's text cut at the curated quotes (debates' reader) and at
+    the passage annotations the user may see, which are listed beside the part shown; the
+    passage form proposes into the map the reader shows."""
+    annotations = passage_annotations(request.user, source)
+    context = reader_context(request, source, annotations)
+    if form is None and request.user.is_authenticated:
+        form = PassageAnnotationForm(source=source, argmap=context["shown_map"])
+    shown = context["spans"] if context["reading"]["in_parts"] else annotations
+    return {**context, "annotations": shown, "passage_form": form}
+
+
+def reader_key(source_slug: str) -> str:
+    """What the reader of source_slug shows of passage annotations to a visitor without an
+    account, in one aggregate: a new, edited, hidden or deleted public one changes it."""
+    stamp = (
+        Annotation.objects.public()
+        .filter(source__slug=source_slug)
+        .aggregate(count=Count("pk"), last=Max("pk"), updated=Max("updated"))
+    )
+    return f"passages:{stamp['count']}:{stamp['last']}:{stamp['updated']}"

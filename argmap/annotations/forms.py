@@ -1,8 +1,11 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.db import transaction
 
-from argmap.debates.models import Node, Source
+from argmap.debates import search as text_search
+from argmap.debates.models import Anchor, Node, Source
 from argmap.debates.quotes import find_quote, quote_context, selector_matches
 
 from .models import BODY_LIMIT, Annotation, Proposal
@@ -66,7 +69,8 @@ class AnnotationForm(forms.ModelForm):
         return body
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             cleaned.get("visibility") == Annotation.Visibility.PRIVATE
             and self.instance.pk
@@ -100,8 +104,26 @@ class PassageFields(forms.Form):
     suffix = forms.CharField(strip=False, required=False, max_length=200, widget=forms.HiddenInput)
 
 
+# The passage form offers, as the nodes a passage may be proposed under, at most this many
+# a group: the same few whatever the size of the map (a map's every node would be 100,000).
+TARGETS_A_GROUP = 8
+# A quote of the map starting up to this many characters before the passage and reaching
+# into it is "in" it; one starting within this many either side is "near" it (both bounded
+# ranges of the (source, start) index).
+NEAR_CHARS = 1500
+
+
+def option_label(node):
+    kind = node.display_kind
+    return f"{kind[:1].upper()}{kind[1:]}: {node.text[:140]}{'…' if len(node.text) > 140 else ''}"
+
+
 class PassageAnnotationForm(PassageFields, AnnotationForm):
-    """An annotation on source.text[start:end], optionally proposing the passage for the map."""
+    """An annotation on source.text[start:end], optionally proposing the passage for the map.
+
+    Its proposal targets are grouped by how the passage bears on them (offer_targets): the
+    map's nodes that quote it, those quoted near it, those most like its words, or found by
+    the words a reader types; never a list of the whole map."""
 
     words = forms.CharField(
         strip=False,
@@ -134,16 +156,98 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
         help_text="One declarative sentence, for the map.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    look_for = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Or find a node by its words",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, source, argmap, **kwargs):
         super().__init__(*args, prefix_id="passage", **kwargs)
-        self.source = source
-        # A proposal goes into the map the reader shows: maps never mix in one list.
+        self.source, self.argmap = source, argmap
+        self.targets_problem, self.targets_offered = "", False
+        # A proposal goes into the map the reader shows: maps never mix in one list. Any
+        # node of it is a valid choice; the list shown is offer_targets' few.
         nodes = argmap.nodes.all() if argmap is not None else Node.objects.none()
-        self.fields["target"].queryset = nodes.order_by("position", "id")
+        target = self.target_field
+        target.queryset = nodes
+        target.widget.choices = [("", target.empty_label)]
+        if self.is_bound:
+            self.offer_for(self.data)
+
+    @property
+    def target_field(self) -> forms.ModelChoiceField:
+        return cast(forms.ModelChoiceField, self.fields["target"])
+
+    def offer_for(self, data):
+        """The targets for the passage and the words to look for in data (a posted form)."""
+        look_for = str(data.get("look_for", ""))[:200]
+        self.offer_targets(self.passage_in(data), look_for, data.get("target"))
+
+    def passage_in(self, data):
+        """data's passage as (start, end, exact): its selector, or its words where they occur
+        once; None (and targets_problem says why) where it does not check."""
+        fields = PassageFields(data)
+        if not fields.is_valid():
+            return None
+        cleaned = dict(fields.cleaned_data)
+        try:
+            if cleaned.get("start") is None and str(data.get("words", "")).strip():
+                self.find_words({**cleaned, "words": data["words"]}, into=cleaned)
+            check_passage(self.source.text, cleaned)
+        except forms.ValidationError as error:
+            self.targets_problem = " ".join(error.messages)
+            return None
+        return cleaned["start"], cleaned["end"], cleaned["exact"]
+
+    def offer_targets(self, passage, look_for="", chosen=None):
+        """The target list, grouped: the map's nodes quoting the passage (start, end, exact),
+        those quoted near it, those found for look_for or else most like the passage's words,
+        and the one already chosen. Each group holds at most TARGETS_A_GROUP nodes."""
+        if self.argmap is None:
+            return
+        groups, seen = [], set()
+
+        def add(label, nodes):
+            fresh: list[tuple[int, str]] = []
+            for node in nodes:
+                if node.pk not in seen and len(fresh) < TARGETS_A_GROUP:
+                    seen.add(node.pk)
+                    fresh.append((node.pk, option_label(node)))
+            if fresh:
+                groups.append((label, fresh))
+
+        if passage is not None:
+            start, end, _ = passage
+            quotes = Anchor.objects.filter(source=self.source, node__map=self.argmap)
+            quotes = quotes.select_related("node__parent").order_by("start", "pk")
+            inside = quotes.filter(start__gte=max(0, start - NEAR_CHARS), start__lt=end)
+            inside = list(inside.filter(end__gt=start)[:TARGETS_A_GROUP])
+            before = quotes.filter(start__gte=max(0, start - NEAR_CHARS), end__lte=start)
+            after = quotes.filter(start__gte=end, start__lt=end + NEAR_CHARS)
+            near = [
+                *before.order_by("-start", "-pk")[:TARGETS_A_GROUP],
+                *after[:TARGETS_A_GROUP],
+            ]
+            near.sort(key=lambda a: min(abs(a.end - start), abs(a.start - end)))
+            add("Quoting this passage", [a.node for a in inside])
+            add("Quoting words near it", [a.node for a in near])
+        words = look_for.strip() or (passage[2] if passage else "")
+        if words:
+            found = text_search.similar(self.argmap.nodes.all(), words, 2 * TARGETS_A_GROUP)
+            label = f"Found for “{look_for.strip()}”" if look_for.strip() else "Like its words"
+            add(label, found)
+            if look_for.strip() and not found:
+                self.targets_problem = f"No node of this map is like “{look_for.strip()}”."
+        if chosen and str(chosen).isdigit() and int(chosen) not in seen:
+            add("Your choice", self.argmap.nodes.filter(pk=int(chosen)))
+        self.target_field.widget.choices = [("", self.target_field.empty_label), *groups]
+        self.targets_offered = bool(groups)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("start") is None and cleaned.get("words", "").strip():
             self.find_words(cleaned)
         check_passage(self.source.text, cleaned)
@@ -158,9 +262,10 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
             )
         return cleaned
 
-    def find_words(self, cleaned):
+    def find_words(self, cleaned, into=None):
         """The passage typed or pasted as words (the way without the reader's script): where
-        they occur once in the text, they become its selector; else a message says why not."""
+        they occur once in the text, they become its selector (in cleaned, or into); else a
+        message says why not."""
         text, words = self.source.text, cleaned["words"].strip()
         starts = find_quote(text, words, any_quote_marks=True)
         if not starts:
@@ -179,9 +284,11 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
             )
         start, end = starts[0], starts[0] + len(words)
         prefix, suffix = quote_context(text, start, end)
-        cleaned.update(start=start, end=end, exact=text[start:end], prefix=prefix, suffix=suffix)
+        found = {"start": start, "end": end, "exact": text[start:end], "prefix": prefix}
+        (cleaned if into is None else into).update(found, suffix=suffix)
 
-    def save(self, author):
+    # Not ModelForm.save(commit): the view always saves, and both rows or neither.
+    def save(self, author):  # type: ignore[override]
         """The annotation and, when a target is chosen, its proposal: both rows or neither
         (a target deleted meanwhile, or a proposal over the reader's quota)."""
         with transaction.atomic():
@@ -258,7 +365,7 @@ class ProposalForm(PassageFields):
         super().__init__(*args, **kwargs)
         self.node = node
         if node.parent_id is None:  # nothing to undercut: the thesis has no link to a parent
-            self.fields["relation"].choices = [
+            cast(forms.ChoiceField, self.fields["relation"]).choices = [
                 choice
                 for choice in Proposal.Relation.choices
                 if choice[0] != Proposal.Relation.UNDERCUTS
@@ -271,7 +378,8 @@ class ProposalForm(PassageFields):
         return text
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         relation = cleaned.get("relation")
         if relation in (Proposal.Relation.SAME_POINT, Proposal.Relation.CONTRADICTS):
             cleaned["other_node"] = self._other(cleaned.get("other", ""))

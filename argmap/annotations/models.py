@@ -156,7 +156,7 @@ class Annotation(QuoteSelector):
             self.body_html = render_markdown(self.body)
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "body_html"}
-        if self.node_id and not self.node_text:
+        if not self.node_text and self.node is not None:  # no query when node_id is None
             self.node_text = self.node.text
         # A node deleted meanwhile: RowGone, nothing stored (docs/architecture.md).
         with adding_to(self.node_id if self._state.adding else None):
@@ -177,9 +177,9 @@ class Annotation(QuoteSelector):
 
     @property
     def target_label(self):
-        if self.source_id:
+        if self.source is not None:
             return f"“{self.exact[:50]}” in {self.source.title}"
-        if self.node_id:
+        if self.node is not None:
             return self.node.text[:60]
         return f"a removed node (“{self.node_text[:50]}”)"
 
@@ -192,9 +192,9 @@ class Annotation(QuoteSelector):
         return self.visibility == self.Visibility.PUBLIC
 
     def get_absolute_url(self):
-        if self.source_id:
+        if self.source is not None:
             return f"{self.source.get_absolute_url()}#annotation-{self.pk}"
-        if self.node_id:
+        if self.node is not None:
             return f"{self.node.get_absolute_url()}#annotation-{self.pk}"
         return reverse("annotation", args=[self.pk])
 
@@ -211,10 +211,11 @@ class Annotation(QuoteSelector):
             "created": self.created.isoformat(),
             "modified": self.updated.isoformat(),
         }
-        if self.source_id:
+        if self.source is not None:
             item |= {"source": self.source.slug, "start": self.start, "end": self.end}
             item |= {"exact": self.exact, "prefix": self.prefix, "suffix": self.suffix}
         else:
+            assert self.node is not None, "an annotation is on a passage or a node"
             item |= {"map": self.node.map.slug, "node": self.node.key}
         return item
 
@@ -409,7 +410,7 @@ class Proposal(QuoteSelector):
         return f"{self.get_relation_display()}: {self.text[:60]}"
 
     def save(self, *args, **kwargs):
-        if self.target_id and not self.target_text:
+        if not self.target_text and self.target is not None:  # no query when target_id is None
             self.target_text = self.target.text
         super().save(*args, **kwargs)
 
@@ -565,6 +566,7 @@ class Proposal(QuoteSelector):
         return Node.Kind.CLAIM
 
     def anchor_to(self, node):
+        assert self.source is not None and self.start is not None, "called with a passage only"
         anchor = Anchor(
             node=node, source=self.source, exact=self.exact, position=node.next_anchor_position()
         )
@@ -590,5 +592,6 @@ class Proposal(QuoteSelector):
         if self.state == self.State.ACCEPTED:
             return f"{what} was accepted: it is now in the map."
         if self.state == self.State.MERGED:
+            assert self.merged_into is not None, "a merged proposal names its node"
             return f"{what} was merged into an existing node, “{self.merged_into.text[:80]}”."
         return f"{what} was rejected: {self.reason}"

@@ -16,6 +16,7 @@ urlpatterns = [
         name="similar-claims",
     ),
     path("accounts/proposals/", views.my_proposals, name="proposals"),
+    path("sources/<slug:slug>/", views.source_page, name="source"),
     path("sources/<slug:slug>/propose/", views.passage_propose, name="passage-propose"),
     path(
         "sources/<slug:slug>/annotations/",

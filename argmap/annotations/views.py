@@ -1,23 +1,25 @@
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from argmap.debates import fragments
 from argmap.debates import search as text_search
 from argmap.debates.models import ArgumentMap, Node, Source
-from argmap.debates.reader import maps_quoting, reader_context, shown_map
+from argmap.debates.reader import maps_quoting, shown_map
 from argmap.lib.errors import render_error
-from argmap.lib.htmx import HtmxHttpRequest
+from argmap.lib.htmx import HtmxHttpRequest, render_partial_response
 from argmap.lib.login import login_to_write
 from argmap.lib.rows import RowGone
 from argmap.ratelimit import limits as ratelimit
 
-from .context import node_panel_context
+from .context import node_panel_context, reader_key, reader_page_context
 from .forms import (
     TEXT_LIMIT,
     AnnotationForm,
@@ -30,21 +32,22 @@ from .forms import (
 from .models import Annotation, Proposal
 
 PAGE = "annotations/annotation.html"
+READER = "debates/source.html"
 
 
-def viewable_annotation(request, pk):
+def viewable_annotation(request: HtmxHttpRequest, pk: int) -> Annotation:
     """The annotation, or a 404 when it does not exist or is someone else's private one."""
     return get_object_or_404(Annotation.objects.for_viewer(request.user), pk=pk)
 
 
-def editable_annotation(request, pk):
+def editable_annotation(request: HtmxHttpRequest, pk: int) -> Annotation:
     annotation = viewable_annotation(request, pk)
     if not annotation.can_edit(request.user):
         raise PermissionDenied("Only its author can change or delete this annotation.")
     return annotation
 
 
-def on_profile_page(request):
+def on_profile_page(request: HtmxHttpRequest) -> bool:
     """True when an htmx request comes from a profile page, which names each target."""
     path = urlsplit(request.htmx.current_url or "").path if request.htmx else ""
     try:
@@ -53,15 +56,17 @@ def on_profile_page(request):
         return False
 
 
-def show_annotation(request, annotation, status=200, **context):
+def show_annotation(
+    request: HtmxHttpRequest, annotation: Annotation, status: int = 200, **context: Any
+) -> HttpResponse:
     show_target = not request.htmx or on_profile_page(request)
     context = {"annotation": annotation, "show_target": show_target, **context}
-    template = f"{PAGE}#{context.get('fragment', 'item')}" if request.htmx else PAGE
-    return render(request, template, context, status=status)
+    partial = context.get("fragment", "item")
+    return render_partial_response(request, PAGE, partial, context, status=status)
 
 
 @require_safe
-def node_annotations(request, pk):
+def node_annotations(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """A node's annotation panel on the map: open (annotations and form) or closed."""
     node = get_object_or_404(Node.objects.select_related("map"), pk=pk)
     if not request.htmx:
@@ -73,7 +78,7 @@ def node_annotations(request, pk):
     return render(request, f"{PAGE}#node-panel", context)
 
 
-def no_such_node(request):
+def no_such_node(request: HtmxHttpRequest) -> HttpResponse:
     return render_error(
         request,
         400,
@@ -84,7 +89,7 @@ def no_such_node(request):
 
 @require_POST
 @login_to_write
-def create_node_annotation(request):
+def create_node_annotation(request: HtmxHttpRequest) -> HttpResponse:
     try:
         node = Node.objects.select_related("map").get(pk=int(request.POST.get("node", "")))
     except (ValueError, Node.DoesNotExist):
@@ -93,8 +98,8 @@ def create_node_annotation(request):
     form = AnnotationForm(request.POST, prefix_id=f"node{node.pk}")
     if not form.is_valid():
         context = {**node_panel_context(request.user, node, form), "panel_open": True}
-        template = f"{PAGE}#node-panel" if request.htmx else PAGE
-        return render(request, template, {**context, "fragment": "new"}, status=400)
+        context = {**context, "fragment": "new"}
+        return render_partial_response(request, PAGE, "node-panel", context, status=400)
     annotation = form.save(commit=False)
     annotation.author, annotation.node = request.user, node
     try:
@@ -110,10 +115,12 @@ def create_node_annotation(request):
 
 @require_POST
 @login_to_write
-def create_passage_annotation(request, slug):
+def create_passage_annotation(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
-    ratelimit.count(request, "annotate", "annotations")
     argmap = shown_map(request, maps_quoting(source), None)
+    if "find" in request.POST:
+        return find_targets(request, source, argmap)
+    ratelimit.count(request, "annotate", "annotations")
     form = PassageAnnotationForm(request.POST, source=source, argmap=argmap)
     annotation = None
     if form.is_valid():
@@ -122,27 +129,53 @@ def create_passage_annotation(request, slug):
         except ValidationError as error:  # over the proposal quota: nothing saved
             form.add_error(None, error)
     if annotation is None:
-        context = reader_context(request, source, form)
-        template = "debates/source.html#reader" if request.htmx else "debates/source.html"
-        return render(request, template, context, status=400)
+        context = reader_page_context(request, source, form)
+        return render_partial_response(request, READER, "reader", context, status=400)
     saved = "Your annotation is saved."
     if hasattr(annotation, "proposal"):
         saved += " Your proposal is waiting for the curators’ decision."
     messages.success(request, saved)
     if not request.htmx:
         return redirect(annotation.get_absolute_url())
-    context = reader_context(request, source)
+    context = reader_page_context(request, source)
     return render(request, "debates/source.html#reader", context)
 
 
+def find_targets(
+    request: HtmxHttpRequest, source: Source, argmap: ArgumentMap | None
+) -> HttpResponse:
+    """The passage form again, as it was filled in, saving nothing, with the nodes the
+    passage bears on (or those found for its "find" words) to propose it under: the way to
+    them without the reader's script, which asks the same as soon as words are selected."""
+    form = PassageAnnotationForm(source=source, argmap=argmap, initial=request.POST.dict())
+    form.offer_for(request.POST)
+    context = reader_page_context(request, source, form)
+    return render_partial_response(request, READER, "reader", context)
+
+
+def source_tokens(request: HttpRequest, *, slug: str) -> tuple[str, str]:
+    """A source's reader: every map's structure, and its public passage annotations."""
+    return fragments.current_everywhere() + reader_key(slug), ""
+
+
 @require_safe
-def annotation_detail(request, pk):
+@fragments.shared_response(
+    "map", "anchor", "part", "page", tokens=source_tokens, timeout=fragments.SITE_TIMEOUT
+)
+def source_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The reader page: a source's text with the curated quotes and readers' passages."""
+    source = get_object_or_404(Source, slug=slug)
+    return render(request, "debates/source.html", reader_page_context(request, source))
+
+
+@require_safe
+def annotation_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return show_annotation(request, viewable_annotation(request, pk))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_to_write
-def edit_annotation(request, pk):
+def edit_annotation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     annotation = editable_annotation(request, pk)
     form = AnnotationForm(request.POST or None, instance=annotation, prefix_id=f"edit{pk}")
     if request.method == "POST":
@@ -160,7 +193,7 @@ def edit_annotation(request, pk):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_to_write
-def delete_annotation(request, pk):
+def delete_annotation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     annotation = editable_annotation(request, pk)
     if request.method != "POST":  # GET, or HEAD: show the form, change nothing
         return show_annotation(request, annotation, fragment="delete")
@@ -177,7 +210,7 @@ def delete_annotation(request, pk):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_to_write
-def flag_annotation(request, pk):
+def flag_annotation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     annotation = viewable_annotation(request, pk)
     if not annotation.can_flag(request.user):
         return render_error(request, 400, "Cannot flag", "You cannot flag your own annotation.")
@@ -188,7 +221,7 @@ def flag_annotation(request, pk):
     if not form.is_valid():
         return show_annotation(request, annotation, 400, flag_form=form, fragment="flag")
     annotation.flag(request.user, form.cleaned_data["reason"])
-    annotation.viewer_flagged = True
+    annotation.viewer_flagged = True  # type: ignore[attr-defined] # what the page shows
     messages.success(request, "Thank you. The moderators will look at it.")
     if not request.htmx:
         return redirect(annotation.get_absolute_url())
@@ -200,7 +233,7 @@ def flag_annotation(request, pk):
 PROPOSE = "annotations/propose.html"
 
 
-def proposal_target(slug, key):
+def proposal_target(slug: str, key: str) -> Node:
     return get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
 
 
@@ -228,7 +261,7 @@ def propose(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     return render(request, PROPOSE, context, status=status)
 
 
-def similar(node, text):
+def similar(node: Node, text: str) -> list[Node]:
     return text_search.similar(node.map.nodes.all(), text) if text else []
 
 

@@ -16,7 +16,7 @@ from django.db.models.functions import Length
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from ninja import NinjaAPI, Path, Query, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
@@ -24,11 +24,8 @@ from ninja.openapi.docs import Swagger
 from pydantic import Field
 
 from argmap.annotations.models import Annotation
-from argmap.debates import fragments
+from argmap.debates import fragments, mapdoc
 from argmap.debates import search as text_search
-from argmap.debates.formats import registry, webannotation
-from argmap.debates.interchange import chunks, web_links
-from argmap.debates.mapdata import export_source
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
 from argmap.evaluation.strengths import (
     CURATORS,
@@ -41,6 +38,7 @@ from argmap.evaluation.strengths import (
     pointer_of,
     strengths_of,
 )
+from argmap.lib.database import streamed_with_longer_bound
 from argmap.lib.errors import OUTAGE_RETRY_AFTER, database_is_down
 
 from . import schemas
@@ -393,7 +391,9 @@ def anchor_body(request: HttpRequest, anchor: Anchor) -> dict[str, Any]:
         "voice": anchor.voice,
         "comment": anchor.comment_number,
         "source_url": absolute(request, "api:source", anchor.source.slug),
-        "reader_url": request.build_absolute_uri(anchor.get_reader_url()),
+        # Anchor.get_reader_url's address, from the route reversed once a request.
+        "reader_url": f"{absolute(request, 'source', anchor.source.slug)}"
+        f"?anchor={anchor.pk}#anchor-{anchor.pk}",
     }
 
 
@@ -492,12 +492,51 @@ def get_node_detail(
 
 
 class ExportQuery(Schema):
-    format: schemas.ExportFormat = Field("argmap", description="The export format.")
+    format: schemas.ExportFormat | None = Field(
+        None,
+        description="The export format; without it, the one the Accept header prefers "
+        "(application/json: argmap, application/ld+json: webannotation, text/x-argdown: "
+        "argdown; AIF, JSON too, only by this parameter).",
+    )
+
+
+# The export formats a client may ask for in Accept, in the order */* (or no Accept) gets
+# them: AIF's media type is JSON as argmap/2's, so it is asked for by ?format=aif alone.
+# (Full media types: an Accept range with parameters, such as Web Annotation's profile,
+# matches only the same parameters; one without matches any.)
+EXPORT_BY_ACCEPT = {
+    mapdoc.FORMATS[name].media_type: name for name in ("argmap", "webannotation", "argdown")
+}
+NOT_ACCEPTABLE: dict[int, Any] = {**NOT_FOUND, 406: schemas.Error}
+
+
+def not_acceptable(request: HttpRequest, offered: list[str]) -> ApiError:
+    asked = request.headers.get("Accept", "")[:200]
+    return ApiError(
+        406,
+        f"Nothing here answers Accept: {asked}; this resource is served as {', '.join(offered)}.",
+        "Accept",
+        "header",
+    )
+
+
+def chosen_export(request: HttpRequest, asked: str | None) -> str:
+    """The export format: ?format= when given (406 if Accept refuses its type), else the
+    one Accept prefers among EXPORT_BY_ACCEPT (406 if none)."""
+    if asked is not None:
+        media_type = mapdoc.FORMATS[asked].media_type
+        if not request.accepts(media_type):
+            raise not_acceptable(request, [media_type])
+        return asked
+    preferred = request.get_preferred_type(list(EXPORT_BY_ACCEPT))
+    if preferred is None:
+        raise not_acceptable(request, list(EXPORT_BY_ACCEPT))
+    return EXPORT_BY_ACCEPT[preferred]
 
 
 @api.get(
     "/maps/{slug}/export",
-    response={200: Any, **NOT_FOUND},
+    response={200: Any, **NOT_ACCEPTABLE},
     url_name="export",
     tags=["maps"],
     openapi_extra={
@@ -510,25 +549,27 @@ class ExportQuery(Schema):
                     fmt.media_type: {
                         "schema": {"type": "object" if "json" in fmt.media_type else "string"}
                     }
-                    for fmt in registry.FORMATS.values()
+                    for fmt in mapdoc.FORMATS.values()
                 },
             }
         }
     },
 )
 def export(request: HttpRequest, slug: MapSlug, query: Query[ExportQuery]) -> HttpResponseBase:
-    """The whole map in one export format, streamed."""
+    """The whole map in one export format, streamed: ?format=, or by the Accept header."""
     argmap = get_map(slug)
-    fmt = registry.FORMATS[query.format]
+    fmt = mapdoc.FORMATS[chosen_export(request, query.format)]
     # The Web Annotation export holds passage annotations, which the revision does not
     # follow: that one is never tagged (as the site's download).
-    by_token = query.format != "webannotation"
+    by_token = fmt.name != "webannotation"
     etag = f'"{fragments.current(argmap)}-{fmt.name}-api"' if by_token else None
     if etag and (unchanged := fragments.not_modified(request, etag)) is not None:
         return unchanged
     response = StreamingHttpResponse(
-        chunks(argmap, fmt.name, request.build_absolute_uri), content_type=fmt.media_type
+        streamed_with_longer_bound(mapdoc.chunks(argmap, fmt.name, request.build_absolute_uri)),
+        content_type=fmt.media_type,
     )
+    patch_vary_headers(response, ["Accept"])
     if etag:
         response["ETag"] = etag
         patch_cache_control(response, no_cache=True)
@@ -541,7 +582,7 @@ def export(request: HttpRequest, slug: MapSlug, query: Query[ExportQuery]) -> Ht
 def source_body(request: HttpRequest, source: Any) -> dict[str, Any]:
     slug = source.slug
     return {
-        **export_source(source),
+        **mapdoc.export_source(source),
         "length": source.length,
         "url": absolute(request, "api:source", slug),
         "html_url": absolute(request, "source", slug),
@@ -610,7 +651,7 @@ def get_source_detail(request: HttpRequest, slug: SourceSlug) -> dict[str, Any]:
 
 @api.get(
     "/sources/{slug}/text",
-    response={200: Any, **NOT_FOUND},
+    response={200: Any, **NOT_ACCEPTABLE},
     url_name="source-text",
     tags=["sources"],
     openapi_extra={
@@ -625,6 +666,8 @@ def get_source_detail(request: HttpRequest, slug: SourceSlug) -> dict[str, Any]:
 )
 def source_text(request: HttpRequest, slug: SourceSlug) -> HttpResponse:
     """The source's text itself, as text/plain; tagged by its SHA-256."""
+    if not request.accepts("text/plain"):
+        raise not_acceptable(request, ["text/plain"])
     source = Source.objects.filter(slug=slug).only("text", "sha256").first()
     if source is None:
         raise not_found(f"No source with slug {slug!r}.", "slug")
@@ -632,6 +675,7 @@ def source_text(request: HttpRequest, slug: SourceSlug) -> HttpResponse:
     if (unchanged := fragments.not_modified(request, etag)) is not None:
         return unchanged
     response = HttpResponse(source.text, content_type="text/plain; charset=utf-8")
+    patch_vary_headers(response, ["Accept"])
     return fragments.revalidated(response, etag)
 
 
@@ -731,12 +775,12 @@ def list_annotations(request: HttpRequest, filters: Query[AnnotationFilters]) ->
         annotations = annotations.filter(pk__gt=after[0])
     rows = list(annotations[: filters.limit + 1])
     cursor = encode_cursor(rows[filters.limit - 1].pk) if len(rows) > filters.limit else None
-    items = webannotation.public_annotations(
+    items = mapdoc.public_annotations(
         [row.published_item() for row in rows[: filters.limit]],
-        web_links(request.build_absolute_uri),
+        mapdoc.web_links(request.build_absolute_uri),
     )
     return {
-        "@context": webannotation.CONTEXT,
+        "@context": mapdoc.ANNOTATION_CONTEXT,
         "id": request.build_absolute_uri(),
         "type": "AnnotationPage",
         "items": items,

@@ -2,7 +2,9 @@
 address, `Access-Control-Allow-Origin: *`, ETags, and cursors.
 
 ETags: a resource of one map is tagged by the map's revision token (fragments.py) and its
-full URL, so `If-None-Match` is answered 304 after one query (the token), before any work.
+full URL, so `If-None-Match` is answered 304 after one query (the token), before any work;
+its body is kept in the fragments cache under that tag, so a client without the tag gets it
+for the same price.
 Resources that span the maps or hold what the token does not follow (a source nothing
 quotes, passage annotations) are tagged by a hash of their body: a 304 then saves the
 transfer, not the work.
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
@@ -71,6 +74,11 @@ def _digest(text: str | bytes) -> str:
     return f'"{hashlib.blake2b(data, digest_size=16).hexdigest()}"'
 
 
+# A body of a map's resource up to this size is kept under its ETag (a page of 100 nodes is
+# about 125 KB); a bigger one is built each time rather than held in memory or in Redis.
+CACHED_BODY_BYTES = 256 * 1024
+
+
 def by_revision(run: View) -> View:
     """A resource of the map at `slug`: tagged by the map's revision, the stamps of its
     strengths under the perspectives votes move (argmap.evaluation: votes change no revision)
@@ -88,8 +96,16 @@ def by_revision(run: View) -> View:
         unchanged = fragments.not_modified(request, etag)
         if unchanged is not None:
             return unchanged
+        # The tag holds all the body depends on (the 304 above relies on it as well).
+        key = f"api-body:{etag}"
+        kept = caches["fragments"].get(key)
+        if kept is not None:
+            content_type, body = kept
+            return fragments.revalidated(HttpResponse(body, content_type=content_type), etag)
         response = run(request, *args, slug=slug, **kwargs)
         if response.status_code == 200:
+            if not response.streaming and len(response.content) <= CACHED_BODY_BYTES:
+                caches["fragments"].set(key, (response["Content-Type"], response.content))
             fragments.revalidated(response, etag)
         return response
 

@@ -7,8 +7,17 @@ details (status, title, detail), with `errors` naming each bad parameter.
 
 from typing import Literal
 
-from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Schema(BaseModel):
+    """A response shape: a plain pydantic model. ninja's own Schema wraps every object it
+    validates, nested ones too, in a DjangoGetter that reads each field through getattr; the
+    API hands it dicts, and that wrapping was half the time of a page of 100 nodes (16 of
+    34 ms: 715 wrappers and 4,344 lookups a page)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
 
 Kind = Literal["thesis", "claim", "evidence"]
 Relation = Literal["supports", "opposes", "undercuts"]

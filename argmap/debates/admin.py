@@ -18,9 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import Resolver404, path, resolve
 from django.utils.html import format_html
 
-from .formats import FormatError, registry
-from .interchange import UnknownFormat, import_text
-from .mapdata import problems_in_database
+from . import mapdoc
 from .models import Anchor, ArgumentMap, Link, Node, Section, Source
 from .quotes import sha256_of
 from .tree import ancestor_key_chains, preorder
@@ -41,7 +39,7 @@ def quote_in_context(anchor):
 
 def warn_about_map_problems(request, argmap):
     """Curation may leave the map half-done; say so now rather than at export time."""
-    problems = problems_in_database(argmap)
+    problems = mapdoc.problems_in_database(argmap)
     if problems:
         listed = "; ".join(str(problem) for problem in problems[:5])
         more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
@@ -92,7 +90,8 @@ class AnchorForm(forms.ModelForm):
         return self.cleaned_data["exact"].replace("\r\n", "\n")
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         source, quote = cleaned.get("source"), cleaned.get("exact")
         if source is None or not quote:
             return cleaned
@@ -166,7 +165,8 @@ class LinkForm(forms.ModelForm):
             self.fields["other"].initial = self.instance.other_end(node)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         other = cleaned.get("other")
         if other is not None and self.node is not None:
             # The pair is stored once, lower id first; Link.clean checks the rest.
@@ -245,7 +245,8 @@ class NodeForm(forms.ModelForm):
         fields += ["scheme", "label", "is_heading", "is_implicit"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "parent" in self.changed_data and "position" not in self.changed_data:
             # A moved or new node goes after its new siblings unless told where.
             siblings = Node.objects.filter(parent=cleaned.get("parent"))
@@ -470,7 +471,8 @@ class SourceAddForm(forms.ModelForm):
         fields += ["tags", "disclosure"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         upload, pasted = cleaned.get("upload"), cleaned.get("pasted") or ""
         if upload and pasted:
             raise ValidationError("Upload a file or paste the text, not both.")
@@ -582,7 +584,7 @@ class MapImportForm(forms.Form):
     fmt = forms.ChoiceField(
         label="Format",
         required=False,
-        choices=[("", "tell from the content"), *((f, f) for f in registry.IMPORTABLE)],
+        choices=[("", "tell from the content"), *((f, f) for f in mapdoc.IMPORTABLE)],
     )
 
     def clean_slug(self):
@@ -630,19 +632,19 @@ class ArgumentMapAdmin(admin.ModelAdmin):
             upload = form.cleaned_data["file"]
             try:
                 text = source_text(upload.read(IMPORT_MAX_BYTES + 1), IMPORT_MAX_BYTES)
-                argmap, fmt = import_text(
+                argmap, fmt = mapdoc.import_text(
                     text, slug=form.cleaned_data["slug"], fmt=form.cleaned_data["fmt"] or None
                 )
             except ValidationError as error:
                 problems = error.messages
-            except UnknownFormat as error:
+            except mapdoc.UnknownFormat as error:
                 problems = [str(error)]
-            except FormatError as error:
+            except mapdoc.MapDocumentError as error:
                 problems = [str(problem) for problem in error.problems]
             else:
                 self.message_user(
                     request,
-                    f"Imported {upload.name} ({registry.FORMATS[fmt].label}) as map "
+                    f"Imported {upload.name} ({mapdoc.FORMATS[fmt].label}) as map "
                     f"{argmap.slug}: {argmap.nodes.count()} nodes.",
                     messages.SUCCESS,
                 )

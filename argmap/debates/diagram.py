@@ -360,7 +360,7 @@ def layout(argmap, focus, parent, children, grandchildren, page):
             next_y = max(next_y, start + BOX_HEIGHT + ROW_GAP)
 
     place(focus_box)
-    width = max(item.x + BOX_WIDTH for item in [*boxes, *mores]) + MARGIN
+    width = max([box.x for box in boxes] + [more.x for more in mores]) + BOX_WIDTH + MARGIN
     return {
         "focus_box": focus_box,
         "parent_box": parent_box,

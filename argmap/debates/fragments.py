@@ -35,6 +35,13 @@ state_changed()).
    last write only while the first request after it renders (at most RENDER_LOCK_SECONDS),
    and such a copy carries no ETag. Copies are of the same path and parameters, for
    visitors without a session: never another map's page, never anyone's own.
+9. Pages that span the maps (home, search, a source's reader and its argument) are cached
+   whole the same way (shared_response with tokens=), under every map's structure token at
+   once (tokens_everywhere, one read) and what else they show that no token follows (the
+   reader, annotations' view: its public passage annotations, annotations.context.reader_key).
+   A source that no map quotes changes no token, so such pages are kept SITE_TIMEOUT seconds
+   at most: an edit to an unquoted source (its title in the home page's list, say) shows
+   within 5 minutes.
 
 The cache is the "fragments" alias: per process by default, Redis for a fleet (REDIS_URL).
 """
@@ -54,6 +61,7 @@ from django.core.cache import caches
 from django.db import connection, models
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.html import conditional_escape
 from django.utils.http import urlencode
@@ -63,6 +71,7 @@ from . import pages
 
 _M = TypeVar("_M", bound=models.Model)
 _V = TypeVar("_V")
+_R = TypeVar("_R", bound=HttpResponseBase)
 
 
 def new_token() -> str:
@@ -115,9 +124,22 @@ def current_everywhere() -> str:
     """One token for the content of every map, in one read (for pages that span the maps,
     such as search). It changes whenever any map's token does; content no map shows (a
     source nothing quotes) changes none, so what is cached under it also expires."""
-    tokens = _revisions()._default_manager.order_by("map_id").values_list("map_id", "token")
-    joined = ";".join(f"{pk}:{token}" for pk, token in tokens)
+    with connection.cursor() as cursor:
+        cursor.execute(_everywhere_sql())
+        joined = ";".join(f"{pk}:{token}" for pk, token in cursor.fetchall())
     return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
+
+
+@cache
+def _everywhere_sql() -> str:
+    table = connection.ops.quote_name(_revisions()._meta.db_table)
+    return f"SELECT map_id, token FROM {table} ORDER BY map_id"  # noqa: S608 - quoted name
+
+
+def tokens_everywhere(request: HttpRequest, **kwargs: Any) -> tuple[str, str]:
+    """shared_response's tokens for a page that spans the maps and shows no state region:
+    every map's structure token at once (current_everywhere), and no state."""
+    return current_everywhere(), ""
 
 
 # State regions (point 5). A region is a node's piece of state on a cached page, between
@@ -226,6 +248,13 @@ def state_changed(map_ids: Iterable[int]) -> None:
 
 
 RESPONSE_TIMEOUT = 86400
+# Pages cached under tokens_everywhere show sources that no map quotes, whose edits change no
+# token: such a page is kept this long at most (point 9).
+SITE_TIMEOUT = 300
+
+# shared_response's tokens(request, **view kwargs): (what the key holds, the state token to
+# fill regions at), or None to let the view answer (no such map: its 404).
+Tokens = Callable[..., tuple[str, str] | None]
 
 
 def shared_by_everyone(request: HttpRequest) -> bool:
@@ -236,7 +265,11 @@ def shared_by_everyone(request: HttpRequest) -> bool:
 
 
 def shared_response(
-    *params: str, htmx_params: tuple[str, ...] = (), structure_only: bool = False
+    *params: str,
+    htmx_params: tuple[str, ...] = (),
+    structure_only: bool = False,
+    tokens: Tokens | None = None,
+    timeout: int = RESPONSE_TIMEOUT,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Serve a view's whole response from the cache to everyone without a session.
 
@@ -250,29 +283,46 @@ def shared_response(
     (a claim page's `?from=` picks a cross-link fragment; the page itself ignores it).
     A miss renders once however many ask at once (one_render, point 8). `structure_only`: the
     page shows nothing that pages.response_key names (the diagram), so it is not asked.
+    `tokens`: for a page that is not one map's, what its key holds instead of the map's
+    tokens (tokens_everywhere, point 9), kept `timeout` seconds at most.
     """
     return partial(
-        _shared_response, params=params, htmx_params=htmx_params, structure_only=structure_only
+        _shared_response,
+        params=params,
+        htmx_params=htmx_params,
+        tokens=tokens or partial(_map_tokens, structure_only=structure_only),
+        timeout=timeout,
     )
+
+
+def _map_tokens(
+    request: HttpRequest, *, slug: str, structure_only: bool, **kwargs: Any
+) -> tuple[str, str] | None:
+    """A page of the map at slug: its two tokens, and what else the page shows that the
+    token does not name (strengths, for one: pages.response_key)."""
+    tokens = tokens_by_slug(slug)
+    if tokens is None or structure_only:
+        return tokens
+    token, state = tokens
+    return token + pages.response_key(request, slug, token), state
 
 
 def _shared_response(
     view: Callable[..., HttpResponse],
     params: tuple[str, ...],
     htmx_params: tuple[str, ...],
-    structure_only: bool,
+    tokens: Tokens,
+    timeout: int,
 ) -> Callable[..., HttpResponse]:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, slug: str, **kwargs: Any) -> HttpResponse:
-        tokens = tokens_by_slug(slug) if shared_by_everyone(request) else None
-        if tokens is None:  # a visitor with a session, or no such map (the view's 404)
-            return filled_response(view(request, *args, slug=slug, **kwargs))
-        token, state = tokens
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        read_tokens = tokens(request, **kwargs) if shared_by_everyone(request) else None
+        if read_tokens is None:  # a visitor with a session, or no such map (the view's 404)
+            return filled_response(view(request, *args, **kwargs))
+        token, state = read_tokens
         htmx = request.headers.get("HX-Request") == "true"
         read = (*params, *htmx_params) if htmx else params
         asked = [(name, value) for name in read for value in request.GET.getlist(name)]
-        # What else the page shows that the token does not name (strengths, for one).
-        token += "" if structure_only else pages.response_key(request, slug, token)
         # The page whatever the token ("filled": entries hold the state token they were
         # filled at; entries cached before regions never match), then this token's copy.
         page = f"filled:{int(htmx)}:{request.path}?{urlencode(asked)}"
@@ -288,13 +338,13 @@ def _shared_response(
             # one) carries no parameter that one visitor sent and the next did not.
             request.META["QUERY_STRING"] = urlencode(asked)
             request.GET = QueryDict(request.META["QUERY_STRING"])
-            response = filled_response(view(request, *args, slug=slug, **kwargs))
+            response = filled_response(view(request, *args, **kwargs))
             rendered.append(response)
             if response.status_code != 200 or response.streaming or response.cookies:
                 return None
             entry = (response["Content-Type"], response.content, state)
-            cache.set(key, entry, RESPONSE_TIMEOUT)
-            cache.set(_latest(page), key, RESPONSE_TIMEOUT)
+            cache.set(key, entry, timeout)
+            cache.set(_latest(page), key, timeout)
             return entry
 
         entry = cache.get(key)
@@ -307,7 +357,7 @@ def _shared_response(
         if filled_at != state:  # the state changed since: fill its regions again
             body = _filled(body)
             if current:
-                cache.set(key, (content_type, body, state), RESPONSE_TIMEOUT)
+                cache.set(key, (content_type, body, state), timeout)
         response = HttpResponse(body, content_type=content_type)
         if not current:  # the copy from before the map changed: no ETag to keep it by
             patch_cache_control(response, private=True, no_cache=True)
@@ -378,7 +428,7 @@ def not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
     return response
 
 
-def revalidated(response: HttpResponse, etag: str, *, private: bool = False) -> HttpResponse:
+def revalidated(response: _R, etag: str, *, private: bool = False) -> _R:
     """The response with its etag, to be kept but asked about every time (the etag changes
     with the map's token; If-None-Match then gets a 304 from not_modified)."""
     response["ETag"] = etag

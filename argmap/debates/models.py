@@ -625,15 +625,16 @@ class Node(UpdateOnlyModel):
 
     def clean(self):
         """The rules of one node's place in the tree, for every form that edits it."""
-        if self.parent_id is None:
+        parent = self.parent  # None without a query when parent_id is None
+        if parent is None:
             if self.kind != self.Kind.THESIS:
                 raise ValidationError({"parent": "Every node but the thesis needs a parent."})
             return
         if self.kind == self.Kind.THESIS:
             raise ValidationError({"parent": "The thesis is the root; it cannot have a parent."})
-        if self.map_id is not None and self.parent.map_id != self.map_id:
+        if self.map_id is not None and parent.map_id != self.map_id:
             raise ValidationError({"parent": "The parent must be a node of the same map."})
-        if self.would_create_cycle(self.parent):
+        if self.would_create_cycle(parent):
             raise ValidationError(
                 {
                     "parent": "This parent is this node or one of its descendants; "
@@ -644,7 +645,7 @@ class Node(UpdateOnlyModel):
             raise ValidationError(
                 {"relation": "Say whether this node supports, opposes or undercuts its parent."}
             )
-        if self.relation == self.Relation.UNDERCUTS and self.parent.parent_id is None:
+        if self.relation == self.Relation.UNDERCUTS and parent.parent_id is None:
             raise ValidationError(
                 {
                     "relation": "An undercut attacks the link from its parent to the "
@@ -674,9 +675,9 @@ class Node(UpdateOnlyModel):
             parent = Node.objects.only("text").get(pk=self.parent_id)
             parts.append(f"{self.RELATION_WORDS[self.relation]} “{parent.text}”.")
         first = (
-            self.anchors.select_related("source")
+            self.anchors.with_comment_numbers()
+            .select_related("source")
             .defer("source__text")
-            .with_comment_numbers()
             .order_by("position", "pk")
             .first()
         )
@@ -924,7 +925,8 @@ class Anchor(QuoteSelector):
     @property
     def voice_word(self):
         """How the quote reads beside its words: "reported", "conceded", or "" when asserted."""
-        return {self.Voice.REPORTS: "reported", self.Voice.CONCEDES: "conceded"}.get(self.voice, "")
+        words: dict[str, str] = {self.Voice.REPORTS: "reported", self.Voice.CONCEDES: "conceded"}
+        return words.get(self.voice, "")
 
     def get_reader_url(self):
         """The reader at this quote: ?anchor= opens the part of the text holding it (a much-

@@ -1,9 +1,10 @@
 """What other apps add to debates' pages, without debates importing them.
 
 Dependencies run annotations → debates and evaluation → debates. A page here that shows
-another app's data (a node's annotation panel, passage annotations in the reader, annotation
-counts on tree rows, strengths and votes) calls the hooks that app registers in its
-AppConfig.ready(); with none registered the pages still work, without that data.
+another app's data (a node's annotation panel, strengths and votes) calls the hooks that app
+registers in its AppConfig.ready(); with none registered the pages still work, without that
+data. The reader page, which shows readers' passages beside curated quotes, is annotations'
+own view (it may import both apps), so no hook serves it.
 """
 
 from collections.abc import Callable
@@ -13,9 +14,6 @@ from django.http import HttpRequest
 
 # (request, node) -> extra context for a node's page.
 node_page_hooks: list[Callable[[HttpRequest, Any], dict[str, Any]]] = []
-# (request, source, shown map or None, form or None) -> extra context for the source reader;
-# its "spans" (objects with .start and .end) are cut into the text with the anchors.
-reader_hooks: list[Callable[[HttpRequest, Any, Any, Any], dict[str, Any]]] = []
 # (request, map, map's token) -> extra context for a page of one map (map page, tree
 # fragment, claim page); its "fragment_key" is added to the keys of cached fragments.
 map_page_hooks: list[Callable[[HttpRequest, Any, str], dict[str, Any]]] = []
@@ -35,17 +33,6 @@ def node_page_context(request: HttpRequest, node: Any) -> dict[str, Any]:
     context: dict[str, Any] = {}
     for hook in node_page_hooks:
         context.update(hook(request, node))
-    return context
-
-
-def reader_extras(
-    request: HttpRequest, source: Any, argmap: Any, form: Any = None
-) -> dict[str, Any]:
-    context: dict[str, Any] = {"spans": []}
-    for hook in reader_hooks:
-        extra = hook(request, source, argmap, form)
-        context["spans"] = [*context["spans"], *extra.pop("spans", [])]
-        context.update(extra)
     return context
 
 

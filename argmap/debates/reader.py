@@ -10,7 +10,6 @@ from argmap.lib.numbers import whole_number
 
 from .markup import Interval, boilerplate_intervals, markup_intervals, runs
 from .models import Anchor, ArgumentMap, Section, Source
-from .pages import reader_extras
 
 # The stance of a reader's annotation on a passage (annotations' PassageAnnotation.stance).
 NOTE = "note"
@@ -148,14 +147,18 @@ def shown_map(
         if argmap.slug == slug:
             return argmap
     try:  # a map that does not quote this source: nothing drawn, and said so
-        return ArgumentMap.objects.get(slug=slug)
+        named: ArgumentMap = ArgumentMap.objects.get(slug=slug)
     except ArgumentMap.DoesNotExist:
         raise Http404("No such map.") from None
+    return named
 
 
-def reader_context(request: HttpRequest, source: Source, form: Any = None) -> dict[str, Any]:
+def reader_context(
+    request: HttpRequest, source: Source, spans: Sequence[Any] = ()
+) -> dict[str, Any]:
     """The reader: the text cut at every quote of one map (maps never mix: each counts and
-    draws its own quotes) and at every span other apps add (pages.py).
+    draws its own quotes) and at every span given (readers' passages, each with .start and
+    .end: the reader page in annotations gives them); `spans` in the result are those drawn.
 
     A much-quoted source shows one part of its text (?part=, counting from 1) and one page
     of the quotes over it (?page=); ?anchor=<id> (Anchor.get_reader_url) opens the part
@@ -210,10 +213,7 @@ def reader_context(request: HttpRequest, source: Source, form: Any = None) -> di
     drawn: dict[int, tuple[Any, list[Anchor]]] = {}  # node id -> (node, its quotes here)
     for anchor in anchors:
         drawn.setdefault(anchor.node_id, (anchor.node, []))[1].append(anchor)
-    extras = reader_extras(request, source, argmap, form)
-    spans = [span for span in extras.pop("spans") if span.start < high and span.end > low]
-    if in_parts:  # the annotations listed beside a part are those on it, as drawn in it
-        extras["annotations"] = [a for a in extras.get("annotations", []) if a in spans]
+    spans = [span for span in spans if span.start < high and span.end > low]
     markup = [*markup_intervals(source.text), *boilerplate_intervals(source.text, sections)]
     cut = passages(source.text, [*anchors, *spans], sections, markup, (low, high))
     return {
@@ -241,5 +241,5 @@ def reader_context(request: HttpRequest, source: Source, form: Any = None) -> di
             # Links between parts and pages keep the map shown, where there is a choice.
             "map_param": f"&map={argmap.slug}" if argmap and len(maps) > 1 else "",
         },
-        **extras,
+        "spans": spans,
     }

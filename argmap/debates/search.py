@@ -204,10 +204,32 @@ def highlighted(headline):
 # Similar claims: the nodes of a map most like a text a reader is typing. ------------------
 
 SIMILAR_SHOWN = 5
-# PostgreSQL hands this many nearest nodes by trigram distance (pg_trgm's GiST index answers
-# ORDER BY text <-> %s LIMIT n without reading the rest of the map), and rapidfuzz ranks them.
+# PostgreSQL hands rapidfuzz this many candidates to rank. They are found first by words:
+# the nodes holding every word of one of the text's runs of SIMILAR_RUN consecutive words
+# (its stopwords left out), through the full-text GIN index, best ts_rank first. Only when
+# that finds fewer than SIMILAR_SHOWN (a text reworded throughout) are the nearest by
+# trigram distance asked for (pg_trgm's GiST index, ORDER BY text <-> %s LIMIT n): that
+# index cannot prune when every text shares most trigrams with every other, as in the
+# generated 100,000-node map, where it reads the whole index (340 ms at load 15, against
+# 75-100 ms for the word runs: docs/performance.md).
 SIMILAR_CANDIDATES = 60
+SIMILAR_RUN = 4
+SIMILAR_RUNS = 12
 SIMILAR_MIN_SCORE = 35.0
+# Only this many characters of the text are compared (cut at a word): a claim is one
+# sentence, and pg_trgm's and rapidfuzz's work grows with the text, so a hostile text (a
+# pasted passage of a whole document, 100 KB) costs what one long sentence does.
+SIMILAR_TEXT_CHARS = 300
+
+
+def similar_text(text):
+    """text as similar() compares it: printable, spaces folded, at most SIMILAR_TEXT_CHARS
+    characters (cut at a word), read from a bounded slice of it."""
+    text = text[: 4 * SIMILAR_TEXT_CHARS]
+    text = re.sub(r"\s+", " ", "".join(ch for ch in text if ch.isprintable())).strip()
+    if len(text) > SIMILAR_TEXT_CHARS:
+        text = text[: SIMILAR_TEXT_CHARS + 1].rsplit(" ", 1)[0]
+    return text[:SIMILAR_TEXT_CHARS]
 
 
 def similar(nodes, text, limit=SIMILAR_SHOWN):
@@ -215,36 +237,87 @@ def similar(nodes, text, limit=SIMILAR_SHOWN):
 
     Ranked by rapidfuzz's token_set_ratio, which reads a paraphrase (the same words
     reordered, some added or dropped) as close where whole-string similarity would not. On
-    PostgreSQL only the SIMILAR_CANDIDATES nearest by pg_trgm are ranked, found through the
-    index at any size of map; SQLite, the embedded default, ranks the map's nodes in process
-    (C code: about 40 ms for 100,000 short texts).
+    PostgreSQL only SIMILAR_CANDIDATES are ranked, found through the indexes at any size of
+    map (by word runs, else by trigrams: see SIMILAR_CANDIDATES); SQLite, the embedded
+    default, ranks the map's nodes in process. Only the first SIMILAR_TEXT_CHARS of text
+    count.
     """
     from rapidfuzz import fuzz, process, utils
 
-    text = re.sub(r"\s+", " ", "".join(ch for ch in text if ch.isprintable())).strip()
+    text = similar_text(text)
     if len(search_words(text)) < 2:
         return []
     rows = nodes.order_by().values_list("pk", "text")
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramDistance
-
-        # Ordered by the distance alone: a tiebreaker would stop the GiST index from
-        # answering the ORDER BY … LIMIT, and sort the whole map instead (1.9 s at 100,000).
-        rows = rows.annotate(distance=TrigramDistance("text", text)).order_by("distance")
-        rows = rows.values_list("pk", "text")[:SIMILAR_CANDIDATES]
+        candidates = _by_word_runs(nodes, text)
+        if len(candidates) < SIMILAR_SHOWN:
+            candidates.update(_by_trigrams(nodes, text))
+    else:
+        candidates = dict(rows)
     found = process.extract(
         text,
-        dict(rows),
+        candidates,
         scorer=fuzz.token_set_ratio,
         processor=utils.default_process,
-        limit=limit,
+        limit=4 * limit,
         score_cutoff=SIMILAR_MIN_SCORE,
     )
     scores = {pk: score for _, score, pk in found}
-    shown = {node.pk: node for node in nodes.filter(pk__in=list(scores)).select_related("map")}
+    # Every text holding all of a short text's words scores 100 on token_set_ratio: ties
+    # go to the one whose words, sorted, are most like the text's (closest in length too).
+    query = utils.default_process(text)
+    closeness = {
+        pk: fuzz.token_sort_ratio(query, utils.default_process(candidates[pk])) for pk in scores
+    }
+    best = sorted(scores, key=lambda pk: (-scores[pk], -closeness[pk], pk))[:limit]
+    shown = {node.pk: node for node in nodes.filter(pk__in=best).select_related("map")}
     result = []
-    for pk in sorted(scores, key=lambda pk: (-scores[pk], pk)):
+    for pk in best:
         if pk in shown:
             shown[pk].similarity = round(scores[pk])
             result.append(shown[pk])
     return result
+
+
+def _lexemes(text):
+    """text's lexemes in their order, stopwords left out, as the full-text index holds them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lexeme FROM unnest(to_tsvector(%s::regconfig, %s)) ORDER BY positions[1]",
+            [CONFIG, text],
+        )
+        return [lexeme for (lexeme,) in cursor.fetchall()]
+
+
+def _by_word_runs(nodes, text):
+    """{pk: text} of the nodes holding every lexeme of one of text's runs of SIMILAR_RUN
+    (at most SIMILAR_RUNS runs), the SIMILAR_CANDIDATES best by ts_rank."""
+    lexemes = _lexemes(text)[: SIMILAR_RUNS + SIMILAR_RUN - 1]
+    if not lexemes:
+        return {}
+    runs = [lexemes[i : i + SIMILAR_RUN] for i in range(max(1, len(lexemes) - SIMILAR_RUN + 1))]
+    quoted = ["'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" for lexeme in lexemes]
+    terms = dict(zip(lexemes, quoted, strict=True))
+    tsquery = " | ".join("(" + " & ".join(terms[lexeme] for lexeme in run) + ")" for run in runs)
+    # Lexemes already: the "simple" configuration reads them as they are (no stemming again).
+    query = SearchQuery(tsquery, search_type="raw", config="simple")
+    document = search_vector("text")
+    rows = (
+        nodes.order_by()
+        .annotate(document=document)
+        .filter(document=query)
+        .annotate(rank=SearchRank(document, query))
+        .order_by("-rank")
+        .values_list("pk", "text")[:SIMILAR_CANDIDATES]
+    )
+    return dict(rows)
+
+
+def _by_trigrams(nodes, text):
+    """{pk: text} of the SIMILAR_CANDIDATES nodes nearest to text by trigram distance."""
+    from django.contrib.postgres.search import TrigramDistance
+
+    # Ordered by the distance alone: a tiebreaker would stop the GiST index from answering
+    # the ORDER BY … LIMIT, and sort the whole map instead (1.9 s at 100,000).
+    rows = nodes.order_by().annotate(distance=TrigramDistance("text", text)).order_by("distance")
+    return dict(rows.values_list("pk", "text")[:SIMILAR_CANDIDATES])

@@ -3,13 +3,15 @@
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from django.db import connection
-from django.db.models import Case, Q, When
-from django.http import QueryDict
+from django.db.models import Case, Prefetch, Q, When, prefetch_related_objects
+from django.http import HttpRequest, QueryDict
+from django.utils.functional import cached_property
 
-from .models import Link, Node
+from .models import Anchor, Link, Node
+from .pages import add_to_nodes
 
 # The order a node's children are shown in, one group per relation: supporting and opposing
 # side by side, undercuts (attacks on the link to the grandparent) set apart after them.
@@ -355,3 +357,114 @@ def _ancestor_rows(node_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
 def ancestor_key_chains(node_ids: Iterable[int]) -> dict[int, list[str]]:
     """Each node's ancestors' keys, root first, in one query walking up from them all."""
     return {pk: [key for _pk, key in chain] for pk, chain in _ancestor_rows(node_ids).items()}
+
+
+# What pages build on a cache miss: each function is passed to the template uncalled (the
+# template calls it inside its {% cache %} tag, so a hit builds nothing).
+
+# Opening a branch bigger than this would send a page nobody can read; open one level instead.
+BRANCH_LIMIT = 400
+
+
+def anchors_shown() -> "Prefetch[Any]":
+    """A node's anchors as pages show them: with their source and reader-comment number."""
+    return Prefetch("anchors", Anchor.objects.select_related("source").with_comment_numbers())
+
+
+def open_tree(
+    request: HttpRequest, thesis: Node, focus: Node | None, state: OpenState, map_url: str
+) -> Node:
+    """The map page's tree: the thesis, and whatever the address says is open."""
+    listed = {focus.key: focus} if focus else {}
+    wanted_keys = state.keys - set(listed)
+    if wanted_keys:
+        listed |= {node.key: node for node in thesis.map.nodes.filter(key__in=wanted_keys)}
+    ends = [listed[key] for key in (*state.opened, *state.branches) if key in listed]
+    open_ids = {thesis.pk} | {node.pk for node in ends} | ancestor_ids(n.pk for n in ends)
+    # Branches open end to end only within one BRANCH_LIMIT together; past it, one level.
+    budget, whole = BRANCH_LIMIT, set()
+    for key in state.branches:
+        ids = Node.objects.whole_branch(listed[key], budget) if key in listed else None
+        if ids is not None:
+            open_ids |= set(ids)
+            budget -= len(ids)
+            whole.add(listed[key].pk)
+    open_ids -= {listed[key].pk for key in state.closed if key in listed}
+    wanted = Q(pk=thesis.pk) | Q(parent_id__in=open_ids)
+    nodes = reachable(list(Node.objects.filter(wanted).for_display()), thesis.pk, open_ids)
+    attach_links(nodes)
+    root: Node
+    (root,) = attach_children(nodes, open_ids)
+    add_to_nodes(request, thesis.map, nodes)
+    for node in nodes:
+        node.is_branch = node.pk in whole
+    attach_toggle_urls(root, state, map_url)
+    return root
+
+
+def shown_tree(request: HttpRequest, node: Node, state: str, map_url: str) -> dict[str, Any]:
+    """One node of the tree as a fragment shows it: closed, open one level, or with its
+    whole branch open (one level when the branch is over BRANCH_LIMIT: too_big_key)."""
+    ids = Node.objects.whole_branch(node, BRANCH_LIMIT) if state == "branch" else None
+    too_big = state == "branch" and ids is None
+    if ids is not None:
+        open_ids, wanted = set(ids), Q(pk__in=ids)
+        shown_state = OpenState.of(branches=[node.key])
+    elif state == "closed":
+        open_ids, wanted, shown_state = set(), Q(pk=node.pk), OpenState()
+    else:
+        open_ids, wanted = {node.pk}, Q(pk=node.pk) | Q(parent=node)
+        shown_state = OpenState.of([node.key] if node.parent_id else [])
+    nodes = list(Node.objects.filter(wanted).for_display())
+    attach_links(nodes)
+    (shown,) = attach_children(nodes, open_ids)
+    add_to_nodes(request, node.map, nodes)
+    shown.is_branch = ids is not None
+    attach_toggle_urls(shown, shown_state, map_url)
+    return {"node": shown, "too_big_key": node.key if too_big else None}
+
+
+class ClaimParts:
+    """What a claim page's cached parts show, built together on the first use (a miss)."""
+
+    def __init__(self, request: HttpRequest, node: Node) -> None:
+        # Any: the page's own attributes (parent_text, child_groups) are set on it here.
+        self.request, self.node = request, cast(Any, node)
+
+    @cached_property
+    def built(self) -> "_Parts":
+        node = self.node
+        prefetch_related_objects([node], anchors_shown())
+        ancestors = Node.objects.ancestors_of(node)
+        node.parent_text = ancestors[-1].text if ancestors else ""
+        node.grandparent_text = ancestors[-2].text if len(ancestors) > 1 else ""
+        children = list(node.children.for_display())
+        attach_children(children, set())
+        attach_links([node, *children])
+        # Sorted as a parent's children are, by attaching to the node with them.
+        node.child_groups = group_children(children)
+        add_to_nodes(self.request, node.map, [node, *children])
+        return _Parts(ancestors, list(node.anchors.all()), children, node.child_groups)
+
+    @property
+    def ancestors(self) -> list[Node]:
+        return self.built.ancestors
+
+    @property
+    def anchors(self) -> list[Anchor]:
+        return self.built.anchors
+
+    @property
+    def children(self) -> list[Node]:
+        return self.built.children
+
+    @property
+    def child_groups(self) -> dict[str, list[Node]]:
+        return self.built.child_groups
+
+
+class _Parts(NamedTuple):
+    ancestors: list[Node]
+    anchors: list[Anchor]
+    children: list[Node]
+    child_groups: dict[str, list[Node]]

@@ -17,7 +17,6 @@ urlpatterns = [
     path("maps/<slug:slug>/nodes/<slug:key>/embed/", views.node_embed, name="node-embed"),
     path("oembed", views.oembed, name="oembed"),
     path("maps/<slug:slug>/tree/<slug:key>/", views.tree_node, name="tree-node"),
-    path("sources/<slug:slug>/", views.source_page, name="source"),
     path("sources/<slug:slug>/argument/", views.source_argument, name="source-argument"),
     path("search/", views.search_page, name="search"),
 ]

@@ -1,11 +1,13 @@
+from collections.abc import Iterable, Iterator
 from functools import partial
-from operator import getitem
+from typing import Any
 from urllib.parse import urlsplit
 
 from csp.decorators import csp_replace
 from django.core.cache import caches
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import SimpleLazyObject
@@ -14,37 +16,32 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from argmap.lib.htmx import HtmxHttpRequest
+from argmap.lib.database import streamed_with_longer_bound
+from argmap.lib.htmx import HtmxHttpRequest, render_partial_response
 from argmap.lib.numbers import whole_number
 from argmap.lib.problems import problem
 
-from . import diagram, fragments
+from . import diagram, fragments, mapdoc, tree
 from . import search as text_search
-from .formats import registry
-from .interchange import chunks as render_chunks
 from .models import Anchor, ArgumentMap, Link, Node, Source
 from .pages import add_to_nodes, map_page_context, node_page_context
-from .reader import maps_quoting, reader_context, shown_map
-from .tree import (
-    OpenState,
-    ancestor_ids,
-    attach_children,
-    attach_links,
-    attach_toggle_urls,
-    branch_labels,
-    group_children,
-    reachable,
-)
+from .reader import maps_quoting, shown_map
+from .tree import OpenState, anchors_shown, attach_children, attach_links, branch_labels
 
-# Opening a branch bigger than this would send a page nobody can read; open one level instead.
-BRANCH_LIMIT = 400
 # A document's argument shows this many of its quotes a page, with their ancestors: up to
 # 170 nodes in a generated map (each quote in another branch), one page for most seed sources.
 ARGUMENT_QUOTES = 30
 
 
+# Pages that span the maps, cached whole for visitors without a session (fragments, point 9).
+site_response = partial(
+    fragments.shared_response, tokens=fragments.tokens_everywhere, timeout=fragments.SITE_TIMEOUT
+)
+
+
 @require_safe
-def home(request):
+@site_response()
+def home(request: HtmxHttpRequest) -> HttpResponse:
     maps = ArgumentMap.objects.counted()
     theses = {node.map_id: node for node in Node.objects.roots().filter(map__in=maps)}
     sources = list(Source.objects.defer("text"))
@@ -55,7 +52,7 @@ def home(request):
     return render(request, "debates/home.html", {"maps": maps, "sources": sources})
 
 
-def get_map_and_thesis(slug):
+def get_map_and_thesis(slug: str) -> tuple[ArgumentMap, Node]:
     argmap = get_object_or_404(ArgumentMap, slug=slug)
     thesis = get_object_or_404(argmap.nodes.roots())
     return argmap, thesis
@@ -65,13 +62,13 @@ def get_map_and_thesis(slug):
 SHOWN_AS = ("perspective", "sort")
 
 
-def with_query(url, query):
+def with_query(url: str, query: str) -> str:
     return f"{url}?{query}" if query else url
 
 
 @require_safe
 @fragments.shared_response("focus", "open", "branch", "closed", *SHOWN_AS)
-def map_page(request, slug):
+def map_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The thesis and its children, and whatever the address says is open (tree.OpenState):
     ?open=a,b (each with its path), &branch=c (end to end), &closed=d; ?focus=<key> as before."""
     thesis = get_object_or_404(Node.objects.roots().select_related("map"), map__slug=slug)
@@ -82,44 +79,18 @@ def map_page(request, slug):
     extras = map_page_context(request, thesis.map, revision)
     map_url = with_query(thesis.map.get_absolute_url(), extras.get("kept_query", ""))
 
-    def open_tree():
-        listed = {focus.key: focus} if focus else {}
-        wanted_keys = state.keys - set(listed)
-        if wanted_keys:
-            listed |= {node.key: node for node in thesis.map.nodes.filter(key__in=wanted_keys)}
-        ends = [listed[key] for key in (*state.opened, *state.branches) if key in listed]
-        open_ids = {thesis.pk} | {node.pk for node in ends} | ancestor_ids(n.pk for n in ends)
-        # Branches open end to end only within one BRANCH_LIMIT together; past it, one level.
-        budget, whole = BRANCH_LIMIT, set()
-        for key in state.branches:
-            ids = Node.objects.whole_branch(listed[key], budget) if key in listed else None
-            if ids is not None:
-                open_ids |= set(ids)
-                budget -= len(ids)
-                whole.add(listed[key].pk)
-        open_ids -= {listed[key].pk for key in state.closed if key in listed}
-        wanted = Q(pk=thesis.pk) | Q(parent_id__in=open_ids)
-        nodes = reachable(list(Node.objects.filter(wanted).for_display()), thesis.pk, open_ids)
-        attach_links(nodes)
-        (root,) = attach_children(nodes, open_ids)
-        add_to_nodes(request, thesis.map, nodes)
-        for node in nodes:
-            node.is_branch = node.pk in whole
-        attach_toggle_urls(root, state, map_url)
-        return root
-
     context = {
         **extras,
         "map": thesis.map,
         "focus": focus,
         "open_state": state.cache_key(),
         # Built only when the cached rendering is missing (see the template's cache tag).
-        "root": SimpleLazyObject(open_tree),
+        "root": partial(tree.open_tree, request, thesis, focus, state, map_url),
         "cruxes": SimpleLazyObject(thesis.map.crux_rows),
         "thesis_key": thesis.key,
         "thesis_node": thesis,  # its strength under each perspective (a region each)
         "revision": revision,
-        "formats": list(registry.FORMATS.values()),
+        "formats": list(mapdoc.FORMATS.values()),
     }
     return render(request, "debates/map.html", context)
 
@@ -129,7 +100,7 @@ TREE_STATES = {"open", "closed", "branch"}
 
 @require_safe
 @fragments.shared_response("state", *SHOWN_AS)
-def tree_node(request, slug, key):
+def tree_node(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     """One node of the tree, closed, open one level, or with its whole branch open."""
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
     if not request.htmx:
@@ -140,47 +111,20 @@ def tree_node(request, slug, key):
     extras = map_page_context(request, node.map, revision)
     map_url = with_query(node.map.get_absolute_url(), extras.get("kept_query", ""))
 
-    def shown_tree():
-        ids = Node.objects.whole_branch(node, BRANCH_LIMIT) if state == "branch" else None
-        too_big = state == "branch" and ids is None
-        if ids is not None:
-            open_ids, wanted, shown_state = set(ids), Q(pk__in=ids), OpenState.of(branches=[key])
-        elif state == "closed":
-            open_ids, wanted, shown_state = set(), Q(pk=node.pk), OpenState()
-        else:
-            open_ids, wanted = {node.pk}, Q(pk=node.pk) | Q(parent=node)
-            shown_state = OpenState.of([key] if node.parent_id else [])
-        nodes = list(Node.objects.filter(wanted).for_display())
-        attach_links(nodes)
-        (shown,) = attach_children(nodes, open_ids)
-        add_to_nodes(request, node.map, nodes)
-        shown.is_branch = ids is not None
-        attach_toggle_urls(shown, shown_state, map_url)
-        return {"node": shown, "too_big_key": node.key if too_big else None}
-
     context = {
         **extras,
         "map": node.map,
         "key": node.key,
         "state": state,
-        "tree": SimpleLazyObject(shown_tree),
+        "tree": partial(tree.shown_tree, request, node, state, map_url),
         "revision": revision,
     }
     return render(request, "debates/map.html#tree-fragment", context)
 
 
-def anchors_shown():
-    """A node's anchors as pages show them: with their source and reader-comment number."""
-    return Prefetch("anchors", Anchor.objects.select_related("source").with_comment_numbers())
-
-
-# What the claim page's cached parts show, computed together on a miss.
-CLAIM_PARTS = ("ancestors", "anchors", "children", "child_groups")
-
-
 @require_safe
 @fragments.shared_response(*SHOWN_AS, htmx_params=("from", "state"))
-def node_page(request, slug, key):
+def node_page(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     """A node's permalink: its ancestors, its anchors in context, its links and its children.
 
     Asked by htmx from a cross-link (?from=<the other end>), the link itself, opened on this
@@ -189,43 +133,25 @@ def node_page(request, slug, key):
     nodes = Node.objects.select_related("map").filter(map__slug=slug, key=key)
     if request.htmx and "from" in request.GET:
         return cross_link(request, get_object_or_404(nodes.prefetch_related(anchors_shown())))
-    revision = fragments.current_by_slug(slug)  # before the content (fragments.py, point 4)
+    # Before the content (fragments.py, point 4); no map: the 404 below answers.
+    revision = fragments.current_by_slug(slug) or ""
     node = get_object_or_404(nodes)
 
-    def claim():
-        # Built only when the page's cached parts are missing (see node.html's cache tags).
-        prefetch_related_objects([node], anchors_shown())
-        ancestors = Node.objects.ancestors_of(node)
-        node.parent_text = ancestors[-1].text if ancestors else ""
-        node.grandparent_text = ancestors[-2].text if len(ancestors) > 1 else ""
-        children = list(node.children.for_display())
-        attach_children(children, set())
-        attach_links([node, *children])
-        # Sorted as a parent's children are, by attaching to the node with them.
-        node.child_groups = group_children(children)
-        add_to_nodes(request, node.map, [node, *children])
-        return {
-            "ancestors": ancestors,
-            "anchors": list(node.anchors.all()),
-            "children": children,
-            "child_groups": node.child_groups,
-        }
-
-    parts = SimpleLazyObject(claim)
     context = {
         **map_page_context(request, node.map, revision),
         "map": node.map,
         "node": node,
-        **{name: SimpleLazyObject(partial(getitem, parts, name)) for name in CLAIM_PARTS},
-        "formats": list(registry.FORMATS.values()),
+        # Built only when the page's cached parts are missing (see node.html's cache tags).
+        "claim": tree.ClaimParts(request, node),
+        "formats": list(mapdoc.FORMATS.values()),
         "revision": revision,
     }
     context.update(node_page_context(request, node))
-    context["preview"] = SimpleLazyObject(partial(claim_preview, request, node, revision))
+    context["preview"] = partial(claim_preview, request, node, revision)
     return render(request, "debates/node.html", context)
 
 
-def claim_preview(request, node, revision):
+def claim_preview(request: HtmxHttpRequest, node: Node, revision: str) -> str:
     """A claim's link preview: its relation, parent and first quote (cached under the map's
     revision), then its strength as the page shows it (node_list hooks), which votes move."""
     key = f"claim-preview:{revision}:{node.pk}"
@@ -238,9 +164,9 @@ def claim_preview(request, node, revision):
     return f"{text} Strength {shown.percent}%." if shown is not None else text
 
 
-def cross_link(request, node):
+def cross_link(request: HtmxHttpRequest, node: Node) -> HttpResponse:
     """One cross-link as the near end shows it: closed, or open on the far end's card."""
-    near = get_object_or_404(node.map.nodes, key=request.GET.get("from", ""))
+    near: Node = get_object_or_404(node.map.nodes, key=request.GET.get("from", ""))
     link = get_object_or_404(
         Link.objects.filter(
             Q(from_node=near, to_node=node) | Q(from_node=node, to_node=near)
@@ -256,12 +182,7 @@ def cross_link(request, node):
 
 
 @require_safe
-def source_page(request, slug):
-    source = get_object_or_404(Source, slug=slug)
-    return render(request, "debates/source.html", reader_context(request, source))
-
-
-@require_safe
+@site_response("map", "page")
 def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Follow one document in one map (?map=<slug>, as the reader chooses it): the map's
     nodes anchored in it, with just enough ancestors to keep the shape, as a tree open end
@@ -273,7 +194,7 @@ def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     # The shown map's token, before the content.
     revision = fragments.current(argmap) if argmap else ""
 
-    def argument():
+    def argument() -> dict[str, Any]:
         # Built only when the page's cached part is missing (see the template's cache tag).
         if argmap is None:
             return {"trees": [], "more": False}
@@ -305,7 +226,7 @@ def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(request, "debates/source_argument.html", context)
 
 
-def search_results(query):
+def search_results(query: str) -> dict[str, Any]:
     """Each kind's best matches, with how many matched and whether more did."""
     results = {
         "nodes": text_search.search(
@@ -328,7 +249,8 @@ def search_results(query):
 
 
 @require_safe
-def search_page(request):
+@site_response("q")
+def search_page(request: HtmxHttpRequest) -> HttpResponse:
     raw = request.GET.get("q", "")
     context = {"q": raw[: text_search.MAX_QUERY_LENGTH + 50], "searched": "q" in request.GET}
     if context["searched"]:
@@ -343,13 +265,13 @@ def search_page(request):
             context["revision"] = fragments.current_everywhere()
             # Found only when the cached results are missing (see the template's cache tag).
             context["results"] = SimpleLazyObject(partial(search_results, query))
-    template = "debates/search.html#results" if request.htmx else "debates/search.html"
-    return render(request, template, context, status=400 if "error" in context else 200)
+    status = 400 if "error" in context else 200
+    return render_partial_response(request, "debates/search.html", "results", context, status)
 
 
 @require_safe
 @fragments.shared_response("focus", "page", structure_only=True)
-def diagram_page(request, slug):
+def diagram_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A bounded neighbourhood of the focus (the thesis unless ?focus=<key>), ?page=<n> of its
     children: the same few queries and the same size of page at any size of map. It shows
     the map's structure only, so it is a shared response (one query when cached)."""
@@ -369,7 +291,7 @@ def diagram_page(request, slug):
 
 
 @require_safe
-def export_page(request, slug):
+def export_page(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     """The map as argmap/2 JSON: the same download as /download/argmap/, at its old address."""
     return download(request, get_object_or_404(ArgumentMap, slug=slug), "argmap")
 
@@ -380,15 +302,17 @@ def export_page(request, slug):
 CACHED_EXPORT_CHARS = 1024 * 1024
 
 
-def download(request, argmap, fmt, branch=None):
+def download(
+    request: HtmxHttpRequest, argmap: ArgumentMap, fmt: str, branch: Node | None = None
+) -> HttpResponseBase:
     """The map or a branch in one format, as a file to save (never shown in the tab).
 
     Streamed as it is read; an unchanged map answers If-None-Match with 304 from its
     revision alone. The whole map's Web Annotations also carry the sources' passage
     annotations, which do not change the map's revision: that one download is always built."""
-    if fmt not in registry.FORMATS:
+    if fmt not in mapdoc.FORMATS:
         raise Http404("No such format.")
-    media_type = registry.FORMATS[fmt].media_type
+    media_type = mapdoc.FORMATS[fmt].media_type
     by_revision = not (fmt == "webannotation" and branch is None)
     revision = fragments.current(argmap) if by_revision else ""
     etag = f'"{revision}-{fmt}-{branch.key if branch else ""}"' if revision else None
@@ -396,26 +320,34 @@ def download(request, argmap, fmt, branch=None):
     if etag and (unchanged := fragments.not_modified(request, etag)) is not None:
         return unchanged
     text = caches["fragments"].get(key) if etag else None
+    response: HttpResponseBase
     if text is not None:
         response = HttpResponse(text, content_type=media_type)
     elif request.method == "HEAD":
         response = StreamingHttpResponse((), content_type=media_type)  # headers, no export
     else:
-        pieces = render_chunks(argmap, fmt, request.build_absolute_uri, branch)
+        # A million nodes take longer than a page's bound (argmap.lib.database).
+        pieces = streamed_with_longer_bound(
+            mapdoc.chunks(argmap, fmt, request.build_absolute_uri, branch)
+        )
         response = StreamingHttpResponse(
             kept_if_small(pieces, key) if etag else pieces, content_type=media_type
         )
     if etag:
         fragments.revalidated(response, etag)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=registry.file_name(argmap.slug, fmt, branch and branch.key)
+    branch_key = branch.key if branch is not None else None
+    disposition = content_disposition_header(
+        as_attachment=True, filename=mapdoc.file_name(argmap.slug, fmt, branch_key)
     )
+    assert disposition is not None, "given a file name, it is never None"
+    response["Content-Disposition"] = disposition
     return response
 
 
-def kept_if_small(pieces, key):
+def kept_if_small(pieces: Iterable[str], key: str) -> Iterator[str]:
     """The pieces as they go out; an export that ends within CACHED_EXPORT_CHARS is cached."""
-    kept, size = [], 0
+    kept: list[str] | None = []
+    size = 0
     for piece in pieces:
         if kept is not None:
             kept.append(piece)
@@ -428,12 +360,12 @@ def kept_if_small(pieces, key):
 
 
 @require_safe
-def download_map(request, slug, fmt):
+def download_map(request: HtmxHttpRequest, slug: str, fmt: str) -> HttpResponseBase:
     return download(request, get_object_or_404(ArgumentMap, slug=slug), fmt)
 
 
 @require_safe
-def download_branch(request, slug, key, fmt):
+def download_branch(request: HtmxHttpRequest, slug: str, key: str, fmt: str) -> HttpResponseBase:
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
     return download(request, node.map, fmt, node)
 
@@ -445,7 +377,7 @@ EMBED_CHILDREN = 5
 @require_safe
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type] # typed for (request) views
-def node_embed(request, slug, key):
+def node_embed(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     """A claim as a card to embed in another site's page (an iframe): the claim, its strength,
     its strongest supporters and attackers with their first quotes, a link back. No script;
     the one page any origin may frame (its own CSP), in the reader's colour scheme or
@@ -481,7 +413,7 @@ EMBED_WIDTH, EMBED_HEIGHT = 560, 480
 
 
 @require_safe
-def oembed(request):
+def oembed(request: HtmxHttpRequest) -> HttpResponse:
     """oEmbed (https://oembed.com): a claim's address on this site -> the HTML that embeds its
     card, so that blogs and CMSs embed a claim from its URL. JSON only (501 otherwise)."""
     if request.GET.get("format", "json") != "json":

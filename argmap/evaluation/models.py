@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from argmap.debates.models import ArgumentMap, Node
 
-SCALE = range(0, 5)  # 0–4, as Kialo's impact votes
+SCALE = range(5)  # 0–4, as Kialo's impact votes
 CURATORS = "Curators"  # the group of argmap/debates/migrations/0003_curators_group.py
 
 

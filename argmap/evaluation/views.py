@@ -1,10 +1,13 @@
 from django.contrib import messages
 from django.db import transaction
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from argmap.debates.models import ArgumentMap, Node
+from argmap.evaluation.strengths import Perspective
 from argmap.lib.errors import render_error
+from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.login import login_to_write, where_they_were
 from argmap.ratelimit import limits as ratelimit
 
@@ -16,13 +19,13 @@ PANEL = "evaluation/strength.html#vote-panel"
 
 
 @require_safe
-def how_strength(request):
+def how_strength(request: HtmxHttpRequest) -> HttpResponse:
     """How a strength is computed, in plain words (linked from every strength)."""
     return render(request, "evaluation/how.html")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def vote(request, slug, key):
+def vote(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     """A node's vote panel (GET, for htmx), or a vote (POST): acceptability and relevance,
     each 0–4 or empty to withdraw; a field left out stays as it was."""
     node = Node.objects.select_related("map").filter(map__slug=slug, key=key).first()
@@ -35,7 +38,8 @@ def vote(request, slug, key):
                 "Not a node of this map",
                 "That node belongs to another map. Nothing was saved.",
             )
-        return get_object_or_404(Node, map__slug=slug, key=key)
+        get_object_or_404(Node, map__slug=slug, key=key)  # raises: no such node here
+        raise Http404("No such node.")
     perspective = perspective_of(request)
     if request.method != "POST":
         if not request.htmx:
@@ -45,7 +49,7 @@ def vote(request, slug, key):
 
 
 @login_to_write
-def cast_vote(request, node, perspective):
+def cast_vote(request: HtmxHttpRequest, node: Node, perspective: Perspective) -> HttpResponse:
     values, problems = read_vote(request.POST, is_thesis=node.parent_id is None)
     if problems:
         return render_error(request, 400, "Your vote was not saved", " ".join(problems))
@@ -68,9 +72,10 @@ FIELDS = {
 }
 
 
-def read_vote(data, is_thesis):
+def read_vote(data: QueryDict, is_thesis: bool) -> tuple[dict[str, int | None], list[str]]:
     """The fields given, each an int 0–4 or None (withdrawn), and what is wrong, if anything."""
-    values, problems = {}, []
+    values: dict[str, int | None] = {}
+    problems: list[str] = []
     for field, label in FIELDS.items():
         if field not in data:
             continue  # left out: left unchanged

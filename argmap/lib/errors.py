@@ -4,9 +4,9 @@ app imports another app's views; it renders the project's own `error.html`, no a
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from .htmx import render_partial_response
 from .problems import problem, wants_problem
 
 # How long a client should wait before retrying while the database is unreachable.
@@ -17,13 +17,8 @@ def render_error(request: HttpRequest, status: int, title: str, message: str) ->
     """The error page, or for htmx its fragment, or for the read API its JSON shape."""
     if wants_problem(request):
         return problem(status, message)
-    template = "error.html#error" if getattr(request, "htmx", False) else "error.html"
-    return render(
-        request,
-        template,
-        {"status": status, "title": title, "message": message},
-        status=status,
-    )
+    context = {"status": status, "title": title, "message": message}
+    return render_partial_response(request, "error.html", "error", context, status=status)
 
 
 def render_error_without_database(
@@ -43,5 +38,6 @@ def render_error_without_database(
 
 
 def database_is_down(exception: BaseException | None) -> bool:
-    """True for the errors of an unreachable database (refused, timed out, pool exhausted)."""
+    """True for the errors of an unreachable database (refused, not answering in time, pool
+    exhausted) and of a query it cancelled at its statement_timeout or lock_timeout."""
     return isinstance(exception, OperationalError | InterfaceError)

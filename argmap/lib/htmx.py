@@ -1,9 +1,11 @@
 """htmx: what every response needs (middleware), decided in one place."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django_htmx.middleware import HtmxDetails
@@ -13,6 +15,19 @@ class HtmxHttpRequest(HttpRequest):
     """A request as views see it: django-htmx's middleware has set .htmx."""
 
     htmx: HtmxDetails
+
+
+def render_partial_response(
+    request: HttpRequest,
+    template: str,
+    partial: str,
+    context: Mapping[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The page, or for htmx only its `{% partialdef partial %}` (template-partials' "#name";
+    django-htmx has no helper for this choice)."""
+    chosen = f"{template}#{partial}" if getattr(request, "htmx", False) else template
+    return render(request, chosen, context, status=status)
 
 
 class HtmxResponseMiddleware:

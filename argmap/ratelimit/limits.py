@@ -106,7 +106,7 @@ class RateLimited(Exception):
 
 
 def client_address(request: HttpRequest) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
+    address: str = request.META.get("REMOTE_ADDR", "")
     if settings.TRUST_X_FORWARDED_FOR:
         # Only behind a proxy that overwrites the header; otherwise clients could forge it.
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()

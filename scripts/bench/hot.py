@@ -29,6 +29,8 @@ TARGETS = {
     "claim": 0.30,
     "claim-spread warm": 0.30,
     "search": 0.10,
+    # Issue 25: a node read through the API keeps half of /healthz's rate.
+    "api node": 0.50,
 }
 
 
@@ -99,6 +101,14 @@ def hot_endpoints(keys: dict[str, Any], static: str) -> list[Endpoint]:
             prewarm=WARM_PASSES,
         ),
         Endpoint("search-spread", "/search/", paths=[f"/search/?q={word}" for word in words]),
+        # The read API (issue 25): one node with its ancestors and children, a page of 100.
+        Endpoint("api node", f"/api/v1/maps/{BENCH_MAP}/nodes/{keys['deep']}"),
+        Endpoint("api nodes page", f"/api/v1/maps/{BENCH_MAP}/nodes?limit=100"),
+        Endpoint(
+            "api node-spread",
+            f"/api/v1/maps/{BENCH_MAP}/nodes/{keys['deep']}",
+            paths=[f"/api/v1/maps/{BENCH_MAP}/nodes/{key}" for key in sample[:WARM_KEYS]],
+        ),
         Endpoint("healthz +edit", "/healthz", writer="edit"),
         Endpoint("map +edit", f"{m}/", writer="edit"),
         Endpoint(

@@ -301,6 +301,10 @@
     form.hidden = false;
     document.getElementById("annotate-bar").hidden = true;
     placeForm(form, rect);
+    // The nodes these words bear on, to propose them under: asked at once, as "Find nodes"
+    // asks without this script (only the target list is replaced).
+    var find = document.getElementById("find-targets");
+    if (find && window.htmx) window.htmx.trigger(find, "click");
     var first = narrowing ? document.getElementById("passage-narrow") : form.querySelector("textarea[name=body]");
     if (first) first.focus({ preventScroll: true });
   }
@@ -391,10 +395,31 @@
 
   // htmx carries old attributes over to the new content of the same id while it settles, by
   // setAttribute: an inline style there is one the Content-Security-Policy refuses. So the
-  // popover's position goes before any swap.
-  document.addEventListener("htmx:beforeSwap", function () {
+  // popover's position goes before a swap that replaces the form (not the target list's,
+  // inside it, which leaves the form where it is).
+  // A target list asked for while the reader already chose in the old one (or typed words
+  // to look for) keeps that choice and those words where the new list allows them.
+  var keptTargets = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
     var form = document.getElementById("passage-form");
-    if (form) form.removeAttribute("style");
+    var target = event.detail && event.detail.target;
+    if (form && !(target instanceof Element && form.contains(target))) form.removeAttribute("style");
+    if (target instanceof Element && target.id === "passage-targets") {
+      var chosen = target.querySelector("select[name=target]");
+      var words = target.querySelector("input[name=look_for]");
+      keptTargets = { target: chosen ? chosen.value : "", words: words ? words.value : "" };
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!keptTargets) return;
+    var region = document.getElementById("passage-targets");
+    var chosen = region && region.querySelector("select[name=target]");
+    var words = region && region.querySelector("input[name=look_for]");
+    if (chosen && keptTargets.target && chosen.querySelector('option[value="' + keptTargets.target + '"]')) {
+      chosen.value = keptTargets.target;
+    }
+    if (words && !words.value) words.value = keptTargets.words;
+    keptTargets = null;
   });
 
   document.addEventListener("DOMContentLoaded", setUpParagraphPick);

@@ -1,13 +1,19 @@
 """Annotations on passages of a source: selectors, and the proposals they carry."""
 
+import re
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
+from argmap.annotations.forms import TARGETS_A_GROUP
 from argmap.annotations.models import Annotation, Proposal
 
 from ..conftest import HX
 from ..factories import (
+    AnchorFactory,
     AnnotationFactory,
+    NodeFactory,
     SourceFactory,
 )
 from .conftest import post_passage, selector
@@ -119,3 +125,68 @@ def test_the_reader_offers_the_form_only_to_logged_in_users(as_alice, client, so
     assert 'id="passage-form"' in as_alice.get(source.get_absolute_url()).content.decode()
     anonymous = client.get(source.get_absolute_url()).content.decode()
     assert 'id="passage-form"' not in anonymous and "to annotate passages" in anonymous
+
+
+# The nodes a passage may be proposed under ------------------------------------------------
+
+
+def target_options(html):
+    """The target list's groups, each with the texts of its options, as the page shows it."""
+    region = html.split('id="passage-targets"')[1].split('id="find-targets"')[0]
+    groups = {}
+    for label, body in re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', region, re.S):
+        groups[unescape(label)] = [unescape(t) for t in re.findall(r">([^<]+)</option>", body)]
+    return groups
+
+
+def test_the_target_list_waits_for_the_passage_and_lists_no_map_whole(as_alice, source, node):
+    NodeFactory(map=node.map, parent=node, text="Nothing here is quoted.")
+    html = as_alice.get(source.get_absolute_url()).content.decode()
+    assert target_options(html) == {}
+    assert "Choose “Find nodes” once the words are selected" in html
+
+
+def test_finding_targets_without_a_script_groups_what_the_passage_bears_on(as_alice, source, node):
+    other = NodeFactory(map=node.map, parent=node, text="Critics said the cost figure is low.")
+    near = NodeFactory(map=node.map, parent=node, text="An efficiency claim, quoted later.")
+    AnchorFactory(node=near, source=source, quote="Supporters said the result")
+    NodeFactory(map=node.map, parent=node, text="Unrelated words about the weather entirely.")
+    # The reader pastes the first sentence's words (no script: no offsets) and asks.
+    data = {**selector(source, "DeepSeek trained its model"), "words": "DeepSeek trained its"}
+    for name in ("start", "end", "exact", "prefix", "suffix"):
+        data.pop(name)
+    response = post_passage(as_alice, source, {**data, "find": "1"}, headers={})
+    assert response.status_code == 200
+    groups = target_options(response.content.decode())
+    assert list(groups)[:2] == ["Quoting this passage", "Quoting words near it"]
+    assert groups["Quoting this passage"] == [f"Claim: {node.text}"]
+    assert groups["Quoting words near it"] == [f"Claim: {near.text}"]
+    assert Annotation.objects.count() == 0 and Proposal.objects.count() == 0
+    # Typed words find others, by their likeness; the form keeps what was written.
+    response = post_passage(as_alice, source, {**data, "find": "1", "look_for": "cost figure"})
+    html = response.content.decode()
+    assert target_options(html)["Found for “cost figure”"][0] == f"Claim: {other.text}"
+    assert "About this passage." in html
+    # The chosen node is then saved as the proposal's target.
+    response = post_passage(
+        as_alice, source, {**data, "target": other.pk, "proposed_text": "A point."}
+    )
+    assert response.status_code == 200
+    assert Proposal.objects.get().target == other
+
+
+def test_a_target_list_is_bounded_whatever_the_map(as_alice, source, node):
+    for number in range(30):
+        NodeFactory(map=node.map, parent=node, text=f"DeepSeek trained model number {number}.")
+    data = {**selector(source, "DeepSeek trained its model"), "find": "1"}
+    groups = target_options(post_passage(as_alice, source, data).content.decode())
+    assert all(len(texts) <= TARGETS_A_GROUP for texts in groups.values())
+    assert len(groups["Like its words"]) == TARGETS_A_GROUP
+
+
+def test_words_that_are_not_in_the_text_say_so_where_the_targets_are(as_alice, source):
+    data = {"words": "words that are nowhere", "find": "1", "body": ""}
+    html = post_passage(as_alice, source, data).content.decode()
+    problem = html.split('id="passage-targets"')[1].split('id="find-targets"')[0]
+    assert "These words are not in the text as written" in problem
+    assert Annotation.objects.count() == 0

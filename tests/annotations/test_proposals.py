@@ -7,7 +7,7 @@ from django.urls import reverse
 from argmap.annotations.models import Proposal
 from argmap.debates.models import Node
 
-from ..conftest import HX
+from ..conftest import HX, needs_postgresql
 from ..factories import SourceFactory, UserFactory
 
 
@@ -224,3 +224,41 @@ def test_line_breaks_posted_as_crlf_still_match_the_source(as_alice, node):
             for name, value in data.items()}  # fmt: skip
     assert propose(as_alice, node, **data).status_code == 302
     assert Proposal.objects.get().exact == "of it.\nSecond"
+
+
+def test_a_hostile_long_text_is_compared_as_one_long_sentence(seeded_map, monkeypatch):
+    from rapidfuzz import process
+
+    from argmap.debates import search
+
+    compared = []
+    extract = process.extract
+
+    def watched(query, *args, **kwargs):
+        compared.append(query)
+        return extract(query, *args, **kwargs)
+
+    monkeypatch.setattr(process, "extract", watched)
+    text, key = PARAPHRASES[0]
+    hostile = f"{text} " + "padding\u200b words\x00 " * 20_000  # 400 KB, with invisibles
+    keys = [node.key for node in search.similar(seeded_map.nodes.all(), hostile)]
+    assert key in keys
+    assert len(compared[0]) <= search.SIMILAR_TEXT_CHARS
+    assert compared[0].startswith(text[:50])
+    assert "\x00" not in compared[0] and "\u200b" not in compared[0]
+
+
+@needs_postgresql
+def test_on_postgresql_similar_claims_come_by_word_runs_then_by_trigrams(seeded_map):
+    from argmap.debates import search
+
+    nodes = seeded_map.nodes.all()
+    node = nodes.get(key=PARAPHRASES[0][1])
+    # Most of a claim's own words, a few dropped: its runs of words find it in the index.
+    words = " ".join(node.text.split()[1:-1])
+    assert node.pk in search._by_word_runs(nodes, words)
+    assert [n.key for n in search.similar(nodes, words)][0] == node.key
+    # Misspelt throughout: no run of its words is any node's; trigrams still find it.
+    typed = "R1 was traned on oldr, les capabel Nvidia chps of a knd US exprt controls alowed"
+    assert search._by_word_runs(nodes, typed) == {}
+    assert [n.key for n in search.similar(nodes, typed)][0] == node.key

@@ -8,7 +8,7 @@ import pytest
 from django.utils.html import escape
 
 from argmap.annotations.models import Annotation
-from argmap.debates.mapdata import export_source
+from argmap.debates.mapdoc import export_source
 from argmap.debates.models import Source
 
 from .conftest import SLUG

@@ -40,9 +40,9 @@ def test_a_map_says_what_it_holds(client, annotated_map):
     assert body["question"] == annotated_map["map"].question
     assert body["definition"] == annotated_map["map"].definition
     assert body["thesis"]["key"] == "thesis"
-    assert body["counts"]["nodes"] == 160
+    assert body["counts"]["nodes"] == 180
     assert (
-        body["counts"]["supports"] + body["counts"]["opposes"] + body["counts"]["undercuts"] == 159
+        body["counts"]["supports"] + body["counts"]["opposes"] + body["counts"]["undercuts"] == 179
     )
     assert {s["slug"] for s in body["sources"]} == set(
         Source.objects.filter(anchors__node__map=annotated_map["map"]).values_list(
@@ -55,13 +55,14 @@ def test_a_map_says_what_it_holds(client, annotated_map):
 
 def test_nodes_page_with_a_cursor_and_filters(client):
     nodes = walk(client, f"/maps/{SLUG}/nodes?limit=37")
-    assert len(nodes) == len({node["key"] for node in nodes}) == 160
+    assert len(nodes) == len({node["key"] for node in nodes}) == 180
     children = walk(client, f"/maps/{SLUG}/nodes?parent=thesis&limit=200")
     assert {n["key"] for n in children} == set(
         Node.objects.filter(parent__key="thesis", map__slug=SLUG).values_list("key", flat=True)
     )
     rebuttals = walk(client, f"/maps/{SLUG}/nodes?relation=opposes&limit=200")
-    assert len(rebuttals) == 35 and {n["relation"] for n in rebuttals} == {"opposes"}
+    opposing = Node.objects.filter(map__slug=SLUG, relation="opposes").count()
+    assert len(rebuttals) == opposing == 38 and {n["relation"] for n in rebuttals} == {"opposes"}
     quoting = walk(client, f"/maps/{SLUG}/nodes?source=not-sputnik-blog&limit=200")
     assert quoting and all(
         any(a["source"] == "not-sputnik-blog" for a in node["anchors"]) for node in quoting
@@ -137,6 +138,53 @@ def test_exports_are_byte_for_byte_what_export_map_prints(client, fmt):
     printed = StringIO()
     call_command("export_map", SLUG, format=fmt, base_url="http://testserver", stdout=printed)
     assert b"".join(response.streaming_content).decode() == printed.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("text/x-argdown", "argdown"),
+        ('application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"', "webannotation"),
+        ("application/ld+json;q=0.9, text/x-argdown;q=0.5", "webannotation"),
+        ("application/json", "argmap"),
+        ("text/html, */*;q=0.8", "argmap"),
+        (None, "argmap"),
+    ],
+)
+def test_an_export_is_chosen_by_the_accept_header(client, accept, fmt):
+    headers = {"Accept": accept} if accept else {}
+    response = client.get(f"{API}/maps/{SLUG}/export", headers=headers)
+    printed = StringIO()
+    call_command("export_map", SLUG, format=fmt, base_url="http://testserver", stdout=printed)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).decode() == printed.getvalue()
+    assert "Accept" in response["Vary"]
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        (f"/maps/{SLUG}/export", "text/html"),
+        (f"/maps/{SLUG}/export", "application/xml, image/*"),
+        (f"/maps/{SLUG}/export?format=argdown", "application/json"),
+        (f"/maps/{SLUG}/export?format=aif", "text/*"),
+        ("/sources/not-sputnik-blog/text", "application/json"),
+    ],
+)
+def test_what_accept_refuses_is_406_naming_the_header(client, path, accept):
+    response, body = get(client, path, accept=accept)
+    assert response.status_code == 406
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert body["errors"] == [
+        {"parameter": "Accept", "location": "header", "message": body["detail"]}
+    ]
+
+
+def test_a_sources_text_answers_any_accept_that_takes_plain_text(client):
+    for accept in ("text/plain", "text/*", "*/*", "text/html, text/plain;q=0.1"):
+        response, _ = get(client, "/sources/not-sputnik-blog/text", accept=accept)
+        assert response.status_code == 200, accept
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
 
 
 def test_etag_from_the_revision_and_304(client):
@@ -244,3 +292,18 @@ def test_strengths_per_perspective_from_the_evaluation_app(client, annotated_map
     }
     assert all(0 <= row["strength"] <= 1 for row in whole["thesis_strengths"])
     assert "reader-one" not in json.dumps(whole)  # votes are counted, never listed
+
+
+def test_a_maps_resource_is_kept_under_its_etag_until_the_map_changes(
+    client, django_assert_max_num_queries
+):
+    path = f"/maps/{SLUG}/nodes/analogy-fits"
+    first, body = get(client, path)
+    # Kept: the rate limit and the map's token (the strengths' stamps are cache reads).
+    with django_assert_max_num_queries(2):
+        again, kept = get(client, path)
+    assert kept == body and again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == first["Content-Type"]
+    Node.objects.filter(map__slug=SLUG, key="analogy-fits").update(text="Changed words")
+    changed, body = get(client, path)
+    assert body["text"] == "Changed words" and changed["ETag"] != first["ETag"]

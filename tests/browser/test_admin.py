@@ -9,7 +9,7 @@ from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES
+from argmap.debates.mapdoc import FIXTURE_DIR, FIXTURE_FILES
 from argmap.debates.models import Node, Source
 from argmap.debates.quotes import find_quote, quote_context
 

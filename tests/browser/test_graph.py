@@ -102,7 +102,8 @@ def test_follow_one_document_from_its_source_page(page, live_map):
     source = Source.objects.get(slug="not-sputnik-blog")
     page.goto(source.get_absolute_url())
     page.get_by_role("link", name="Follow this document’s argument").click()
-    expect(page).to_have_url(re.compile(rf"/sources/{source.slug}/argument/$"))
+    # The argument page follows the map the reader showed (?map=, as the reader chooses it).
+    expect(page).to_have_url(re.compile(rf"/sources/{source.slug}/argument/\?map={live_map.slug}$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(source.title)
     for anchor in source.anchors.select_related("node")[:5]:
         expect(page.locator(f"#node-{anchor.node.key}")).to_be_visible()

@@ -329,3 +329,77 @@ def test_without_javascript_a_passage_is_annotated_by_its_words(browser, live_se
     assert saved.exact == "Jevons paradox situation"
     assert source.text[saved.start : saved.end] == saved.exact
     context.close()
+
+
+# Proposing a passage under a node: the nodes it bears on, not the map's every node (issue 24)
+
+
+def test_selected_words_offer_the_nodes_they_bear_on_by_keyboard(page, live_map):
+    from argmap.annotations.models import Proposal
+    from argmap.debates.models import Anchor
+
+    UserFactory(username="reader")
+    source = Source.objects.get(slug="deepseek-analyst-summary")
+    log_in(page, "reader", source.get_absolute_url())
+    select = page.get_by_label("Or, with the keyboard, pick a paragraph")
+    pick = next(o for o in select.locator("option").all_inner_texts() if "clarification" in o)
+    select.select_option(label=pick)
+    page.get_by_role("button", name="Annotate this paragraph").press("Enter")
+    form = page.locator("#passage-form")
+    start = int(form.locator('[name="start"]').input_value())
+    end = int(form.locator('[name="end"]').input_value())
+    quoting = {
+        a.node.text[:60] for a in Anchor.objects.filter(source=source, start__lt=end, end__gt=start)
+    }
+    assert quoting
+    targets = form.get_by_label("Suggest adding it to the map under")
+    group = targets.locator('optgroup[label="Quoting this passage"]')
+    expect(group).to_have_count(1)
+    shown = group.locator("option").all_inner_texts()
+    assert {text.split(": ", 1)[1][:60] for text in shown} <= quoting, shown
+    assert targets.locator("option").count() < 40  # a few a group, never the map's 160
+    # Typed words find others; Enter in the field asks, and the focus stays there.
+    look_for = form.get_by_label("Or find a node by its words")
+    look_for.fill("export controls")
+    look_for.press("Enter")
+    found = targets.locator("optgroup").last
+    expect(found).to_have_attribute("label", "Found for “export controls”")
+    expect(page.get_by_label("Or find a node by its words")).to_be_focused()
+    chosen = found.locator("option").first.get_attribute("value")
+    assert "export controls" in found.locator("option").first.inner_text().lower()
+    targets.select_option(value=chosen)
+    form.get_by_label("Your annotation").fill("This bears on export controls.")
+    form.get_by_label("The claim it makes").fill("The clarification narrows the cost claim.")
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#messages")).to_contain_text("Your proposal is waiting")
+    assert Proposal.objects.get().target_id == int(chosen or 0)
+    assert axe_violations(page) == []
+
+
+@pytest.mark.no_javascript
+def test_without_javascript_find_nodes_lists_what_pasted_words_bear_on(
+    browser, live_server, live_map
+):
+    from argmap.annotations.models import Annotation, Proposal
+
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    UserFactory(username="reader")
+    source = Source.objects.get(slug="reason-sputnik-moment-article")
+    log_in(page, "reader", source.get_absolute_url())
+    form = page.locator("#passage-form")
+    form.get_by_label("The words you annotate").fill("Jevons paradox situation")
+    form.get_by_label("Your annotation").fill("The paradox, named.")
+    form.get_by_role("button", name="Find nodes").click()
+    assert not Annotation.objects.exists()
+    form = page.locator("#passage-form")
+    expect(form.get_by_label("Your annotation")).to_have_value("The paradox, named.")
+    targets = form.get_by_label("Suggest adding it to the map under")
+    expect(targets.locator("optgroup").first).to_be_attached()
+    value = targets.locator("optgroup option").first.get_attribute("value")
+    targets.select_option(value=value)
+    form.get_by_label("The claim it makes").fill("Cheaper training means more demand.")
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#messages")).to_contain_text("Your proposal is waiting")
+    assert Proposal.objects.get().target_id == int(value or 0)
+    context.close()

@@ -1,14 +1,16 @@
 """A database outage: the app's own 503 page within 2 s, nothing stored, recovery by itself.
 
-The test starts a PostgreSQL 15 of its own (initdb into a temporary folder, pg_ctl on a free
-port), serves the app from it with gunicorn and production settings, stops the database,
-checks every kind of request, starts it again and times the recovery. The shared cluster
-is never touched.
+The tests start a PostgreSQL 15 of their own (initdb into a temporary folder, pg_ctl on a
+free port) and serve the app from it with gunicorn and production settings. One stops the
+database, the other hangs it (SIGSTOP: it accepts connections and answers nothing); each
+checks every kind of request, lets the database run again and times the recovery. The
+shared cluster is never touched.
 """
 
 import http.cookiejar
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -60,6 +62,20 @@ class PrivatePostgres:
     def stop(self) -> None:
         self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
+    def hang(self) -> list[int]:
+        """Stop the server's processes (the postmaster first, so it forks no new backend)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        os.kill(postmaster, signal.SIGSTOP)
+        children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+        stopped = [postmaster, *map(int, children)]
+        for pid in stopped[1:]:
+            os.kill(pid, signal.SIGSTOP)
+        return stopped
+
+    def resume(self, stopped: list[int]) -> None:
+        for pid in reversed(stopped):
+            os.kill(pid, signal.SIGCONT)
+
     @property
     def url(self) -> str:
         return f"postgres://argmap@127.0.0.1:{self.port}/postgres"
@@ -98,7 +114,7 @@ def manage(env, *args) -> str:
     return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def cluster():
     if not (PG_BIN / "initdb").exists():
         if os.environ.get("CI") == "true":
@@ -119,7 +135,7 @@ def cluster():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def app(cluster):
     env = {
         **os.environ,
@@ -130,6 +146,8 @@ def app(cluster):
         "DJANGO_SECURE_COOKIES": "0",
         "DJANGO_LOG_LEVEL": "CRITICAL",
         "STATIC_ROOT": str(cluster.folder / "static"),
+        # A hung database costs the first request this and a second (argmap.lib.database).
+        "DATABASE_STATEMENT_TIMEOUT": "1",
     }
     manage(env, "collectstatic", "--no-input", "-v", "0")  # production serves hashed files
     manage(env, "migrate", "--no-input", "-v", "0")
@@ -221,3 +239,51 @@ def test_an_outage_gets_fast_503_pages_stores_nothing_and_heals_by_itself(cluste
     count = manage(env, "shell", "-c", "from argmap.annotations.models import Annotation; "
                    "print(Annotation.objects.count())")  # fmt: skip
     assert count.strip() == "0"  # the post made during the outage was not stored
+
+
+def test_a_hung_database_gets_503_pages_within_its_bound_and_heals_by_itself(cluster, app):
+    base, env = app
+    visitor, alice = Browser(base), Browser(base)
+    alice.request("/accounts/login/")
+    alice.request("/accounts/login/", {"username": "alice", "password": PASSWORD, "next": "/"})
+    assert alice.request("/")[0] == 200 and visitor.request("/healthz")[0] == 200
+
+    stopped = cluster.hang()
+    try:
+        checks = {
+            "healthz": lambda: visitor.request("/healthz"),
+            "map, anonymous": lambda: visitor.request("/maps/deepseek-r1-sputnik/"),
+            "home, logged in": lambda: alice.request("/"),
+            "post an annotation": lambda: alice.request(
+                "/annotations/new/", {"node": "1", "kind": "comment", "body": "Hung."}
+            ),  # fmt: skip
+        }
+        timings = {}
+        for name, check in checks.items():
+            for attempt in range(2):
+                status, seconds, text, headers = check()
+                timings[f"{name} {attempt}"] = round(seconds, 2)
+                assert status == 503, (name, status, text[:300])
+                assert headers["Retry-After"], name
+                if name == "healthz":
+                    assert '"database": "unreachable"' in text
+                else:
+                    assert "cannot reach its database" in text, name
+        print(f"hung: {timings}")
+        # Without a bound the first request waited for as long as the database was stopped.
+        # With one, the first waits the client-side deadline (the statement_timeout of 1 s
+        # and a second), or the pool's 1 s, or a new connection's 2 s; the process's breaker
+        # then answers the others without waiting on the database again.
+        first, *others = timings.values()
+        assert first < 4.5
+        assert max(others) < 2.5
+    finally:
+        cluster.resume(stopped)
+
+    back = time.monotonic()
+    while visitor.request("/healthz")[0] != 200 or alice.request("/")[0] != 200:
+        assert time.monotonic() - back < 20, "the app did not recover within 20 s"
+        time.sleep(0.2)
+    print(f"recovered {time.monotonic() - back:.1f} s after the database answered again")
+    status, _, text, _ = alice.request("/")
+    assert status == 200 and "alice" in text  # the session survived

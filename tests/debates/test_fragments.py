@@ -19,7 +19,7 @@ from argmap.debates import fragments, pages
 from argmap.debates.models import Anchor, ArgumentMap, Node, Source
 
 from ..conftest import HX, cached_entries
-from ..factories import AnnotationFactory, UserFactory
+from ..factories import AnnotationFactory, PassageAnnotationFactory, UserFactory
 
 MAP = "/maps/deepseek-r1-sputnik"
 
@@ -327,10 +327,65 @@ def test_each_kind_of_write_makes_the_next_document_argument_fresh(client, seede
     page = next(page for page in pages if escape(branch.text) in client.get(page).content.decode())
     caches["fragments"].clear()
     before = client.get(page).content.decode()
-    assert len(cached_fragments()) == 1
+    assert len(cached_responses()) == 1  # cached whole (fragments, point 9)
     words, shown = write(seeded_map)
     assert (words in before) is not shown
     assert (words in client.get(page).content.decode()) is shown
+
+
+def test_a_curators_edit_shows_at_once_on_the_cached_reader(client, seeded_map):
+    anchor = Anchor.objects.filter(node__map=seeded_map, node__kind="claim").first()
+    page = anchor.source.get_absolute_url()
+    client.get(page)
+    assert len(cached_responses()) == 1  # cached whole (fragments, point 9)
+    Node.objects.filter(pk=anchor.node_id).update(text="A claim rewritten by a curator.")
+    assert "A claim rewritten by a curator." in client.get(page).content.decode()
+    words, _ = source_title(seeded_map)
+    assert words in client.get(page).content.decode()
+
+
+# Pages that span the maps, each cached whole under every map's token (point 9).
+SITE_PAGES = [
+    "/",
+    "/search/?q=market",
+    "/sources/not-sputnik-blog/",
+    "/sources/not-sputnik-blog/argument/",
+]
+
+
+@pytest.mark.usefixtures("accounts_sandbox")
+def test_an_annotation_on_a_node_leaves_the_pages_across_the_maps_warm(
+    client, seeded_map, django_assert_num_queries
+):
+    first = {page: client.get(page).content for page in SITE_PAGES}
+    responses = cached_responses()
+    assert len(responses) == len(SITE_PAGES)
+    AnnotationFactory(node=seeded_map.thesis, visibility=Annotation.Visibility.PUBLIC)
+    for page in SITE_PAGES:
+        # Every map's token (the reader: and its passage annotations' stamp), nothing else.
+        with django_assert_num_queries(2 if page.endswith("-blog/") else 1):
+            assert client.get(page).content == first[page]
+    assert cached_responses() == responses
+
+
+@pytest.mark.usefixtures("accounts_sandbox")
+def test_a_passage_annotation_shows_at_once_on_the_cached_reader(client, seeded_map):
+    source = Source.objects.get(slug="not-sputnik-blog")
+    page = source.get_absolute_url()
+    client.get(page)
+    annotation = PassageAnnotationFactory(source=source, body="A fresh passage annotation")
+    assert "A fresh passage annotation" in client.get(page).content.decode()
+    annotation.body = "An edited passage annotation"
+    annotation.save()
+    assert "An edited passage annotation" in client.get(page).content.decode()
+    Annotation.objects.filter(pk=annotation.pk).update(is_hidden=True)
+    assert "An edited passage annotation" not in client.get(page).content.decode()
+
+
+def test_a_new_thesis_shows_at_once_on_the_cached_home_page(client, seeded_map):
+    assert "A new thesis, at once." not in client.get("/").content.decode()
+    seeded_map.nodes.filter(pk=seeded_map.thesis.pk).update(text="A new thesis, at once.")
+    assert "A new thesis, at once." in client.get("/").content.decode()
 
 
 @pytest.mark.usefixtures("accounts_sandbox")
@@ -431,8 +486,11 @@ def test_search_results_are_cached_until_any_map_changes(
     node = seeded_map.thesis.children.first()
     link = f'href="{node.get_absolute_url()}"'
     client.get("/search/?q=market")
-    with django_assert_num_queries(1):  # every map's token; the results come from the cache
-        cached = client.get("/search/?q=market  ")  # the same search, spaced otherwise
+    with django_assert_num_queries(1):  # every map's token; the whole page from the cache
+        assert "for “market”" in client.get("/search/?q=market").content.decode()
+    # The same search, spaced otherwise: another page, whose results come from the cache.
+    with django_assert_num_queries(2):  # every map's token, for the page and the results
+        cached = client.get("/search/?q=market  ")
     assert "for “market”" in cached.content.decode()
     assert link not in client.get("/search/?q=Rewritten").content.decode()
     save(seeded_map)  # a write to one map changes the token that covers every map
@@ -440,7 +498,7 @@ def test_search_results_are_cached_until_any_map_changes(
 
 
 def test_an_annotation_leaves_the_cached_tree_warm_and_shows_its_count_at_once(
-    client, seeded_map, django_assert_num_queries
+    client, seeded_map, django_assert_num_queries, queries_pinned
 ):
     branch = seeded_map.thesis.children.first()
     fragment = f"{MAP}/tree/{branch.key}/?state=open"

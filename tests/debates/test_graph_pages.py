@@ -193,8 +193,9 @@ def test_a_documents_argument_is_its_own_page_with_just_enough_ancestors(
     needed = set(anchored)
     for node in Node.objects.filter(key__in=anchored):
         needed |= {ancestor.key for ancestor in Node.objects.ancestors_of(node)}
-    # the source, the maps quoting it, the shown map's token, then the page's nodes
-    with django_assert_num_queries(8):
+    # every map's token (the whole response's key), the source, the maps quoting it, the
+    # shown map's token, then the page's nodes
+    with django_assert_num_queries(9):
         response = client.get(reverse("source-argument", args=[source.slug]))
     assert response.status_code == 200
     html = flat(response)

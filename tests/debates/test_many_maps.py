@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from argmap.debates.interchange import import_text
+from argmap.debates.mapdoc import import_text
 from argmap.debates.models import Anchor, ArgumentMap, Node
 
 from ..factories import (
@@ -185,8 +185,12 @@ def test_the_reader_links_to_the_argument_of_its_map(client, apart):
 def test_the_readers_proposal_targets_are_the_shown_maps(client, apart):
     source, trees = apart
     client.force_login(UserFactory())
-    html = client.get(f"/sources/{source.slug}/?map=second-map").content.decode()
-    form = html.split('id="passage-form"')[1].split("</form>")[0]
+    # Words both maps' quotes lie in or near, and like both maps' claims.
+    words = {"words": "cost figure leaves out research", "look_for": "Only the map says"}
+    response = client.post(
+        f"/sources/{source.slug}/annotations/", {**words, "find": "1", "map": "second-map"}
+    )
+    form = response.content.decode().split('id="passage-targets"')[1].split("</select>")[0]
     assert trees["second-map"][1].text[:30] in form
     assert trees["first-map"][1].text[:30] not in form
     assert trees["first-map"][0].text not in form

@@ -14,7 +14,7 @@ import pytest
 from django.core.cache import caches
 from django.http import QueryDict
 
-from argmap.debates import views
+from argmap.debates import tree
 from argmap.debates.tree import MAX_BRANCHES, MAX_KEYS, OpenState
 
 from ..conftest import HX, cached_entries
@@ -157,7 +157,7 @@ def test_unknown_keys_are_left_out_but_an_unknown_focus_is_404(client, small_map
 
 
 def test_branches_open_end_to_end_only_within_one_limit_together(client, small_map, monkeypatch):
-    monkeypatch.setattr(views, "BRANCH_LIMIT", 5)
+    monkeypatch.setattr(tree, "BRANCH_LIMIT", 5)
     # a's branch is 5 nodes, b's 2: a is opened whole, b then only one level.
     _html, keys, expanded = shown(client, "?branch=a,b")
     assert "a1y" in keys and "b1" in keys

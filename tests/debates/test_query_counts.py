@@ -7,11 +7,10 @@ synthetic source. The counts are pinned, so a query that scales with the map fai
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
 
 from argmap.debates.models import ArgumentMap, Link, Node, Source
-from argmap.evaluation import strengths
-from argmap.ratelimit import limits as ratelimit
 
 from ..conftest import HX
 
@@ -19,12 +18,8 @@ SIZES = [10, 10_000]
 
 
 @pytest.fixture(autouse=True)
-def strengths_trusted(monkeypatch):
-    # Computed strengths are re-checked against the votes (one query) once they are older
-    # than MAX_AGE seconds; on a loaded machine two requests can be that far apart.
-    monkeypatch.setattr(strengths, "MAX_AGE", 3600)
-    # A rate-limited page (the API) sweeps old counter windows at random: one query more.
-    monkeypatch.setattr(ratelimit, "SWEEP_CHANCE", 0)
+def _pinned(queries_pinned):
+    pass
 
 
 @pytest.fixture(scope="module", params=SIZES, ids=lambda size: f"{size}-nodes")
@@ -99,9 +94,11 @@ def pages(map_info):
 
 # The same number at both sizes: this table is the whole point of the module.
 EXPECTED = {
-    # The maps, each map's revision token, its counts and the sources it quotes (cached under
-    # the token; one query each for any number of maps), theses, sources.
-    "home": 6,
+    # Pages that span the maps first read every map's token, for their whole cached response
+    # (fragments.tokens_everywhere). Home: then the maps, each map's revision token, its
+    # counts and the sources it quotes (cached under the token; one query each for any number
+    # of maps), theses, sources.
+    "home": 7,
     # A tree also reads the links touching its nodes and the branch of each far end.
     # The map page and tree fragments first look for a whole cached response (one query for
     # the map's tokens, fragments.shared_response), then render, then fill the state regions
@@ -126,22 +123,26 @@ EXPECTED = {
     # reads the parent and the first quote (the thesis has no parent).
     "claim": 19,
     "claim-thesis": 20,
-    # The source, the maps quoting it (the reader draws one), whether it is read in parts (a
-    # count up to 501), the longest quote, the quotes over the part shown, sections, passage
-    # annotations.
-    "source": 7,
-    # Every map's token, then per kind: the ranked ids of a bounded candidate set, then the
-    # rows shown with headlines (1 query, the tokens, when the results are cached).
-    "search": 7,
-    "search-htmx": 7,
-    "search-empty": 0,
+    # Every map's token and the stamp of the source's passage annotations (the whole
+    # response's key), then the source, the maps quoting it (the reader draws one), whether
+    # it is read in parts (a count up to 501), the longest quote, the quotes over the part
+    # shown, sections, passage annotations.
+    "source": 9,
+    # Every map's token (the whole response's key), every map's token again (the cached
+    # results' key, for visitors with a session), then per kind: the ranked ids of a bounded
+    # candidate set, then the rows shown with headlines.
+    "search": 8,
+    "search-htmx": 8,
+    "search-empty": 1,  # the tokens; the hint is found before any other query
     # The map, the focus with its nearest ancestors, a page of its children, theirs (none
     # under a leaf), the links touching the drawn nodes and the branch of each far end.
     "diagram": 7,  # and the map's tokens first (a shared response)
     "diagram-branch": 7,
     "diagram-deep": 6,
     "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
-    "source-argument": 8,  # the source, the maps quoting it, the shown one's token, its nodes
+    # Every map's token (the whole response's key), the source, the maps quoting it, the
+    # shown one's token, its nodes.
+    "source-argument": 9,
     "cross-link": 6,  # a shared response (strengths are regions: none in its key)
     # Every API request is counted (the rate limit); one of a map reads its revision and the
     # stamps of its strengths under everyone's and the curators' votes (the ETag), here
@@ -165,7 +166,9 @@ def test_query_count_does_not_grow_with_the_map(
     generated, page, db, client, django_assert_num_queries
 ):
     url, headers = pages(generated)[page]
-    with django_assert_num_queries(EXPECTED[page]):
+    # On PostgreSQL an export widens its statement_timeout, and sets it back, as it streams.
+    widening = 2 if page == "export" and connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(EXPECTED[page] + widening):
         response = client.get(url, headers=headers)
         if response.streaming:  # an export's queries run as its body is read
             b"".join(response.streaming_content)
@@ -173,11 +176,14 @@ def test_query_count_does_not_grow_with_the_map(
     assert response.status_code == 200, url
 
 
-# A visitor without a session gets the whole cached response: one query, the map's tokens.
+# A visitor without a session gets the whole cached response: one query, the map's tokens
+# (every map's, for the pages that span the maps; and a source's passage stamp, the reader).
 CACHED_RESPONSE = {
     **dict.fromkeys(["map", "map-focus", "map-open", "tree-open", "tree-branch"], 1),
     **dict.fromkeys(["claim", "claim-thesis", "cross-link"], 1),
     **dict.fromkeys(["diagram", "diagram-branch", "diagram-deep"], 1),
+    **dict.fromkeys(["home", "search", "search-htmx", "source-argument"], 1),
+    "source": 2,
 }
 # With a session (its lookup is the first query), the view runs and its tree comes from the
 # fragment cache: the lookup that can 404, the map's token, and the state regions' read. A
@@ -185,10 +191,27 @@ CACHED_RESPONSE = {
 # its explanation (the node, its children, contradicts links) and the node's vote counts; a
 # cross-link is not cached in parts. The map page lists the documents of its perspectives.
 CACHED_FRAGMENT = {
-    **{"map": 5, "map-focus": 6, "map-open": 5, "tree-open": 4, "tree-branch": 4},
-    **{"claim": 9, "claim-thesis": 10, "cross-link": 6},
+    "map": 5,
+    "map-focus": 6,
+    "map-open": 5,
+    "tree-open": 4,
+    "tree-branch": 4,
+    "claim": 9,
+    "claim-thesis": 10,
+    "cross-link": 6,
     # The diagram is not cached in parts: its queries, after the session.
-    **{"diagram": 7, "diagram-branch": 7, "diagram-deep": 6},
+    "diagram": 7,
+    "diagram-branch": 7,
+    "diagram-deep": 6,
+    # Home: the maps, each one's token (its counts cached), theses, sources. Search: every
+    # map's token, and the results from the cache. A document's argument: the source, the
+    # maps quoting it, the shown one's token. The reader is not cached in parts: its
+    # queries, after the session.
+    "home": 5,
+    "search": 2,
+    "search-htmx": 2,
+    "source-argument": 4,
+    "source": 8,
 }
 
 
@@ -208,16 +231,6 @@ def test_a_cached_rendering_skips_the_tree_queries(
         second = client.get(url, headers=headers)
     assert second.status_code == 200
     # The page around the tree carries a fresh CSRF token each time; the main part does not.
-    assert main_part(second) == main_part(first)
-
-
-def test_a_cached_document_argument_reads_the_source_its_maps_and_the_token(
-    generated, db, client, django_assert_num_queries
-):
-    url, headers = pages(generated)["source-argument"]
-    first = client.get(url, headers=headers)
-    with django_assert_num_queries(3):
-        second = client.get(url, headers=headers)
     assert main_part(second) == main_part(first)
 
 

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from argmap.debates.formats import dump_json
-from argmap.debates.mapdata import MapDocumentError, export_map, load_document
+from argmap.debates.mapdoc import MapDocumentError, export_map, load_document
+from argmap.debates.mapdoc.formats import dump_json
 from argmap.debates.models import Link, Node
 
 
@@ -29,7 +29,7 @@ def test_the_map_page_states_the_questions_senses_and_its_cruxes(client, seeded_
     # each side links to the nodes that take it
     yes, no = re.split(r"<strong>No:</strong>", question)
     assert Node.objects.get(key="follower-generic-drug").get_absolute_url() in yes
-    assert Node.objects.get(key="replicated-by-grad-students").get_absolute_url() in no
+    assert Node.objects.get(key="cheating-claims-are-cope").get_absolute_url() in no
 
 
 def test_the_cruxes_cost_one_query_whatever_they_name(seeded_map, django_assert_num_queries):
@@ -69,7 +69,7 @@ def test_the_export_carries_the_definition_and_cruxes_and_a_bad_crux_is_refused(
     with pytest.raises(MapDocumentError) as raised:
         load_document(document, slug="bad")
     problems = [str(problem) for problem in raised.value.problems]
-    assert any(p.startswith("crux 7: needs kind") for p in problems)
+    assert any(p.startswith("crux 7: kind has the wrong type") for p in problems)
 
 
 def test_a_crux_naming_a_missing_node_is_a_check_map_problem(seeded_map):

@@ -176,6 +176,6 @@ def test_a_big_tree_with_every_relation_and_contradictions_settles():
     size = 3000  # the bench (docs/performance.md) times 100,000 nodes
     relations = (SUPPORTS, OPPOSES, UNDERCUTS)
     edges = {n: Edge((n - 1) // 3, relations[n % 3] if n > 3 else SUPPORTS) for n in range(1, size)}
-    result = compute({n: 0.5 for n in range(size)}, {n: 0.5 for n in edges}, edges, [(5, 7)])
+    result = compute(dict.fromkeys(range(size), 0.5), dict.fromkeys(edges, 0.5), edges, [(5, 7)])
     assert result.converged
     assert all(0 <= value <= 1 for value in result.strength.values())

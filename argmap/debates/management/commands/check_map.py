@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from argmap.debates.mapdata import problems_in_database, rules_applied
+from argmap.debates import mapdoc
 from argmap.debates.models import ArgumentMap
 
 
@@ -18,8 +18,8 @@ class Command(BaseCommand):
                 raise CommandError(f"no map with slug {slug!r}")
         for each in [argmap] if argmap else ArgumentMap.objects.all():
             origin = "" if each.is_curated else f" ({each.get_origin_display()})"
-            self.stdout.write(f"map {each.slug}{origin}: {rules_applied(each.is_curated)}")
-        problems = problems_in_database(argmap)
+            self.stdout.write(f"map {each.slug}{origin}: {mapdoc.rules_applied(each.is_curated)}")
+        problems = mapdoc.problems_in_database(argmap)
         if problems:
             raise CommandError(
                 f"{len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems)

@@ -3,8 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from argmap.debates.formats import registry
-from argmap.debates.interchange import chunks
+from argmap.debates import mapdoc
 from argmap.debates.models import ArgumentMap
 
 
@@ -13,9 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
-        parser.add_argument(
-            "--format", choices=list(registry.FORMATS), default="argmap", dest="fmt"
-        )
+        parser.add_argument("--format", choices=list(mapdoc.FORMATS), default="argmap", dest="fmt")
         parser.add_argument(
             "--base-url",
             default="http://localhost:8000",
@@ -29,7 +26,7 @@ class Command(BaseCommand):
         base = base_url.rstrip("/")
         # Written as it is read (a million-node map is never held whole), as a download is.
         try:
-            for chunk in chunks(argmap, fmt, lambda path: base + path):
+            for chunk in mapdoc.chunks(argmap, fmt, lambda path: base + path):
                 self.stdout.write(chunk, ending="")
             self.stdout.flush()
         except BrokenPipeError:

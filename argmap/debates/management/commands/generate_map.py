@@ -135,7 +135,7 @@ class Command(BaseCommand):
         self.pks, self.parent_ids = array("q", [thesis.pk]), array("q", [0])
         self.headings, self.opposes = bytearray(1), bytearray(1)
         made, depth = 1, 0
-        level = range(0, 1)  # indexes into the arrays
+        level = range(1)  # indexes into the arrays
         while made < count:
             depth += 1
             start, batch = made, []

@@ -2,8 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from argmap.debates.formats import FormatError, registry
-from argmap.debates.interchange import UnknownFormat, import_text
+from argmap.debates import mapdoc
 
 
 class Command(BaseCommand):
@@ -15,7 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--slug", required=True, help="The new map's slug.")
-        parser.add_argument("--format", choices=registry.IMPORTABLE, dest="fmt")
+        parser.add_argument("--format", choices=mapdoc.IMPORTABLE, dest="fmt")
 
     def handle(self, *args, file, slug, fmt=None, **options):
         name = Path(file).name
@@ -24,10 +23,10 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"{name}: cannot be read as UTF-8 text ({error})") from error
         try:
-            argmap, fmt = import_text(text, slug=slug, fmt=fmt)
-        except UnknownFormat as error:
+            argmap, fmt = mapdoc.import_text(text, slug=slug, fmt=fmt)
+        except mapdoc.UnknownFormat as error:
             raise CommandError(f"{name}: {error}") from error
-        except FormatError as error:
+        except mapdoc.MapDocumentError as error:
             raise CommandError(
                 f"{name}: {len(error.problems)} problem(s); nothing was imported:\n"
                 + "\n".join(f"  {name}: {problem}" for problem in error.problems)
@@ -35,6 +34,6 @@ class Command(BaseCommand):
         nodes = argmap.nodes.count()
         anchors = sum(node.anchors.count() for node in argmap.nodes.all())
         self.stdout.write(
-            f"Imported {name} ({registry.FORMATS[fmt].label}) as map {argmap.slug}: "
+            f"Imported {name} ({mapdoc.FORMATS[fmt].label}) as map {argmap.slug}: "
             f"{nodes} nodes, {anchors} anchors."
         )

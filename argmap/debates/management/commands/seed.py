@@ -5,13 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from argmap.debates.mapdata import (
-    FIXTURE_DIR,
-    FIXTURE_FILES,
-    documents_from_fixtures,
-    find_problems,
-    problems_in_database,
-)
+from argmap.debates import mapdoc
 from argmap.debates.models import ArgumentMap
 
 
@@ -19,15 +13,13 @@ class Command(BaseCommand):
     help = "Load the shipped map from fixtures/ (idempotent; validated before anything is written)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--directory", default=str(FIXTURE_DIR), help="Fixture folder.")
+        parser.add_argument("--directory", default=str(mapdoc.FIXTURE_DIR), help="Fixture folder.")
         parser.add_argument(
             "--reload", action="store_true", help="Load even when the database holds a map."
         )
 
     def handle(self, *args, directory, reload, **options):
-        documents, problems = documents_from_fixtures(directory)
-        for document in documents.values():
-            problems.extend(find_problems(document))
+        documents, problems = mapdoc.checked_fixtures(directory)
         if problems:
             raise CommandError(
                 f"the fixtures have {len(problems)} problem(s); nothing was loaded:\n"
@@ -39,12 +31,12 @@ class Command(BaseCommand):
         # loaddata warns on an empty file (a map without links): pass only files with rows.
         paths = [
             f"{directory}/{name}"
-            for name in FIXTURE_FILES
+            for name in mapdoc.FIXTURE_FILES
             if json.loads(Path(directory, name).read_text(encoding="utf-8"))
         ]
         with transaction.atomic():
             call_command("loaddata", *paths, verbosity=0)
-            problems = problems_in_database()
+            problems = mapdoc.problems_in_database()
             if problems:
                 raise CommandError(
                     "the loaded map has problems; nothing was kept:\n"

@@ -21,13 +21,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..problems import MapDocumentError, Problem
 from . import (
     FORMAT,
     RELATIONS,
     VOICES,
     ArgmapDoc,
-    FormatError,
-    Problem,
     anchor_from_text,
     build_doc,
     in_chunks,
@@ -201,15 +200,43 @@ def from_argdown(
     map_info: Mapping[str, Any],
     known_sources: Mapping[str, Mapping[str, Any]],
 ) -> ArgmapDoc:
-    """An argmap/2 dict from Argdown text; raises FormatError listing every problem.
+    """An argmap/2 dict from Argdown text; raises MapDocumentError listing every problem.
 
     `map_info` is used where the front matter gives no map; the sources' texts come from
     `known_sources` (slug → argmap/2 entry plus "text"), never from the file.
     """
     problems: list[Problem] = []
+    front, body = _front_matter(text.replace("\r\n", "\n"), problems)
+    statements, relations, contradictions = _statements_and_relations(body, problems)
+    relations, contradictions = _between_defined(statements, relations, contradictions, problems)
+    links, claimed = _links_and_parents(statements, relations, contradictions)
+    sources_in_file: dict[str, Any] = {
+        str(entry.get("slug")): entry
+        for entry in (front.get("argmap") or {}).get("sources", [])
+        if isinstance(entry, dict)
+    }
+    nodes = {
+        key: _node(key, statement, claimed[key], known_sources, sources_in_file, problems)
+        for key, statement in sorted(statements.items(), key=lambda item: item[1]["line"])
+    }
+    problems.extend(tree_problems(nodes))
+    if problems:
+        raise MapDocumentError(problems)
+    front_map = (front.get("argmap") or {}).get("map") or {}
+    info = {key: front_map.get(key) or map_info[key] for key in ("slug", "title", "question")}
+    info["slug"] = map_info["slug"]
+    return build_doc(info, list(nodes.values()), links, known_sources)
+
+
+Relation = tuple[str, str, str, int]  # (from, relation, to, line)
+
+
+def _front_matter(text: str, problems: list[Problem]) -> tuple[dict[str, Any], str]:
+    """The front matter (JSON, which is also YAML) and the body, its comments blanked out
+    and its lines where they were (so problems name the file's own line numbers)."""
     front: dict[str, Any] = {}
-    body = text.replace("\r\n", "\n")
-    match = re.match(r"\s*===+\n(.*?)\n===+[ \t]*(?:\n|$)", body, flags=re.S)
+    body = text
+    match = re.match(r"\s*===+\n(.*?)\n===+[ \t]*(?:\n|$)", text, flags=re.S)
     if match:
         try:
             front = json.loads(match.group(1))
@@ -221,61 +248,100 @@ def from_argdown(
                     "front matter written as JSON, which is also YAML",
                 )
             )
-        body = "\n" * match.group().count("\n") + body[match.end() :]
-    body = _strip_comments(body)
+        body = "\n" * match.group().count("\n") + text[match.end() :]
+    return front, _strip_comments(body)
 
+
+def _statements_and_relations(
+    body: str, problems: list[Problem]
+) -> tuple[dict[str, dict[str, Any]], list[Relation], list[tuple[str, str]]]:
+    """Each statement defined (its text, data and line), each relation an indented line
+    draws to the statement above it, and each contradiction (`><`)."""
     statements: dict[str, dict[str, Any]] = {}
-    relations: list[tuple[str, str, str, int]] = []  # (from, relation, to, line)
+    relations: list[Relation] = []
     contradictions: list[tuple[str, str]] = []
     stack: list[tuple[int, str]] = []  # (indent, title) of the open statements
     for number, line in enumerate(body.split("\n"), start=1):
-        where = f"line {number}"
         if not line.strip() or line.lstrip().startswith("#"):
             if not line.strip():
-                stack = []
+                stack = []  # a blank line ends a tree
             continue
         parsed = _LINE.match(line.rstrip())
         if parsed is None:
             problems.append(
-                Problem(where, f"is not a statement Argmap reads: {line.strip()[:60]!r}")
+                Problem(f"line {number}", f"is not a statement Argmap reads: {line.strip()[:60]!r}")
             )
             continue
         indent = len(parsed["indent"].expandtabs(4))
         op, title = parsed["op"], parsed["title"].strip()
         while stack and stack[-1][0] >= indent:
             stack.pop()
-        if op and not stack:
-            problems.append(Problem(where, f"relation {op} stands under no statement"))
-            continue
-        if not op and stack:
-            problems.append(Problem(where, "is indented under a statement without a relation"))
+        if _misplaced(op, stack, number, problems):
             continue
         if parsed["rest"] is not None:
-            words, raw_data = _split_data(parsed["rest"])
-            data: dict[str, Any] = {}
-            if raw_data is not None:
-                try:
-                    data = json.loads(raw_data)
-                except json.JSONDecodeError as error:
-                    problems.append(
-                        Problem(f"statement {title}", f"data is not JSON ({error.msg})")
-                    )
-                if not isinstance(data, dict):
-                    problems.append(Problem(f"statement {title}", "data is not an object"))
-                    data = {}
-            if title in statements:
-                problems.append(Problem(f"statement {title}", f"is defined twice ({where})"))
-            statements[title] = {"text": unescape_text(words), "data": data, "line": number}
-        if op:
-            above = stack[-1][1]
-            if op == "><":
-                contradictions.append((above, title))
-            elif op in _INCOMING:
-                relations.append((above, _INCOMING[op], title, number))
-            else:
-                relations.append((title, _OUTGOING[op], above, number))
+            _define(statements, title, parsed["rest"], number, problems)
+        if op == "><":
+            contradictions.append((stack[-1][1], title))
+        elif op:
+            relations.append(_relation(op, stack[-1][1], title, number))
         stack.append((indent, title))
+    return statements, relations, contradictions
 
+
+def _misplaced(
+    op: str | None, stack: list[tuple[int, str]], number: int, problems: list[Problem]
+) -> bool:
+    """Whether a line's relation has no statement above it, or its indent no relation."""
+    if op and not stack:
+        problems.append(Problem(f"line {number}", f"relation {op} stands under no statement"))
+        return True
+    if not op and stack:
+        problems.append(
+            Problem(f"line {number}", "is indented under a statement without a relation")
+        )
+        return True
+    return False
+
+
+def _relation(op: str, above: str, title: str, number: int) -> Relation:
+    """The relation an operator draws between a line's statement and the one above it."""
+    if op in _INCOMING:
+        return (above, _INCOMING[op], title, number)
+    return (title, _OUTGOING[op], above, number)
+
+
+def _define(
+    statements: dict[str, dict[str, Any]],
+    title: str,
+    rest: str,
+    number: int,
+    problems: list[Problem],
+) -> None:
+    """Record a statement's definition: its words and the JSON data after them."""
+    words, raw_data = _split_data(rest)
+    data: Any = {}
+    if raw_data is not None:
+        try:
+            data = json.loads(raw_data)
+        except json.JSONDecodeError as error:
+            problems.append(Problem(f"statement {title}", f"data is not JSON ({error.msg})"))
+            data = {}
+        if not isinstance(data, dict):
+            problems.append(Problem(f"statement {title}", "data is not an object"))
+            data = {}
+    if title in statements:
+        problems.append(Problem(f"statement {title}", f"is defined twice (line {number})"))
+    statements[title] = {"text": unescape_text(words), "data": data, "line": number}
+
+
+def _between_defined(
+    statements: Mapping[str, Any],
+    relations: list[Relation],
+    contradictions: list[tuple[str, str]],
+    problems: list[Problem],
+) -> tuple[list[Relation], list[tuple[str, str]]]:
+    """The relations and contradictions whose ends are both defined; each end that is not
+    is a problem."""
     for source, _, target, number in relations:
         for key in (source, target):
             if key not in statements:
@@ -284,9 +350,19 @@ def from_argdown(
         for key in (a, b):
             if key not in statements:
                 problems.append(Problem(f"statement {key}", "is never defined"))
-    relations = [r for r in relations if r[0] in statements and r[2] in statements]
-    contradictions = [c for c in contradictions if c[0] in statements and c[1] in statements]
+    return (
+        [r for r in relations if r[0] in statements and r[2] in statements],
+        [c for c in contradictions if c[0] in statements and c[1] in statements],
+    )
 
+
+def _links_and_parents(
+    statements: Mapping[str, Any],
+    relations: list[Relation],
+    contradictions: list[tuple[str, str]],
+) -> tuple[list[tuple[str, str, str]], dict[str, list[tuple[str, str]]]]:
+    """The map's links (two statements supporting each other make the same point) and,
+    for each statement, the (target, relation) pairs that claim it as a child."""
     supports = {(s, t) for s, kind, t, _ in relations if kind == "supports"}
     same_points = {tuple(sorted(pair)) for pair in supports if (pair[1], pair[0]) in supports}
     links = [("same_point", a, b) for a, b in sorted(same_points)]
@@ -296,52 +372,48 @@ def from_argdown(
         if kind == "supports" and tuple(sorted((source, target))) in same_points:
             continue
         claimed[source].append((target, kind))
+    return links, claimed
 
-    front_map = (front.get("argmap") or {}).get("map") or {}
-    sources_in_file: dict[str, Any] = {
-        str(entry.get("slug")): entry
-        for entry in (front.get("argmap") or {}).get("sources", [])
-        if isinstance(entry, dict)
-    }
-    nodes: dict[str, dict[str, Any]] = {}
-    for key, statement in sorted(statements.items(), key=lambda item: item[1]["line"]):
-        where, data = f"statement {key}", statement["data"]
-        if len(claimed[key]) > 1:
-            problems.append(
-                Problem(
-                    where,
-                    "argues for more than one statement ("
-                    + ", ".join(f"{r} {t}" for t, r in claimed[key])
-                    + "); a map node has one parent",
-                )
+
+def _node(
+    key: str,
+    statement: Mapping[str, Any],
+    claims: list[tuple[str, str]],
+    known_sources: Mapping[str, Mapping[str, Any]],
+    sources_in_file: Mapping[str, Any],
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """A statement as an argmap/2 node: one parent at most, a known kind and relation, its
+    data's label, scheme and anchors."""
+    where, data = f"statement {key}", statement["data"]
+    if len(claims) > 1:
+        problems.append(
+            Problem(
+                where,
+                "argues for more than one statement ("
+                + ", ".join(f"{r} {t}" for t, r in claims)
+                + "); a map node has one parent",
             )
-        parent: str | None = claimed[key][0][0] if claimed[key] else None
-        relation: str | None = claimed[key][0][1] if claimed[key] else None
-        kind = data.get("kind", "thesis" if parent is None else "claim")
-        if kind not in ("thesis", "claim", "evidence"):
-            problems.append(Problem(where, f"has unknown kind {kind!r}"))
-        nodes[key] = {
-            "id": key,
-            "kind": kind,
-            "heading": bool(data.get("heading", False)),
-            "implicit": data.get("implicit") is True,
-            "label": str(data.get("label", "")),
-            "text": data["text"] if isinstance(data.get("text"), str) else statement["text"],
-            "parent": parent,
-            "relation": relation,
-            "scheme": data["scheme"] if isinstance(data.get("scheme"), str) else None,
-            "anchors": _anchors(
-                where, data.get("anchors", []), known_sources, sources_in_file, problems
-            ),
-        }
-        if relation is not None and relation not in RELATIONS:
-            problems.append(Problem(where, f"has unknown relation {relation!r}"))
-    problems.extend(tree_problems(nodes))
-    if problems:
-        raise FormatError(problems)
-    info = {key: front_map.get(key) or map_info[key] for key in ("slug", "title", "question")}
-    info["slug"] = map_info["slug"]
-    return build_doc(info, list(nodes.values()), links, known_sources)
+        )
+    parent, relation = claims[0] if claims else (None, None)
+    kind = data.get("kind", "thesis" if parent is None else "claim")
+    if kind not in ("thesis", "claim", "evidence"):
+        problems.append(Problem(where, f"has unknown kind {kind!r}"))
+    anchors = _anchors(where, data.get("anchors", []), known_sources, sources_in_file, problems)
+    if relation is not None and relation not in RELATIONS:
+        problems.append(Problem(where, f"has unknown relation {relation!r}"))
+    return {
+        "id": key,
+        "kind": kind,
+        "heading": bool(data.get("heading", False)),
+        "implicit": data.get("implicit") is True,
+        "label": str(data.get("label", "")),
+        "text": data["text"] if isinstance(data.get("text"), str) else statement["text"],
+        "parent": parent,
+        "relation": relation,
+        "scheme": data["scheme"] if isinstance(data.get("scheme"), str) else None,
+        "anchors": anchors,
+    }
 
 
 def _anchors(

@@ -7,7 +7,7 @@ import re
 import pytest
 from pyld import jsonld
 
-from argmap.debates.formats import dump_json, webannotation
+from argmap.debates.mapdoc.formats import dump_json, webannotation
 
 from . import sample, w3c
 
@@ -105,7 +105,7 @@ def test_private_and_hidden_annotations_never_appear(argmap_doc):
 
 
 def test_selectors_select_the_quoted_words(argmap_doc):
-    texts = {slug: text for slug, text in sample.SOURCE_TEXTS.items()}
+    texts = dict(sample.SOURCE_TEXTS.items())
     for annotation in all_annotations(argmap_doc):
         slug = annotation["target"]["source"].rstrip("/").rsplit("/", 1)[1]
         quote, position = annotation["target"]["selector"]

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from argmap.debates.formats import FormatError, argdown, dump_json
+from argmap.debates.mapdoc import MapDocumentError
+from argmap.debates.mapdoc.formats import argdown, dump_json
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 SCRIPT = Path(__file__).with_name("argdown_parse.mjs")
 
 
@@ -203,7 +204,7 @@ def test_bad_argdown_lists_every_problem(map_info, known_sources):
 [d]: Another root.
   <- [c]
 """
-    with pytest.raises(FormatError) as raised:
+    with pytest.raises(MapDocumentError) as raised:
         argdown.from_argdown(text, map_info, known_sources)
     messages = [str(problem) for problem in raised.value.problems]
     assert (
@@ -215,7 +216,7 @@ def test_bad_argdown_lists_every_problem(map_info, known_sources):
         "statement b anchor 1: quotes source 'nowhere', which this site does not have" in messages
     )
     assert "line 5: is indented under a statement without a relation" not in messages
-    with pytest.raises(FormatError) as raised:
+    with pytest.raises(MapDocumentError) as raised:
         argdown.from_argdown(
             text.replace("  <+ <An argument>: arguments are not read\n", "")
             .replace("{kind: thesis}", "")

@@ -17,7 +17,7 @@ from pyld import jsonld
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-VENDOR = Path(__file__).resolve().parent.parent / "vendor"
+VENDOR = Path(__file__).resolve().parents[3] / "vendor"
 TESTS = VENDOR / "w3c-web-annotation-tests"
 CONTEXT_FILE = VENDOR / "w3c-anno-context" / "anno.jsonld"
 CONTEXT_IRIS = ("http://www.w3.org/ns/anno.jsonld", "https://www.w3.org/ns/anno.jsonld")

@@ -3,7 +3,7 @@ comment and the characters the formats treat specially, with the source texts it
 
 import hashlib
 
-from argmap.debates.formats import CONTEXT_CHARS
+from argmap.debates.mapdoc.formats import CONTEXT_CHARS
 
 ESSAY = (
     "An essay.\n"

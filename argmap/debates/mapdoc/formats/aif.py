@@ -22,11 +22,10 @@ from arguebuf.model.node import AtomNode, SchemeNode
 from arguebuf.model.scheme import Attack, Rephrase, Support
 from arguebuf.schemas import aif as aif_schema
 
-from ..schemes import BY_AIF, SCHEMES
+from ...schemes import BY_AIF, SCHEMES
+from ..problems import MapDocumentError, Problem
 from . import (
     ArgmapDoc,
-    FormatError,
-    Problem,
     Stream,
     anchor_from_text,
     build_doc,
@@ -247,106 +246,146 @@ def from_aif(
     map_info: Mapping[str, Any],
     known_sources: Mapping[str, Mapping[str, Any]],
 ) -> ArgmapDoc:
-    """An argmap/2 dict from AIF JSON; raises FormatError listing every problem.
+    """An argmap/2 dict from AIF JSON; raises MapDocumentError listing every problem.
 
     `map_info` gives slug, title and question (AIF carries none of them); `known_sources`
     maps a source slug to its argmap/2 entry plus "text", for anchors read from locutions.
     """
     problems = _shape_problems(data)
     if problems:
-        raise FormatError(problems)
+        raise MapDocumentError(problems)
     graph = load_graph(data)
-    atoms: dict[str, AtomNode[Any]] = dict(graph.atom_nodes)
-    parents: dict[str, list[tuple[str, str]]] = {key: [] for key in atoms}
-    attacks: set[tuple[str, str]] = set()
-    links: list[tuple[str, str, str]] = []
-    # A named scheme on a tree link's RA or CA node (arguebuf keeps only Support schemes).
-    named = {
+    reading = _Inferences(graph, _named_schemes(data))
+    for scheme in graph.scheme_nodes.values():
+        reading.read(scheme)
+    reading.settle_attacks()
+    problems = reading.problems
+    nodes = {
+        key: _node(key, atom, reading.parents[key], reading.scheme_of, problems)
+        for key, atom in graph.atom_nodes.items()
+    }
+    problems.extend(tree_problems(nodes))
+    problems.extend(_read_anchors(data, nodes, known_sources))
+    if problems:
+        raise MapDocumentError(problems)
+    for node in nodes.values():
+        if node["parent"] is None:
+            node["kind"] = "thesis"
+    return build_doc(map_info, list(nodes.values()), reading.links, known_sources)
+
+
+def _named_schemes(data: dict[str, Any]) -> dict[str, str]:
+    """A named scheme on a tree link's RA or CA node, by node id (arguebuf keeps only
+    Support schemes, so they are read from the file)."""
+    return {
         str(node.get("nodeID")): BY_AIF[node["scheme"]].key
         for node in data["nodes"]
         if node.get("type") in ("RA", "CA") and node.get("scheme") in BY_AIF
     }
-    scheme_of: dict[str, str] = {}
 
-    def premises(scheme: SchemeNode) -> list[str]:
-        return sorted(n.id for n in graph.incoming_nodes(scheme) if isinstance(n, AtomNode))
 
-    for scheme in graph.scheme_nodes.values():
+class _Inferences:
+    """What the scheme nodes say: each premise's claimed parents (supports, undercuts, and
+    opposes once attacks are settled), the same-point and contradicts links, and the named
+    scheme of each premise's inference; problems with scheme nodes a map cannot hold."""
+
+    def __init__(self, graph: arguebuf.Graph[Any], named: dict[str, str]):
+        self.graph = graph
+        self.named = named
+        self.parents: dict[str, list[tuple[str, str]]] = {key: [] for key in graph.atom_nodes}
+        self.attacks: set[tuple[str, str]] = set()
+        self.links: list[tuple[str, str, str]] = []
+        self.scheme_of: dict[str, str] = {}
+        self.problems: list[Problem] = []
+
+    def premises(self, scheme: SchemeNode) -> list[str]:
+        return sorted(n.id for n in self.graph.incoming_nodes(scheme) if isinstance(n, AtomNode))
+
+    def read(self, scheme: SchemeNode) -> None:
         where = f"node {scheme.id}"
-        sources = premises(scheme)
-        targets = list(graph.outgoing_nodes(scheme))
+        sources = self.premises(scheme)
+        targets = list(self.graph.outgoing_nodes(scheme))
         if len(targets) != 1 or not sources:
-            problems.append(
+            self.problems.append(
                 Problem(
                     where,
                     f"has {len(sources)} premises and {len(targets)} conclusions; "
                     "a scheme node needs at least one premise and exactly one conclusion",
                 )
             )
-            continue
+            return
         target = targets[0]
-        if scheme.id in named and len(sources) == 1:
-            scheme_of[sources[0]] = named[scheme.id]
-        if isinstance(scheme.scheme, Support) and isinstance(target, AtomNode):
+        if scheme.id in self.named and len(sources) == 1:
+            self.scheme_of[sources[0]] = self.named[scheme.id]
+        if isinstance(target, AtomNode) and isinstance(scheme.scheme, Support):
             for premise in sources:
-                parents[premise].append((target.id, "supports"))
-        elif isinstance(scheme.scheme, Attack) and isinstance(target, AtomNode):
-            for premise in sources:
-                attacks.add((premise, target.id))
-        elif isinstance(scheme.scheme, Attack) and isinstance(target, SchemeNode):
-            attacked = premises(target)
-            if len(attacked) != 1 or not isinstance(target.scheme, Support | Attack):
-                problems.append(Problem(where, "undercuts an inference that has no single premise"))
-                continue
-            for premise in sources:
-                parents[premise].append((attacked[0], "undercuts"))
-        elif isinstance(scheme.scheme, Rephrase) and isinstance(target, AtomNode):
+                self.parents[premise].append((target.id, "supports"))
+        elif isinstance(target, AtomNode) and isinstance(scheme.scheme, Attack):
+            self.attacks.update((premise, target.id) for premise in sources)
+        elif isinstance(target, SchemeNode) and isinstance(scheme.scheme, Attack):
+            self.read_undercut(where, sources, target)
+        elif isinstance(target, AtomNode) and isinstance(scheme.scheme, Rephrase):
             if len(sources) != 1:
-                problems.append(Problem(where, "rephrases more than one statement at once"))
-                continue
-            links.append(("same_point", sources[0], target.id))
+                self.problems.append(Problem(where, "rephrases more than one statement at once"))
+                return
+            self.links.append(("same_point", sources[0], target.id))
         else:
             kind = type(scheme.scheme).__name__ if scheme.scheme else "unnamed"
-            problems.append(Problem(where, f"is a {kind} scheme node, which a map cannot hold"))
-    for premise, attacked_id in sorted(attacks):
-        if (attacked_id, premise) in attacks:
-            if premise < attacked_id:
-                links.append(("contradicts", premise, attacked_id))
-        else:
-            parents[premise].append((attacked_id, "opposes"))
-
-    nodes: dict[str, dict[str, Any]] = {}
-    for key, atom in atoms.items():
-        claimed = parents[key]
-        if len(claimed) > 1:
-            problems.append(
-                Problem(
-                    f"node {key}",
-                    "argues for more than one statement ("
-                    + ", ".join(f"{relation} {parent}" for parent, relation in claimed)
-                    + "); a map node has one parent",
-                )
+            self.problems.append(
+                Problem(where, f"is a {kind} scheme node, which a map cannot hold")
             )
-        parent, relation = claimed[0] if claimed else (None, None)
-        nodes[key] = {
-            "id": key,
-            "kind": "claim",
-            "heading": False,
-            "label": "",
-            "text": atom.plain_text,
-            "parent": parent,
-            "relation": relation,
-            "scheme": scheme_of.get(key) if relation else None,
-            "anchors": [],
-        }
-    problems.extend(tree_problems(nodes))
-    problems.extend(_read_anchors(data, nodes, known_sources))
-    if problems:
-        raise FormatError(problems)
-    for node in nodes.values():
-        if node["parent"] is None:
-            node["kind"] = "thesis"
-    return build_doc(map_info, list(nodes.values()), links, known_sources)
+
+    def read_undercut(self, where: str, sources: list[str], target: SchemeNode) -> None:
+        """An attack on an inference: its premises undercut the inference's one premise."""
+        attacked = self.premises(target)
+        if len(attacked) != 1 or not isinstance(target.scheme, Support | Attack):
+            self.problems.append(
+                Problem(where, "undercuts an inference that has no single premise")
+            )
+            return
+        for premise in sources:
+            self.parents[premise].append((attacked[0], "undercuts"))
+
+    def settle_attacks(self) -> None:
+        """Two statements attacking each other contradict each other (a link); a one-way
+        attack is a rebuttal (opposes its parent)."""
+        for premise, attacked_id in sorted(self.attacks):
+            if (attacked_id, premise) in self.attacks:
+                if premise < attacked_id:
+                    self.links.append(("contradicts", premise, attacked_id))
+            else:
+                self.parents[premise].append((attacked_id, "opposes"))
+
+
+def _node(
+    key: str,
+    atom: AtomNode[Any],
+    claimed: list[tuple[str, str]],
+    scheme_of: Mapping[str, str],
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """An I-node as an argmap/2 claim, with at most one parent."""
+    if len(claimed) > 1:
+        problems.append(
+            Problem(
+                f"node {key}",
+                "argues for more than one statement ("
+                + ", ".join(f"{relation} {parent}" for parent, relation in claimed)
+                + "); a map node has one parent",
+            )
+        )
+    parent, relation = claimed[0] if claimed else (None, None)
+    return {
+        "id": key,
+        "kind": "claim",
+        "heading": False,
+        "label": "",
+        "text": atom.plain_text,
+        "parent": parent,
+        "relation": relation,
+        "scheme": scheme_of.get(key) if relation else None,
+        "anchors": [],
+    }
 
 
 def _read_anchors(

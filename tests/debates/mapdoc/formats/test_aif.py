@@ -8,7 +8,8 @@ import pytest
 from arguebuf.model.node import AtomNode
 from arguebuf.model.scheme import Attack, Rephrase, Support
 
-from argmap.debates.formats import FormatError, aif, dump_json
+from argmap.debates.mapdoc import MapDocumentError
+from argmap.debates.mapdoc.formats import aif, dump_json
 
 
 def expected_graph(doc):
@@ -218,7 +219,7 @@ def test_bad_aif_lists_every_problem(argmap_doc, known_sources, map_info):
     data["locutions"][0]["source"] = "no-such-source"
     first_l = data["locutions"][1]["nodeID"]
     next(n for n in data["nodes"] if n["nodeID"] == first_l)["text"] = "someone: other words"
-    with pytest.raises(FormatError) as raised:
+    with pytest.raises(MapDocumentError) as raised:
         aif.from_aif(data, map_info, known_sources)
     messages = [str(problem) for problem in raised.value.problems]
     assert any(m.startswith("node pa:1: is a Preference scheme node") for m in messages)
@@ -250,6 +251,6 @@ def test_bad_aif_lists_every_problem(argmap_doc, known_sources, map_info):
     ],
 )
 def test_malformed_aif_is_named(data, message, map_info):
-    with pytest.raises(FormatError) as raised:
+    with pytest.raises(MapDocumentError) as raised:
         aif.from_aif(data, map_info, {})
     assert message in [str(problem) for problem in raised.value.problems]

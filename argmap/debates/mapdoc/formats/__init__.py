@@ -1,16 +1,17 @@
 """Argument-interchange formats: pure functions between argmap/2 dicts and AIF, Argdown and
-W3C Web Annotation. Nothing here touches the database: the management commands and views
-turn models into argmap/2 and back, and these modules do the rest."""
+W3C Web Annotation. Nothing here touches the database: the rest of `mapdoc` turns models
+into argmap/2 and back, and these modules do the rest."""
 
 from __future__ import annotations
 
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from itertools import chain
 from json.encoder import encode_basestring
 from typing import Any, Generic, TypeVar
+
+from ..problems import Problem, cycle_problems
 
 ArgmapDoc = dict[str, Any]
 T = TypeVar("T")
@@ -19,25 +20,6 @@ CONTEXT_CHARS = 32
 RELATIONS = ("supports", "opposes", "undercuts")
 LINK_TYPES = ("contradicts", "same_point")
 VOICES = ("asserts", "reports", "concedes")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input file: where in it, and what."""
-
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
-
-
-class FormatError(ValueError):
-    """An input could not be read; `problems` lists every problem found, not just the first."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("; ".join(str(problem) for problem in problems))
 
 
 class Stream(Generic[T]):
@@ -116,15 +98,26 @@ def spooled(doc: Mapping[str, Any]) -> ArgmapDoc:
 CHUNK_CHARS = 64 * 1024
 
 
+class _Flush(str):
+    """The type of FLUSH, an empty piece told apart from every other by its identity."""
+
+
+# A piece that adds nothing and ends the chunk so far: written before a Stream is read, so
+# what precedes it (an export's map and sources) goes out before the database has sorted
+# the map's nodes (a million take seconds), and a client or proxy waiting for the first
+# byte is answered at once.
+FLUSH = _Flush("")
+
+
 def in_chunks(pieces: Iterable[str]) -> Iterator[str]:
     """The pieces of a text joined into chunks of about CHUNK_CHARS characters (a chunk ends
-    with the first piece past it), so a stream is written in a few large writes."""
+    with the first piece past it, or at FLUSH), so a stream is written in a few large writes."""
     buffer: list[str] = []
     size = 0
     for piece in pieces:
         buffer.append(piece)
         size += len(piece)
-        if size >= CHUNK_CHARS:
+        if size >= CHUNK_CHARS or (piece is FLUSH and size):
             yield "".join(buffer)
             buffer, size = [], 0
     if buffer:
@@ -141,6 +134,7 @@ def _json_pieces(data: Any, newline: str) -> Iterator[str]:
     each Stream in it written item by item (an item holds no Stream of its own)."""
     inner = newline + "  "
     if isinstance(data, Stream):
+        yield FLUSH
         empty = True
         for index, item in enumerate(data):
             empty = False
@@ -323,15 +317,7 @@ def tree_problems(nodes: Mapping[str, dict[str, Any]], where: str = "map") -> li
                 + "; a map needs exactly one thesis",
             )
         )
-    for key, node in nodes.items():
-        seen = {key}
-        parent = node["parent"]
-        while parent is not None and parent in nodes:
-            if parent in seen:
-                problems.append(Problem(f"node {key}", "its parents form a cycle"))
-                break
-            seen.add(parent)
-            parent = nodes[parent]["parent"]
+    problems.extend(cycle_problems(nodes))
     for key, node in nodes.items():
         if node["relation"] == "undercuts":
             parent = nodes.get(node["parent"] or "")

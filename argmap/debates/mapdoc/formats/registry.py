@@ -1,5 +1,5 @@
 """Which formats exist, how each is served and how an input's format is told from its
-content. Pure functions over argmap/2 dicts (a node's branch is cut in mapdata's query)."""
+content. Pure functions over argmap/2 dicts (a node's branch is cut in the export's query)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from typing import Any
 from . import (
     FORMAT,
     ArgmapDoc,
-    FormatError,
-    Problem,
     aif,
     argdown,
     json_chunks,
@@ -114,61 +112,3 @@ def chunks(
         )
     else:
         raise ValueError(f"unknown format {fmt!r}")
-
-
-def read_argmap(data: Any, where: str = "file") -> ArgmapDoc:
-    """An argmap/2 dict checked for shape (keys and types), every problem listed; whether its
-    anchors match the sources and its nodes form a tree is the map validator's business."""
-    problems: list[Problem] = []
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise FormatError([Problem(where, f"is not {FORMAT} JSON")])
-    for key, kind in (("map", dict), ("sources", list), ("nodes", list), ("links", list)):
-        if not isinstance(data.get(key), kind):
-            problems.append(Problem(where, f"{key} is missing or not a {kind.__name__}"))
-    if problems:
-        raise FormatError(problems)
-    node_keys = {
-        "id": str, "kind": str, "heading": bool, "label": str, "text": str,
-        "parent": (str, type(None)), "relation": (str, type(None)), "anchors": list,
-    }  # fmt: skip
-    anchor_keys = {
-        "source": str, "start": int, "end": int, "exact": str, "prefix": str, "suffix": str,
-        "speaker": str, "voice": str, "comment": (int, type(None)),
-    }  # fmt: skip
-    for key in ("slug", "title", "question"):
-        if not isinstance(data["map"].get(key), str):
-            problems.append(Problem("map", f"{key} is missing or not text"))
-    for number, node in enumerate(data["nodes"], start=1):
-        at = f"node {node.get('id', f'#{number}') if isinstance(node, dict) else f'#{number}'}"
-        if not isinstance(node, dict):
-            problems.append(Problem(at, "is not an object"))
-            continue
-        problems += _typed(at, node, node_keys)
-        for index, anchor in enumerate(node.get("anchors") or [], start=1):
-            if not isinstance(anchor, dict):
-                problems.append(Problem(f"{at} anchor {index}", "is not an object"))
-            else:
-                problems += _typed(f"{at} anchor {index}", anchor, anchor_keys)
-    for number, link in enumerate(data["links"], start=1):
-        between = link.get("between") if isinstance(link, dict) else None
-        if (
-            not isinstance(link, dict)
-            or not isinstance(link.get("type"), str)
-            or not (isinstance(between, list) and len(between) == 2)
-        ):
-            problems.append(Problem(f"link #{number}", "needs a type and two nodes in between"))
-    if problems:
-        raise FormatError(problems)
-    return data
-
-
-def _typed(where: str, item: Mapping[str, Any], keys: Mapping[str, Any]) -> list[Problem]:
-    problems = []
-    for key, kind in keys.items():
-        if key not in item:
-            problems.append(Problem(where, f"has no {key}"))
-        elif isinstance(item[key], bool) and kind is int:
-            problems.append(Problem(where, f"{key} is not a whole number"))
-        elif not isinstance(item[key], kind):
-            problems.append(Problem(where, f"{key} has the wrong type"))
-    return problems

@@ -14,8 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
-from argmap.debates.formats import materialized
-from argmap.debates.mapdata import (
+from argmap.debates.mapdoc import (
     FIXTURE_DIR,
     FIXTURE_FILES,
     MapDocumentError,
@@ -24,9 +23,9 @@ from argmap.debates.mapdata import (
     load_json,
     problems_in_database,
 )
+from argmap.debates.mapdoc.formats import materialized
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node
-
-from ..factories import AnchorFactory, NodeFactory, ThesisFactory
+from tests.factories import AnchorFactory, NodeFactory, ThesisFactory
 
 
 def check_map_problems():
@@ -267,10 +266,12 @@ def test_load_document_lists_every_problem_and_writes_nothing(exported):
 def test_load_document_refuses_a_taken_slug_a_wrong_format_and_unknown_sources(exported):
     document = copy.deepcopy(exported)
     document["format"] = "argmap/1"
+    # the shape is checked first, by the typed model; its values only once it holds
+    assert refused(document) == ["format: is 'argmap/1'; expected 'argmap/2'"]
+    document["format"] = "argmap/2"
     document["sources"][0]["sha256"] = "0" * 64
-    document["sources"].append({"slug": "nowhere", "file": "x.txt"})
+    document["sources"].append({**document["sources"][0], "slug": "nowhere", "file": "x.txt"})
     problems = refused(document, slug=exported["map"]["slug"])
-    assert "format: is 'argmap/1'; expected 'argmap/2'" in problems
     assert f"map.slug: a map {exported['map']['slug']!r} exists already" in problems
     assert any("sha256 differs from the stored text's" in problem for problem in problems)
     assert "source nowhere: is not a stored source; load its text first" in problems
@@ -288,7 +289,7 @@ def test_a_generated_map_has_the_whole_graph_and_checks_clean():
     call_command("generate_map", nodes=120, slug="graph", verbosity=0)
     argmap = ArgumentMap.objects.get(slug="graph")
     assert argmap.nodes.filter(relation=Node.Relation.UNDERCUTS).exists()
-    assert {kind for kind in argmap.links.values_list("kind", flat=True)} == set(Link.Kind.values)
+    assert set(argmap.links.values_list("kind", flat=True)) == set(Link.Kind.values)
     voices = set(Anchor.objects.filter(node__map=argmap).values_list("voice", flat=True))
     assert voices == set(Anchor.Voice.values)
     assert problems_in_database(argmap) == []

@@ -7,10 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES
+from argmap.debates.mapdoc import FIXTURE_DIR, FIXTURE_FILES
 from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
-
-from ..factories import ProposalFactory
+from tests.factories import ProposalFactory
 
 CURATED_MODELS = {
     "debates.source",

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from argmap.debates.formats import FormatError, dump_json, registry
+from argmap.debates.mapdoc.formats import registry
 
 from .test_webannotation import LINKS
 
@@ -44,27 +44,3 @@ def test_web_annotation_render_is_one_collection(argmap_doc):
     assert data["total"] == len(data["first"]["items"]) == 7
     with pytest.raises(ValueError):
         registry.render(argmap_doc, "webannotation")
-
-
-def test_argmap_reader_accepts_an_export_as_is(argmap_doc):
-    text = registry.render(argmap_doc, "argmap")
-    assert dump_json(registry.read_argmap(json.loads(text))) == text
-
-
-def test_argmap_reader_lists_every_problem(argmap_doc):
-    argmap_doc["map"].pop("title")
-    argmap_doc["nodes"][1]["heading"] = "no"
-    del argmap_doc["nodes"][2]["anchors"][0]["voice"]
-    argmap_doc["nodes"][3]["anchors"][0]["start"] = True
-    argmap_doc["links"].append({"type": "same_point"})
-    with pytest.raises(FormatError) as raised:
-        registry.read_argmap(argmap_doc)
-    assert [str(p) for p in raised.value.problems] == [
-        "map: title is missing or not text",
-        "node cheap-training: heading has the wrong type",
-        "node andreessen-sputnik anchor 1: has no voice",
-        "node research-runs-left-out anchor 1: start is not a whole number",
-        "link #3: needs a type and two nodes in between",
-    ]
-    with pytest.raises(FormatError, match="is not argmap/2 JSON"):
-        registry.read_argmap({"format": "argmap/1"})

@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from argmap.debates.formats import materialized
-from argmap.debates.mapdata import FIXTURE_DIR, FIXTURE_FILES, export_map
+from argmap.debates.mapdoc import FIXTURE_DIR, FIXTURE_FILES, export_map
+from argmap.debates.mapdoc.formats import materialized
 from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
 from argmap.debates.quotes import sha256_of
 from argmap.debates.schemes import SCHEMES
@@ -22,25 +22,25 @@ def run(command, *args, **options):
 
 def test_seed_loads_the_whole_map_and_it_checks_clean(seeded_map):
     nodes = seeded_map.nodes.all()
-    assert nodes.count() == 160
+    assert nodes.count() == 180
     assert nodes.filter(kind=Node.Kind.THESIS).get().text == (
         "DeepSeek-R1 is a 'Sputnik moment' for American AI"
     )
     # The re-mapped and audited debate (docs/map-coverage.md, docs/map-audit.md).
     relations = Counter(nodes.values_list("relation", flat=True))
-    assert relations == {"": 1, "supports": 116, "opposes": 35, "undercuts": 8}
+    assert relations == {"": 1, "supports": 131, "opposes": 38, "undercuts": 10}
     assert Counter(nodes.values_list("kind", flat=True)) == {
         "thesis": 1,
-        "claim": 127,
-        "evidence": 32,
+        "claim": 148,
+        "evidence": 31,
     }
     assert nodes.filter(is_heading=True).count() == 11
     assert Counter(seeded_map.links.values_list("kind", flat=True)) == {
-        "contradicts": 21,
-        "same_point": 13,
+        "contradicts": 26,
+        "same_point": 15,
     }
     voices = Counter(Anchor.objects.filter(node__map=seeded_map).values_list("voice", flat=True))
-    assert voices == {"asserts": 174, "reports": 22, "concedes": 21}
+    assert voices == {"asserts": 178, "reports": 23, "concedes": 25}
     assert Source.objects.count() == 5
     for source in Source.objects.all():
         assert source.anchors.count() >= 5, f"{source.file} must contribute to the map"
