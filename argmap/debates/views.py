@@ -147,21 +147,20 @@ def node_page(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
         "revision": revision,
     }
     context.update(node_page_context(request, node))
-    context["preview"] = partial(claim_preview, request, node, revision)
+    context["preview"] = partial(claim_preview, node, revision)
     return render(request, "debates/node.html", context)
 
 
-def claim_preview(request: HtmxHttpRequest, node: Node, revision: str) -> str:
-    """A claim's link preview: its relation, parent and first quote (cached under the map's
-    revision), then its strength as the page shows it (node_list hooks), which votes move."""
+def claim_preview(node: Node, revision: str) -> str:
+    """A claim's link preview: its relation, parent and first quote, cached under the map's
+    revision. No strength: a cached page's text outside its state regions is rendered once
+    per revision, and an attribute cannot hold a region, so a number there would go stale."""
     key = f"claim-preview:{revision}:{node.pk}"
-    text = caches["fragments"].get(key)
+    text: str | None = caches["fragments"].get(key)
     if text is None:
         text = node.link_preview()
         caches["fragments"].set(key, text)
-    add_to_nodes(request, node.map, [node])
-    shown = getattr(node, "shown_strength", None)
-    return f"{text} Strength {shown.percent}%." if shown is not None else text
+    return text
 
 
 def cross_link(request: HtmxHttpRequest, node: Node) -> HttpResponse:

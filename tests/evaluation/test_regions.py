@@ -2,12 +2,14 @@
 (argmap/debates/fragments.py), filled again after a recompute without rendering anything."""
 
 import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from argmap.debates import views
+from argmap.debates import fragments, views
 from argmap.evaluation import strengths
-from argmap.evaluation.models import Vote
+from argmap.evaluation.models import CURATORS, Vote
 
 from ..conftest import HX
 from ..factories import MapFactory, NodeFactory, ThesisFactory, UserFactory
@@ -105,3 +107,43 @@ def test_a_page_sorted_by_strength_is_keyed_by_the_order(
     # A vote that leaves every side's order as it was keeps the sorted page's key.
     vote(tree[1]["con"], 3, django_capture_on_commit_callbacks)
     assert strengths.strengths_of(tree[0]).order == after.order
+
+
+def emptied(html):
+    """html with every state region emptied: what a cached page holds."""
+    return fragments.REGION.sub(
+        lambda match: match[0].split("-->", 1)[0] + "--><!--/state-->", html
+    )
+
+
+# Every page cached whole that shows strengths (not sorted by them: that one is keyed by
+# their order), with a claim that has a parent (its link preview names it).
+UNCHANGED = {
+    **{name: (url, headers) for name, (url, headers, _) in PAGES.items()},
+    "claim-child": ("/maps/regions/nodes/pro/", {}),
+    "curators": ("/maps/regions/?open=thesis&perspective=curators", {}),
+    "diagram": ("/maps/regions/diagram/", {}),
+}
+
+
+@pytest.mark.parametrize("page", list(UNCHANGED))
+def test_no_strength_is_shown_outside_a_state_region(
+    page, client, tree, django_capture_on_commit_callbacks
+):
+    # What a cached page shows outside its regions is rendered once a revision: a number
+    # there (a title, a meta description, an aria-label) would stay as it was rendered.
+    url, headers = UNCHANGED[page]
+    before = client.get(url, headers=headers).content.decode()
+    curator = UserFactory(is_staff=True)
+    curator.groups.add(Group.objects.get_or_create(name=CURATORS)[0])
+    for voter in (UserFactory(), curator):
+        client_of = Client()
+        client_of.force_login(voter)
+        for node in ("thesis", "pro", "con"):
+            with django_capture_on_commit_callbacks(execute=True):
+                client_of.post(reverse("vote", args=["regions", node]), {"acceptability": "4"})
+    caches["fragments"].clear()  # rendered afresh, under the new strengths
+    after = client.get(url, headers=headers).content.decode()
+    if page != "diagram":
+        assert after != before  # the numbers moved…
+    assert emptied(after) == emptied(before)  # …inside the regions only
