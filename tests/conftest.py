@@ -1,6 +1,7 @@
 import copy
 import os
 import pickle
+import threading
 from importlib import import_module
 
 import pytest
@@ -36,6 +37,21 @@ written_keys: set[str] = set()
 def counter_names():
     """The names of the rate-limit counters as stored (argmap.ratelimit.limits.stored_name)."""
     return set(RateCounter.objects.values_list("name", flat=True))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """No test leaves a strengths recompute running (evaluation.strengths runs them in threads
+    when ARGMAP_STRENGTHS_IN_BACKGROUND is on): one still running when its test's database
+    is rolled back or destroyed would read, or fail, in another test's time. Joined here,
+    after the test and before any fixture's teardown."""
+    try:
+        return (yield)
+    finally:
+        for thread in threading.enumerate():
+            if thread.name.startswith(strengths.THREAD_PREFIX):
+                thread.join(timeout=30)
+                assert not thread.is_alive(), f"{thread.name} outlived {item.nodeid}"
 
 
 @pytest.fixture(autouse=True)

@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import logging
 import math
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -526,11 +527,14 @@ def _parsed_or_none(name: str) -> Perspective | None:
 
 
 # Recomputes off the request: one thread per map and perspective in a process, one claim
-# per map and perspective in the fleet (the cache's add()). A vote marks its map dirty
-# (DIRTY, in the cache) before asking; a recompute that ends finds the mark newer than its
-# start and runs again, so a vote is never left out, and no two run at once.
+# per map and perspective in the fleet (the cache's add()). A committed vote writes a new
+# dirty mark for its map (a random value, in the cache) before asking; a recompute reads the
+# mark before it reads the votes and, when it ends, runs again if the mark has changed
+# meanwhile: a vote is never left out, none is counted twice over, no two runs overlap, and
+# no clock is compared across the fleet.
 _running: set[str] = set()
 _running_lock = threading.Lock()
+THREAD_PREFIX = "strengths-"  # a recompute's thread is named after its map
 
 
 def _dirty_key(slug: str) -> str:
@@ -543,7 +547,7 @@ def votes_changed(argmap: ArgumentMap, by_curator: bool) -> None:
     chosen = [Perspective(EVERYONE)] + ([Perspective(CURATORS)] if by_curator else [])
 
     def committed() -> None:
-        _write(_dirty_key(argmap.slug), time.time())
+        _write(_dirty_key(argmap.slug), secrets.token_hex(8))
         for perspective in chosen:
             recompute_soon(argmap, perspective)
 
@@ -561,19 +565,20 @@ def recompute_soon(
     key = _key(argmap.slug, perspective.name)
     with _running_lock:
         if key in _running:
-            return None  # the running one sees the dirty mark and runs again
+            return None  # the running one sees the new dirty mark and runs again
         _running.add(key)
     threading.Thread(
         target=_recompute_while_dirty,
         args=(argmap, perspective, key),
-        name=f"strengths-{argmap.slug}",
+        name=f"{THREAD_PREFIX}{argmap.slug}",
         daemon=True,
     ).start()
     return None
 
 
 def _recompute_while_dirty(argmap: ArgumentMap, perspective: Perspective, key: str) -> None:
-    busy = f"{key}:busy"
+    busy, dirty = f"{key}:busy", _dirty_key(argmap.slug)
+    done = False  # whether this thread has given up its place in _running
     try:
         while True:
             try:
@@ -581,33 +586,30 @@ def _recompute_while_dirty(argmap: ArgumentMap, perspective: Perspective, key: s
             except RedisError:
                 claimed = True
             if not claimed:
-                # Another process recomputes it: it will see the dirty mark when it ends.
-                with _running_lock:
-                    _running.discard(key)
-                return
-            started = time.time()
+                return  # another process runs it, and will see the dirty mark when it ends
+            seen, started = _read(dirty), time.time()
             try:
                 _refresh(argmap, perspective)
             except Exception:  # a failed recompute leaves the last strengths; a later one retries
                 logger.exception("Recomputing strengths of %s failed", argmap.slug)
-                with _running_lock:
-                    _running.discard(key)
                 return
             finally:
                 with contextlib.suppress(RedisError):
                     caches["strengths"].delete(busy)
+            # Read and leave under the lock: a vote marked after this read finds us gone
+            # and starts a thread of its own.
             with _running_lock:
-                dirty = _read(_dirty_key(argmap.slug))
-                if dirty is None or dirty < started - SLACK_CLOCKS:
+                if _read(dirty) == seen:
                     _running.discard(key)
+                    done = True
                     return
-            # Dirtied meanwhile: once more, at most once every MAX_AGE seconds.
+            # Marked meanwhile: once more, at most once every MAX_AGE seconds.
             _pause(max(0.0, started + MAX_AGE - time.time()))
     finally:
+        if not done:
+            with _running_lock:
+                _running.discard(key)
         connection.close()  # this thread's own connection
-
-
-SLACK_CLOCKS = 1.0  # seconds: a vote marked this long before a recompute started may be missed
 
 
 def _pause(seconds: float) -> None:
