@@ -12,7 +12,7 @@ from argmap.evaluation import strengths
 from argmap.evaluation.models import CURATORS, Vote
 
 from ..conftest import HX
-from ..factories import MapFactory, NodeFactory, ThesisFactory, UserFactory
+from ..factories import UserFactory, thesis_with_children
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +29,9 @@ PAGES = {
 
 @pytest.fixture
 def tree():
-    argmap = MapFactory(slug="regions")
-    thesis = ThesisFactory(map=argmap, key="thesis", text="The thesis holds.")
-    pro = NodeFactory(map=argmap, parent=thesis, relation="supports", key="pro", position=0)
-    also = NodeFactory(map=argmap, parent=thesis, relation="supports", key="also", position=1)
-    con = NodeFactory(map=argmap, parent=thesis, relation="opposes", key="con", position=2)
-    return argmap, {n.key: n for n in (thesis, pro, also, con)}
+    return thesis_with_children(
+        "regions", ("pro", "supports"), ("also", "supports"), ("con", "opposes")
+    )
 
 
 def vote(node, value, django_capture_on_commit_callbacks):

@@ -10,19 +10,16 @@ from argmap.evaluation import strengths
 from argmap.evaluation.models import Vote
 
 from ..conftest import HX, cached_entries
-from ..factories import MapFactory, NodeFactory, ThesisFactory, UserFactory
+from ..factories import MapFactory, NodeFactory, ThesisFactory, UserFactory, thesis_with_children
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def tree():
-    argmap = MapFactory(slug="votes")
-    thesis = ThesisFactory(map=argmap, key="thesis", text="The thesis holds.")
-    weak = NodeFactory(map=argmap, parent=thesis, relation="supports", key="weak", position=0)
-    strong = NodeFactory(map=argmap, parent=thesis, relation="supports", key="strong", position=1)
-    con = NodeFactory(map=argmap, parent=thesis, relation="opposes", key="con", position=2)
-    return argmap, {n.key: n for n in (thesis, weak, strong, con)}
+    return thesis_with_children(
+        "votes", ("weak", "supports"), ("strong", "supports"), ("con", "opposes")
+    )
 
 
 @pytest.fixture
