@@ -1,6 +1,8 @@
 """A vote cools nothing it did not change: strengths on cached pages are state regions
 (argmap/debates/fragments.py), filled again after a recompute without rendering anything."""
 
+import functools
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import caches
@@ -144,3 +146,14 @@ def test_no_strength_is_shown_outside_a_state_region(
     if page != "diagram":
         assert after != before  # the numbers moved…
     assert emptied(after) == emptied(before)  # …inside the regions only
+
+
+def test_a_card_whose_computation_did_not_settle_says_so_in_words(client, tree, monkeypatch):
+    # One round only: the thesis (pulled by its children) still moves, the leaves do not.
+    monkeypatch.setattr(
+        strengths.dfquad, "iterate", functools.partial(strengths.dfquad.iterate, max_rounds=1)
+    )
+    html = client.get("/maps/regions/?open=thesis").content.decode()
+    thesis, pro = (html.split(f'id="node-{key}"', 1)[1][:3000] for key in ("thesis", "pro"))
+    assert "did not settle" in thesis.split('id="node-pro"')[0]
+    assert "did not settle" not in pro.split("</li>")[0]
