@@ -323,7 +323,7 @@ def caches_for(redis_url: str) -> dict:
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "argmap_cache",
         },
-        # Rendered map fragments and pages, and small exports, keyed by their map's revision
+        # Rendered map fragments and pages, and small exports, keyed by their map's structure token
         # (argmap.debates.fragments), so no server ever serves a stale one. Without REDIS_URL
         # each process keeps its own; with it, the whole fleet shares one, so each key renders
         # once per change.

@@ -2,7 +2,10 @@
 
     .venv/bin/python scripts/bench_markdown.py [--length 10000] [--rounds 5]
 
-Each body is cut to the annotation limit (10,000 characters). For each shape the median and
+Each body is cut to the annotation limit (10,000 characters), then to what the annotation
+form accepts (lib.markdown's limits on lines, markup characters and brackets left open); each
+shape is also tried with the rest of its length filled by every other shape, as an adversary
+would combine them (55 shapes, 3,025 bodies). For each body the median and
 the least CPU time of the rounds are kept, the median wall time too (on a shared machine the
 wall time tracks the load), and the length of the HTML; the table is sorted slowest first.
 docs/performance.md records a run.
@@ -17,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from argmap.lib.markdown import render_markdown  # noqa: E402
+from argmap.lib.markdown import markdown_problem, render_markdown  # noqa: E402
 
 # Shapes that make Markdown parsers backtrack, nest or rescan, or that make the renderer's
 # own work (mending typed HTML, images and script links; flattening deep nesting) or nh3's
@@ -80,6 +83,19 @@ SHAPES = {
 }
 
 
+def accepted(body: str) -> str:
+    """body's longest beginning that the annotation form accepts (lib.markdown's limits on
+    lines and markup characters): the worst a reader can store."""
+    short, long = 0, len(body)
+    while short < long:  # the limits count what only grows with the length
+        middle = (short + long + 1) // 2
+        if markdown_problem(body[:middle]) is None:
+            short = middle
+        else:
+            long = middle - 1
+    return body[:short]
+
+
 def bodies(length: int) -> dict[str, str]:
     made = {}
     for name, unit in SHAPES.items():
@@ -90,7 +106,14 @@ def bodies(length: int) -> dict[str, str]:
     # One long reference used as often as fits: past 20x the body, references show as typed.
     definition = "[a]: https://example.org/" + "x" * 200 + "\n\n"
     made["[a] x reference"] = definition + "[a]" * ((length - len(definition)) // 3)
-    return made
+    limited = {name: accepted(body) for name, body in made.items()}
+    # What the limits leave of each shape, with the rest of the length filled by each other
+    # shape (as far as the limits let it): an adversary combines the worst of both.
+    for name, body in list(limited.items()):
+        for other, filler in made.items():
+            if other != name:
+                limited[f"{name} + {other}"] = accepted(body + filler[: length - len(body)])
+    return limited
 
 
 def main() -> None:

@@ -56,7 +56,7 @@ def pytest_runtest_call(item):
 
 @pytest.fixture(autouse=True)
 def empty_fragment_cache(settings, monkeypatch):
-    # Cached renderings would otherwise leak between tests that reuse a revision token.
+    # Cached renderings would otherwise leak between tests that reuse a structure token.
     for alias in ("fragments", "strengths"):
         if alias in settings.CACHES:
             caches[alias].clear()
@@ -111,7 +111,7 @@ def plain_static_storage(settings):
     }
 
 
-# What `seed` writes, parents first; each map's revision row is made with the map.
+# What `seed` writes, parents first; each map's structure token row is made with the map.
 SEEDED_MODELS = (Source, Section, ArgumentMap, Node, Anchor, Link)
 _seeded_rows: dict[type, list] = {}
 

@@ -32,6 +32,14 @@ class User(AbstractUser, UpdateOnlyModel):
         "accepted proposal goes there without your name.",
     )
 
+    # What the public map says of a proposal of theirs that became a node.
+    ANONYMOUS_CREDIT = "a reader"
+
+    def credit(self) -> str:
+        """The name an accepted proposal of theirs carries in the map and its public
+        fixtures: theirs only when they chose to be credited."""
+        return self.username if self.credit_proposals else self.ANONYMOUS_CREDIT
+
     @classmethod
     def from_db(
         cls,

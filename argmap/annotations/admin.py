@@ -39,7 +39,8 @@ class AnnotationAdmin(admin.ModelAdmin):
     inlines = [FlagInline]
     list_display = ["pk", "author", "kind", "target", "visibility", "is_hidden", "flag_count"]
     list_display += ["created"]
-    list_filter = ["is_hidden", "visibility", "kind"]
+    # A node's annotations belong to its map (a passage's to its document, which maps share).
+    list_filter = ["node__map", "is_hidden", "visibility", "kind"]
     search_fields = ["body", "exact", "author__username"]
     actions = ["hide", "unhide"]
     fields = (
@@ -92,6 +93,7 @@ class AnnotationAdmin(admin.ModelAdmin):
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
     list_display = ["annotation", "flagged_by", "reason", "created"]
+    list_filter = ["annotation__node__map"]
     list_select_related = ["annotation__author", "annotation__node", "flagged_by"]
     fields = ("annotation", "flagged_by", "reason", "created")
     readonly_fields = fields

@@ -9,7 +9,7 @@ class AnnotationsConfig(AppConfig):
         # Annotations show on debates' pages; debates does not import this app, it calls
         # the hooks registered here (argmap/debates/pages.py).
         from django.conf import settings
-        from django.db.models.signals import post_save, pre_save
+        from django.db.models.signals import post_save, pre_delete, pre_save
         from django.utils.safestring import mark_safe
 
         from argmap.debates import fragments, pages
@@ -20,13 +20,21 @@ class AnnotationsConfig(AppConfig):
             public_annotation_counts,
             show_count,
         )
-        from .models import published_passages, renamed_author_refreshes_maps, username_before_save
+        from .models import (
+            credit_follows_the_proposer,
+            deleted_proposer_is_a_reader,
+            published_passages,
+            renamed_author_refreshes_maps,
+            username_before_save,
+        )
 
         user = settings.AUTH_USER_MODEL
         pre_save.connect(username_before_save, sender=user, dispatch_uid="annotations-author")
         post_save.connect(
             renamed_author_refreshes_maps, sender=user, dispatch_uid="annotations-author"
         )
+        post_save.connect(credit_follows_the_proposer, sender=user, dispatch_uid="credit")
+        pre_delete.connect(deleted_proposer_is_a_reader, sender=user, dispatch_uid="credit")
 
         if node_page_hook not in pages.node_page_hooks:  # ready() may run more than once
             pages.node_page_hooks.append(node_page_hook)

@@ -7,6 +7,8 @@ from django.db import transaction
 from argmap.debates import search as text_search
 from argmap.debates.models import Anchor, Node, Source
 from argmap.debates.quotes import find_quote, quote_context, selector_matches
+from argmap.lib.markdown import markdown_problem
+from argmap.lib.numbers import whole_number
 
 from .models import BODY_LIMIT, Annotation, Proposal
 
@@ -66,6 +68,9 @@ class AnnotationForm(forms.ModelForm):
             )
         if not body.strip():
             raise forms.ValidationError("Write something before saving.")
+        problem = markdown_problem(body)
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return body
 
     def clean(self):
@@ -220,12 +225,12 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
 
         if passage is not None:
             start, end, _ = passage
-            quotes = Anchor.objects.filter(source=self.source, node__map=self.argmap)
-            quotes = quotes.select_related("node__parent").order_by("start", "pk")
-            inside = quotes.filter(start__gte=max(0, start - NEAR_CHARS), start__lt=end)
+            anchors = Anchor.objects.filter(source=self.source, node__map=self.argmap)
+            anchors = anchors.select_related("node__parent").order_by("start", "pk")
+            inside = anchors.filter(start__gte=max(0, start - NEAR_CHARS), start__lt=end)
             inside = list(inside.filter(end__gt=start)[:TARGETS_A_GROUP])
-            before = quotes.filter(start__gte=max(0, start - NEAR_CHARS), end__lte=start)
-            after = quotes.filter(start__gte=end, start__lt=end + NEAR_CHARS)
+            before = anchors.filter(start__gte=max(0, start - NEAR_CHARS), end__lte=start)
+            after = anchors.filter(start__gte=end, start__lt=end + NEAR_CHARS)
             near = [
                 *before.order_by("-start", "-pk")[:TARGETS_A_GROUP],
                 *after[:TARGETS_A_GROUP],
@@ -240,8 +245,9 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
             add(label, found)
             if look_for.strip() and not found:
                 self.targets_problem = f"No node of this map is like “{look_for.strip()}”."
-        if chosen and str(chosen).isdigit() and int(chosen) not in seen:
-            add("Your choice", self.argmap.nodes.filter(pk=int(chosen)))
+        chosen_pk = whole_number(str(chosen or ""), digits=18)
+        if chosen_pk is not None and chosen_pk not in seen:
+            add("Your choice", self.argmap.nodes.filter(pk=chosen_pk))
         self.target_field.widget.choices = [("", self.target_field.empty_label), *groups]
         self.targets_offered = bool(groups)
 

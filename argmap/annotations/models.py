@@ -34,7 +34,7 @@ class AnnotationQuerySet(ContentQuerySet["Annotation"]):
     # Public annotations are counted on a map's pages, in state regions (their writes change
     # the map's state token, never its structure); private ones are not shown.
     map_field = "node__map"
-    revision_field = "state"
+    bumps = "state"
     shown_fields = frozenset({"visibility", "is_hidden", "node"})
 
     def shown(self):
@@ -290,6 +290,28 @@ def username_before_save(sender, instance, update_fields=None, **kwargs):
     instance._username_before = next(iter(before), None)
 
 
+def credit_follows_the_proposer(sender, instance, created=False, update_fields=None, **kwargs):
+    """post_save of a user: the nodes their accepted proposals became carry the credit they
+    choose now (a new name, or credit turned on or off), since the fixtures are public. A
+    log-in saves only last_login and costs nothing here."""
+    if created or (
+        update_fields is not None and not {"username", "credit_proposals"} & set(update_fields)
+    ):
+        return
+    _credit_nodes(instance, instance.credit())
+
+
+def deleted_proposer_is_a_reader(sender, instance, **kwargs):
+    """pre_delete of a user: their name leaves the nodes their proposals became."""
+    _credit_nodes(instance, instance.ANONYMOUS_CREDIT)
+
+
+def _credit_nodes(user, credit):
+    accepted = Proposal.objects.filter(proposer=user, created_node__isnull=False)
+    nodes = Node.objects.filter(pk__in=accepted.values("created_node")).exclude(proposed_by=credit)
+    nodes.update(proposed_by=credit)  # a content write: the maps' revision tokens move
+
+
 def renamed_author_refreshes_maps(sender, instance, **kwargs):
     """post_save of a user: a new name changes the state token of every map that shows one
     of their public annotations (claim pages' panels are state regions, names included)."""
@@ -522,6 +544,7 @@ class Proposal(QuoteSelector):
                 parent=target,
                 relation=fresh.relation,
                 position=target.children.next_position(),
+                proposed_by=fresh.proposer.credit(),
             )
             node.clean()
             node.save()

@@ -1,18 +1,19 @@
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from argmap.debates import fragments
 from argmap.debates import search as text_search
 from argmap.debates.models import ArgumentMap, Node, Source
 from argmap.debates.reader import maps_quoting, shown_map
+from argmap.lib.addresses import route_of
 from argmap.lib.errors import render_error
 from argmap.lib.htmx import HtmxHttpRequest, render_partial_response
 from argmap.lib.login import login_to_write
@@ -49,11 +50,8 @@ def editable_annotation(request: HtmxHttpRequest, pk: int) -> Annotation:
 
 def on_profile_page(request: HtmxHttpRequest) -> bool:
     """True when an htmx request comes from a profile page, which names each target."""
-    path = urlsplit(request.htmx.current_url or "").path if request.htmx else ""
-    try:
-        return resolve(path).url_name == "profile"
-    except Resolver404:
-        return False
+    match = route_of(request.htmx.current_url) if request.htmx else None
+    return match is not None and match.url_name == "profile"
 
 
 def show_annotation(

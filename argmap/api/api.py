@@ -7,7 +7,6 @@ a page, each page one bounded query per kind of row: no answer grows with the ma
 """
 
 import logging
-import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -15,7 +14,6 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Length
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from ninja import NinjaAPI, Path, Query, Schema
 from ninja.decorators import decorate_view
@@ -38,6 +36,7 @@ from argmap.evaluation.strengths import (
     pointer_of,
     strengths_of,
 )
+from argmap.lib import urls
 from argmap.lib.database import streamed_with_longer_bound
 from argmap.lib.errors import OUTAGE_RETRY_AFTER, database_is_down
 
@@ -45,7 +44,7 @@ from . import schemas
 from .http import (
     ApiError,
     by_content,
-    by_revision,
+    by_map_token,
     decode_cursor,
     encode_cursor,
     next_url,
@@ -146,20 +145,16 @@ def failure(request: HttpRequest, error: Exception) -> HttpResponse:
 # Links --------------------------------------------------------------------------------------
 
 
-MARK = re.compile(r"argmaparg([0-9])x")
-
-
 def absolute(request: HttpRequest, name: str, *args: Any) -> str:
     """The absolute URL of a named route. A page of 100 nodes names 400 links: each route is
-    reversed once a request, with marks for its arguments, and filled in (reverse() each
-    time cost a sixth of the page)."""
+    made absolute once a request from its marked template (lib.urls), and filled in
+    (reverse() each time cost a sixth of the page)."""
     memo = request.__dict__.setdefault("_url_templates", {})
-    template = memo.get((name, len(args)))
-    if template is None:
-        marks = [f"argmaparg{number}x" for number in range(len(args))]
-        template = request.build_absolute_uri(reverse(name, args=marks))
-        memo[(name, len(args))] = template
-    return MARK.sub(lambda found: quote(str(args[int(found[1])]), safe=""), template)
+    marked = memo.get((name, len(args)))
+    if marked is None:
+        marked = request.build_absolute_uri(urls.template(name, len(args)))
+        memo[(name, len(args))] = marked
+    return urls.fill(marked, tuple(quote(str(arg), safe="") for arg in args))
 
 
 def node_ref(request: HttpRequest, map_slug: str, node: Node) -> dict[str, Any]:
@@ -203,7 +198,7 @@ def map_body(request: HttpRequest, argmap: Any, thesis: Node | None) -> dict[str
             "opposes": argmap.opposes_count,
             "undercuts": argmap.undercuts_count,
         },
-        "revision": argmap.revision,
+        "revision": argmap.token,
         "url": absolute(request, "api:map", slug),
         "html_url": absolute(request, "map", slug),
         "nodes_url": absolute(request, "api:nodes", slug),
@@ -212,11 +207,11 @@ def map_body(request: HttpRequest, argmap: Any, thesis: Node | None) -> dict[str
 
 
 def counted_maps(maps: Any) -> list[tuple[Any, Node | None]]:
-    # Any: the maps carry the counts and revision this function hangs on them.
-    """The maps with their counts, revision and thesis, in three queries for any number."""
+    # Any: the maps carry the counts and token this function hangs on them.
+    """The maps with their counts, structure token and thesis, in three queries for any number."""
     rows = maps.counted()
     for argmap in rows:
-        argmap.revision = fragments.current(argmap)
+        argmap.token = fragments.current(argmap)
     theses = {node.map_id: node for node in Node.objects.roots().filter(map__in=rows)}
     return [(argmap, theses.get(argmap.pk)) for argmap in rows]
 
@@ -250,7 +245,7 @@ def get_map(slug: str) -> ArgumentMap:
 @api.get(
     "/maps/{slug}", response={200: schemas.MapDetail, **NOT_FOUND}, url_name="map", tags=["maps"]
 )
-@decorate_view(by_revision)
+@decorate_view(by_map_token)
 def get_map_detail(request: HttpRequest, slug: MapSlug) -> dict[str, Any]:
     """One map: its question, thesis, counts, revision and the sources it quotes."""
     argmap = get_map(slug)
@@ -264,7 +259,7 @@ def get_map_detail(request: HttpRequest, slug: MapSlug) -> dict[str, Any]:
     perspectives = [Perspective(EVERYONE), Perspective(CURATORS)]
     perspectives += [Perspective(f"{SOURCE}{s.slug}", source=s) for s in sources]
     thesis_strengths = []
-    token = argmap.revision
+    token = argmap.token
     for perspective in perspectives if thesis else ():
         # The thesis's strength alone, without loading every node's (evaluation's pointer).
         pointer = pointer_of(slug, perspective, token, argmap)
@@ -366,6 +361,7 @@ def node_body(request: HttpRequest, node: Any, strengths: MapStrengths) -> dict[
         "heading": node.is_heading,
         "implicit": node.is_implicit,
         "scheme": node.scheme or None,
+        "proposed_by": node.proposed_by or None,
         "position": node.position,
         "children": {
             "nodes": node.supports_count + opposes + undercuts,
@@ -402,7 +398,7 @@ class PerspectiveQuery(Schema):
         EVERYONE,
         pattern=PERSPECTIVE,
         description="Whose view the strengths take: everyone's votes, the curators', or a "
-        "document's own (source:<slug>: what it asserts or concedes granted).",
+        "source's own (source:<slug>: what it asserts or concedes granted).",
     )
 
 
@@ -423,7 +419,7 @@ class NodeFilters(Page, PerspectiveQuery):
     url_name="nodes",
     tags=["nodes"],
 )
-@decorate_view(by_revision)
+@decorate_view(by_map_token)
 def list_nodes(request: HttpRequest, slug: MapSlug, filters: Query[NodeFilters]) -> dict[str, Any]:
     """The map's nodes, a page at a time, in the order they were made (by id); filtered by
     parent, kind, relation or quoted source."""
@@ -470,7 +466,7 @@ def get_node(argmap: ArgumentMap, key: str) -> Any:
     url_name="node",
     tags=["nodes"],
 )
-@decorate_view(by_revision)
+@decorate_view(by_map_token)
 def get_node_detail(
     request: HttpRequest, slug: MapSlug, key: NodeKey, query: Query[PerspectiveQuery]
 ) -> dict[str, Any]:
@@ -559,7 +555,7 @@ def export(request: HttpRequest, slug: MapSlug, query: Query[ExportQuery]) -> Ht
     """The whole map in one export format, streamed: ?format=, or by the Accept header."""
     argmap = get_map(slug)
     fmt = mapdoc.FORMATS[chosen_export(request, query.format)]
-    # The Web Annotation export holds passage annotations, which the revision does not
+    # The Web Annotation export holds passage annotations, which the structure token does not
     # follow: that one is never tagged (as the site's download).
     by_token = fmt.name != "webannotation"
     etag = f'"{fragments.current(argmap)}-{fmt.name}-api"' if by_token else None
@@ -600,7 +596,7 @@ def sources_without_text() -> QuerySet[Source]:
 )
 @decorate_view(by_content)
 def list_sources(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
-    """Every source document: metadata and SHA-256, without the text."""
+    """Every source: metadata and SHA-256, without the text."""
     after = decode_cursor(page.cursor)
     sources = sources_without_text().order_by("pk")
     if after:

@@ -1,7 +1,7 @@
 """What every answer of the read API shares: the one error shape, the rate limit per client
 address, `Access-Control-Allow-Origin: *`, ETags, and cursors.
 
-ETags: a resource of one map is tagged by the map's revision token (fragments.py) and its
+ETags: a resource of one map is tagged by the map's structure token (fragments.py) and its
 full URL, so `If-None-Match` is answered 304 after one query (the token), before any work;
 its body is kept in the fragments cache under that tag, so a client without the tag gets it
 for the same price.
@@ -79,9 +79,9 @@ def _digest(text: str | bytes) -> str:
 CACHED_BODY_BYTES = 256 * 1024
 
 
-def by_revision(run: View) -> View:
-    """A resource of the map at `slug`: tagged by the map's revision, the stamps of its
-    strengths under the perspectives votes move (argmap.evaluation: votes change no revision)
+def by_map_token(run: View) -> View:
+    """A resource of the map at `slug`: tagged by the map's structure token, the stamps of its
+    strengths under the perspectives votes move (argmap.evaluation: votes change no token)
     and the full URL (which holds the host, as the body's links do). A 304 costs the token,
     and the stamps (cache reads, and at most every few seconds a query each)."""
 
@@ -113,7 +113,7 @@ def by_revision(run: View) -> View:
 
 
 def by_content(run: View) -> View:
-    """A resource the revision does not follow: tagged by a hash of its body."""
+    """A resource the map's tokens do not follow: tagged by a hash of its body."""
 
     @wraps(run)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -94,11 +94,13 @@ class Map(Schema):
     definition: str = Field(
         description="The sense(s) in which the map reads its question; may be empty."
     )
-    origin: Literal["curated", "aif", "argdown", "argmap"] = Field(
-        description="Curated here, or imported from a format (imported maps may lack anchors)."
+    origin: Literal["curated", "aif", "argdown", "argmap", "generated"] = Field(
+        description="Curated here, imported from a format (imported maps may lack anchors), "
+        "or generated synthetically (for benchmarks)."
     )
     thesis: NodeRef | None
     counts: Counts
+    # The map's structure token; the field keeps the older word "revision" for its clients.
     revision: str = Field(description="Changes whenever anything shown in the map changes.")
     url: str
     html_url: str
@@ -107,10 +109,10 @@ class Map(Schema):
 
 
 class MapDetail(Map):
-    sources: list[SourceRef] = Field(description="The documents the map quotes.")
+    sources: list[SourceRef] = Field(description="The sources the map quotes.")
     thesis_strengths: list[ThesisStrength] = Field(
         description="The answer to the question as the votes stand (everyone's, the "
-        "curators') and as each document the map quotes argues."
+        "curators') and as each source the map quotes argues."
     )
 
 
@@ -151,6 +153,11 @@ class Node(Schema):
     implicit: bool = Field(description="An unstated premise the curators wrote (no anchor).")
     scheme: str | None = Field(
         description="The argument scheme of its inference to its parent (Walton's), if named."
+    )
+    proposed_by: str | None = Field(
+        description="Who proposed it, for a node the curators accepted from a reader's "
+        "proposal: their username where they chose to be credited, else “a reader”; null for "
+        "the curators' own nodes."
     )
     position: int = Field(description="Order among its siblings.")
     children: Counts = Field(description="Its children, counted by relation (nodes: all).")

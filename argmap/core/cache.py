@@ -46,8 +46,8 @@ NEAR_VALUE = 512 * 1024
 NEAR_SECONDS = 30.0
 # How long a process keeps what it cached for itself while Redis was unreachable. Longer than
 # NEAR_SECONDS: each expiry makes every thread compute the value again at once (a map's
-# strengths take a second or more at 10,000 nodes), and what is kept is either keyed by a
-# revision or checked again by its reader (the strengths' pointer, every few seconds).
+# strengths take a second or more at 10,000 nodes), and what is kept is either keyed by a map's
+# token or checked again by its reader (the strengths' pointer, every few seconds).
 OUTAGE_SECONDS = 300.0
 
 

@@ -4,26 +4,27 @@ Anchors are made by pasting a quote: the offsets, prefix and suffix are computed
 from where the quote sits in the source, never typed.
 """
 
-from urllib.parse import urlsplit
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import Resolver404, path, resolve
+from django.urls import path
 from django.utils.html import format_html
+
+from argmap.lib.addresses import route_of
+from argmap.lib.numbers import whole_number
 
 from . import mapdoc
 from .models import Anchor, ArgumentMap, Link, Node, Section, Source
 from .quotes import sha256_of
 from .tree import ancestor_key_chains, preorder
 
-# The most a new source may be: the seed documents are 4-60 KB; a book-length text would
+# The most a new source may be: the seed sources are 4-60 KB; a book-length text would
 # make every page of its reader heavy (README, "Working with the map").
 SOURCE_MAX_BYTES = 1024 * 1024
 # The most an imported map file may be, in the admin (import_map on a shell has no limit).
@@ -254,31 +255,60 @@ class NodeForm(forms.ModelForm):
         return cleaned
 
 
+def chosen_map(request, parameter):
+    """The id of the map a change list is filtered to by its map filter, or None."""
+    return whole_number(request.GET.get(parameter, ""), digits=18)
+
+
 class SourceFilter(admin.SimpleListFilter):
+    """Nodes (or anchors: `through`) quoting a document. With a map chosen it offers the
+    documents that map quotes, never every map's (maps share documents)."""
+
     title = "source"
     parameter_name = "source"
+    map_parameter = "map__id__exact"  # the node list's map filter
+    through = "anchors__"  # from a listed row to its anchors
 
     def lookups(self, request, model_admin):
-        return list(Source.objects.values_list("slug", "title"))
+        sources = Source.objects.order_by("file")
+        argmap = chosen_map(request, self.map_parameter)
+        if argmap is not None:
+            quoted = Anchor.objects.filter(source=OuterRef("pk"), node__map=argmap)
+            sources = sources.filter(Exists(quoted))
+        return list(sources.values_list("slug", "title"))
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(anchors__source__slug=self.value()).distinct()
+            return queryset.filter(**{f"{self.through}source__slug": self.value()}).distinct()
         return queryset
 
 
-class SpeakerFilter(admin.SimpleListFilter):
+class SpeakerFilter(SourceFilter):
+    """Nodes (or anchors) by whose words they quote; with a map chosen, that map's speakers."""
+
     title = "speaker"
     parameter_name = "speaker"
 
     def lookups(self, request, model_admin):
-        speakers = Anchor.objects.order_by("speaker").values_list("speaker", flat=True)
-        return [(speaker, speaker) for speaker in speakers.distinct()]
+        anchors = Anchor.objects.all()
+        argmap = chosen_map(request, self.map_parameter)
+        if argmap is not None:
+            anchors = anchors.filter(node__map=argmap)
+        speakers = anchors.order_by("speaker").values_list("speaker", flat=True).distinct()
+        return [(speaker, speaker) for speaker in speakers]
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(anchors__speaker=self.value()).distinct()
+            return queryset.filter(**{f"{self.through}speaker": self.value()}).distinct()
         return queryset
+
+
+class AnchorSourceFilter(SourceFilter):
+    map_parameter, through = "node__map__id__exact", ""
+
+
+class AnchorSpeakerFilter(SpeakerFilter):
+    map_parameter, through = "node__map__id__exact", ""
 
 
 # The change list's cursor: the node the page before ended on (tree order pages by cursor,
@@ -309,7 +339,8 @@ class NodeChangeList(ChangeList):
         if "map__id__exact" in self.params:
             nodes = nodes.filter(map_id=self.params["map__id__exact"])
         cursor = self.params.get(AFTER_VAR, "")
-        after = nodes.filter(pk=int(cursor)).first() if cursor.isdigit() else None
+        after_pk = whole_number(cursor, digits=18)
+        after = None if after_pk is None else nodes.filter(pk=after_pk).first()
         ids = preorder(nodes, after, self.list_per_page + 1)
         shown = ids[: self.list_per_page]
         order = Case(*(When(pk=pk, then=index) for index, pk in enumerate(shown)), default=0)
@@ -337,21 +368,18 @@ class NodeListForm(forms.ModelForm):
 
 def map_of_referring_node(request):
     """The map of the node whose change page asks (for autocompletes), or None."""
-    try:
-        match = resolve(urlsplit(request.headers.get("Referer", "")).path)
-    except Resolver404:
+    match = route_of(request.headers.get("Referer"))
+    if match is None or match.url_name != "debates_node_change":
         return None
-    if match.url_name != "debates_node_change":
-        return None
-    return (
-        Node.objects.filter(pk=match.kwargs.get("object_id")).values_list("map", flat=True).first()
-    )
+    pk = whole_number(match.kwargs.get("object_id"), digits=18)
+    return None if pk is None else Node.objects.filter(pk=pk).values_list("map", flat=True).first()
 
 
 @admin.register(Node)
 class NodeAdmin(admin.ModelAdmin):
     form = NodeForm
     inlines = [AnchorInline, LinkInline, ChildInline]
+    readonly_fields = ["proposed_by"]  # the proposer's choice (User.credit), never typed
     list_display = ["key", "path_from_thesis", "text", "kind", "relation", "position"]
     list_display += ["anchor_count"]
     list_display_links = ["key"]
@@ -425,7 +453,7 @@ class AnchorAdmin(admin.ModelAdmin):
     fields += ["start", "end", "prefix", "suffix", "position"]
     readonly_fields = ["in_context", "start", "end", "prefix", "suffix", "position"]
     list_display = ["__str__", "node", "speaker", "voice", "position"]
-    list_filter = ["source", "voice", "speaker"]
+    list_filter = ["node__map", AnchorSourceFilter, "voice", AnchorSpeakerFilter]
     list_select_related = ["node", "source"]
     search_fields = ["exact", "node__key", "node__text"]
 
@@ -450,7 +478,7 @@ class SectionInline(admin.TabularInline):
 
 
 class SourceAddForm(forms.ModelForm):
-    """A new document for a new debate: uploaded as a UTF-8 text file, or pasted, and stored
+    """A new source for a new debate: uploaded as a UTF-8 text file, or pasted, and stored
     byte for byte (the text's UTF-8 is exactly the bytes received) with its SHA-256."""
 
     upload = forms.FileField(
@@ -495,41 +523,81 @@ class SourceAddForm(forms.ModelForm):
 
 
 def source_text(data: bytes, limit: int = SOURCE_MAX_BYTES) -> str:
-    """The document's text from its bytes, or ValidationError saying why it is refused."""
+    """The source's text from its bytes, or ValidationError saying why it is refused."""
     if len(data) > limit:
         raise ValidationError(f"The file is over {limit // 1024:,} KB, the most it may be.")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ValidationError(
-            f"The document is not valid UTF-8 (byte {error.start} cannot be read): save it as "
+            f"The file is not valid UTF-8 (byte {error.start} cannot be read): save it as "
             "UTF-8 text and upload it again."
         ) from None
     if not text.strip():
-        raise ValidationError("The document is empty: upload or paste its text.")
+        raise ValidationError("The text is empty: upload or paste its text.")
     if "\x00" in text:
-        raise ValidationError("The document holds a NUL character; it is not a text file.")
+        raise ValidationError("The text holds a NUL character; it is not a text file.")
     return text
+
+
+class QuotedByMapFilter(admin.SimpleListFilter):
+    """The documents one map quotes; the list's anchor counts then count that map alone."""
+
+    title = "quoted by map"
+    parameter_name = "map"
+
+    def lookups(self, request, model_admin):
+        return list(ArgumentMap.objects.values_list("slug", "title"))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            quoted = Anchor.objects.filter(source=OuterRef("pk"), node__map__slug=self.value())
+            return queryset.filter(Exists(quoted))
+        return queryset
 
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     """Read-mostly: anchors point into the text by offset, so a quoted text is frozen. A new
-    source (for a new debate) is uploaded or pasted (SourceAddForm)."""
+    source (for a new debate) is uploaded or pasted (SourceAddForm). Maps share documents, so
+    the list counts anchors map by map (or the chosen map's alone), never one sum of all."""
 
     inlines = [SectionInline]
     list_display = ["title", "slug", "kind", "file", "author", "date", "anchor_count"]
+    list_filter = [QuotedByMapFilter]
     search_fields = ["title", "slug", "file", "author"]
     fields = ["title", "title_by", "slug", "file", "kind", "author", "publisher", "date"]
     fields += ["tags", "disclosure", "text", "sha256"]
     readonly_fields = ["sha256"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(anchor_count=Count("anchors"))
+        argmap = request.GET.get(QuotedByMapFilter.parameter_name)
+        counted = Q(anchors__node__map__slug=argmap) if argmap else None
+        return super().get_queryset(request).annotate(anchor_count=Count("anchors", filter=counted))
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if not request.GET.get(QuotedByMapFilter.parameter_name):
+            # One grouped query for the page's documents: each map's anchors apart.
+            counts = (
+                Anchor.objects.filter(source__in=[s.pk for s in changelist.result_list])
+                .values_list("source", "node__map__slug")
+                .annotate(count=Count("pk"))
+                .order_by("node__map__slug")
+            )
+            by_source: dict[int, list[tuple[str, int]]] = {}
+            for source, slug, count in counts:
+                by_source.setdefault(source, []).append((slug, count))
+            for source in changelist.result_list:
+                source.anchors_by_map = by_source.get(source.pk, [])
+        return changelist
 
     @admin.display(description="anchors", ordering="anchor_count")
     def anchor_count(self, source):
-        return source.anchor_count
+        by_map = getattr(source, "anchors_by_map", None)
+        if by_map is None or len(by_map) < 2:
+            return source.anchor_count
+        return "; ".join(f"{slug}: {count}" for slug, count in by_map)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -596,7 +664,8 @@ class MapImportForm(forms.Form):
 
 @admin.register(ArgumentMap)
 class ArgumentMapAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "question", "node_count"]
+    list_display = ["title", "slug", "question", "origin", "node_count"]
+    list_filter = ["origin"]  # curated maps go to fixtures/ (export_seed); the others do not
     change_list_template = "admin/debates/argumentmap/change_list.html"
 
     def get_form(self, request, obj=None, change=False, **kwargs):

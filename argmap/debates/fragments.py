@@ -6,7 +6,7 @@ readers change on its nodes (annotation counts and panels; votes and strengths t
 state_changed()).
 1. Content is every model whose QuerySet is a ContentQuerySet; shown() says which of its
    rows appear on a cached page, map_field which map each row belongs to, and
-   revision_field which of the map's two tokens a write to it changes.
+   bumps which of the map's two tokens a write to it changes.
 2. Every write to content changes that token of each map it touches: QuerySet update(),
    bulk_create() and delete() here, single-row save and delete by signals (connect()).
    Nobody bumps by hand; private annotations are not shown(), so they bump nothing. State
@@ -78,7 +78,7 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-def _revisions() -> type[models.Model]:
+def _token_rows() -> type[models.Model]:
     """debates.models.MapRevision, the maps' token rows (that module imports this one)."""
     return apps.get_model("debates", "MapRevision")
 
@@ -104,12 +104,12 @@ def tokens_by_slug(slug: str) -> tuple[str, str] | None:
 @cache
 def _token_sql(by: str) -> str:
     quote = connection.ops.quote_name
-    revision, argmap = quote(_revisions()._meta.db_table), _map_model()._meta
+    rows, argmap = quote(_token_rows()._meta.db_table), _map_model()._meta
     assert argmap.pk is not None and argmap.pk.column is not None
     if by == "map_id":
-        return f"SELECT token, state FROM {revision} WHERE map_id = %s"  # noqa: S608 - quoted
+        return f"SELECT token, state FROM {rows} WHERE map_id = %s"  # noqa: S608 - quoted
     return (
-        f"SELECT r.token, r.state FROM {revision} r JOIN {quote(argmap.db_table)} m"  # noqa: S608
+        f"SELECT r.token, r.state FROM {rows} r JOIN {quote(argmap.db_table)} m"  # noqa: S608
         f" ON m.{quote(argmap.pk.column)} = r.map_id WHERE m.slug = %s"  # quoted names only
     )
 
@@ -124,15 +124,20 @@ def current_everywhere() -> str:
     """One token for the content of every map, in one read (for pages that span the maps,
     such as search). It changes whenever any map's token does; content no map shows (a
     source nothing quotes) changes none, so what is cached under it also expires."""
+    joined = ";".join(f"{pk}:{token}" for pk, token in every_token().items())
+    return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
+
+
+def every_token() -> dict[int, str]:
+    """Every map's structure token by its id, in one read, however many maps there are."""
     with connection.cursor() as cursor:
         cursor.execute(_everywhere_sql())
-        joined = ";".join(f"{pk}:{token}" for pk, token in cursor.fetchall())
-    return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
+        return dict(cursor.fetchall())
 
 
 @cache
 def _everywhere_sql() -> str:
-    table = connection.ops.quote_name(_revisions()._meta.db_table)
+    table = connection.ops.quote_name(_token_rows()._meta.db_table)
     return f"SELECT map_id, token FROM {table} ORDER BY map_id"  # noqa: S608 - quoted name
 
 
@@ -442,14 +447,14 @@ def bump(map_ids: Iterable[int], field: str = "token") -> None:
     """Give each map a new token, the structure's or the state's (one UPDATE)."""
     wanted = set(map_ids) - {None}
     if wanted:
-        _revisions()._default_manager.filter(map_id__in=wanted).update(**{field: new_token()})
+        _token_rows()._default_manager.filter(map_id__in=wanted).update(**{field: new_token()})
 
 
 def ensure_tokens(map_ids: Iterable[int]) -> None:
     """Make the token row of each new map (never on read)."""
-    revisions = _revisions()
-    rows = [revisions(map_id=pk) for pk in set(map_ids) - {None}]
-    revisions._default_manager.bulk_create(rows, ignore_conflicts=True)
+    token_rows = _token_rows()
+    rows = [token_rows(map_id=pk) for pk in set(map_ids) - {None}]
+    token_rows._default_manager.bulk_create(rows, ignore_conflicts=True)
 
 
 class ContentQuerySet(models.QuerySet[_M]):
@@ -461,7 +466,7 @@ class ContentQuerySet(models.QuerySet[_M]):
     shown_fields: ClassVar[frozenset[str]] = frozenset()
     # Which token of its maps a write changes: "token" (the structure, shown in cached
     # renders) or "state" (shown only in state regions, filled per response).
-    revision_field: ClassVar[str] = "token"
+    bumps: ClassVar[str] = "token"
 
     def shown(self) -> "ContentQuerySet[_M]":
         """The rows that appear in a cached tree (all, unless a model says otherwise)."""
@@ -483,7 +488,7 @@ class ContentQuerySet(models.QuerySet[_M]):
         count = super().update(**kwargs)
         if moves:
             maps |= self.map_ids()  # and the rows' maps now
-        bump(maps, self.revision_field)  # after the write (point 4 above)
+        bump(maps, self.bumps)  # after the write (point 4 above)
         return count
 
     update.alters_data = True  # type: ignore[attr-defined]
@@ -495,7 +500,7 @@ class ContentQuerySet(models.QuerySet[_M]):
     def delete(self) -> tuple[int, dict[str, int]]:
         maps = self.map_ids()
         deleted = super().delete()  # a refused delete (RESTRICT, PROTECT) raises: no bump
-        bump(maps, self.revision_field)
+        bump(maps, self.bumps)
         return deleted
 
     delete.alters_data = True  # type: ignore[attr-defined]
@@ -508,7 +513,7 @@ class ContentQuerySet(models.QuerySet[_M]):
             ensure_tokens(pks)
         else:
             rows = _content(self.model).filter(pk__in=pks)
-            bump(rows.map_ids(), rows.revision_field)
+            bump(rows.map_ids(), rows.bumps)
         return created
 
     bulk_create.alters_data = True  # type: ignore[attr-defined]
@@ -548,7 +553,7 @@ def _after_save(
         ensure_tokens([instance.pk])
     before: set[int] = getattr(instance, "_fragments_maps_before", set())
     rows = _rows(instance)
-    bump(before | rows.map_ids(), rows.revision_field)
+    bump(before | rows.map_ids(), rows.bumps)
 
 
 def _before_delete(
@@ -566,7 +571,7 @@ def _before_delete(
     ):
         return
     rows = _rows(instance)
-    bump(rows.map_ids(), rows.revision_field)
+    bump(rows.map_ids(), rows.bumps)
 
 
 def connect() -> None:

@@ -5,7 +5,7 @@ So the markup is never removed: `styles` says, for stretches of the text, how to
 (bold, italic, a heading, a link's words) and which characters are markup to hide (the
 asterisks, a heading's hashes, a link's address, YAML front matter, a site's comment-policy
 boilerplate). The reader wraps each stretch in a span with those classes; hidden characters
-stay in the document, so the script that turns a selection into offsets counts them exactly.
+stay in the page, so the script that turns a selection into offsets counts them exactly.
 """
 
 import re

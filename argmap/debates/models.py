@@ -9,9 +9,9 @@ from django.db import connection, models
 from django.db.models import Count, Max, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
-from django.urls import reverse
 
 from argmap.lib.rows import RowGone, UpdateOnlyModel, lock, locking
+from argmap.lib.urls import slug_url
 
 from . import fragments
 from .fragments import ContentQuerySet, new_token
@@ -95,7 +95,7 @@ class Source(UpdateOnlyModel):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("source", args=[self.slug])
+        return slug_url("source", self.slug)
 
     def speaker_at(self, offset):
         """Who speaks at offset: a reader comment's commenter, otherwise the author."""
@@ -180,45 +180,72 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
         return counts
 
     def quoted_source_ids(self, map_ids):
-        """Each map's sources, the ids of those its anchors quote, in one query: a column a
-        map, each an EXISTS that the planner answers from the smaller side (the source's
-        quotes or the map's nodes), never a scan of every anchor."""
+        """Each map's sources, the ids of those its anchors quote, in two queries for any
+        number of maps: the sources, then one row with an EXISTS for each source and map.
+
+        Both ids are constants in each EXISTS, so the planner reads each pair from its
+        smaller side by the statistics of both (the source's quotes, or the map's nodes).
+        With the source a parameter of a correlated EXISTS, it planned for an average source
+        and scanned every anchor once a source: 1.5 s at a million nodes, after every edit.
+        """
+        source_ids = list(Source.objects.order_by("pk").values_list("pk", flat=True))
+        if not source_ids or not map_ids:
+            return {pk: [] for pk in map_ids}
         columns = {
-            f"in_{pk}": models.Exists(
-                Anchor.objects.filter(source=models.OuterRef("pk"), node__map_id=pk)
+            f"q_{source}_{pk}": models.Exists(
+                Anchor.objects.filter(source_id=source, node__map_id=pk)
             )
+            for source in source_ids
             for pk in map_ids
         }
-        rows = list(Source.objects.order_by().annotate(**columns).values("pk", *columns))
-        return {pk: [row["pk"] for row in rows if row[f"in_{pk}"]] for pk in map_ids}
+        row = Source.objects.filter(pk=source_ids[0]).values(**columns).get()
+        return {pk: [source for source in source_ids if row[f"q_{source}_{pk}"]] for pk in map_ids}
 
-    def counted(self) -> list["ArgumentMap"]:
-        """The maps, each with its COUNTS (count_nodes) and the source_ids it quotes
-        (quoted_source_ids), counted once per map revision.
-
-        Counting reads each node's entry in the (map, relation) index (88 ms at a million
-        nodes), so the numbers are kept in the fragment cache under the map's revision token:
-        any write to the map's content makes a new token (fragments.py), so they are never
-        stale, and an unchanged map is never counted again. Tokens are read before the counts
-        (point 4).
-        """
+    def kept(self, kind, compute):
+        """The maps, each with compute(map_ids)[its id] (a dict of attributes) set on it, kept
+        in the fragment cache under the map's structure token: any write to the map's content
+        makes a new token (fragments.py), so they are never stale, and an unchanged map is
+        never computed again. Every map's token is read in one query, before the content
+        (point 4), so the queries do not grow with the number of maps."""
         maps = list(self)
+        tokens = fragments.every_token()
         store = caches["fragments"]
-        # A map without a token row (none should lack one) is counted afresh, never cached.
-        keys = {m.pk: f"map-counts:{m.pk}:{fragments.current(m) or uuid.uuid4().hex}" for m in maps}
+        # A map without a token row (none should lack one) is computed afresh, never kept.
+        keys = {m.pk: f"{kind}:{m.pk}:{tokens.get(m.pk) or uuid.uuid4().hex}" for m in maps}
         found = store.get_many(list(keys.values()))
         missing = [pk for pk, key in keys.items() if key not in found]
         if missing:
-            sources = self.quoted_source_ids(missing)
-            fresh = {
-                keys[pk]: {**counts, "source_ids": sources[pk]}
-                for pk, counts in self.count_nodes(missing).items()
-            }
+            fresh = {keys[pk]: values for pk, values in compute(missing).items()}
             store.set_many(fresh)
             found.update(fresh)
         for argmap in maps:
             argmap.__dict__.update(found[keys[argmap.pk]])
         return maps
+
+    def with_source_ids(self) -> list["ArgumentMap"]:
+        """The maps, each with the source_ids it quotes (quoted_source_ids), found once per
+        structure token."""
+
+        def compute(map_ids):
+            found = self.quoted_source_ids(map_ids)
+            return {pk: {"source_ids": found[pk]} for pk in map_ids}
+
+        return self.kept("map-sources", compute)
+
+    def counted(self) -> list["ArgumentMap"]:
+        """The maps, each with its COUNTS (count_nodes) and the source_ids it quotes
+        (quoted_source_ids), counted once per structure token (kept).
+
+        Counting reads each node's entry in the (map, relation) index (88 ms at a million
+        nodes), so it is never done again for an unchanged map.
+        """
+
+        def compute(map_ids):
+            sources = self.quoted_source_ids(map_ids)
+            counts = self.count_nodes(map_ids)
+            return {pk: {**counts[pk], "source_ids": sources[pk]} for pk in map_ids}
+
+        return self.kept("map-counts", compute)
 
 
 class ArgumentMapManager(models.Manager.from_queryset(ArgumentMapQuerySet)):  # type: ignore[misc]
@@ -232,6 +259,7 @@ class ArgumentMap(UpdateOnlyModel):
         AIF = "aif", "imported from AIF"
         ARGDOWN = "argdown", "imported from Argdown"
         ARGMAP = "argmap", "imported from argmap/2 JSON"
+        GENERATED = "generated", "generated by generate_map"
 
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=300)
@@ -240,7 +268,8 @@ class ArgumentMap(UpdateOnlyModel):
         max_length=10,
         choices=Origin.choices,
         default=Origin.CURATED,
-        help_text="Curated maps anchor every node but headings; imported ones may not.",
+        help_text="Curated maps anchor every node but headings and go to fixtures/ with "
+        "export_seed; imported and generated ones may not anchor all and stay out of fixtures/.",
     )
     definition = models.TextField(
         "the question defined",
@@ -269,7 +298,7 @@ class ArgumentMap(UpdateOnlyModel):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("map", args=[self.slug])
+        return slug_url("map", self.slug)
 
     def crux_rows(self):
         """The cruxes with each side's nodes (one query; keys no longer in the map drop out)."""
@@ -301,23 +330,25 @@ class ArgumentMap(UpdateOnlyModel):
 
 
 # UNION (not UNION ALL) drops ids already met, so bad data with a cycle still ends. The walk
-# starts from one page of one map's quotes of the source, in the document's order; beyond
+# starts from one page of one map's quotes of the source, in the source's order; beyond
 # says whether a quote of that map lies past the page (both read along the (source, start)
 # index; written out twice, since PostgreSQL materializes a CTE that is read twice).
+# A page of one map's quotes of a source, in the source's order from a cursor (a quote's
+# start and id, forward or back, on the (source, start) index: no OFFSET walks the pages
+# before), with every ancestor of their nodes and its parent.
 ARGUMENT_SQL = """
-    WITH RECURSIVE quoting(id) AS (
-        SELECT a.node_id FROM {anchors} a JOIN {table} q ON q.id = a.node_id
-        WHERE a.source_id = %s AND q.map_id = %s ORDER BY a.start, a.id LIMIT %s OFFSET %s
-    ), beyond(found) AS (
-        SELECT 1 FROM {anchors} a JOIN {table} q ON q.id = a.node_id
-        WHERE a.source_id = %s AND q.map_id = %s ORDER BY a.start, a.id LIMIT 1 OFFSET %s
-    ), up(id) AS (
-        SELECT DISTINCT id FROM quoting
+    WITH RECURSIVE quoting(anchor_id, node_id, start) AS (
+        SELECT a.id, a.node_id, a.start FROM {anchors} a JOIN {table} q ON q.id = a.node_id
+        WHERE a.source_id = %s AND q.map_id = %s AND (a.start, a.id) {compare} (%s, %s)
+        ORDER BY a.start {order}, a.id {order} LIMIT %s
+    ), up(id, parent_id) AS (
+        SELECT n.id, n.parent_id FROM {table} n WHERE n.id IN (SELECT node_id FROM quoting)
         UNION
-        SELECT (SELECT n.parent_id FROM {table} n WHERE n.id = up.id) FROM up
-        WHERE up.id IS NOT NULL
+        SELECT n.id, n.parent_id FROM {table} n JOIN up ON n.id = up.parent_id
     )
-    SELECT id, EXISTS (SELECT 1 FROM beyond) FROM up WHERE id IS NOT NULL
+    SELECT anchor_id, node_id, start FROM quoting
+    UNION ALL
+    SELECT NULL, id, parent_id FROM up
 """
 
 
@@ -337,7 +368,8 @@ class MapRevision(models.Model):
 
     The tokens live in the shared database, so every app server sees a change at once,
     and stale fragments are simply never asked for again. Only fragments.py reads or
-    writes them (its docstring states the rules).
+    writes them (its docstring states the rules). The model keeps the older word
+    "revision" (the glossary's word is token): renaming it is a table and a migration.
     """
 
     map = models.OneToOneField(
@@ -457,18 +489,47 @@ class NodeQuerySet(ContentQuerySet["Node"]):
                 ancestor.map = node.map
         return chain
 
-    def argument_of(self, source, argmap, quotes, page=1):
-        """Ids of the nodes of one page of argmap's quotes of the source (in the document's
-        order) and of all their ancestors, and whether more quotes follow: that document's
-        own argument in one map, with just the nodes that keep the tree's shape."""
+    def argument_of(self, source, argmap, limit, cursor=(-1, 0), back=False):
+        """One page of a source's argument in one map: argmap's quotes of the source in the
+        source's order after cursor (a quote's start and id; before it, with back), as many
+        as fit in limit nodes with all their ancestors (the first always does), so a page
+        is bounded by the nodes it shows, however deep the map. Returns the ids of the
+        nodes, the cursors of its first and last quotes, and whether more quotes follow
+        on the side it was read towards."""
         table = connection.ops.quote_name(Node._meta.db_table)
         anchors = connection.ops.quote_name(Anchor._meta.db_table)
-        offset = (page - 1) * quotes
-        params = [source.pk, argmap.pk, quotes, offset, source.pk, argmap.pk, offset + quotes]
-        with connection.cursor() as cursor:
-            cursor.execute(ARGUMENT_SQL.format(table=table, anchors=anchors), params)
-            rows = cursor.fetchall()
-        return {pk for pk, _ in rows}, any(more for _, more in rows)
+        sql = ARGUMENT_SQL.format(
+            table=table,
+            anchors=anchors,
+            compare="<" if back else ">",
+            order="DESC" if back else "ASC",
+        )
+        # A quote's node adds at least itself unless an earlier quote showed it: limit + 1
+        # quotes are enough to fill the page and to tell whether more follow.
+        params = [source.pk, argmap.pk, *cursor, limit + 1]
+        with connection.cursor() as db:
+            db.execute(sql, params)
+            rows = db.fetchall()
+        quotes = [(anchor, node, start) for anchor, node, start in rows if anchor is not None]
+        parents = {node: parent for anchor, node, parent in rows if anchor is None}
+        shown: set[int] = set()
+        taken: list[tuple[int, int]] = []
+        more = False
+        for anchor, node, start in quotes:
+            new = []
+            while node is not None and node not in shown and node not in new:
+                new.append(node)
+                node = parents.get(node)
+            if taken and len(shown) + len(new) > limit:
+                more = True
+                break
+            shown.update(new)
+            taken.append((start, anchor))
+        else:
+            more = len(quotes) > limit
+        if back:
+            taken.reverse()
+        return shown, (taken[0] if taken else None), (taken[-1] if taken else None), more
 
     def whole_branch(self, node, limit):
         """Ids of node's whole branch, or None when it has more than limit nodes (found out
@@ -545,6 +606,16 @@ class Node(UpdateOnlyModel):
         blank=True,
         help_text="The kind of inference from this node to its parent (Walton's schemes).",
     )
+    # Set when a curator accepts a reader's proposal, and kept in step with the proposer's
+    # wish after (annotations.models.credit_follows_the_proposer): the fixtures are public.
+    proposed_by = models.CharField(
+        "proposed by",
+        max_length=150,
+        blank=True,
+        editable=False,
+        help_text="Whose proposal this node was: the reader's username where they chose to be "
+        "credited, “a reader” where not; empty for the curators' own nodes.",
+    )
 
     objects = NodeManager()
 
@@ -570,7 +641,7 @@ class Node(UpdateOnlyModel):
     ]
 
     def get_absolute_url(self):
-        return reverse("node", args=[self.map.slug, self.key])
+        return slug_url("node", self.map.slug, self.key)
 
     def save(self, *args, **kwargs):
         # A new child holds its parent's lock, so a delete of the parent waits, then finds
@@ -809,7 +880,7 @@ class Anchor(QuoteSelector):
     """A node's grounding in the exact words of a source."""
 
     class Voice(models.TextChoices):
-        # asserts: the author asserts the words as their own. reports: the document only
+        # asserts: the author asserts the words as their own. reports: the source only
         # reports someone else's words (the speaker is that someone). concedes: the author
         # grants a point against their own line. A reported view never counts as its reporter's.
         ASSERTS = "asserts"
@@ -865,7 +936,7 @@ class Anchor(QuoteSelector):
         "debates.source",
     ]
 
-    # Speakers that are the document's own voice where they speak; never whom it reports.
+    # Speakers that are the source's own voice where they speak; never whom it reports.
     OWN_SPEAKERS = frozenset({"the author", "a reader commenter"})
 
     @classmethod

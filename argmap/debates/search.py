@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Window
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -206,19 +206,24 @@ def highlighted(headline):
 SIMILAR_SHOWN = 5
 # PostgreSQL hands rapidfuzz this many candidates to rank. They are found first by words:
 # the nodes holding every word of one of the text's runs of SIMILAR_RUN consecutive words
-# (its stopwords left out), through the full-text GIN index, best ts_rank first. Only when
-# that finds fewer than SIMILAR_SHOWN (a text reworded throughout) are the nearest by
+# (its stopwords left out), through the full-text GIN index, best ts_rank first; when that
+# finds fewer than SIMILAR_SHOWN (words put in between, a text partly reworded), by runs of
+# SIMILAR_SHORT_RUN (12 ms median at 100,000 nodes, against 3 ms for runs of 4). Only when
+# that too finds too few (a text misspelt or reworded throughout) are the nearest by
 # trigram distance asked for (pg_trgm's GiST index, ORDER BY text <-> %s LIMIT n): that
 # index cannot prune when every text shares most trigrams with every other, as in the
-# generated 100,000-node map, where it reads the whole index (340 ms at load 15, against
-# 75-100 ms for the word runs: docs/performance.md).
+# generated 100,000-node map, where it reads the whole index (90-110 ms quiet, 340 ms at
+# load 15: docs/performance.md), so the server stops it after SIMILAR_TRIGRAM_MS, and the
+# list shows what the words found: the answer stays under 150 ms however busy the server.
 SIMILAR_CANDIDATES = 60
 SIMILAR_RUN = 4
+SIMILAR_SHORT_RUN = 3
 SIMILAR_RUNS = 12
+SIMILAR_TRIGRAM_MS = 120
 SIMILAR_MIN_SCORE = 35.0
 # Only this many characters of the text are compared (cut at a word): a claim is one
 # sentence, and pg_trgm's and rapidfuzz's work grows with the text, so a hostile text (a
-# pasted passage of a whole document, 100 KB) costs what one long sentence does.
+# pasted passage of a whole source, 100 KB) costs what one long sentence does.
 SIMILAR_TEXT_CHARS = 300
 
 
@@ -249,7 +254,10 @@ def similar(nodes, text, limit=SIMILAR_SHOWN):
         return []
     rows = nodes.order_by().values_list("pk", "text")
     if connection.vendor == "postgresql":
-        candidates = _by_word_runs(nodes, text)
+        lexemes = _lexemes(text)
+        candidates = _by_word_runs(nodes, text, lexemes=lexemes)
+        if len(candidates) < SIMILAR_SHOWN:
+            candidates.update(_by_word_runs(nodes, text, SIMILAR_SHORT_RUN, lexemes))
         if len(candidates) < SIMILAR_SHOWN:
             candidates.update(_by_trigrams(nodes, text))
     else:
@@ -289,13 +297,13 @@ def _lexemes(text):
         return [lexeme for (lexeme,) in cursor.fetchall()]
 
 
-def _by_word_runs(nodes, text):
-    """{pk: text} of the nodes holding every lexeme of one of text's runs of SIMILAR_RUN
+def _by_word_runs(nodes, text, run=SIMILAR_RUN, lexemes=None):
+    """{pk: text} of the nodes holding every lexeme of one of text's runs of `run` lexemes
     (at most SIMILAR_RUNS runs), the SIMILAR_CANDIDATES best by ts_rank."""
-    lexemes = _lexemes(text)[: SIMILAR_RUNS + SIMILAR_RUN - 1]
+    lexemes = (_lexemes(text) if lexemes is None else lexemes)[: SIMILAR_RUNS + run - 1]
     if not lexemes:
         return {}
-    runs = [lexemes[i : i + SIMILAR_RUN] for i in range(max(1, len(lexemes) - SIMILAR_RUN + 1))]
+    runs = [lexemes[i : i + run] for i in range(max(1, len(lexemes) - run + 1))]
     quoted = ["'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" for lexeme in lexemes]
     terms = dict(zip(lexemes, quoted, strict=True))
     tsquery = " | ".join("(" + " & ".join(terms[lexeme] for lexeme in run) + ")" for run in runs)
@@ -313,11 +321,31 @@ def _by_word_runs(nodes, text):
     return dict(rows)
 
 
-def _by_trigrams(nodes, text):
-    """{pk: text} of the SIMILAR_CANDIDATES nodes nearest to text by trigram distance."""
+def _by_trigrams(nodes, text, bound_ms=None):
+    """{pk: text} of the SIMILAR_CANDIDATES nodes nearest to text by trigram distance, or
+    none when the server took longer than bound_ms (SIMILAR_TRIGRAM_MS) to find them."""
     from django.contrib.postgres.search import TrigramDistance
+    from psycopg.errors import QueryCanceled
 
     # Ordered by the distance alone: a tiebreaker would stop the GiST index from answering
     # the ORDER BY … LIMIT, and sort the whole map instead (1.9 s at 100,000).
     rows = nodes.order_by().annotate(distance=TrigramDistance("text", text)).order_by("distance")
-    return dict(rows.values_list("pk", "text")[:SIMILAR_CANDIDATES])
+    bound = f"{bound_ms or SIMILAR_TRIGRAM_MS}ms"
+    try:
+        # The server's own statement_timeout, for this query alone: set local to a savepoint
+        # (gone with it if the query is stopped), and put back after, since an outer
+        # transaction would otherwise keep the short bound for the rest of the request.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('statement_timeout'), "
+                "set_config('statement_timeout', %s, true)",
+                [bound],
+            )
+            ((before, _),) = cursor.fetchall()
+            found = dict(rows.values_list("pk", "text")[:SIMILAR_CANDIDATES])
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+    except OperationalError as error:
+        if not isinstance(error.__cause__, QueryCanceled):
+            raise
+        return {}
+    return found

@@ -1,7 +1,7 @@
+import re
 from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from csp.decorators import csp_replace
 from django.core.cache import caches
@@ -9,13 +9,14 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from argmap.lib.addresses import route_of, split_address
 from argmap.lib.database import streamed_with_longer_bound
 from argmap.lib.htmx import HtmxHttpRequest, render_partial_response
 from argmap.lib.numbers import whole_number
@@ -28,9 +29,19 @@ from .pages import add_to_nodes, map_page_context, node_page_context
 from .reader import maps_quoting, shown_map
 from .tree import OpenState, anchors_shown, attach_children, attach_links, branch_labels
 
-# A document's argument shows this many of its quotes a page, with their ancestors: up to
-# 170 nodes in a generated map (each quote in another branch), one page for most seed sources.
-ARGUMENT_QUOTES = 30
+# A source's argument shows this many nodes a page at most (its quotes with their
+# ancestors), whatever the depth of the map: 30 quotes a page drew 207 nodes, 514 KB and
+# 2,400 partial renders at a million nodes.
+ARGUMENT_NODES = 30
+
+# Where a page of a source's argument starts or ends: a quote's start and id (?after=,
+# ?before=). Any text of this form is a place in the source, so none is refused.
+QUOTE_CURSOR = re.compile(r"([0-9]{1,9})-([0-9]{1,18})")
+
+
+def quote_cursor(text: str) -> tuple[int, int] | None:
+    found = QUOTE_CURSOR.fullmatch(text)
+    return (int(found[1]), int(found[2])) if found else None
 
 
 # Pages that span the maps, cached whole for visitors without a session (fragments, point 9).
@@ -75,8 +86,8 @@ def map_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     focus_key = request.GET.get("focus", "")
     focus = get_object_or_404(thesis.map.nodes, key=focus_key) if focus_key else None
     state = OpenState.from_query(request.GET)
-    revision = fragments.current(thesis.map)
-    extras = map_page_context(request, thesis.map, revision)
+    token = fragments.current(thesis.map)
+    extras = map_page_context(request, thesis.map, token)
     map_url = with_query(thesis.map.get_absolute_url(), extras.get("kept_query", ""))
 
     context = {
@@ -89,7 +100,7 @@ def map_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "cruxes": SimpleLazyObject(thesis.map.crux_rows),
         "thesis_key": thesis.key,
         "thesis_node": thesis,  # its strength under each perspective (a region each)
-        "revision": revision,
+        "token": token,
         "formats": list(mapdoc.FORMATS.values()),
     }
     return render(request, "debates/map.html", context)
@@ -107,8 +118,8 @@ def tree_node(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
         return redirect(f"{reverse('map', args=[slug])}?focus={node.key}#node-{node.key}")
     state = request.GET.get("state", "open")
     state = state if state in TREE_STATES else "open"
-    revision = fragments.current(node.map)
-    extras = map_page_context(request, node.map, revision)
+    token = fragments.current(node.map)
+    extras = map_page_context(request, node.map, token)
     map_url = with_query(node.map.get_absolute_url(), extras.get("kept_query", ""))
 
     context = {
@@ -117,7 +128,7 @@ def tree_node(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
         "key": node.key,
         "state": state,
         "tree": partial(tree.shown_tree, request, node, state, map_url),
-        "revision": revision,
+        "token": token,
     }
     return render(request, "debates/map.html#tree-fragment", context)
 
@@ -134,28 +145,28 @@ def node_page(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     if request.htmx and "from" in request.GET:
         return cross_link(request, get_object_or_404(nodes.prefetch_related(anchors_shown())))
     # Before the content (fragments.py, point 4); no map: the 404 below answers.
-    revision = fragments.current_by_slug(slug) or ""
+    token = fragments.current_by_slug(slug) or ""
     node = get_object_or_404(nodes)
 
     context = {
-        **map_page_context(request, node.map, revision),
+        **map_page_context(request, node.map, token),
         "map": node.map,
         "node": node,
         # Built only when the page's cached parts are missing (see node.html's cache tags).
         "claim": tree.ClaimParts(request, node),
         "formats": list(mapdoc.FORMATS.values()),
-        "revision": revision,
+        "token": token,
     }
     context.update(node_page_context(request, node))
-    context["preview"] = partial(claim_preview, node, revision)
+    context["preview"] = partial(claim_preview, node, token)
     return render(request, "debates/node.html", context)
 
 
-def claim_preview(node: Node, revision: str) -> str:
+def claim_preview(node: Node, token: str) -> str:
     """A claim's link preview: its relation, parent and first quote, cached under the map's
-    revision. No strength: a cached page's text outside its state regions is rendered once
-    per revision, and an attribute cannot hold a region, so a number there would go stale."""
-    key = f"claim-preview:{revision}:{node.pk}"
+    structure token. No strength: a cached page's text outside its state regions is rendered once
+    per structure token, and an attribute cannot hold a region, so a number there would go stale."""
+    key = f"claim-preview:{token}:{node.pk}"
     text: str | None = caches["fragments"].get(key)
     if text is None:
         text = node.link_preview()
@@ -181,36 +192,48 @@ def cross_link(request: HtmxHttpRequest, node: Node) -> HttpResponse:
 
 
 @require_safe
-@site_response("map", "page")
+@site_response("map", "after", "before")
 def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Follow one document in one map (?map=<slug>, as the reader chooses it): the map's
+    """Follow one source in one map (?map=<slug>, as the reader chooses it): the map's
     nodes anchored in it, with just enough ancestors to keep the shape, as a tree open end
-    to end, each with that document's own quotes. Maps never mix on it, nor in its pages."""
+    to end, each with that source's own quotes. Maps never mix on it, nor in its pages:
+    ARGUMENT_NODES at most a page, after (or before) a quote (?after=, ?before=)."""
     source = get_object_or_404(Source.objects.defer("text"), slug=slug)
-    page = max(whole_number(request.GET.get("page"), digits=6) or 1, 1)
+    after = quote_cursor(request.GET.get("after", ""))
+    before = quote_cursor(request.GET.get("before", "")) if after is None else None
     maps = maps_quoting(source)
     argmap = shown_map(request, maps, None)
     # The shown map's token, before the content.
-    revision = fragments.current(argmap) if argmap else ""
+    token = fragments.current(argmap) if argmap else ""
 
     def argument() -> dict[str, Any]:
         # Built only when the page's cached part is missing (see the template's cache tag).
         if argmap is None:
-            return {"trees": [], "more": False}
-        ids, more = Node.objects.argument_of(source, argmap, ARGUMENT_QUOTES, page)
+            return {"trees": []}
+        back = before is not None
+        ids, first, last, more = Node.objects.argument_of(
+            source, argmap, ARGUMENT_NODES, before or after or (-1, 0), back
+        )
+        # Earlier quotes: those a page read back did not reach, or any before a cursor.
+        earlier = first if (more if back else after is not None) else None
+        later = last if (back or more) else None
         nodes = list(Node.objects.filter(pk__in=ids).for_display())
         attach_links(nodes)
         for node in nodes:
-            node.quotes_here = [a for a in node.anchors.all() if a.source_id == source.pk]
+            node.anchors_here = [a for a in node.anchors.all() if a.source_id == source.pk]
         trees = attach_children(nodes, ids)
         trees.sort(key=lambda root: (root.position, root.pk))
         for root in trees:
-            root.anchored_count = sum(1 for node in nodes if node.quotes_here)
+            root.anchored_count = sum(1 for node in nodes if node.anchors_here)
             theses = sum(
-                1 for node in nodes if node.kind == Node.Kind.THESIS and not node.quotes_here
+                1 for node in nodes if node.kind == Node.Kind.THESIS and not node.anchors_here
             )
             root.context_count = len(nodes) - root.anchored_count - theses
-        return {"trees": trees, "more": more}
+        return {
+            "trees": trees,
+            "earlier": "{}-{}".format(*earlier) if earlier else "",
+            "later": "{}-{}".format(*later) if later else "",
+        }
 
     context = {
         "source": source,
@@ -218,9 +241,9 @@ def source_argument(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "quoting_maps": maps,
         # Links between pages keep the map shown, where there is a choice.
         "map_param": f"&map={argmap.slug}" if argmap and len(maps) > 1 else "",
-        "argument": SimpleLazyObject(argument),  # its trees, counts and whether more follow
-        "page": page,
-        "revision": revision,
+        "argument": SimpleLazyObject(argument),  # its trees, counts and where pages go on
+        "place": f"{after or ''}:{before or ''}",
+        "token": token,
     }
     return render(request, "debates/source_argument.html", context)
 
@@ -261,7 +284,7 @@ def search_page(request: HtmxHttpRequest) -> HttpResponse:
             context["error"] = str(problem)
         else:
             context["query"] = query
-            context["revision"] = fragments.current_everywhere()
+            context["token"] = fragments.current_everywhere()
             # Found only when the cached results are missing (see the template's cache tag).
             context["results"] = SimpleLazyObject(partial(search_results, query))
     status = 400 if "error" in context else 200
@@ -296,7 +319,7 @@ def export_page(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
 
 
 # An export that ends within this many characters is kept whole in the fragments cache
-# under its map's revision (the seed map's biggest, AIF, is 370 KB); a bigger one is
+# under its map's structure token (the seed map's biggest, AIF, is 370 KB); a bigger one is
 # streamed each time, since caching it would take its whole size in memory (or in Redis).
 CACHED_EXPORT_CHARS = 1024 * 1024
 
@@ -307,15 +330,15 @@ def download(
     """The map or a branch in one format, as a file to save (never shown in the tab).
 
     Streamed as it is read; an unchanged map answers If-None-Match with 304 from its
-    revision alone. The whole map's Web Annotations also carry the sources' passage
-    annotations, which do not change the map's revision: that one download is always built."""
+    token alone. The whole map's Web Annotations also carry the sources' passage
+    annotations, which change no structure token: that one download is always built."""
     if fmt not in mapdoc.FORMATS:
         raise Http404("No such format.")
     media_type = mapdoc.FORMATS[fmt].media_type
-    by_revision = not (fmt == "webannotation" and branch is None)
-    revision = fragments.current(argmap) if by_revision else ""
-    etag = f'"{revision}-{fmt}-{branch.key if branch else ""}"' if revision else None
-    key = f"export:{revision}:{fmt}:{branch.pk if branch else ''}:{request.build_absolute_uri('/')}"
+    by_map_token = not (fmt == "webannotation" and branch is None)
+    token = fragments.current(argmap) if by_map_token else ""
+    etag = f'"{token}-{fmt}-{branch.key if branch else ""}"' if token else None
+    key = f"export:{token}:{fmt}:{branch.pk if branch else ''}:{request.build_absolute_uri('/')}"
     if etag and (unchanged := fragments.not_modified(request, etag)) is not None:
         return unchanged
     text = caches["fragments"].get(key) if etag else None
@@ -382,13 +405,15 @@ def node_embed(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     the one page any origin may frame (its own CSP), in the reader's colour scheme or
     ?theme=light|dark."""
     node = get_object_or_404(Node.objects.select_related("map"), map__slug=slug, key=key)
-    quotes = Prefetch(
+    with_anchors = Prefetch(
         "anchors",
         Anchor.objects.select_related("source").defer("source__text").with_comment_numbers(),
     )
-    prefetch_related_objects([node], quotes)
+    prefetch_related_objects([node], with_anchors)
     children = list(
-        node.children.select_related("map").prefetch_related(quotes).order_by("position", "pk")
+        node.children.select_related("map")
+        .prefetch_related(with_anchors)
+        .order_by("position", "pk")
     )[: 4 * EMBED_CHILDREN]
     add_to_nodes(request, node.map, [node, *children])
     by_strength = sorted(children, key=lambda child: -child.shown_effect)
@@ -417,13 +442,10 @@ def oembed(request: HtmxHttpRequest) -> HttpResponse:
     card, so that blogs and CMSs embed a claim from its URL. JSON only (501 otherwise)."""
     if request.GET.get("format", "json") != "json":
         return problem(501, "Only format=json is served.")
-    parts = urlsplit(request.GET.get("url", ""))
-    if parts.netloc and parts.netloc != request.get_host():
+    parts = split_address(request.GET.get("url"))
+    if parts is not None and parts.netloc and parts.netloc != request.get_host():
         return problem(404, "That address is not on this site.")
-    try:
-        match = resolve(parts.path or "/")
-    except Resolver404:
-        match = None
+    match = None if parts is None else route_of(parts.path)
     if match is None or match.url_name not in {"node", "node-embed"}:
         return problem(404, "That address is not a claim of a map on this site.")
     node = (

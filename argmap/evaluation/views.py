@@ -9,6 +9,7 @@ from argmap.evaluation.strengths import Perspective
 from argmap.lib.errors import render_error
 from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.login import login_to_write, where_they_were
+from argmap.lib.numbers import whole_number
 from argmap.ratelimit import limits as ratelimit
 
 from .context import perspective_of, vote_panel_context
@@ -82,8 +83,8 @@ def read_vote(data: QueryDict, is_thesis: bool) -> tuple[dict[str, int | None], 
         raw = data.get(field, "").strip()
         if raw == "":
             values[field] = None
-        elif raw.isascii() and raw.isdigit() and int(raw) in SCALE:
-            values[field] = int(raw)
+        elif (value := whole_number(raw, digits=1)) is not None and value in SCALE:
+            values[field] = value
         else:
             problems.append(f"{label} must be a whole number from 0 to 4, or empty to withdraw.")
     if is_thesis and values.pop("relevance", None) is not None:

@@ -16,6 +16,7 @@ result on write (`Annotation.body_html`), writes are rate limited, and pages nev
 Markdown.
 """
 
+import re
 from collections.abc import Sequence
 
 import nh3
@@ -79,10 +80,72 @@ GROWTH = 20
 _WITHOUT_REFERENCES = _renderer().disable("reference")
 
 
+# Limits no real annotation meets, which bound the worst body's cost (scripts/bench_markdown.py;
+# docs/performance.md): the parser's work grows with the lines (each is a block to scan) and
+# with the characters that open inline markup (a run of "![" cost 150 ms in 10,000
+# characters, 3,333 short paragraphs 50 ms). Forms refuse a body past them, with a message.
+MAX_LINES = 300
+MARKUP = "[]!*_`<>&\\"
+MAX_MARKUP = 500
+# A "[" makes the parser look for its "]" up to the end of the paragraph, trying every rule
+# at each character on the way (about 2.5 µs a character): a few hundred "[" left open
+# before a long paragraph cost 230 ms, and one before 10,000 characters 25 ms. So their
+# reach (bracket_reach) is bounded: a stray "[" in a paragraph of 5,000 characters is not.
+MAX_BRACKET_REACH = 5_000
+_BRACKETS = re.compile(r"\\.|\[|\]|(?:\r\n?|\n)[ \t]*(?:\r\n?|\n)", re.S)
+
+
+def bracket_reach(text: str) -> int:
+    """How many characters the parser may scan for the "]" of every "[" in all: from each "["
+    to its "]", or when it has none, to the end of its paragraph (a blank line)."""
+    reach, opened = 0, []
+    for found in _BRACKETS.finditer(text):
+        mark = found.group()
+        if mark == "[":
+            opened.append(found.start())
+        elif mark == "]":
+            if opened:
+                reach += found.start() - opened.pop()
+        elif not mark.startswith("\\"):  # a blank line: the paragraph ends
+            reach += sum(found.start() - start for start in opened)
+            opened.clear()
+    return reach + sum(len(text) - start for start in opened)
+
+
+def lines_of(text: str) -> int:
+    """How many lines CommonMark reads in text (it ends a line at \\n, \\r or both)."""
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (0 if text.endswith(("\n", "\r")) else 1)
+
+
+def markdown_problem(body: str) -> str | None:
+    """Why body is past the limits a reader's Markdown keeps to, said for them, or None."""
+    lines = lines_of(body)
+    if lines > MAX_LINES:
+        return f"An annotation can have at most {MAX_LINES} lines; this one has {lines:,}."
+    markup = sum(body.count(mark) for mark in MARKUP)
+    if markup > MAX_MARKUP:
+        marks = " ".join(MARKUP)
+        return (
+            f"An annotation can hold at most {MAX_MARKUP} of the characters Markdown reads "
+            f"as markup ({marks}); this one has {markup:,}."
+        )
+    if bracket_reach(body) > MAX_BRACKET_REACH:
+        return (
+            "This annotation leaves too many “[” without their “]” before long text; "
+            "close each link’s brackets, or write \\[ for a bracket of the text."
+        )
+    return None
+
+
 def markdown_to_html(body: str) -> str:
     """CommonMark, with the HTML a user types shown as the text they typed."""
     # Text a database cannot store (a NUL, an unpaired surrogate) shows as a replacement.
     text = body.encode("utf-8", "replace").decode("utf-8")
+    if markdown_problem(text) is not None:
+        # Forms refuse such a body; one stored another way (the admin, an older limit)
+        # shows as the text typed, which costs nothing to parse.
+        return f"<p>{escapeHtml(text)}</p>"
     html = str(_MARKDOWN.render(text))
     if len(html) > GROWTH * max(len(text), 50):
         html = str(_WITHOUT_REFERENCES.render(text))

@@ -41,7 +41,7 @@ class UpdateOnlyModel(models.Model):
                     super().save(*args, **kwargs)
             else:
                 # No transaction of our own: the row's lock is not held while the save's
-                # signals lock others (a map's revision), which a delete takes the other way.
+                # signals lock others (a map's structure token), which a delete takes the other way.
                 super().save(*args, **kwargs)
         except DatabaseError as error:
             # Django's own error when a forced update (or one with update_fields) found no

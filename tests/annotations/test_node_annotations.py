@@ -67,6 +67,10 @@ def test_posting_to_a_missing_node_is_a_400_that_writes_nothing(as_alice, node, 
         ({"kind": "not-a-kind"}, "Select a valid choice"),
         ({"visibility": "everyone"}, "Select a valid choice"),
         ({"body": "x" * (BODY_LIMIT + 1)}, "at most 10,000 characters; this one has 10,001"),
+        # Past the limits that bound Markdown's cost (lib.markdown), which no real one meets.
+        ({"body": "a\n" * 300 + "a"}, "at most 300 lines; this one has 301"),
+        ({"body": "**a** " * 125 + "*"}, "at most 500 of the characters Markdown reads as markup"),
+        ({"body": "[" * 30 + "a" * 1000}, "too many “[” without their “]”"),
     ],
 )
 def test_invalid_annotations_show_inline_errors_and_write_nothing(as_alice, node, fields, error):

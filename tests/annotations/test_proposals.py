@@ -262,3 +262,41 @@ def test_on_postgresql_similar_claims_come_by_word_runs_then_by_trigrams(seeded_
     typed = "R1 was traned on oldr, les capabel Nvidia chps of a knd US exprt controls alowed"
     assert search._by_word_runs(nodes, typed) == {}
     assert [n.key for n in search.similar(nodes, typed)][0] == node.key
+
+
+@needs_postgresql
+def test_on_postgresql_words_put_in_between_are_found_by_shorter_runs(seeded_map):
+    from argmap.debates import search
+
+    nodes = seeded_map.nodes.all()
+    node = nodes.get(key=PARAPHRASES[0][1])
+    words = node.text.rstrip(".").split()
+    # A word of the reader's own after every third of the claim's: no run of 4 survives.
+    own = iter(["frankly", "notably", "reportedly", "arguably", "clearly", "apparently", "sadly"])
+    spliced = " ".join(w + (f" {next(own)}" if i % 3 == 2 else "") for i, w in enumerate(words))
+    assert node.pk not in search._by_word_runs(nodes, spliced)
+    assert node.pk in search._by_word_runs(nodes, spliced, search.SIMILAR_SHORT_RUN)
+    assert [n.key for n in search.similar(nodes, spliced)][0] == node.key
+
+
+@needs_postgresql
+def test_on_postgresql_a_slow_trigram_lookup_is_stopped_and_the_bound_put_back(seeded_map):
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    from argmap.debates import search
+
+    def statement_timeout():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            return cursor.fetchone()[0]
+
+    before = statement_timeout()
+    nodes = seeded_map.nodes.all()
+    # The map read through a sleep longer than the bound: the server stops the lookup.
+    slow = nodes.filter(pk__in=RawSQL("SELECT id FROM debates_node, pg_sleep(0.5)", []))
+    assert search._by_trigrams(slow, "chips export controls", bound_ms=50) == {}
+    assert statement_timeout() == before
+    assert len(search._by_trigrams(nodes, "chips export controls")) == search.SIMILAR_CANDIDATES
+    assert statement_timeout() == before
+    assert nodes.count() > 0  # the connection and its transaction still answer

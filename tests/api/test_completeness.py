@@ -9,7 +9,7 @@ from django.utils.html import escape
 
 from argmap.annotations.models import Annotation
 from argmap.debates.mapdoc import export_source
-from argmap.debates.models import Source
+from argmap.debates.models import Node, Source
 
 from .conftest import SLUG
 from .test_resources import API, walk
@@ -18,6 +18,8 @@ pytestmark = pytest.mark.usefixtures("annotated_map")
 
 
 def test_every_node_on_the_site_is_in_the_api_with_the_same_content(client):
+    # One node accepted from a reader's proposal: its credit shows on all three.
+    Node.objects.filter(map__slug=SLUG, key="analogy-fits").update(proposed_by="a reader")
     download = client.get(f"/maps/{SLUG}/download/argmap/")
     exported = json.loads(b"".join(download.streaming_content))
     served = {node["key"]: node for node in walk(client, f"/maps/{SLUG}/nodes?limit=200")}
@@ -39,12 +41,16 @@ def test_every_node_on_the_site_is_in_the_api_with_the_same_content(client):
         assert api["scheme"] == node.get("scheme") and api["implicit"] == node.get(
             "implicit", False
         )
+        assert api["proposed_by"] == node.get("proposed_by")
         fields = ("source", "start", "end", "exact", "prefix", "suffix", "speaker", "voice")
         assert [{k: a[k] for k in (*fields, "comment")} for a in api["anchors"]] == node["anchors"]
         assert sorted(api["links"], key=str) == sorted(links.get(node["id"], []), key=str)
         page = client.get(api["html_url"])
         assert page.status_code == 200
         assert escape(node["text"]).encode() in page.content
+        if api["proposed_by"]:
+            assert f"Proposed by {api['proposed_by']};".encode() in page.content
+    assert {key for key, node in served.items() if node["proposed_by"]} == {"analogy-fits"}
 
 
 def test_every_source_on_the_site_is_in_the_api_with_the_same_content(client):

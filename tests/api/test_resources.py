@@ -40,9 +40,9 @@ def test_a_map_says_what_it_holds(client, annotated_map):
     assert body["question"] == annotated_map["map"].question
     assert body["definition"] == annotated_map["map"].definition
     assert body["thesis"]["key"] == "thesis"
-    assert body["counts"]["nodes"] == 180
+    assert body["counts"]["nodes"] == 188
     assert (
-        body["counts"]["supports"] + body["counts"]["opposes"] + body["counts"]["undercuts"] == 179
+        body["counts"]["supports"] + body["counts"]["opposes"] + body["counts"]["undercuts"] == 187
     )
     assert {s["slug"] for s in body["sources"]} == set(
         Source.objects.filter(anchors__node__map=annotated_map["map"]).values_list(
@@ -55,14 +55,14 @@ def test_a_map_says_what_it_holds(client, annotated_map):
 
 def test_nodes_page_with_a_cursor_and_filters(client):
     nodes = walk(client, f"/maps/{SLUG}/nodes?limit=37")
-    assert len(nodes) == len({node["key"] for node in nodes}) == 180
+    assert len(nodes) == len({node["key"] for node in nodes}) == 188
     children = walk(client, f"/maps/{SLUG}/nodes?parent=thesis&limit=200")
     assert {n["key"] for n in children} == set(
         Node.objects.filter(parent__key="thesis", map__slug=SLUG).values_list("key", flat=True)
     )
     rebuttals = walk(client, f"/maps/{SLUG}/nodes?relation=opposes&limit=200")
     opposing = Node.objects.filter(map__slug=SLUG, relation="opposes").count()
-    assert len(rebuttals) == opposing == 38 and {n["relation"] for n in rebuttals} == {"opposes"}
+    assert len(rebuttals) == opposing == 35 and {n["relation"] for n in rebuttals} == {"opposes"}
     quoting = walk(client, f"/maps/{SLUG}/nodes?source=not-sputnik-blog&limit=200")
     assert quoting and all(
         any(a["source"] == "not-sputnik-blog" for a in node["anchors"]) for node in quoting
@@ -187,7 +187,7 @@ def test_a_sources_text_answers_any_accept_that_takes_plain_text(client):
         assert response["Content-Type"] == "text/plain; charset=utf-8"
 
 
-def test_etag_from_the_revision_and_304(client):
+def test_etag_from_the_structure_token_and_304(client):
     path = f"/maps/{SLUG}/nodes/analogy-fits"
     first, _ = get(client, path)
     again, _ = get(client, path, if_none_match=first["ETag"])
@@ -197,7 +197,7 @@ def test_etag_from_the_revision_and_304(client):
     changed, body = get(client, path, if_none_match=first["ETag"])
     assert changed.status_code == 200 and body["text"] == "Changed words"
     assert changed["ETag"] != first["ETag"]
-    # Resources the revision does not follow are tagged by their content.
+    # Resources the structure token does not follow are tagged by their content.
     listed, _ = get(client, "/annotations")
     assert get(client, "/annotations", if_none_match=listed["ETag"])[0].status_code == 304
 
@@ -271,7 +271,7 @@ def test_strengths_per_perspective_from_the_evaluation_app(client, annotated_map
     assert before["strength"]["votes"] == 0 and before["strength"]["base"] == 0.5
     Vote.objects.cast(annotated_map["reader"], node, {"acceptability": 4, "relevance": 4})
     after_vote, after = get(client, f"/maps/{SLUG}/nodes/{node.key}", if_none_match=first["ETag"])
-    assert after_vote.status_code == 200  # a vote changes no revision, but the strengths' stamp
+    assert after_vote.status_code == 200  # a vote changes no token, but the strengths' stamp
     assert after["strength"]["votes"] == 1
     assert after["strength"]["base"] == pytest.approx((1 + 4 / 4) / (2 + 1))
     expected = strengths.strengths_of(argmap, "everyone").of(node.pk)

@@ -9,7 +9,7 @@ from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from argmap.debates.mapdoc import FIXTURE_DIR, FIXTURE_FILES
+from argmap.debates.mapdoc import FIXTURE_DIR, MAP_FILES
 from argmap.debates.models import Node, Source
 from argmap.debates.quotes import find_quote, quote_context
 
@@ -17,6 +17,8 @@ from ..factories import PASSWORD, ProposalFactory, UserFactory
 from .support import axe_violations
 
 pytestmark = pytest.mark.browser
+
+SEED = "deepseek-r1-sputnik"
 
 
 def fixture_entries(directory, name):
@@ -97,11 +99,11 @@ def test_a_curator_pastes_an_anchor_moves_a_node_and_exports_exactly_that(
 
     call_command("export_seed", directory=tmp_path, verbosity=0)
 
-    for name in ["sources.json", "map.json"]:
+    for name in ["sources.json", f"{SEED}/map.json"]:
         assert (tmp_path / name).read_bytes() == (FIXTURE_DIR / name).read_bytes()
     shipped, exported = (
-        fixture_entries(FIXTURE_DIR, "nodes.json"),
-        fixture_entries(tmp_path, "nodes.json"),
+        fixture_entries(FIXTURE_DIR / SEED, "nodes.json"),
+        fixture_entries(tmp_path / SEED, "nodes.json"),
     )
     assert {key for key in shipped if shipped[key] != exported[key]} == {moved.key}
     assert exported[moved.key]["parent"] == ["deepseek-r1-sputnik", new_parent.key]
@@ -109,8 +111,8 @@ def test_a_curator_pastes_an_anchor_moves_a_node_and_exports_exactly_that(
     assert set(exported) == set(shipped)
 
     shipped, exported = (
-        fixture_entries(FIXTURE_DIR, "anchors.json"),
-        fixture_entries(tmp_path, "anchors.json"),
+        fixture_entries(FIXTURE_DIR / SEED, "anchors.json"),
+        fixture_entries(tmp_path / SEED, "anchors.json"),
     )
     added = {key: entry for key, entry in exported.items() if key not in shipped}
     assert {key: shipped[key] for key in shipped} == {key: exported[key] for key in shipped}
@@ -133,7 +135,7 @@ def test_a_curator_pastes_an_anchor_moves_a_node_and_exports_exactly_that(
             },
         }
     }
-    assert all(name in FIXTURE_FILES for name in ("nodes.json", "anchors.json"))
+    assert all(name in MAP_FILES for name in ("nodes.json", "anchors.json"))
     logged = LogEntry.objects.filter(user=curator).values_list("object_id", flat=True)
     assert sorted(logged) == sorted([str(anchored.pk), str(moved.pk)])
 

@@ -98,10 +98,10 @@ def test_reported_and_conceded_quotes_read_as_such_on_a_claim_page(page, live_ma
     expect(page.locator("figcaption").filter(has_text="Conceded:").first).to_be_visible()
 
 
-def test_follow_one_document_from_its_source_page(page, live_map):
+def test_follow_one_source_from_its_reader(page, live_map):
     source = Source.objects.get(slug="not-sputnik-blog")
     page.goto(source.get_absolute_url())
-    page.get_by_role("link", name="Follow this document’s argument").click()
+    page.get_by_role("link", name="Follow this source’s argument").click()
     # The argument page follows the map the reader showed (?map=, as the reader chooses it).
     expect(page).to_have_url(re.compile(rf"/sources/{source.slug}/argument/\?map={live_map.slug}$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(source.title)
@@ -112,7 +112,7 @@ def test_follow_one_document_from_its_source_page(page, live_map):
 
 
 @pytest.mark.no_javascript
-def test_a_documents_argument_reads_end_to_end_without_javascript(page, live_map):
+def test_a_sources_argument_reads_end_to_end_without_javascript(page, live_map):
     source = Source.objects.get(slug="deepseek-analyst-summary")
     page.goto(f"/sources/{source.slug}/argument/")
     expect(page.locator(".voice").filter(has_text="Reported:").first).to_be_visible()
@@ -120,7 +120,7 @@ def test_a_documents_argument_reads_end_to_end_without_javascript(page, live_map
     unseen = set(Node.objects.filter(anchors__source=source).values_list("key", flat=True))
     while True:
         unseen -= {key for key in unseen if page.locator(f"#node-{key}").is_visible()}
-        more = page.get_by_role("link", name="More of this document’s argument")
+        more = page.get_by_role("link", name="More of this source’s argument")
         if not unseen or not more.count():
             break
         more.click()

@@ -7,6 +7,7 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from argmap.annotations.models import Proposal
@@ -173,9 +174,36 @@ def test_a_curator_starts_a_second_map_from_an_uploaded_document(
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     argmap = ArgumentMap.objects.get(slug="second-map")
+
+    # The first claim, anchored by pasting words of the uploaded document.
+    quote = "maps should be many"
+    page.goto("/admin/debates/node/add/")
+    page.locator("#id_map").select_option(str(argmap.pk))
+    page.locator("#id_key").fill("many-maps")
+    page.locator("#id_text").fill("A debate needs many maps, its paragraph says.")
+    page.locator(".field-parent .select2-selection").click()
+    page.locator(".select2-search__field").fill("thesis")
+    page.locator(".select2-results__option", has_text="Maps should be many.").first.click()
+    page.locator("#id_relation").select_option("supports")
+    page.locator("#id_anchors-0-source").select_option(label="The second document")
+    page.locator("#id_anchors-0-exact").fill(quote)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    (anchor,) = argmap.nodes.get(key="many-maps").anchors.all()
+    assert text[anchor.start : anchor.end] == quote
+
     page.goto("/")
     expect(page.get_by_role("heading", name="Should there be many maps?")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_count(1)
     page.goto(argmap.get_absolute_url())
     expect(page.locator("body")).to_contain_text("Maps should be many.")
+    expect(page.locator("body")).to_contain_text("A debate needs many maps")
+    page.goto("/sources/second-document/")
+    expect(page.locator(".hl", has_text=quote)).to_be_visible()
+    expect(page.locator("body")).to_contain_text("in 1 quote")
     page.context.close()
+
+    # The curator's export puts the new debate in git beside the first.
+    call_command("export_seed", directory=tmp_path / "fixtures", verbosity=0)
+    assert (tmp_path / "fixtures" / "second-map" / "nodes.json").exists()
+    assert "second-document" in (tmp_path / "fixtures" / "sources.json").read_text()

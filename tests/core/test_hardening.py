@@ -9,12 +9,13 @@ from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, path
 
 from argmap.annotations.models import Annotation
+from argmap.debates.models import Source
 from argmap.lib.errors import OUTAGE_RETRY_AFTER
 from argmap.ratelimit.limits import stored_name
 from argmap.urls import urlpatterns as site_urls
 
 from ..annotations.conftest import client_for
-from ..conftest import counter_names
+from ..conftest import HX, counter_names
 from ..factories import UserFactory
 
 MAP = "/maps/deepseek-r1-sputnik/"
@@ -199,3 +200,75 @@ def test_every_route_answers_odd_values_with_a_4xx_not_a_500(seeded_map):
                 assert response.status_code < 500, (url[:80], value[:10])
                 if response.status_code != 405:  # where GET is allowed, HEAD is too
                     assert client.head(url).status_code not in (405, 500), url[:80]
+
+
+def route_values(seeded_map, reader):
+    """A real value for each part of a route, so that a POST reaches the view's form."""
+    node = seeded_map.nodes.exclude(parent=None).first()
+    annotation = Annotation.objects.create(author=reader, node=node, body="fine")
+    source = Source.objects.first()
+    return (
+        node,
+        source,
+        {
+            "slug": seeded_map.slug,
+            "key": node.key,
+            "fmt": "json",
+            "pk": annotation.pk,
+            "username": reader.username,
+            "uidb64": "MQ",
+            "token": "set-password",
+        },
+    )
+
+
+# Digits int() refuses: "²" is a digit to str.isdigit, and Python reads at most 4,300.
+ODD_NUMBERS = ("²", "9" * 5000)
+
+
+def test_every_form_answers_odd_numbers_with_a_4xx_not_a_500(seeded_map, settings):
+    settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, (10**6, 60))
+    reader = UserFactory()
+    node, source, values = route_values(seeded_map, reader)
+    client = client_for(reader)
+    client.raise_request_exception = False
+    fields = {
+        **dict.fromkeys(("target", "start", "acceptability", "relevance", "passage"), "1"),
+        "node": str(node.pk),
+        "end": "12",
+        "exact": source.text[:12],
+        "text": "Cheap chips made the model.",
+        "body": "A fair point.",
+    }
+    for route in site_routes():
+        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda part: str(values[part[1]]), route)
+        for field in ("node", "target", "start", "end", "acceptability", "relevance", "passage"):
+            for odd in ODD_NUMBERS:
+                response = client.post(url, {**fields, field: odd})
+                assert response.status_code < 500, (url, field, odd[:8])
+
+
+# Text urlsplit refuses (ValueError): an unclosed IPv6 host, a port that is no number, one
+# out of range; and a route whose object id is no number.
+NO_URLS = (
+    "http://[::1",
+    "http://testserver:x/",
+    "http://testserver:99999/",
+    "/admin/debates/node/x/change/",
+)
+
+
+def test_an_address_a_client_sends_that_is_no_url_is_no_route_not_a_500(seeded_map, curator):
+    reader = UserFactory()
+    node, _, values = route_values(seeded_map, reader)
+    annotation = f"/annotations/{values['pk']}/"
+    autocomplete = {"app_label": "debates", "model_name": "node", "field_name": "parent"}
+    for address in NO_URLS:
+        embed = Client().get("/oembed", {"url": address})
+        assert embed.status_code == 404, address
+        shown = client_for(reader).get(annotation, headers={**HX, "HX-Current-URL": address})
+        assert shown.status_code == 200, address
+        found = client_for(curator).get(
+            "/admin/autocomplete/", {"term": "a", **autocomplete}, headers={"Referer": address}
+        )
+        assert found.status_code == 200 and found.json()["results"], address

@@ -3,6 +3,7 @@ for byte with their SHA-256, refused with a reason when they cannot be), its que
 thesis, or a whole map imported from a file with import_map's rules."""
 
 import hashlib
+import json
 from io import StringIO
 
 import pytest
@@ -91,6 +92,41 @@ def test_a_map_file_is_imported_whole_or_not_at_all(curator_client, seeded_map):
     assert good.status_code == 302 and good["Location"] == "/maps/from-aif/"
     imported = ArgumentMap.objects.get(slug="from-aif")
     assert Node.objects.filter(map=imported).count() == seeded_map.nodes.count()
+
+
+def exported_argmap_with_text(seeded_map, text):
+    out = StringIO()
+    call_command("export_map", seeded_map.slug, "--format", "argmap", stdout=out)
+    document = json.loads(out.getvalue())
+    document["nodes"][1]["text"] = text
+    return json.dumps(document).encode()  # escaped: \\u0000, \\ud800
+
+
+# What json.loads raises on (nesting past Python's stack, a number of 5,000 digits) or lets
+# through to a database that refuses it (an escaped NUL, half a surrogate pair), and front
+# matter that is JSON but not of the shape read.
+HOSTILE_FILES = {
+    "deep array": lambda _: b"[" * 100_000,
+    "deep object": lambda _: b'{"a":' * 100_000,
+    "long number": lambda _: b'{"format": "argmap/2", "map": ' + b"9" * 5000 + b"}",
+    "aif id": lambda _: b'{"nodes": [{"nodeID": ' + b"9" * 5000 + b', "type": "I"}], "edges": []}',
+    "nul": lambda seeded_map: exported_argmap_with_text(seeded_map, "a\x00b"),
+    "surrogate": lambda seeded_map: exported_argmap_with_text(seeded_map, "a\ud800b"),
+    "argdown front matter": lambda _: b"===\n" + b"[" * 100_000 + b"\n===\n\n[T]: A thesis.\n",
+    "argdown data": lambda _: b'[T]: A thesis. {"weight": ' + b"9" * 5000 + b"}\n",
+    "argdown front matter list": lambda _: b"===\n[]\n===\n\n[T]: A thesis.\n",
+    "argdown front matter map": lambda _: b'===\n{"argmap": {"map": "x"}}\n===\n\n[T]: A thesis.\n',
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_FILES)
+def test_a_hostile_map_file_is_refused_with_its_problem_not_a_500(curator_client, seeded_map, name):
+    url = "/admin/debates/argumentmap/import/"
+    data = HOSTILE_FILES[name](seeded_map)
+    curator_client.raise_request_exception = False
+    response = curator_client.post(url, {"slug": "hostile", "file": upload(data, "m.json")})
+    assert response.status_code == 400 and 'role="alert"' in response.content.decode()
+    assert not ArgumentMap.objects.filter(slug="hostile").exists()
 
 
 def test_a_reader_cannot_import(client, seeded_map):

@@ -139,23 +139,52 @@ def test_a_link_to_a_quote_costs_one_query_more_at_any_size(
 ):
     for count in (2, 6):  # one piece, and in parts
         source, anchors = quoted_source(count)
-        # The whole response's key (every map's token, the passage stamp), the pinned seven,
-        # and the quote asked for.
-        with django_assert_num_queries(10):
+        # The whole response's key (every map's token, the passage stamp), the pinned ten
+        # (test_query_counts' "source"), and the quote asked for.
+        with django_assert_num_queries(13):
             client.get(anchors[-1].get_reader_url().split("#")[0])
 
 
-def test_a_documents_argument_comes_a_page_of_quotes_at_a_time(client, monkeypatch):
-    monkeypatch.setattr("argmap.debates.views.ARGUMENT_QUOTES", 2)
-    source, anchors = quoted_source(3)
+def test_a_sources_argument_comes_a_page_of_nodes_at_a_time(client, monkeypatch):
+    monkeypatch.setattr("argmap.debates.views.ARGUMENT_NODES", 3)
+    source, anchors = quoted_source(3)  # q0, q1, q2 under one thesis, in the text's order
     url = f"{source.get_absolute_url()}argument/"
+
+    def shown(html):
+        return set(re.findall(r'<li id="node-([\w-]+)"', html))
+
+    def place(anchor):
+        return f"{anchor.start}-{anchor.pk}"
+
     first = client.get(url).content.decode()
-    shown = set(re.findall(r'<li id="node-([\w-]+)"', first))
-    assert {"q0", "q1"} <= shown and "q2" not in shown  # the first two quotes in the text
-    assert 'href="?page=2"' in first
-    second = client.get(url, {"page": 2}).content.decode()
-    assert 'id="node-q2"' in second and 'id="node-q0"' not in second
-    assert 'href="?page=1"' in second and 'href="?page=3"' not in second
+    # The thesis counts: it is shown, so two quotes fill three nodes.
+    assert shown(first) == {"thesis", "q0", "q1"}
+    assert f'href="?after={place(anchors[1])}"' in first and "?before=" not in first
+    second = client.get(url, {"after": place(anchors[1])}).content.decode()
+    assert shown(second) == {"thesis", "q2"}
+    assert f'href="?before={place(anchors[2])}"' in second and "?after=" not in second
+    # Back from the second page: the quotes before it, the same page as the first.
+    back = client.get(url, {"before": place(anchors[2])}).content.decode()
+    assert shown(back) == {"thesis", "q0", "q1"}
+    assert f'href="?after={place(anchors[1])}"' in back and "?before=" not in back
+    # Any place in the text reads, even one between quotes or past the end.
+    assert shown(client.get(url, {"after": "1-0"}).content.decode()) >= {"q1"}
+    assert client.get(url, {"after": "999999-1"}).status_code == 200
+
+
+def test_a_sources_argument_shows_a_deep_quote_whole_and_counts_its_ancestors(client, monkeypatch):
+    monkeypatch.setattr("argmap.debates.views.ARGUMENT_NODES", 3)
+    source = SourceFactory(text="\n\n".join(PARAGRAPHS))
+    parent = ThesisFactory()
+    for depth in range(4):  # a chain of four under the thesis, only the deepest quoted
+        parent = NodeFactory(map=parent.map, parent=parent, key=f"d{depth}")
+    AnchorFactory(node=parent, source=source, quote=PARAGRAPHS[0])
+    other = NodeFactory(map=parent.map, parent=parent.parent, key="other")
+    AnchorFactory(node=other, source=source, quote=PARAGRAPHS[1])
+    html = client.get(f"{source.get_absolute_url()}argument/").content.decode()
+    # The first quote is shown with all five of its nodes, over the bound; the next waits.
+    assert set(re.findall(r'<li id="node-([\w-]+)"', html)) == {"thesis", "d0", "d1", "d2", "d3"}
+    assert "More of this source" in html
 
 
 def test_the_home_counts_are_each_relation_of_each_map(seeded_map):
@@ -167,8 +196,8 @@ def test_the_home_counts_are_each_relation_of_each_map(seeded_map):
             assert getattr(argmap, f"{relation}_count") == nodes.filter(relation=relation).count()
     seed = next(m for m in ArgumentMap.objects.counted() if m.pk == seeded_map.pk)
     assert (seed.node_count, seed.supports_count, seed.opposes_count, seed.undercuts_count) == (
-        180,
-        131,
-        38,
-        10,
+        188,
+        141,
+        35,
+        11,
     )

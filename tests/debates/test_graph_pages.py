@@ -180,7 +180,7 @@ def test_a_reported_speaker_inside_a_comment_names_the_comment():
     assert annotated.comment_position == 2
 
 
-# Follow one document ---------------------------------------------------------------------
+# Follow one source -----------------------------------------------------------------------
 
 
 def test_a_documents_argument_is_its_own_page_with_just_enough_ancestors(
@@ -193,9 +193,10 @@ def test_a_documents_argument_is_its_own_page_with_just_enough_ancestors(
     needed = set(anchored)
     for node in Node.objects.filter(key__in=anchored):
         needed |= {ancestor.key for ancestor in Node.objects.ancestors_of(node)}
-    # every map's token (the whole response's key), the source, the maps quoting it, the
+    # every map's token (the whole response's key), the source, the maps quoting it (the
+    # maps, their tokens, the sources and which each map quotes, kept under the tokens), the
     # shown map's token, then the page's nodes
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(12):
         response = client.get(reverse("source-argument", args=[source.slug]))
     assert response.status_code == 200
     html = flat(response)
@@ -214,7 +215,7 @@ def test_a_documents_argument_is_its_own_page_with_just_enough_ancestors(
     assert "**" not in words
     context_only = needed - anchored - {"thesis"}
     assert html.count('<span class="kind">Context</span>') == len(context_only)
-    assert f"{len(anchored)} claims and evidence drawn from this document" in html
+    assert f"{len(anchored)} claims and evidence drawn from this source" in html
     # Reading order: each node after its parent.
     for key in shown - {"thesis"}:
         node = Node.objects.get(key=key)
@@ -234,7 +235,7 @@ def test_a_documents_argument_hides_the_sources_markup_in_its_quotes(client, see
 
 def test_the_argument_of_an_unquoted_or_unknown_source(client, db):
     source = Source.objects.create(slug="alone", file="a.txt", title="A", kind="essay", text="x")
-    assert "Nothing in any map quotes this document yet." in flat(
+    assert "Nothing in any map quotes this source yet." in flat(
         client.get(reverse("source-argument", args=[source.slug]))
     )
     assert client.get(reverse("source-argument", args=["nope"])).status_code == 404

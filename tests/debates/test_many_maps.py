@@ -108,14 +108,14 @@ def test_search_results_say_which_map(client, two_maps):
 
 def test_a_documents_argument_counts_each_map_apart(client, two_maps, monkeypatch):
     seed, _ = two_maps
-    monkeypatch.setattr("argmap.debates.views.ARGUMENT_QUOTES", 100)  # each map on one page
+    monkeypatch.setattr("argmap.debates.views.ARGUMENT_NODES", 1000)  # each map on one page
     anchored = quotes_in(seed).values("node").distinct().count()
     for slug in (SEED, SECOND):
         html = client.get(f"/sources/{BLOG}/argument/?map={slug}").content.decode()
-        sections = html.split('class="document-argument"')[1:]
+        sections = html.split('class="source-argument"')[1:]
         assert len(sections) == 1
         assert f'id="question-{slug}"' in sections[0]
-        assert f"{anchored} claims and evidence drawn from this document" in sections[0]
+        assert f"{anchored} claims and evidence drawn from this source" in sections[0]
 
 
 def test_every_map_is_counted_apart(two_maps):
@@ -163,16 +163,19 @@ def test_a_documents_argument_shows_one_map_at_a_time(client, apart):
 
 def test_a_documents_argument_pages_within_its_map(client, apart, monkeypatch):
     source, trees = apart
-    monkeypatch.setattr("argmap.debates.views.ARGUMENT_QUOTES", 1)
-    # The second map's one quote fills its page: nothing more of it follows, whatever the
-    # first map quotes after it.
+    monkeypatch.setattr("argmap.debates.views.ARGUMENT_NODES", 2)
+    # The second map's one quote (and its thesis) fills its page: nothing more of it
+    # follows, whatever the first map quotes after it.
     html = client.get(f"/sources/{source.slug}/argument/?map=second-map").content.decode()
-    assert "More of this document" not in html
+    assert "More of this source" not in html
     extra = NodeFactory(map=trees["second-map"][0].map, parent=trees["second-map"][0])
     AnchorFactory(node=extra, source=source, quote=SAMPLE_TEXT.split(". ")[2])
     html = client.get(f"/sources/{source.slug}/argument/?map=second-map").content.decode()
-    assert 'href="?page=2&amp;map=second-map"' in html
-    html = client.get(f"/sources/{source.slug}/argument/?page=2&map=second-map").content.decode()
+    last = trees["second-map"][1].anchors.get()
+    assert f'href="?after={last.start}-{last.pk}&amp;map=second-map"' in html
+    html = client.get(
+        f"/sources/{source.slug}/argument/?after={last.start}-{last.pk}&map=second-map"
+    ).content.decode()
     assert extra.text in html and trees["first-map"][1].text not in html
 
 
@@ -194,3 +197,33 @@ def test_the_readers_proposal_targets_are_the_shown_maps(client, apart):
     assert trees["second-map"][1].text[:30] in form
     assert trees["first-map"][1].text[:30] not in form
     assert trees["first-map"][0].text not in form
+
+
+def home_queries(client):
+    """Queries of the home page for a visitor with a session (not cached whole), with the
+    maps' counts cold, then kept."""
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    store = client.session
+    store["seen"] = True
+    store.save()
+    caches["fragments"].clear()
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        counts.append(len(queries))
+    return counts
+
+
+def test_the_home_pages_queries_do_not_grow_with_the_number_of_maps(
+    client, seeded_map, queries_pinned
+):
+    one = home_queries(client)
+    source = SourceFactory()
+    for _ in range(3):
+        AnchorFactory(node=ThesisFactory(map=MapFactory()), source=source)
+    assert ArgumentMap.objects.count() == 4
+    assert home_queries(client) == one

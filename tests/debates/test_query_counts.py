@@ -95,10 +95,10 @@ def pages(map_info):
 # The same number at both sizes: this table is the whole point of the module.
 EXPECTED = {
     # Pages that span the maps first read every map's token, for their whole cached response
-    # (fragments.tokens_everywhere). Home: then the maps, each map's revision token, its
-    # counts and the sources it quotes (cached under the token; one query each for any number
-    # of maps), theses, sources.
-    "home": 7,
+    # (fragments.tokens_everywhere). Home: then the maps, every map's structure token (one
+    # read), the sources, which of them each map quotes, its counts (kept under the token; one
+    # query each for any number of maps), theses, sources.
+    "home": 8,
     # A tree also reads the links touching its nodes and the branch of each far end.
     # The map page and tree fragments first look for a whole cached response (one query for
     # the map's tokens, fragments.shared_response), then render, then fill the state regions
@@ -119,15 +119,16 @@ EXPECTED = {
     "tree-deep": 11,
     # The token twice (for the whole response, and for the cached parts); the open panel of
     # a visitor without an account is a state region (its node, its annotations); a claim
-    # with children also fills their counts. Its link preview (cached under the revision)
+    # with children also fills their counts. Its link preview (cached under the structure token)
     # reads the parent and the first quote (the thesis has no parent).
     "claim": 19,
     "claim-thesis": 20,
     # Every map's token and the stamp of the source's passage annotations (the whole
-    # response's key), then the source, the maps quoting it (the reader draws one), whether
+    # response's key), then the source, the maps quoting it (the maps, their tokens, and on a
+    # miss the sources and which each map quotes; the reader draws one), whether
     # it is read in parts (a count up to 501), the longest quote, the quotes over the part
     # shown, sections, passage annotations.
-    "source": 9,
+    "source": 12,
     # Every map's token (the whole response's key), every map's token again (the cached
     # results' key, for visitors with a session), then per kind: the ranked ids of a bounded
     # candidate set, then the rows shown with headlines.
@@ -139,16 +140,16 @@ EXPECTED = {
     "diagram": 7,  # and the map's tokens first (a shared response)
     "diagram-branch": 7,
     "diagram-deep": 6,
-    "export": 6,  # the map, its revision, sources, sections, then one query each for nodes, links
-    # Every map's token (the whole response's key), the source, the maps quoting it, the
-    # shown one's token, its nodes.
-    "source-argument": 9,
+    "export": 6,  # the map, its token, sources, sections, then one query each for nodes, links
+    # Every map's token (the whole response's key), the source, the maps quoting it (as for
+    # the reader: 4 queries), the shown one's token, its nodes.
+    "source-argument": 12,
     "cross-link": 6,  # a shared response (strengths are regions: none in its key)
-    # Every API request is counted (the rate limit); one of a map reads its revision and the
+    # Every API request is counted (the rate limit); one of a map reads its token and the
     # stamps of its strengths under everyone's and the curators' votes (the ETag), here
     # computed cold (each perspective: the map, its nodes, links, votes). Nodes: their ids,
     # then the rows, anchors and links of the page, and their strengths.
-    "api-map": 21,  # and the counts, theses, sources, the thesis under each document's view
+    "api-map": 22,  # and the counts, theses, sources, the thesis under each document's view
     "api-nodes": 16,
     "api-nodes-children": 17,  # and the parent
     "api-node": 17,  # the node, anchors, links, ancestors, then its children
@@ -203,15 +204,15 @@ CACHED_FRAGMENT = {
     "diagram": 7,
     "diagram-branch": 7,
     "diagram-deep": 6,
-    # Home: the maps, each one's token (its counts cached), theses, sources. Search: every
+    # Home: the maps, every map's token (their counts kept), theses, sources. Search: every
     # map's token, and the results from the cache. A document's argument: the source, the
-    # maps quoting it, the shown one's token. The reader is not cached in parts: its
-    # queries, after the session.
+    # maps quoting it (the maps, their tokens), the shown one's token. The reader is not
+    # cached in parts: its queries, after the session.
     "home": 5,
     "search": 2,
     "search-htmx": 2,
-    "source-argument": 4,
-    "source": 8,
+    "source-argument": 5,
+    "source": 9,
 }
 
 

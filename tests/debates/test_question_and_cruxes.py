@@ -22,7 +22,7 @@ def test_the_map_page_states_the_questions_senses_and_its_cruxes(client, seeded_
     assert html.index('id="argument-tree"') < html.index('class="question-defined"')
     assert "(a) A gap revealed" in defined and "(b) A wake-up call" in defined
     cruxes = html[html.index('class="cruxes"') : html.index('class="downloads"')]
-    assert "What all the documents agree on" in cruxes
+    assert "What all the sources agree on" in cruxes
     assert "The questions the conclusion turns on" in cruxes
     question = cruxes[cruxes.index("Is R1 derivative of American work?") :]
     question = question[: question.index("</li>")]

@@ -111,7 +111,7 @@ def test_voting_is_rate_limited(client, alice, tree, settings):
     assert statuses == [302, 302, 429]
 
 
-def test_a_vote_changes_no_revision_token(client, alice, tree):
+def test_a_vote_changes_no_structure_token(client, alice, tree):
     argmap = tree[0]
     token = fragments.current(argmap)
     client.post(vote_url("weak"), {"acceptability": "1"})

@@ -6,7 +6,16 @@ import nh3
 import pytest
 from markdown_it import MarkdownIt
 
-from argmap.lib.markdown import ALLOWED_TAGS, MAX_DEPTH, render_markdown
+from argmap.lib.markdown import (
+    ALLOWED_TAGS,
+    MAX_BRACKET_REACH,
+    MAX_DEPTH,
+    MAX_LINES,
+    MAX_MARKUP,
+    bracket_reach,
+    markdown_problem,
+    render_markdown,
+)
 
 from ..annotations.conftest import active_content
 
@@ -185,3 +194,50 @@ def test_hostile_bodies_render_to_inert_bounded_html_keeping_their_text(body):
     assert len(html) <= 20 * len(body)
     # Deep nesting is flattened, not dropped: the letters typed are still there.
     assert html.count("a") >= body.count("a") - body.count("<a") - 2 * body.count("javascript")
+
+
+# Limits that bound the parser's work (scripts/bench_markdown.py) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "reach"),
+    [
+        ("[a](b) and [c]", 2 + 2),
+        ("[" + "x" * 99, 100),  # never closed: to the end
+        ("[" + "x" * 9 + "\n\n" + "y" * 500, 10),  # or to the paragraph's end
+        ("\\[" + "x" * 999, 0),  # escaped: no label to look for
+        ("[[a]]", 4 + 2),
+    ],
+)
+def test_bracket_reach_counts_what_the_parser_scans_for_each_bracket(body, reach):
+    assert bracket_reach(body) == reach
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a\n" * MAX_LINES,
+        "a\r\n" * (MAX_LINES - 1) + "a",
+        "*" * MAX_MARKUP,
+        "[a](https://example.org) " * 100,
+        "[" + "x" * (MAX_BRACKET_REACH - 1),
+    ],
+)
+def test_bodies_within_the_limits_are_accepted(body):
+    assert markdown_problem(body) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a\n" * (MAX_LINES + 1),
+        "a\r" * (MAX_LINES + 1),
+        "_" * (MAX_MARKUP + 1),
+        "![" * 150 + "-" * 5000,
+    ],
+)
+def test_a_body_past_the_limits_shows_as_the_text_typed(body):
+    # Forms refuse it; one stored another way costs no parsing and stays inert.
+    assert markdown_problem(body) is not None
+    html = render_markdown(body + "<script>")
+    assert html.startswith("<p>") and "&lt;script&gt;" in html and "<a" not in html

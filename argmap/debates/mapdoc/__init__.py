@@ -10,7 +10,8 @@ outside it imports only this module, its public face:
   `import_text` (a file in any importable format, told from its content);
 - **read**: `read` (a file's text into an argmap/2 dict, every problem listed);
 - **check**: `problems_in_database` (what `check_map` reports) and `rules_applied`;
-- **fixtures**: `checked_fixtures` and `write_fixtures`, what `seed` and `export_seed` use;
+- **fixtures**: `checked_fixtures`, `fixture_paths`, `write_fixtures` and
+  `stale_map_directories`, what `seed` and `export_seed` use (one file set per curated map);
 - `Problem`, and `MapDocumentError`, the one error every reader and loader raises with every
   problem it found.
 
@@ -21,7 +22,15 @@ meaning checks), `fixtures.py`, and `formats/` (pure converters, no Django).
 
 from .check import problems_in_database, rules_applied
 from .export import chunks, export_map, export_source, web_links
-from .fixtures import FIXTURE_DIR, FIXTURE_FILES, checked_fixtures, write_fixtures
+from .fixtures import (
+    FIXTURE_DIR,
+    MAP_FILES,
+    SOURCES_FILE,
+    checked_fixtures,
+    fixture_paths,
+    stale_map_directories,
+    write_fixtures,
+)
 from .formats.registry import FORMATS, IMPORTABLE, file_name
 from .formats.webannotation import CONTEXT as ANNOTATION_CONTEXT
 from .formats.webannotation import public_annotations
@@ -31,17 +40,19 @@ from .problems import MapDocumentError, Problem
 __all__ = [
     "ANNOTATION_CONTEXT",
     "FIXTURE_DIR",
-    "FIXTURE_FILES",
     "FORMATS",
     "IMPORTABLE",
+    "MAP_FILES",
     "MapDocumentError",
     "Problem",
+    "SOURCES_FILE",
     "UnknownFormat",
     "checked_fixtures",
     "chunks",
     "export_map",
     "export_source",
     "file_name",
+    "fixture_paths",
     "import_text",
     "load_document",
     "load_json",
@@ -49,6 +60,7 @@ __all__ = [
     "public_annotations",
     "read",
     "rules_applied",
+    "stale_map_directories",
     "web_links",
     "write_fixtures",
 ]

@@ -350,9 +350,25 @@ def link_problems(links, nodes, map_id=None):
     return problems
 
 
-def problems_in_database(argmap=None):
-    maps = [argmap] if argmap else ArgumentMap.objects.all()
-    problems = []
-    for each in maps:
-        problems.extend(find_problems(document_from_database(each)))
-    return problems
+def problems_in_database(argmap=None, *, maps=None):
+    """One map's problems; or those of maps (every map by default), each named by its map."""
+    if argmap is not None:
+        return find_problems(document_from_database(argmap))
+    maps = ArgumentMap.objects.all() if maps is None else maps
+    return problems_by_map(
+        {each.slug: find_problems(document_from_database(each)) for each in maps}
+    )
+
+
+def problems_by_map(found):
+    """Each map's problems (found: {slug: problems}) named by its map; a document's problems
+    (the maps share the documents) once, first."""
+    shared, own = [], []
+    for slug, problems in found.items():
+        for problem in problems:
+            if problem.where.startswith("source "):
+                if problem not in shared:
+                    shared.append(problem)
+            else:
+                own.append(Problem(f"map {slug}, {problem.where}", problem.message))
+    return shared + own

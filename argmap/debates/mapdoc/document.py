@@ -77,6 +77,7 @@ class NodeEntry(Part):
     parent: str | None
     relation: str | None
     scheme: str | None = None
+    proposed_by: Annotated[str, Field(min_length=1, max_length=150)] | None = None
     anchors: list[AnchorEntry]
 
 

@@ -139,7 +139,7 @@ _SOURCES_OF_TREE = "SELECT DISTINCT a.source_id FROM tree JOIN {anchor} a ON a.n
 
 _NODE_ROWS = (
     "SELECT n.id, n.key, n.kind, n.is_heading, n.label, n.text, tree.top, p.key, n.relation,"
-    " n.is_implicit, n.scheme,"
+    " n.is_implicit, n.scheme, n.proposed_by,"
     " a.id, a.source_id, a.start, a.{end}, a.exact, a.prefix, a.suffix, a.speaker, a.voice"
     " FROM tree JOIN {node} n ON n.id = tree.id"
     " LEFT JOIN {node} p ON p.id = n.parent_id"
@@ -173,7 +173,7 @@ def _exported_nodes(tree: _TreeQuery, sources: dict[int, Source]) -> Iterator[di
     last = None
     for row in tree.rows(_NODE_ROWS):
         pk, key, kind, heading, label, text, top, parent, relation = row[:9]
-        implicit, scheme, anchor_pk = row[9:12]
+        implicit, scheme, proposed_by, anchor_pk = row[9:13]
         if pk != last:
             if last is not None:
                 yield node
@@ -188,10 +188,12 @@ def _exported_nodes(tree: _TreeQuery, sources: dict[int, Source]) -> Iterator[di
                 "parent": None if top else parent,
                 "relation": None if top else relation or None,
                 "scheme": None if top else scheme or None,
+                # Only on a node a reader proposed, so other nodes' exports keep their bytes.
+                **({"proposed_by": proposed_by} if proposed_by else {}),
                 "anchors": [],
             }
         if anchor_pk is not None:
-            source_id, start, end, exact, prefix, suffix, speaker, voice = row[12:]
+            source_id, start, end, exact, prefix, suffix, speaker, voice = row[13:]
             source = sources[source_id]
             node["anchors"].append(
                 {

@@ -1,6 +1,21 @@
 """The curated maps in git: `fixtures/` read into map documents (`seed` checks them before
 loading anything) and written from the database (`export_seed`), deterministically, so an
-unchanged map writes no byte."""
+unchanged map writes no byte.
+
+One file set per curated map, and the documents once, since maps share them (a second
+debate may quote the first one's documents)::
+
+    fixtures/sources.json           the documents (and their sections) curated maps quote,
+                                    and those no map quotes yet (uploaded for a new debate)
+    fixtures/<slug>/map.json        one map: its question, definition, cruxes
+    fixtures/<slug>/nodes.json      its nodes in reading order
+    fixtures/<slug>/anchors.json    their anchors
+    fixtures/<slug>/links.json      its links
+
+Only curated maps are written (`ArgumentMap.origin`): a map imported from a file or made by
+`generate_map` stays out, as do the documents only such maps quote, until a curator sets its
+origin to "curated here" in the admin.
+"""
 
 import json
 import os
@@ -9,22 +24,41 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core import serializers
+from django.db.models import Exists, OuterRef
 
 from ..models import Anchor, ArgumentMap, Link, Node, Section, Source
-from .check import METADATA, SECTION_KEYS, find_problems
+from .check import METADATA, SECTION_KEYS, find_problems, problems_by_map
 from .export import depth_first, sorted_links
 from .formats import dump_json
 from .problems import Problem
 
 FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
-FIXTURE_FILES = ["sources.json", "map.json", "nodes.json", "anchors.json", "links.json"]
+SOURCES_FILE = "sources.json"
+MAP_FILES = ["map.json", "nodes.json", "anchors.json", "links.json"]
+
+
+def map_directories(directory: Path = FIXTURE_DIR) -> list[Path]:
+    """Each map's file set: the folders of directory that hold a map.json, by name."""
+    return sorted(path.parent for path in Path(directory).glob(f"*/{MAP_FILES[0]}"))
+
+
+def fixture_paths(directory: Path = FIXTURE_DIR, slugs=None) -> list[Path]:
+    """The files `seed` loads, in loading order: the documents, then each map's set (only
+    the maps named in slugs, when given)."""
+    paths = [Path(directory) / SOURCES_FILE]
+    for folder in map_directories(directory):
+        if slugs is None or folder.name in slugs:
+            paths.extend(folder / name for name in MAP_FILES)
+    return paths
 
 
 def read_fixtures(directory=FIXTURE_DIR):
     """All fixture objects by model label, and problems reading them."""
     objects, problems = {}, []
-    for name in FIXTURE_FILES:
-        path = Path(directory) / name
+    if not map_directories(directory):
+        problems.append(Problem(str(directory), f"holds no map (no */{MAP_FILES[0]})"))
+    for path in fixture_paths(directory):
+        name = str(path.relative_to(directory))
         try:
             entries = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -34,8 +68,20 @@ def read_fixtures(directory=FIXTURE_DIR):
             problems.append(Problem(name, f"not valid JSON ({error})"))
             continue
         for entry in entries:
-            objects.setdefault(entry.get("model"), []).append(entry.get("fields", {}))
+            fields = entry.get("fields", {})
+            slug = _map_named(entry.get("model"), fields)
+            if path.name != SOURCES_FILE and slug != path.parent.name:
+                problems.append(Problem(name, f"holds a row of map {slug!r}, not of its folder's"))
+            objects.setdefault(entry.get("model"), []).append(fields)
     return objects, problems
+
+
+def _map_named(model, fields):
+    """The slug of the map a map file's row belongs to (a map set holds one map's rows)."""
+    if model == "debates.argumentmap":
+        return fields.get("slug")
+    reference = fields.get("node" if model == "debates.anchor" else "map") or [None]
+    return reference[0] if isinstance(reference, list) else None
 
 
 def documents_from_fixtures(directory=FIXTURE_DIR):
@@ -53,6 +99,11 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
         source = sources.get((fields.get("source") or [None])[0])
         if source is not None:
             source["sections"].append({key: fields.get(key) for key in SECTION_KEYS})
+    for fields in objects.get("debates.argumentmap", []):
+        if fields.get("origin", ArgumentMap.Origin.CURATED) != ArgumentMap.Origin.CURATED:
+            problems.append(
+                Problem(f"map {fields.get('slug')}", "is not curated: fixtures hold curated maps")
+            )
     documents = {
         fields.get("slug"): {
             "sources": sources,
@@ -78,6 +129,7 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
             "is_heading": fields.get("is_heading", False),
             "is_implicit": fields.get("is_implicit", False),
             "scheme": fields.get("scheme", ""),
+            "proposed_by": fields.get("proposed_by", ""),
             "anchors": [],
         }
         documents[map_slug]["nodes"].append(node)
@@ -115,12 +167,21 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
     return documents, problems
 
 
+# Fields a fixture leaves out at their empty default (loading fills the default back): a
+# node's credit is set on the few nodes readers proposed, and the curators' nodes keep the
+# lines they had before nodes recorded it.
+OMITTED_WHEN_EMPTY = {"debates.node": ("proposed_by",)}
+
+
 def fixture_entries(objects):
     entries = serializers.serialize(
         "python", objects, use_natural_foreign_keys=True, use_natural_primary_keys=True
     )
     for entry in entries:
         entry.pop("pk", None)
+        for name in OMITTED_WHEN_EMPTY.get(entry["model"], ()):
+            if entry["fields"].get(name) == "":
+                del entry["fields"][name]
     return entries
 
 
@@ -148,42 +209,64 @@ def link_entries(links, order):
     return entries
 
 
-def curated_fixtures():
-    """The curated maps only (never imported maps, users, annotations or suggestions)."""
-    # An imported map is not curated content: it stays out of fixtures/.
-    maps = list(ArgumentMap.objects.filter(origin=ArgumentMap.Origin.CURATED).order_by("slug"))
-    nodes = []
-    for argmap in maps:
-        nodes.extend(depth_first(list(Node.objects.filter(map=argmap).select_related("map"))))
+def curated_sources():
+    """The documents curated maps quote, and those no map quotes yet (a curator uploaded
+    them for a new debate); never those only imported or generated maps quote."""
+    anchors = Anchor.objects.filter(source=OuterRef("pk"))
+    curated = anchors.filter(node__map__origin=ArgumentMap.Origin.CURATED)
+    return Source.objects.filter(Exists(curated) | ~Exists(anchors)).order_by("file")
+
+
+def map_fixtures(argmap: ArgumentMap) -> dict[str, str]:
+    """One map's file set, by file name."""
+    nodes = depth_first(list(Node.objects.filter(map=argmap).select_related("map")))
     order = {node.pk: index for index, node in enumerate(nodes)}
     anchors = sorted(
-        Anchor.objects.filter(node__map__in=maps).select_related("node__map", "source"),
+        Anchor.objects.filter(node__map=argmap).select_related("node__map", "source"),
         key=lambda anchor: (order[anchor.node_id], anchor.position, anchor.pk),
     )
-    links = list(Link.objects.filter(map__in=maps).select_related("map", "from_node", "to_node"))
-    sources = list(Source.objects.order_by("file"))
-    sections = list(Section.objects.select_related("source").order_by("source__file", "position"))
+    links = list(Link.objects.filter(map=argmap).select_related("map", "from_node", "to_node"))
     return {
-        "sources.json": fixture_text(sources + sections),
-        "map.json": fixture_text(maps),
+        "map.json": fixture_text([argmap]),
         "nodes.json": fixture_text(nodes),
         "anchors.json": fixture_text(anchors),
         "links.json": fixture_text(entries=link_entries(links, order)),
     }
 
 
+def curated_maps():
+    # An imported or generated map is not curated content: it stays out of fixtures/.
+    return ArgumentMap.objects.filter(origin=ArgumentMap.Origin.CURATED).order_by("slug")
+
+
+def curated_fixtures() -> dict[str, str]:
+    """Every file of fixtures/ by its path there: the documents, then each curated map's set
+    (never imported or generated maps, users, annotations or proposals)."""
+    sources = list(curated_sources())
+    sections = list(
+        Section.objects.filter(source__in=sources)
+        .select_related("source")
+        .order_by("source__file", "position")
+    )
+    files = {SOURCES_FILE: fixture_text(sources + sections)}
+    for argmap in curated_maps():
+        for name, text in map_fixtures(argmap).items():
+            files[f"{argmap.slug}/{name}"] = text
+    return files
+
+
 def write_fixtures(directory: Path = FIXTURE_DIR) -> list[str]:
-    """Write the curated maps to directory; the names of the files that changed (none when
+    """Write the curated maps to directory; the paths of the files that changed (none when
     the files already match the database byte for byte)."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     changed = []
     for name, text in curated_fixtures().items():
         path = directory / name
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue
+        path.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target and rename, so a crash never leaves half a file.
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         os.chmod(temporary, 0o644)
@@ -192,10 +275,17 @@ def write_fixtures(directory: Path = FIXTURE_DIR) -> list[str]:
     return changed
 
 
+def stale_map_directories(directory: Path = FIXTURE_DIR) -> list[str]:
+    """Map folders of directory that no curated map of the database writes (a map deleted,
+    made not curated, or not seeded yet): export_seed names them and leaves them alone."""
+    curated = set(curated_maps().values_list("slug", flat=True))
+    return [folder.name for folder in map_directories(directory) if folder.name not in curated]
+
+
 def checked_fixtures(directory: Path = FIXTURE_DIR) -> tuple[dict, list[Problem]]:
     """The fixtures' map documents and every problem with them (reading and meaning), as
     `seed` checks them before it writes anything."""
     documents, problems = documents_from_fixtures(directory)
-    for document in documents.values():
-        problems.extend(find_problems(document))
-    return documents, problems
+    return documents, problems + problems_by_map(
+        {slug: find_problems(document) for slug, document in documents.items()}
+    )

@@ -15,7 +15,7 @@ from ..quotes import quote_context
 from .check import find_problems, source_entry
 from .document import AnchorEntry, MapInfo, NodeEntry, SourceEntry, parse
 from .export import export_source
-from .formats import ArgmapDoc, aif, argdown, registry
+from .formats import ArgmapDoc, aif, argdown, read_json, registry
 from .problems import MapDocumentError, Problem
 
 SOURCE_FIELDS = ("title", "title_by", "kind", "author", "publisher", "date", "tags", "disclosure")
@@ -228,6 +228,7 @@ def _write_document(document, slug, origin):
             is_heading=entry["heading"],
             is_implicit=entry.get("implicit", False),
             scheme=entry.get("scheme") or "",
+            proposed_by=entry.get("proposed_by") or "",
         )
     Anchor.objects.bulk_create(
         Anchor(
@@ -271,7 +272,7 @@ def _parents_first(entries):
 def load_json(text: str, slug: str | None = None) -> ArgumentMap:
     """load_document for JSON text; a text that is not JSON is one problem."""
     try:
-        document = json.loads(text)
+        document = read_json(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise MapDocumentError([Problem("document", f"not valid JSON ({error})")]) from error
     return load_document(document, slug)
@@ -334,7 +335,7 @@ def read(text: str, fmt: str | None, slug: str) -> tuple[str, ArgmapDoc]:
 
 def _json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return read_json(text)
     except json.JSONDecodeError as error:
         raise MapDocumentError([Problem("file", f"is not valid JSON ({error})")]) from error
 

@@ -1,13 +1,15 @@
 import hashlib
 import json
+import re
 import shutil
 from collections import Counter
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from argmap.debates.mapdoc import FIXTURE_DIR, FIXTURE_FILES, export_map
+from argmap.debates.mapdoc import FIXTURE_DIR, export_map
 from argmap.debates.mapdoc.formats import materialized
 from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
 from argmap.debates.quotes import sha256_of
@@ -22,25 +24,25 @@ def run(command, *args, **options):
 
 def test_seed_loads_the_whole_map_and_it_checks_clean(seeded_map):
     nodes = seeded_map.nodes.all()
-    assert nodes.count() == 180
+    assert nodes.count() == 188
     assert nodes.filter(kind=Node.Kind.THESIS).get().text == (
         "DeepSeek-R1 is a 'Sputnik moment' for American AI"
     )
     # The re-mapped and audited debate (docs/map-coverage.md, docs/map-audit.md).
     relations = Counter(nodes.values_list("relation", flat=True))
-    assert relations == {"": 1, "supports": 131, "opposes": 38, "undercuts": 10}
+    assert relations == {"": 1, "supports": 141, "opposes": 35, "undercuts": 11}
     assert Counter(nodes.values_list("kind", flat=True)) == {
         "thesis": 1,
-        "claim": 148,
-        "evidence": 31,
+        "claim": 155,
+        "evidence": 32,
     }
     assert nodes.filter(is_heading=True).count() == 11
     assert Counter(seeded_map.links.values_list("kind", flat=True)) == {
-        "contradicts": 26,
+        "contradicts": 29,
         "same_point": 15,
     }
     voices = Counter(Anchor.objects.filter(node__map=seeded_map).values_list("voice", flat=True))
-    assert voices == {"asserts": 178, "reports": 23, "concedes": 25}
+    assert voices == {"asserts": 184, "reports": 23, "concedes": 24}
     assert Source.objects.count() == 5
     for source in Source.objects.all():
         assert source.anchors.count() >= 5, f"{source.file} must contribute to the map"
@@ -54,6 +56,22 @@ def test_branches_run_four_or_more_levels_deep(seeded_map):
         return 0 if parents[pk] is None else 1 + depth(parents[pk])
 
     assert max(depth(pk) for pk in parents) >= 4
+
+
+def test_the_guide_and_the_coverage_list_name_only_nodes_of_the_map(seeded_map):
+    """The mapping guide's examples and the coverage list's current rows name nodes by key; a
+    re-mapping that renames or removes one must update them (the history below the list may
+    name nodes that are gone)."""
+    docs = Path(__file__).resolve().parents[3] / "docs"
+    coverage = (docs / "map-coverage.md").read_text().split("## What changed from the first map")[0]
+    pages = {
+        "mapping-guide.md": (docs / "mapping-guide.md").read_text(),
+        "map-coverage.md": coverage,
+    }
+    keys = set(seeded_map.nodes.values_list("key", flat=True))
+    for name, text in pages.items():
+        named = set(re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", text))
+        assert named - keys == set(), f"docs/{name} names nodes the map does not have"
 
 
 def test_shared_points_carry_anchors_from_several_sources(seeded_map):
@@ -172,15 +190,17 @@ def test_check_map_lists_every_problem_at_once(seeded_map):
     assert f"node {claim.key}: is evidence but has no anchor" in message
 
 
+SEED = "deepseek-r1-sputnik"
+
+
 def broken_fixture_copy(tmp_path, edit):
-    for name in FIXTURE_FILES:
-        shutil.copy(FIXTURE_DIR / name, tmp_path / name)
-    path = tmp_path / "anchors.json"
+    shutil.copytree(FIXTURE_DIR, tmp_path, dirs_exist_ok=True)
+    path, nodes_path = tmp_path / SEED / "anchors.json", tmp_path / SEED / "nodes.json"
     entries = json.loads(path.read_text(encoding="utf-8"))
-    nodes = json.loads((tmp_path / "nodes.json").read_text(encoding="utf-8"))
+    nodes = json.loads(nodes_path.read_text(encoding="utf-8"))
     edit(entries, nodes)
     path.write_text(json.dumps(entries), encoding="utf-8")
-    (tmp_path / "nodes.json").write_text(json.dumps(nodes), encoding="utf-8")
+    nodes_path.write_text(json.dumps(nodes), encoding="utf-8")
     return tmp_path
 
 

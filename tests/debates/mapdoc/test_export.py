@@ -1,5 +1,5 @@
 """Exports stream: every download is written from Streams a chunk at a time, cut to a branch
-in the query, answered with 304 from the map's revision, and kept whole only when small."""
+in the query, answered with 304 from the map's structure token, and kept whole only when small."""
 
 import json
 
@@ -122,10 +122,10 @@ def test_a_branch_is_read_back_as_its_own_graph(client, seeded_map):
 
 # Bounded: the same queries at any size, and never more than FETCH_ROWS rows at a time -----
 
-# The map (or node), its revision, its sources and their sections, then one query for the
+# The map (or node), its token, its sources and their sections, then one query for the
 # nodes and one for the links, read once each: AIF reads the nodes seven times and Web
 # Annotation twice (count, then the first page), from the spool of the first pass. Web
-# Annotation reads no links; the whole map's has no revision (see views.download) but reads
+# Annotation reads no links; the whole map's has no token (see views.download) but reads
 # the passage annotations.
 QUERIES = {"argmap": 6, "aif": 6, "argdown": 6, "webannotation": 5}
 # On PostgreSQL an export widens its statement_timeout, and sets it back, as it streams
@@ -188,24 +188,24 @@ def test_rows_are_read_fetch_rows_at_a_time(client, big, monkeypatch):
     assert batches == batches_of(node_rows, 40) + batches_of(2 * big.links.count(), 40)
 
 
-# Cached by revision: ETag, 304, HEAD ------------------------------------------------------
+# Cached by structure token: ETag, 304, HEAD ------------------------------------------------------
 
 
 @pytest.mark.parametrize("fmt", ["argmap", "aif", "argdown"])
-def test_an_unchanged_map_answers_304_from_its_revision_alone(
+def test_an_unchanged_map_answers_304_from_its_token_alone(
     client, seeded_map, fmt, django_assert_num_queries
 ):
     response = download(client, SLUG, fmt)
     etag = response["ETag"]
     assert response["Cache-Control"] == "no-cache"
     body(response)
-    with django_assert_num_queries(2):  # the map and its revision
+    with django_assert_num_queries(2):  # the map and its token
         again = download(client, SLUG, fmt, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again["ETag"] == etag
     assert not again.content
 
 
-def test_the_etag_depends_on_revision_format_and_branch(client, seeded_map):
+def test_the_etag_depends_on_token_format_and_branch(client, seeded_map):
     tags = {
         (fmt, key): download(client, SLUG, fmt, key)["ETag"]
         for fmt in ("argmap", "aif", "argdown")
@@ -251,7 +251,7 @@ def test_head_answers_the_headers_without_the_export(client, seeded_map, django_
 
 
 def test_the_whole_maps_web_annotations_are_built_every_time(client, seeded_map):
-    # They carry the sources' passage annotations, which do not change the map's revision.
+    # They carry the sources' passage annotations, which do not change the map's structure token.
     response = download(client, SLUG, "webannotation")
     assert not response.has_header("ETag")
     assert download(client, SLUG, "webannotation").streaming

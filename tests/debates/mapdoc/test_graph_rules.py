@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 
 from argmap.debates.mapdoc import (
     FIXTURE_DIR,
-    FIXTURE_FILES,
+    MAP_FILES,
     MapDocumentError,
     export_map,
     load_document,
@@ -163,14 +163,12 @@ def test_a_conceded_anchor_names_its_speaker():
 
 
 def broken_fixtures(tmp_path, edit):
-    for name in FIXTURE_FILES:
-        shutil.copy(FIXTURE_DIR / name, tmp_path / name)
-    data = {
-        name: json.loads((tmp_path / name).read_text(encoding="utf-8")) for name in FIXTURE_FILES
-    }
+    shutil.copytree(FIXTURE_DIR, tmp_path, dirs_exist_ok=True)
+    seed = tmp_path / "deepseek-r1-sputnik"
+    data = {name: json.loads((seed / name).read_text(encoding="utf-8")) for name in MAP_FILES}
     edit(data)
     for name, entries in data.items():
-        (tmp_path / name).write_text(json.dumps(entries, ensure_ascii=False, indent=2))
+        (seed / name).write_text(json.dumps(entries, ensure_ascii=False, indent=2))
     return tmp_path
 
 

@@ -199,7 +199,12 @@ def test_check_map_says_which_rules_it_applied(seeded_map, tmp_path):
 def test_export_seed_leaves_imported_maps_out(seeded_map, tmp_path):
     import_file(tmp_path, "[root]: A thesis.\n", "imported")
     call_command("export_seed", "--directory", str(tmp_path / "fixtures"), stdout=StringIO())
-    assert "imported" not in (tmp_path / "fixtures" / "map.json").read_text()
+    written = tmp_path / "fixtures"
+    assert sorted(path.name for path in written.iterdir()) == [
+        "deepseek-r1-sputnik",
+        "sources.json",
+    ]
+    assert "imported" not in (written / "deepseek-r1-sputnik" / "map.json").read_text()
 
 
 def test_map_downloads(client, seeded_map):

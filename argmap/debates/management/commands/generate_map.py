@@ -91,6 +91,7 @@ class Command(BaseCommand):
                 slug=slug,
                 title=f"Synthetic map {slug} ({nodes} nodes)",
                 question=f"Does the synthetic debate {slug} hold up?",
+                origin=ArgumentMap.Origin.GENERATED,  # not curated: kept out of fixtures/
             )
             depth = self.make_nodes(rng, argmap, source, nodes)
             self.make_links(argmap)

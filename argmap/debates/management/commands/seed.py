@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -10,12 +9,15 @@ from argmap.debates.models import ArgumentMap
 
 
 class Command(BaseCommand):
-    help = "Load the shipped map from fixtures/ (idempotent; validated before anything is written)."
+    help = (
+        "Load every curated map in fixtures/ (its documents, then one file set per map); a map "
+        "already loaded is skipped; everything is validated before anything is written."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--directory", default=str(mapdoc.FIXTURE_DIR), help="Fixture folder.")
         parser.add_argument(
-            "--reload", action="store_true", help="Load even when the database holds a map."
+            "--reload", action="store_true", help="Load the maps the database holds too."
         )
 
     def handle(self, *args, directory, reload, **options):
@@ -25,23 +27,26 @@ class Command(BaseCommand):
                 f"the fixtures have {len(problems)} problem(s); nothing was loaded:\n"
                 + "\n".join(f"  {problem}" for problem in problems)
             )
-        if ArgumentMap.objects.filter(slug__in=documents).exists() and not reload:
-            self.stdout.write("The seed map is already loaded; nothing to do (--reload forces).")
+        present = set(ArgumentMap.objects.filter(slug__in=documents).values_list("slug", flat=True))
+        wanted = sorted(documents) if reload else sorted(set(documents) - present)
+        for slug in sorted(present - set(wanted)):
+            self.stdout.write(f"Map {slug} is already loaded; skipped (--reload loads it again).")
+        if not wanted:
             return
         # loaddata warns on an empty file (a map without links): pass only files with rows.
         paths = [
-            f"{directory}/{name}"
-            for name in mapdoc.FIXTURE_FILES
-            if json.loads(Path(directory, name).read_text(encoding="utf-8"))
+            str(path)
+            for path in mapdoc.fixture_paths(directory, wanted)
+            if json.loads(path.read_text(encoding="utf-8"))
         ]
         with transaction.atomic():
             call_command("loaddata", *paths, verbosity=0)
-            problems = mapdoc.problems_in_database()
+            maps = ArgumentMap.objects.filter(slug__in=wanted)
+            problems = mapdoc.problems_in_database(maps=maps)
             if problems:
                 raise CommandError(
-                    "the loaded map has problems; nothing was kept:\n"
+                    "the loaded maps have problems; nothing was kept:\n"
                     + "\n".join(f"  {problem}" for problem in problems)
                 )
-        maps = ArgumentMap.objects.filter(slug__in=documents)
         for argmap in maps:
             self.stdout.write(f"Loaded map {argmap.slug}: {argmap.nodes.count()} nodes.")

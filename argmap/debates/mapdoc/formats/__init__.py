@@ -5,6 +5,7 @@ into argmap/2 and back, and these modules do the rest."""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain
@@ -20,6 +21,40 @@ CONTEXT_CHARS = 32
 RELATIONS = ("supports", "opposes", "undercuts")
 LINK_TYPES = ("contradicts", "same_point")
 VOICES = ("asserts", "reports", "concedes")
+
+
+# A NUL, which PostgreSQL stores in no text, and half a surrogate pair, which no UTF-8
+# encodes: JSON's "\\u0000" and "\\ud800" escapes make them.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def read_json(text: str) -> Any:
+    """json.loads for a file a person gives, raising json.JSONDecodeError (which every reader
+    reports as the file's problem) also where json.loads raises something else or lets
+    through what no database stores: nesting deeper than Python's stack (RecursionError), a
+    number of over 4,300 digits (ValueError), and a string holding a NUL or half a
+    surrogate pair (escaped as \\u0000 or \\ud800)."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:  # int() refusing a number's digits
+        raise json.JSONDecodeError(f"a number is too long: {str(error)[:40]}", text, 0) from None
+    values = [data]
+    while values:  # every string, key or value, without recursion
+        value = values.pop()
+        if isinstance(value, dict):
+            values.extend(value.keys())
+            values.extend(value.values())
+        elif isinstance(value, list):
+            values.extend(value)
+        elif isinstance(value, str) and UNSTORABLE.search(value):
+            raise json.JSONDecodeError(
+                "a string holds a NUL or half a surrogate pair (\\u0000, \\ud800)", text, 0
+            )
+    return data
 
 
 class Stream(Generic[T]):

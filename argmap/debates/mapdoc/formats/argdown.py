@@ -30,6 +30,7 @@ from . import (
     anchor_from_text,
     build_doc,
     in_chunks,
+    read_json,
     tree_problems,
     with_parents,
 )
@@ -239,7 +240,7 @@ def _front_matter(text: str, problems: list[Problem]) -> tuple[dict[str, Any], s
     match = re.match(r"\s*===+\n(.*?)\n===+[ \t]*(?:\n|$)", text, flags=re.S)
     if match:
         try:
-            front = json.loads(match.group(1))
+            front = read_json(match.group(1))
         except json.JSONDecodeError as error:
             problems.append(
                 Problem(
@@ -249,7 +250,27 @@ def _front_matter(text: str, problems: list[Problem]) -> tuple[dict[str, Any], s
                 )
             )
         body = "\n" * match.group().count("\n") + text[match.end() :]
+    if not _front_matter_shaped(front):
+        problems.append(
+            Problem(
+                "front matter",
+                'is not shaped as Argmap writes it: {"argmap": {"map": {…}, "sources": […]}}',
+            )
+        )
+        front = {}
     return front, _strip_comments(body)
+
+
+def _front_matter_shaped(front: Any) -> bool:
+    """True when the parts of the front matter that from_argdown reads have their types."""
+    if not isinstance(front, dict):
+        return False
+    argmap = front.get("argmap") or {}
+    return (
+        isinstance(argmap, dict)
+        and isinstance(argmap.get("map") or {}, dict)
+        and isinstance(argmap.get("sources") or [], list)
+    )
 
 
 def _statements_and_relations(
@@ -322,7 +343,7 @@ def _define(
     data: Any = {}
     if raw_data is not None:
         try:
-            data = json.loads(raw_data)
+            data = read_json(raw_data)
         except json.JSONDecodeError as error:
             problems.append(Problem(f"statement {title}", f"data is not JSON ({error.msg})"))
             data = {}

@@ -16,6 +16,7 @@ from . import (
     aif,
     argdown,
     json_chunks,
+    read_json,
     spooled,
     webannotation,
 )
@@ -58,7 +59,7 @@ def detect(text: str) -> str | None:
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("{", "[")):
         try:
-            data = json.loads(stripped)
+            data = read_json(stripped)
         except json.JSONDecodeError:
             data = None  # not JSON; "[title]: text" starts an Argdown statement
         else:
