@@ -52,7 +52,7 @@ class User(AbstractUser, UpdateOnlyModel):
         user._stored_username = user.username
         return user
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The key follows a new name only: an existing account keeps the key it was given,
         # so a stricter skeleton (argmap.accounts.names) never makes two old accounts clash.
         if self._state.adding or self.username != getattr(self, "_stored_username", None):
@@ -64,8 +64,8 @@ class User(AbstractUser, UpdateOnlyModel):
         self._stored_username = self.username
 
 
-class NotificationQuerySet(models.QuerySet):
-    def unread(self):
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> Self:
         return self.filter(read_at__isnull=True)
 
 
@@ -85,11 +85,11 @@ class Notification(models.Model):
         ordering = ["-created", "-pk"]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text[:60]
 
     @classmethod
-    def tell(cls, user, text, url=""):
+    def tell(cls, user: User, text: str, url: str = "") -> "Notification":
         """Notify user in the app, and by email after the transaction commits when the site
         sends mail (EMAIL_HOST) and they asked for it."""
         notification = cls.objects.create(user=user, text=text[:600], url=url[:300])

@@ -276,9 +276,11 @@ class ProposalAdmin(admin.ModelAdmin):
         if target is None:
             return f"The node “{proposal.target_text[:120]}” has been deleted."
         siblings = (
-            Node.objects.filter(parent_id=target.parent_id, map_id=target.map_id)
-            .exclude(pk=target.pk)
-            .order_by("position", "pk")[:12]
+            list(
+                Node.objects.filter(parent_id=target.parent_id, map_id=target.map_id)
+                .exclude(pk=target.pk)
+                .order_by("position", "pk")[:12]
+            )
             if target.parent_id
             else []
         )

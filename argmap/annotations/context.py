@@ -5,12 +5,17 @@ AnnotationsConfig.ready() registers; debates never imports annotations. The read
 this app's own (reader_page_context).
 """
 
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Max
+from django.db import connection
+from django.db.models import Count
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 
-from argmap.debates.models import Node
+from argmap.debates.models import Node, Source
 from argmap.debates.reader import reader_context
 
 from .forms import AnnotationForm, PassageAnnotationForm
@@ -58,7 +63,8 @@ def annotation_panels(pks):
     nodes = Node.objects.select_related("map").in_bulk(pks)
     listed: dict[int, list[Annotation]] = {pk: [] for pk in nodes}
     for annotation in Annotation.objects.filter(node__in=pks).for_viewer(AnonymousUser()):
-        listed[annotation.node_id].append(annotation)
+        if annotation.node_id is not None:
+            listed[annotation.node_id].append(annotation)
     context = {"on_node_page": True, "panel_open": True, "user": AnonymousUser()}
     return {
         pk: render_to_string(
@@ -83,10 +89,33 @@ def reader_page_context(request, source, form=None):
 
 def reader_key(source_slug: str) -> str:
     """What the reader of source_slug shows of passage annotations to a visitor without an
-    account, in one aggregate: a new, edited, hidden or deleted public one changes it."""
-    stamp = (
-        Annotation.objects.public()
-        .filter(source__slug=source_slug)
-        .aggregate(count=Count("pk"), last=Max("pk"), updated=Max("updated"))
+    account, in one aggregate: a new, edited, hidden or deleted public one changes it.
+
+    Every hit on the cached reader reads it, so it is plain SQL, as the maps' tokens are:
+    building the ORM's aggregate cost 1.8 of a hit's 3.1 ms (/healthz: 0.8 ms)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_reader_key_sql(), [source_slug, Annotation.Visibility.PUBLIC, False])
+        count, last, updated = cursor.fetchone()
+    return f"passages:{count}:{last}:{updated}"
+
+
+@cache
+def _reader_key_sql() -> str:
+    """annotations.models.public_and_shown(), for one source's passages, in SQL."""
+    quote = connection.ops.quote_name
+    a, s = _columns(Annotation), _columns(Source)
+    return (
+        f"SELECT COUNT(*), MAX(a.{a('id')}), MAX(a.{a('updated')})"  # noqa: S608 - quoted names
+        f" FROM {quote(Annotation._meta.db_table)} a JOIN {quote(Source._meta.db_table)} s"
+        f" ON s.{s('id')} = a.{a('source')} WHERE s.{s('slug')} = %s"
+        f" AND a.{a('visibility')} = %s AND a.{a('is_hidden')} = %s"
     )
-    return f"passages:{stamp['count']}:{stamp['last']}:{stamp['updated']}"
+
+
+def _columns(model: Any) -> Callable[[str], str]:
+    """A model's field name to its quoted column."""
+
+    def column(name: str) -> str:
+        return connection.ops.quote_name(str(model._meta.get_field(name).column))
+
+    return column

@@ -227,8 +227,8 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
             start, end, _ = passage
             anchors = Anchor.objects.filter(source=self.source, node__map=self.argmap)
             anchors = anchors.select_related("node__parent").order_by("start", "pk")
-            inside = anchors.filter(start__gte=max(0, start - NEAR_CHARS), start__lt=end)
-            inside = list(inside.filter(end__gt=start)[:TARGETS_A_GROUP])
+            starting = anchors.filter(start__gte=max(0, start - NEAR_CHARS), start__lt=end)
+            inside = list(starting.filter(end__gt=start)[:TARGETS_A_GROUP])
             before = anchors.filter(start__gte=max(0, start - NEAR_CHARS), end__lte=start)
             after = anchors.filter(start__gte=end, start__lt=end + NEAR_CHARS)
             near = [

@@ -1,4 +1,7 @@
+from typing import TYPE_CHECKING, Any, Self
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
@@ -22,10 +25,18 @@ from argmap.debates.models import (
 from argmap.lib.markdown import render_markdown
 from argmap.lib.rows import RowGone, UpdateOnlyModel, lock, locking
 
+if TYPE_CHECKING:
+    from django.db.models.base import ModelBase
+
+    from argmap.accounts.models import User
+
+    # Who reads a page: a signed-in user or a visitor.
+    Viewer = User | AnonymousUser
+
 BODY_LIMIT = 10_000
 
 
-def public_and_shown():
+def public_and_shown() -> Q:
     """The annotations everyone may see: public, and not hidden by moderators."""
     return Q(visibility=Annotation.Visibility.PUBLIC, is_hidden=False)
 
@@ -37,10 +48,10 @@ class AnnotationQuerySet(ContentQuerySet["Annotation"]):
     bumps = "state"
     shown_fields = frozenset({"visibility", "is_hidden", "node"})
 
-    def shown(self):
+    def shown(self) -> Self:
         return self.public().filter(node__isnull=False)
 
-    def delete(self):
+    def delete(self) -> tuple[int, dict[str, int]]:
         with locking():
             lock_for_delete(self)
             return super().delete()
@@ -48,24 +59,24 @@ class AnnotationQuerySet(ContentQuerySet["Annotation"]):
     delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]
 
-    def visible_to(self, user):
+    def visible_to(self, user: "Viewer") -> Self:
         """Public and not hidden, plus everything of the user's own."""
         shown = public_and_shown()
         if user.is_authenticated:
             shown |= Q(author=user)
         return self.filter(shown)
 
-    def public(self):
+    def public(self) -> Self:
         return self.filter(public_and_shown())
 
-    def for_listing(self):
+    def for_listing(self) -> Self:
         return (
             self.select_related("author", "node__map", "source", "proposal__target")
             .defer("source__text")
             .order_by("-created", "-pk")
         )
 
-    def published(self):
+    def published(self) -> Self:
         """Public, shown annotations with a target (a passage or a node), in id order, ready
         for published_item(): what the Web Annotation export and the read API publish."""
         return (
@@ -80,7 +91,7 @@ class AnnotationQuerySet(ContentQuerySet["Annotation"]):
             .order_by("pk")
         )
 
-    def for_viewer(self, user):
+    def for_viewer(self, user: "Viewer") -> Self:
         """What user may see, ready to list, each marked with whether user has flagged it."""
         shown = self.visible_to(user).for_listing()
         if not user.is_authenticated:
@@ -146,10 +157,10 @@ class Annotation(QuoteSelector):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.author} on {self.target_label}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Rendered once, on write; pages show body_html and never render Markdown.
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "body" in update_fields:
@@ -162,21 +173,21 @@ class Annotation(QuoteSelector):
         with adding_to(self.node_id if self._state.adding else None):
             super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         with locking():
             lock_for_delete(Annotation.objects.filter(pk=self.pk))
             return super().delete(*args, **kwargs)
 
     @property
-    def is_passage(self):
+    def is_passage(self) -> bool:
         return self.source_id is not None
 
     @property
-    def is_detached(self):
+    def is_detached(self) -> bool:
         return not self.source_id and not self.node_id
 
     @property
-    def target_label(self):
+    def target_label(self) -> str:
         if self.source is not None:
             return f"“{self.exact[:50]}” in {self.source.title}"
         if self.node is not None:
@@ -184,24 +195,24 @@ class Annotation(QuoteSelector):
         return f"a removed node (“{self.node_text[:50]}”)"
 
     @property
-    def stance(self):
+    def stance(self) -> str:
         return "note"
 
     @property
-    def is_public(self):
+    def is_public(self) -> bool:
         return self.visibility == self.Visibility.PUBLIC
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         if self.source is not None:
             return f"{self.source.get_absolute_url()}#annotation-{self.pk}"
         if self.node is not None:
             return f"{self.node.get_absolute_url()}#annotation-{self.pk}"
         return reverse("annotation", args=[self.pk])
 
-    def published_item(self):
+    def published_item(self) -> dict[str, Any]:
         """The annotation as formats.webannotation.public_annotations takes it (a plain
         dict); only for public, shown annotations (AnnotationQuerySet.published)."""
-        item = {
+        item: dict[str, Any] = {
             "id": self.pk,
             "kind": self.kind,
             "body": self.body,
@@ -219,23 +230,23 @@ class Annotation(QuoteSelector):
             item |= {"map": self.node.map.slug, "node": self.node.key}
         return item
 
-    def set_passage(self, source, start, end):
+    def set_passage(self, source: Source, start: int, end: int) -> None:
         """Point the annotation at source.text[start:end], with its quote selector."""
         self.node = None
         self.select(source, start, end)
 
-    def can_edit(self, user):
+    def can_edit(self, user: "Viewer") -> bool:
         return user.is_authenticated and user.pk == self.author_id
 
-    def is_visible_to(self, user):
+    def is_visible_to(self, user: "Viewer") -> bool:
         if user.is_authenticated and user.pk == self.author_id:
             return True
         return self.is_public and not self.is_hidden
 
-    def can_flag(self, user):
+    def can_flag(self, user: "Viewer") -> bool:
         return user.is_authenticated and user.pk != self.author_id and self.is_visible_to(user)
 
-    def flag(self, user, reason=""):
+    def flag(self, user: "User", reason: str = "") -> "Flag":
         """Record user's flag once; a second flag by the same user changes nothing.
 
         The annotation's row is locked first, so a flag never lands on one deleted meanwhile.
@@ -249,7 +260,7 @@ class Annotation(QuoteSelector):
         return flag
 
 
-def lock_for_delete(annotations):
+def lock_for_delete(annotations: "models.QuerySet[Annotation]") -> None:
     """Lock annotations, then their proposals, before Django collects what cascades:
     a flag added meanwhile (Annotation.flag holds the annotation's lock) goes with them, and
     a curator deciding the proposal finishes first or finds it detached."""
@@ -270,27 +281,37 @@ class Flag(UpdateOnlyModel):
             models.UniqueConstraint(fields=["annotation", "flagged_by"], name="flag_once_per_user")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Flag by {self.flagged_by} on annotation {self.annotation_id}"
 
 
-def published_passages(source_slugs):
+def published_passages(source_slugs: list[str]) -> list[dict[str, Any]]:
     """Public, shown passage annotations on these sources, as the Web Annotation export takes
     them (plain dicts). Registered in AnnotationsConfig.ready() as a debates pages hook."""
     rows = Annotation.objects.published().filter(source__slug__in=source_slugs, node__isnull=True)
     return [row.published_item() for row in rows]
 
 
-def username_before_save(sender, instance, update_fields=None, **kwargs):
+def username_before_save(
+    sender: "ModelBase", instance: "User", update_fields: Any = None, **kwargs: Any
+) -> None:
     """pre_save of a user: the name they had, when this save may change it (a log-in saves
     only last_login, and reads nothing here)."""
     if instance.pk is None or (update_fields is not None and "username" not in update_fields):
         return
-    before = sender._default_manager.filter(pk=instance.pk).values_list("username", flat=True)
-    instance._username_before = next(iter(before), None)
+    before = (
+        type(instance)._default_manager.filter(pk=instance.pk).values_list("username", flat=True)
+    )
+    instance.__dict__["_username_before"] = next(iter(before), None)
 
 
-def credit_follows_the_proposer(sender, instance, created=False, update_fields=None, **kwargs):
+def credit_follows_the_proposer(
+    sender: "ModelBase",
+    instance: "User",
+    created: bool = False,
+    update_fields: Any = None,
+    **kwargs: Any,
+) -> None:
     """post_save of a user: the nodes their accepted proposals became carry the credit they
     choose now (a new name, or credit turned on or off), since the fixtures are public. A
     log-in saves only last_login and costs nothing here."""
@@ -301,18 +322,18 @@ def credit_follows_the_proposer(sender, instance, created=False, update_fields=N
     _credit_nodes(instance, instance.credit())
 
 
-def deleted_proposer_is_a_reader(sender, instance, **kwargs):
+def deleted_proposer_is_a_reader(sender: "ModelBase", instance: "User", **kwargs: Any) -> None:
     """pre_delete of a user: their name leaves the nodes their proposals became."""
     _credit_nodes(instance, instance.ANONYMOUS_CREDIT)
 
 
-def _credit_nodes(user, credit):
+def _credit_nodes(user: "User", credit: str) -> None:
     accepted = Proposal.objects.filter(proposer=user, created_node__isnull=False)
     nodes = Node.objects.filter(pk__in=accepted.values("created_node")).exclude(proposed_by=credit)
-    nodes.update(proposed_by=credit)  # a content write: the maps' revision tokens move
+    nodes.update(proposed_by=credit)  # a content write: the maps' structure tokens move
 
 
-def renamed_author_refreshes_maps(sender, instance, **kwargs):
+def renamed_author_refreshes_maps(sender: "ModelBase", instance: "User", **kwargs: Any) -> None:
     """post_save of a user: a new name changes the state token of every map that shows one
     of their public annotations (claim pages' panels are state regions, names included)."""
     before = instance.__dict__.pop("_username_before", None)
@@ -320,11 +341,11 @@ def renamed_author_refreshes_maps(sender, instance, **kwargs):
         fragments.state_changed(Annotation.objects.filter(author=instance).map_ids())
 
 
-class ProposalQuerySet(models.QuerySet):
-    def pending(self):
+class ProposalQuerySet(models.QuerySet["Proposal"]):
+    def pending(self) -> Self:
         return self.filter(state=Proposal.State.PENDING)
 
-    def for_listing(self):
+    def for_listing(self) -> Self:
         return self.select_related(
             "map", "target__map", "other__map", "source", "created_node__map", "merged_into__map"
         ).defer("source__text")
@@ -428,15 +449,15 @@ class Proposal(QuoteSelector):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_relation_display()}: {self.text[:60]}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.target_text and self.target is not None:  # no query when target_id is None
             self.target_text = self.target.text
         super().save(*args, **kwargs)
 
-    def hold_nodes(self):
+    def hold_nodes(self) -> None:
         """Hold the locks of the nodes this proposal points at, in primary-key order (nodes
         come first, docs/architecture.md "Writes that race"): a delete of either waits, then
         finds the proposal. ValidationError when one is gone."""
@@ -458,7 +479,7 @@ class Proposal(QuoteSelector):
     def has_passage(self) -> bool:
         return self.source_id is not None
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return f"{reverse('proposals')}#proposal-{self.pk}"
 
     # Writes: a proposal, and the curators' three decisions. -----------------------------
@@ -484,12 +505,12 @@ class Proposal(QuoteSelector):
                 )
             self.save()
 
-    def check_decidable(self):
+    def check_decidable(self) -> None:
         """Raise ValidationError unless a curator can still decide this proposal."""
         if self.state != self.State.PENDING:
             raise ValidationError(f"This proposal was already {self.state}.", code="decided")
 
-    def _locked(self):
+    def _locked(self) -> "Proposal":
         """This proposal's row, locked after the nodes it points at, re-read: a decision is
         taken on what is stored now (a second curator's decision waits, then is refused)."""
         self.hold_nodes()
@@ -499,7 +520,7 @@ class Proposal(QuoteSelector):
         fresh.check_decidable()
         return fresh
 
-    def _live(self, node_id, what):
+    def _live(self, node_id: int | None, what: str) -> Node:
         node = Node.objects.select_related("map").filter(pk=node_id).first() if node_id else None
         if node is None:
             raise ValidationError(
@@ -508,7 +529,7 @@ class Proposal(QuoteSelector):
             )
         return node
 
-    def accept(self, curator, text=None, kind=None):
+    def accept(self, curator: "User", text: str | None = None, kind: str | None = None) -> Node:
         """Create the node (with the passage as its anchor) or the link where proposed.
 
         The curator may edit the text first. Refused with a message when the proposal was
@@ -554,7 +575,7 @@ class Proposal(QuoteSelector):
         self.refresh_from_db()
         return node
 
-    def merge(self, curator, node):
+    def merge(self, curator: "User", node: Node | None) -> None:
         """The proposal repeats node: its passage becomes one more anchor of node (when it
         has one the node lacks), and the proposal is marked merged into it."""
         with transaction.atomic():
@@ -565,6 +586,8 @@ class Proposal(QuoteSelector):
             if fresh.has_passage:
                 if not fresh.matches_source():
                     raise ValidationError("The quoted passage no longer matches the source’s text.")
+                assert fresh.source_id is not None, "a passage names its source"
+                assert fresh.start is not None and fresh.end is not None
                 quoted = node.anchors.filter(
                     source_id=fresh.source_id, start=fresh.start, end=fresh.end
                 )
@@ -573,7 +596,7 @@ class Proposal(QuoteSelector):
             fresh._decide(curator, self.State.MERGED, merged_into=node)
         self.refresh_from_db()
 
-    def reject(self, curator, reason):
+    def reject(self, curator: "User", reason: str) -> None:
         """Record the rejection with its reason, which the proposer reads."""
         if not (reason or "").strip():
             raise ValidationError("Say why; the proposer reads the reason.", code="no_reason")
@@ -582,13 +605,13 @@ class Proposal(QuoteSelector):
             fresh._decide(curator, self.State.REJECTED, reason=reason.strip())
         self.refresh_from_db()
 
-    def default_kind(self):
+    def default_kind(self) -> str:
         """What the new node is: evidence when it quotes a passage in support, else a claim."""
         if self.relation == self.Relation.SUPPORTS and self.has_passage:
             return Node.Kind.EVIDENCE
         return Node.Kind.CLAIM
 
-    def anchor_to(self, node):
+    def anchor_to(self, node: Node) -> Anchor:
         assert self.source is not None and self.start is not None, "called with a passage only"
         anchor = Anchor(
             node=node, source=self.source, exact=self.exact, position=node.next_anchor_position()
@@ -598,7 +621,7 @@ class Proposal(QuoteSelector):
         anchor.save()
         return anchor
 
-    def _decide(self, curator, state, **fields):
+    def _decide(self, curator: "User", state: str, **fields: Any) -> None:
         for name, value in {
             "state": state,
             "decided_by": curator,
@@ -609,7 +632,7 @@ class Proposal(QuoteSelector):
         self.save()
         Notification.tell(self.proposer, self.decision_text(), self.get_absolute_url())
 
-    def decision_text(self):
+    def decision_text(self) -> str:
         """What the proposer is told: the decision, in a sentence."""
         what = f"Your proposal “{self.text[:80]}”"
         if self.state == self.State.ACCEPTED:

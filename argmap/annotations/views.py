@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from argmap.accounts.models import User
 from argmap.debates import fragments
 from argmap.debates import search as text_search
 from argmap.debates.models import ArgumentMap, Node, Source
@@ -218,6 +219,7 @@ def flag_annotation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     ratelimit.count(request, "flag", "flags")
     if not form.is_valid():
         return show_annotation(request, annotation, 400, flag_form=form, fragment="flag")
+    assert isinstance(request.user, User), "can_flag() refuses visitors"
     annotation.flag(request.user, form.cleaned_data["reason"])
     annotation.viewer_flagged = True  # type: ignore[attr-defined] # what the page shows
     messages.success(request, "Thank you. The moderators will look at it.")

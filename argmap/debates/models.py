@@ -1,7 +1,7 @@
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any
+from typing import Any, Self
 
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
@@ -15,7 +15,7 @@ from argmap.lib.urls import slug_url
 
 from . import fragments
 from .fragments import ContentQuerySet, new_token
-from .markup import markup_intervals, runs
+from .markup import Run, markup_intervals, runs
 from .quotes import (
     find_quote,
     quote_context,
@@ -25,7 +25,7 @@ from .quotes import (
     words_around_bounds,
 )
 from .schemes import CHOICES as SCHEME_CHOICES
-from .schemes import SCHEMES
+from .schemes import SCHEMES, Scheme
 
 __all__ = [
     "Anchor",
@@ -43,8 +43,11 @@ class SourceQuerySet(ContentQuerySet["Source"]):
     map_field = "anchors__node__map"  # a source shows in the trees of the maps that quote it
 
 
-class SourceManager(models.Manager.from_queryset(SourceQuerySet)):  # type: ignore[misc]
-    def get_by_natural_key(self, slug):
+SourceManagerBase = models.Manager.from_queryset(SourceQuerySet)
+
+
+class SourceManager(SourceManagerBase["Source"]):
+    def get_by_natural_key(self, slug: str) -> Any:
         return self.get(slug=slug)
 
 
@@ -88,35 +91,35 @@ class Source(UpdateOnlyModel):
     class Meta:
         ordering = ["file"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
-    def natural_key(self):
+    def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return slug_url("source", self.slug)
 
-    def speaker_at(self, offset):
+    def speaker_at(self, offset: int) -> str:
         """Who speaks at offset: a reader comment's commenter, otherwise the author."""
         section = self.comment_at(offset)
         return section.speaker if section else "the author"
 
-    def comment_at(self, offset):
+    def comment_at(self, offset: int) -> "Section | None":
         """The reader comment holding offset, or None (from the prefetched sections)."""
         for section in self.sections.all():
             if section.start <= offset < section.end and section.kind == Section.Kind.COMMENT:
                 return section
         return None
 
-    def comment_number_at(self, offset):
+    def comment_number_at(self, offset: int) -> int | None:
         """The number in the thread of the reader comment holding offset, or None."""
         section = self.comment_at(offset)
         return section.comment_number if section else None
 
 
-class SectionManager(models.Manager):
-    def get_by_natural_key(self, source_slug, position):
+class SectionManager(models.Manager["Section"]):
+    def get_by_natural_key(self, source_slug: str, position: int) -> "Section":
         return self.get(source__slug=source_slug, position=position)
 
 
@@ -142,10 +145,10 @@ class Section(UpdateOnlyModel):
             models.UniqueConstraint(fields=["source", "position"], name="section_unique_position")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.source.slug} §{self.position} ({self.get_kind_display()})"
 
-    def natural_key(self):
+    def natural_key(self) -> tuple[str, int]:
         return (*self.source.natural_key(), self.position)
 
     natural_key.dependencies = [  # type: ignore[attr-defined]
@@ -153,7 +156,7 @@ class Section(UpdateOnlyModel):
     ]
 
     @property
-    def comment_number(self):
+    def comment_number(self) -> int | None:
         """A reader comment's number in the thread is its position; None for the article."""
         return self.position if self.kind == self.Kind.COMMENT else None
 
@@ -163,7 +166,7 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
 
     COUNTS = ("node_count", "supports_count", "opposes_count", "undercuts_count")
 
-    def count_nodes(self, map_ids):
+    def count_nodes(self, map_ids: list[int]) -> dict[int, dict[str, int]]:
         """Each map's COUNTS, in one GROUP BY that reads only the (map, relation) index (an
         index-only scan: 88 ms at a million nodes, against 490 ms reading the rows)."""
         counts = {pk: dict.fromkeys(self.COUNTS, 0) for pk in map_ids}
@@ -179,7 +182,7 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
                 counts[map_id][f"{relation}_count"] += number
         return counts
 
-    def quoted_source_ids(self, map_ids):
+    def quoted_source_ids(self, map_ids: list[int]) -> dict[int, list[int]]:
         """Each map's sources, the ids of those its anchors quote, in two queries for any
         number of maps: the sources, then one row with an EXISTS for each source and map.
 
@@ -198,10 +201,13 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
             for source in source_ids
             for pk in map_ids
         }
-        row = Source.objects.filter(pk=source_ids[0]).values(**columns).get()
+        # A plain dict: its keys are made here, which a typed values() row cannot name.
+        row: dict[str, Any] = dict(Source.objects.filter(pk=source_ids[0]).values(**columns).get())
         return {pk: [source for source in source_ids if row[f"q_{source}_{pk}"]] for pk in map_ids}
 
-    def kept(self, kind, compute):
+    def kept(
+        self, kind: str, compute: Callable[[list[int]], dict[int, dict[str, Any]]]
+    ) -> list["ArgumentMap"]:
         """The maps, each with compute(map_ids)[its id] (a dict of attributes) set on it, kept
         in the fragment cache under the map's structure token: any write to the map's content
         makes a new token (fragments.py), so they are never stale, and an unchanged map is
@@ -226,7 +232,7 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
         """The maps, each with the source_ids it quotes (quoted_source_ids), found once per
         structure token."""
 
-        def compute(map_ids):
+        def compute(map_ids: list[int]) -> dict[int, dict[str, Any]]:
             found = self.quoted_source_ids(map_ids)
             return {pk: {"source_ids": found[pk]} for pk in map_ids}
 
@@ -240,7 +246,7 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
         nodes), so it is never done again for an unchanged map.
         """
 
-        def compute(map_ids):
+        def compute(map_ids: list[int]) -> dict[int, dict[str, Any]]:
             sources = self.quoted_source_ids(map_ids)
             counts = self.count_nodes(map_ids)
             return {pk: {**counts[pk], "source_ids": sources[pk]} for pk in map_ids}
@@ -248,8 +254,11 @@ class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
         return self.kept("map-counts", compute)
 
 
-class ArgumentMapManager(models.Manager.from_queryset(ArgumentMapQuerySet)):  # type: ignore[misc]
-    def get_by_natural_key(self, slug):
+ArgumentMapManagerBase = models.Manager.from_queryset(ArgumentMapQuerySet)
+
+
+class ArgumentMapManager(ArgumentMapManagerBase["ArgumentMap"]):
+    def get_by_natural_key(self, slug: str) -> Any:
         return self.get(slug=slug)
 
 
@@ -287,20 +296,25 @@ class ArgumentMap(UpdateOnlyModel):
 
     objects = ArgumentMapManager()
 
+    # Set by the pages and QuerySets that attach them (ArgumentMapQuerySet.kept, home).
+    source_ids: list[int]
+    thesis_node: "Node | None"
+    sources: list[Source]
+
     class Meta:
         verbose_name = "map"
         ordering = ["slug"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
-    def natural_key(self):
+    def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return slug_url("map", self.slug)
 
-    def crux_rows(self):
+    def crux_rows(self) -> list[dict[str, Any]]:
         """The cruxes with each side's nodes (one query; keys no longer in the map drop out)."""
         keys = {key for crux in self.cruxes for side in crux["sides"] for key in side["nodes"]}
         nodes = {node.key: node for node in self.nodes.filter(key__in=keys)}
@@ -321,7 +335,7 @@ class ArgumentMap(UpdateOnlyModel):
         ]
 
     @property
-    def thesis(self):
+    def thesis(self) -> "Node | None":
         return self.nodes.roots().first()
 
     @property
@@ -393,15 +407,15 @@ class NodeQuerySet(ContentQuerySet["Node"]):
     delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]
 
-    def roots(self):
+    def roots(self) -> Self:
         return self.filter(parent__isnull=True)
 
-    def next_position(self):
+    def next_position(self) -> int:
         """The position after the last of these nodes (siblings, usually)."""
         last = self.aggregate(last=Max("position"))["last"]
         return 0 if last is None else last + 1
 
-    def unused_key(self, wanted):
+    def unused_key(self, wanted: str) -> str:
         """wanted, or wanted-2, wanted-3…: the first key none of these nodes has."""
         taken = set(self.filter(key__startswith=wanted).values_list("key", flat=True))
         key, number = wanted, 1
@@ -410,14 +424,16 @@ class NodeQuerySet(ContentQuerySet["Node"]):
             key = f"{wanted}-{number}"
         return key
 
-    def ancestor_keys(self):
+    def ancestor_keys(self) -> dict[int, list[str]]:
         """Each node's ancestors' keys, root first, keyed by node id, from one query."""
-        parent_of, key_of = {}, {}
+        parent_of: dict[int, int | None] = {}
+        key_of: dict[int, str] = {}
         for pk, parent_id, key in self.values_list("pk", "parent_id", "key"):
             parent_of[pk], key_of[pk] = parent_id, key
-        chains = {}
+        chains: dict[int, list[str]] = {}
         for pk in parent_of:
-            chain, seen, current = [], {pk}, parent_of[pk]
+            chain: list[str] = []
+            seen, current = {pk}, parent_of[pk]
             while current is not None and current in key_of and current not in seen:
                 seen.add(current)  # a cycle in bad data ends the walk instead of looping
                 chain.append(key_of[current])
@@ -425,7 +441,7 @@ class NodeQuerySet(ContentQuerySet["Node"]):
             chains[pk] = chain[::-1]
         return chains
 
-    def with_child_counts(self):
+    def with_child_counts(self) -> Self:
         return self.annotate(
             supports_count=Count(
                 "children", filter=Q(children__relation=Node.Relation.SUPPORTS), distinct=True
@@ -438,7 +454,7 @@ class NodeQuerySet(ContentQuerySet["Node"]):
             ),
         )
 
-    def for_display(self):
+    def for_display(self) -> Self:
         """Everything a node row shows, in a fixed number of queries."""
         return (
             self.with_child_counts()
@@ -460,11 +476,11 @@ class NodeQuerySet(ContentQuerySet["Node"]):
             .order_by("position", "id")
         )
 
-    def _walk(self, sql, node):
+    def _walk(self, sql: str, node: "Node") -> list["Node"]:
         table = Node._meta.db_table
         return list(self.raw(sql.format(table=table), [node.pk]))
 
-    def ancestors_of(self, node):
+    def ancestors_of(self, node: "Node") -> list["Node"]:
         """The chain from the root down to node's parent, in one recursive query.
 
         Each step looks its parent up in a scalar subquery: as a join, SQLite (3.38+)
@@ -489,7 +505,14 @@ class NodeQuerySet(ContentQuerySet["Node"]):
                 ancestor.map = node.map
         return chain
 
-    def argument_of(self, source, argmap, limit, cursor=(-1, 0), back=False):
+    def argument_of(
+        self,
+        source: Source,
+        argmap: ArgumentMap,
+        limit: int,
+        cursor: tuple[int, int] = (-1, 0),
+        back: bool = False,
+    ) -> tuple[set[int], tuple[int, int] | None, tuple[int, int] | None, bool]:
         """One page of a source's argument in one map: argmap's quotes of the source in the
         source's order after cursor (a quote's start and id; before it, with back), as many
         as fit in limit nodes with all their ancestors (the first always does), so a page
@@ -531,13 +554,13 @@ class NodeQuerySet(ContentQuerySet["Node"]):
             taken.reverse()
         return shown, (taken[0] if taken else None), (taken[-1] if taken else None), more
 
-    def whole_branch(self, node, limit):
+    def whole_branch(self, node: "Node", limit: int) -> list[int] | None:
         """Ids of node's whole branch, or None when it has more than limit nodes (found out
         from limit + 1 rows, never by walking the rest)."""
         ids = self.subtree_ids(node, limit=limit)
         return ids if len(ids) <= limit else None
 
-    def subtree_ids(self, node, limit=None):
+    def subtree_ids(self, node: "Node", limit: int | None = None) -> list[int]:
         """Ids of node and all its descendants, in one recursive query.
 
         With limit, at most limit + 1 of them: enough to tell a branch is bigger than limit
@@ -554,8 +577,11 @@ class NodeQuerySet(ContentQuerySet["Node"]):
             return [pk for (pk,) in cursor.fetchall()]
 
 
-class NodeManager(models.Manager.from_queryset(NodeQuerySet)):  # type: ignore[misc]
-    def get_by_natural_key(self, map_slug, key):
+NodeManagerBase = models.Manager.from_queryset(NodeQuerySet)
+
+
+class NodeManager(NodeManagerBase["Node"]):
+    def get_by_natural_key(self, map_slug: str, key: str) -> "Node":
         return self.get(map__slug=map_slug, key=key)
 
 
@@ -619,6 +645,12 @@ class Node(UpdateOnlyModel):
 
     objects = NodeManager()
 
+    # Set by the pages that attach them (a source's argument, the annotation counts).
+    anchors_here: list["Anchor"]
+    anchored_count: int
+    context_count: int
+    public_annotation_count: int
+
     class Meta:
         ordering = ["map", "position", "id"]
         constraints = [
@@ -630,32 +662,32 @@ class Node(UpdateOnlyModel):
             models.Index(fields=["map", "relation"], name="node_map_relation_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text if len(self.text) <= 80 else self.text[:79] + "…"
 
-    def natural_key(self):
+    def natural_key(self) -> tuple[str, str]:
         return (*self.map.natural_key(), self.key)
 
     natural_key.dependencies = [  # type: ignore[attr-defined]
         "debates.argumentmap"
     ]
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return slug_url("node", self.map.slug, self.key)
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # A new child holds its parent's lock, so a delete of the parent waits, then finds
         # the child (RESTRICT), instead of failing its foreign key at commit.
         with adding_to(self.parent_id if self._state.adding else None):
             super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         with locking():  # as NodeQuerySet.delete
             lock(Node.objects.filter(pk=self.pk))
             return super().delete(*args, **kwargs)
 
     @property
-    def is_rebuttal(self):
+    def is_rebuttal(self) -> bool:
         return self.relation == self.Relation.OPPOSES
 
     @property
@@ -666,11 +698,11 @@ class Node(UpdateOnlyModel):
         return shown.effect if shown is not None else 0.0
 
     @property
-    def is_undercut(self):
+    def is_undercut(self) -> bool:
         return self.relation == self.Relation.UNDERCUTS
 
     @property
-    def display_kind(self):
+    def display_kind(self) -> str:
         """What a reader calls it: a rebuttal is any node that opposes its parent."""
         if self.kind == self.Kind.THESIS:
             return "thesis"
@@ -679,22 +711,22 @@ class Node(UpdateOnlyModel):
         return "rebuttal" if self.is_rebuttal else self.kind
 
     @property
-    def scheme_info(self):
+    def scheme_info(self) -> Scheme | None:
         """The named scheme (name, AIF name, critical questions), or None."""
         return SCHEMES.get(self.scheme)
 
     @property
-    def is_curators(self):
+    def is_curators(self) -> bool:
         """Written by the curators, not quoted: a branch heading or an implicit premise."""
         return self.is_heading or self.is_implicit
 
-    def would_create_cycle(self, new_parent):
+    def would_create_cycle(self, new_parent: "Node | None") -> bool:
         """True when hanging this node under new_parent would put it inside itself."""
         if new_parent is None or self.pk is None:
             return False
         return new_parent.pk in Node.objects.subtree_ids(self)
 
-    def clean(self):
+    def clean(self) -> None:
         """The rules of one node's place in the tree, for every form that edits it."""
         parent = self.parent  # None without a query when parent_id is None
         if parent is None:
@@ -738,10 +770,10 @@ class Node(UpdateOnlyModel):
         "undercuts": "Undercuts the link from",
     }
 
-    def link_preview(self):
+    def link_preview(self) -> str:
         """What a shared link to the node says (a preview's description): how it bears on its
         parent, and its first quote with who says it where. Two queries."""
-        parts = []
+        parts: list[str] = []
         if self.parent_id:
             parent = Node.objects.only("text").get(pk=self.parent_id)
             parts.append(f"{self.RELATION_WORDS[self.relation]} “{parent.text}”.")
@@ -758,7 +790,7 @@ class Node(UpdateOnlyModel):
             parts.append(f"“{first.exact}” ({first.speaker_label}, {first.source.title})")
         return " ".join(parts)
 
-    def next_anchor_position(self):
+    def next_anchor_position(self) -> int:
         last = self.anchors.aggregate(last=Max("position"))["last"]
         return 0 if last is None else last + 1
 
@@ -860,7 +892,7 @@ class QuoteSelector(UpdateOnlyModel):
 class AnchorQuerySet(ContentQuerySet["Anchor"]):
     map_field = "node__map"
 
-    def with_comment_numbers(self):
+    def with_comment_numbers(self) -> Self:
         """Each anchor's comment_number: the position of the reader comment it starts in."""
         comments = Section.objects.filter(
             source=models.OuterRef("source"),
@@ -871,8 +903,11 @@ class AnchorQuerySet(ContentQuerySet["Anchor"]):
         return self.annotate(comment_position=models.Subquery(comments.values("position")[:1]))
 
 
-class AnchorManager(models.Manager.from_queryset(AnchorQuerySet)):  # type: ignore[misc]
-    def get_by_natural_key(self, map_slug, node_key, position):
+AnchorManagerBase = models.Manager.from_queryset(AnchorQuerySet)
+
+
+class AnchorManager(AnchorManagerBase["Anchor"]):
+    def get_by_natural_key(self, map_slug: str, node_key: str, position: int) -> "Anchor":
         return self.get(node__map__slug=map_slug, node__key=node_key, position=position)
 
 
@@ -925,10 +960,10 @@ class Anchor(QuoteSelector):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"“{self.exact[:60]}” ({self.source.slug} {self.start}–{self.end})"
 
-    def natural_key(self):
+    def natural_key(self) -> tuple[str, str, int]:
         return (*self.node.natural_key(), self.position)
 
     natural_key.dependencies = [  # type: ignore[attr-defined]
@@ -940,7 +975,7 @@ class Anchor(QuoteSelector):
     OWN_SPEAKERS = frozenset({"the author", "a reader commenter"})
 
     @classmethod
-    def voice_problem(cls, voice, speaker, own=None):
+    def voice_problem(cls, voice: str, speaker: str, own: str | None = None) -> str:
         """What is wrong with this voice and speaker together, or "" (one rule, every writer).
 
         own is the text's own voice where the quote lies ("the author", or "a reader
@@ -963,7 +998,7 @@ class Anchor(QuoteSelector):
             )
         return ""
 
-    def clean(self):
+    def clean(self) -> None:
         if self.source_id is None or self.start is None:
             return  # the quote is not placed yet; its own error says so, once
         own = self.source.speaker_at(self.start)
@@ -972,22 +1007,23 @@ class Anchor(QuoteSelector):
             raise ValidationError({"speaker": f"This quote {problem}."})
 
     @property
-    def stance(self):
+    def stance(self) -> str:
         return self.node.relation or "thesis"
 
     @property
-    def comment_number(self):
+    def comment_number(self) -> int | None:
         """The reader comment's number in the thread, derived from its Section (not stored).
 
         From with_comment_numbers() when the QuerySet annotated it, else from the source's
         sections (one query unless they are prefetched).
         """
         if hasattr(self, "comment_position"):
-            return self.comment_position
+            number: int | None = self.comment_position
+            return number
         return self.source.comment_number_at(self.start)
 
     @property
-    def speaker_label(self):
+    def speaker_label(self) -> str:
         """The speaker as shown, reader comments by number: "a reader commenter" reads
         "reader comment 12", and "X (as quoted by a reader commenter)" names the comment too."""
         number = self.comment_number
@@ -996,21 +1032,21 @@ class Anchor(QuoteSelector):
         return self.speaker.replace("a reader commenter", f"reader comment {number}")
 
     @property
-    def voice_word(self):
+    def voice_word(self) -> str:
         """How the quote reads beside its words: "reported", "conceded", or "" when asserted."""
         words: dict[str, str] = {self.Voice.REPORTS: "reported", self.Voice.CONCEDES: "conceded"}
         return words.get(self.voice, "")
 
-    def get_reader_url(self):
+    def get_reader_url(self) -> str:
         """The reader at this quote: ?anchor= opens the part of the text holding it (a much-
         quoted source is read in parts), the fragment lights it up."""
         return f"{self.source.get_absolute_url()}?anchor={self.pk}#anchor-{self.pk}"
 
-    def context(self, width=90):
+    def context(self, width: int = 90) -> tuple[str, str]:
         """A few words either side of the quote, cut at word boundaries."""
         return words_around(self.source.text, self.start, self.end, width)
 
-    def context_runs(self, width=90):
+    def context_runs(self, width: int = 90) -> dict[str, bool | list[Run]]:
         """The quote and a few words around it, as runs of the source's formatting."""
         text = self.source.text
         low, high = words_around_bounds(text, self.start, self.end, width)
@@ -1027,13 +1063,16 @@ class Anchor(QuoteSelector):
 class LinkQuerySet(ContentQuerySet["Link"]):
     map_field = "map"
 
-    def touching(self, nodes):
+    def touching(self, nodes: Any) -> Self:
         """Links with either end among nodes."""
         return self.filter(Q(from_node__in=nodes) | Q(to_node__in=nodes))
 
 
-class LinkManager(models.Manager.from_queryset(LinkQuerySet)):  # type: ignore[misc]
-    def get_by_natural_key(self, map_slug, from_key, to_key, kind):
+LinkManagerBase = models.Manager.from_queryset(LinkQuerySet)
+
+
+class LinkManager(LinkManagerBase["Link"]):
+    def get_by_natural_key(self, map_slug: str, from_key: str, to_key: str, kind: str) -> "Link":
         # Symmetric: fixtures name the ends in reading order, the row stores them by id.
         ends = Q(from_node__key=from_key, to_node__key=to_key) | Q(
             from_node__key=to_key, to_node__key=from_key
@@ -1069,26 +1108,26 @@ class Link(UpdateOnlyModel):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.from_node.key} {self.kind} {self.to_node.key}"
 
-    def natural_key(self):
+    def natural_key(self) -> tuple[str, str, str, str]:
         return (*self.map.natural_key(), self.from_node.key, self.to_node.key, self.kind)
 
     natural_key.dependencies = [  # type: ignore[attr-defined]
         "debates.node"
     ]
 
-    def other_end(self, node):
+    def other_end(self, node: Node) -> Node:
         return self.to_node if node.pk == self.from_node_id else self.from_node
 
-    def order_ends(self):
+    def order_ends(self) -> None:
         """Store the pair once: the node with the lower id first."""
         if self.from_node_id and self.to_node_id and self.from_node_id > self.to_node_id:
             # Setting an id drops a cached node of another id, so nothing goes stale.
             self.from_node_id, self.to_node_id = self.to_node_id, self.from_node_id
 
-    def clean(self):
+    def clean(self) -> None:
         """A link joins two different nodes of one map and repeats no tree edge."""
         if self.from_node_id is None or self.to_node_id is None:
             return
@@ -1112,7 +1151,7 @@ class Link(UpdateOnlyModel):
         if twins.exists():
             raise ValidationError("These two nodes are linked this way already.")
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.map_id is None and self.from_node_id is not None:
             self.map_id = self.from_node.map_id
         self.order_ends()
@@ -1120,6 +1159,8 @@ class Link(UpdateOnlyModel):
 
 
 @receiver(pre_save, sender=Link, dispatch_uid="link-order-ends")
-def order_link_ends(sender, instance, raw=False, **kwargs):
+def order_link_ends(
+    sender: type["Link"], instance: "Link", raw: bool = False, **kwargs: Any
+) -> None:
     """Fixtures load with raw saves that skip save(): order their ends here too."""
     instance.order_ends()
