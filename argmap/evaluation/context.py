@@ -358,7 +358,8 @@ def explanation_regions(pks: list[int], variant: str) -> dict[int, str]:
     for child in Node.objects.filter(parent__in=pks).only(
         "pk", "key", "text", "relation", "map_id", "kind", "parent_id"
     ):
-        children[child.parent_id].append(child)
+        if child.parent_id is not None:  # always, as filtered: for the type checker
+            children[child.parent_id].append(child)
     contradicting: dict[int, list[Any]] = {pk: [] for pk in nodes}
     links = Link.objects.filter(kind=Link.Kind.CONTRADICTS).touching(list(nodes.values()))
     for link in links.select_related("from_node", "to_node"):
