@@ -11,6 +11,11 @@ SCALE = range(5)  # 0–4, as Kialo's impact votes
 CURATORS = "Curators"  # the group of argmap/debates/migrations/0003_curators_group.py
 
 
+def is_curator(user) -> bool:
+    """Whether user's votes count in the curators' perspective (no query unless staff)."""
+    return bool(user.is_staff) and user.groups.filter(name=CURATORS).exists()
+
+
 class VoteQuerySet(models.QuerySet["Vote"]):
     def cast(self, user, node: Node, values: dict[str, int | None]) -> None:
         """Store user's vote on node: values holds the fields given (acceptability,
