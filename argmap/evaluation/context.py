@@ -130,7 +130,7 @@ def order_key(
 def perspective_choices(request: HttpRequest, argmap: Any, token: str) -> list[dict[str, Any]]:
     """Every perspective of the map, each with its thesis's strength as a region (filled from
     the strengths last computed; a perspective never computed yet is computed off the
-    request): everyone's, the curators', the viewer's own, and each document's that anchors a
+    request): everyone's, the curators', the viewer's own, and each source's that anchors a
     node of the map."""
     sources = (
         Source.objects.filter(anchors__node__map=argmap).defer("text").distinct().order_by("title")
@@ -346,7 +346,7 @@ UNSETTLED_WORDS = "did not settle"
 def explanation_regions(pks: list[int], variant: str) -> dict[int, str]:
     """Each claim's explanation under the variant's map and perspective, rendered from the
     strengths last computed: three queries (the nodes, their children, their contradicts
-    links) and the perspective's document, whatever the map's size."""
+    links) and the perspective's source, whatever the map's size."""
     slug, name, sort = _variant_parts(variant)
     found = shown_strengths(slug, name)
     try:

@@ -71,7 +71,7 @@ class Vote(models.Model):
     """One user's view of one node: how acceptable (likely true) it is and, for a node with
     a parent, how relevant it is to its parent if true; each 0–4, or None when not given.
 
-    Votes are not content: they never change a map's revision token (fragments.py). The map
+    Votes are not content: they never change a map's structure token (fragments.py). The map
     is stored with the vote (it is the node's) so a map's votes are read from one index."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

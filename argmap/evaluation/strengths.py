@@ -1,10 +1,10 @@
-"""A map's strengths under a perspective: the votes (or a document's anchors) read into
+"""A map's strengths under a perspective: the votes (or a source's anchors) read into
 DF-QuAD's base scores and link weights (dfquad.py), computed for the whole map at once and
 kept in the "strengths" cache (Redis for a fleet, without the fragments cache's near copies,
 as an entry here is re-checked rather than keyed by content alone).
 
 How fresh, and off the request: a map's strengths under a perspective are kept by map and
-perspective (not by revision token) with the token, the time and the votes they were
+perspective (not by structure token) with the token, the time and the votes they were
 computed from. They are recomputed in a thread of the worker that learns they are stale
 (ARGMAP_STRENGTHS_IN_BACKGROUND, the default; the tests, which run in one transaction,
 recompute on the request instead), while every page shows the last ones:
@@ -70,7 +70,7 @@ class UnknownPerspective(ValueError):
 @dataclass(frozen=True)
 class Perspective:
     """Whose view the strengths take: everyone's votes, the curators', the viewer's own, or
-    a document's (τ = 1 where it asserts or concedes a node, 0 elsewhere; ρ = 1)."""
+    a source's (τ = 1 where it asserts or concedes a node, 0 elsewhere; ρ = 1)."""
 
     name: str
     source: Source | None = None
@@ -87,7 +87,7 @@ class Perspective:
             source = Source.objects.defer("text").filter(slug=value[len(SOURCE) :]).first()
             if source is not None:
                 return cls(value, source=source)
-            raise UnknownPerspective(f"No document has the slug “{value[len(SOURCE) :]}”.")
+            raise UnknownPerspective(f"No source has the slug “{value[len(SOURCE) :]}”.")
         raise UnknownPerspective(
             f"Unknown perspective “{value[:60]}”: everyone, curators, mine or source:<slug>."
         )
@@ -113,7 +113,7 @@ class Perspective:
 @dataclass(frozen=True)
 class NodeStrength:
     base: float  # τ
-    weight: float  # ρ, from relevance votes (1 for a document's perspective)
+    weight: float  # ρ, from relevance votes (1 for a source's perspective)
     relevance: float | None  # ρ*: the link's weight after its undercuts; None for a root
     strength: float  # σ
     votes: int
@@ -140,7 +140,7 @@ class MapStrengths:
         self.perspective, self.converged, self.rounds = perspective, converged, rounds
         self.stamp, self.computed_at = stamp, computed_at
         self.order = ""  # a digest of each node's rank among its siblings by effect
-        self.token = ""  # the map's revision token they were computed under
+        self.token = ""  # the map's structure token they were computed under
         self.label = perspective  # the perspective in words
         self.thesis: int | None = None  # the root's id
         order = np.argsort(ids, kind="stable")
@@ -330,7 +330,7 @@ class Pointer:
     stamp: str
     thesis: NodeStrength | None
     converged: bool
-    token: str = ""  # the revision token they were computed under
+    token: str = ""  # the structure token they were computed under
     order: str = ""
     label: str = ""
     thesis_id: int | None = None
@@ -622,7 +622,7 @@ def strengths_of(
     argmap: ArgumentMap, perspective: Perspective | str = EVERYONE, token: str | None = None
 ) -> MapStrengths:
     """The map's strengths under perspective, the last computed (see above): the one way
-    pages, the command and the read API get them. token: the map's revision token, when the
+    pages, the command and the read API get them. token: the map's structure token, when the
     caller has read it already."""
     if isinstance(perspective, str):
         perspective = Perspective.parse(perspective)

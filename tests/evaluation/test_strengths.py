@@ -147,7 +147,7 @@ def test_the_command_prints_every_node_in_reading_order_as_json(small_map, capsy
     [
         (["nowhere"], "No map"),
         (["small", "--perspective", "someone"], "Unknown perspective"),
-        (["small", "--perspective", "source:nothing"], "No document"),
+        (["small", "--perspective", "source:nothing"], "No source"),
     ],
 )
 def test_the_command_refuses_an_unknown_map_or_perspective(small_map, args, message):
