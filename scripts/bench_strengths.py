@@ -24,6 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argmap.settings")
+# The votes are timed, not rate-limited (at the default 60 a minute most would be 429s).
+os.environ.setdefault("ARGMAP_VOTE_LIMIT", "100000/60")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
 import django  # noqa: E402
 
@@ -119,7 +122,7 @@ def vote_times(client, slug, keys, rng, requests, label):
             url, {"acceptability": str(index % 5), "relevance": "3"}, headers={"HX-Request": "true"}
         )
         times.append(time.perf_counter() - started)
-        assert response.status_code in (200, 429), response.status_code
+        assert response.status_code == 200, response.status_code
     times.sort()
     p90 = times[int(len(times) * 0.9) - 1]
     print(f"vote ({label}; htmx POST, in process): {spread(times)}, p90 {p90 * 1000:.0f} ms")

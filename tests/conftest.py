@@ -1,6 +1,7 @@
 import copy
 import os
 import pickle
+import threading
 from importlib import import_module
 
 import pytest
@@ -12,6 +13,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
+from argmap.evaluation import strengths
 from argmap.ratelimit.models import RateCounter
 
 from .factories import UserFactory
@@ -37,12 +39,28 @@ def counter_names():
     return set(RateCounter.objects.values_list("name", flat=True))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """No test leaves a strengths recompute running (evaluation.strengths runs them in threads
+    when ARGMAP_STRENGTHS_IN_BACKGROUND is on): one still running when its test's database
+    is rolled back or destroyed would read, or fail, in another test's time. Joined here,
+    after the test and before any fixture's teardown."""
+    try:
+        return (yield)
+    finally:
+        for thread in threading.enumerate():
+            if thread.name.startswith(strengths.THREAD_PREFIX):
+                thread.join(timeout=30)
+                assert not thread.is_alive(), f"{thread.name} outlived {item.nodeid}"
+
+
 @pytest.fixture(autouse=True)
 def empty_fragment_cache(settings, monkeypatch):
     # Cached renderings would otherwise leak between tests that reuse a structure token.
     for alias in ("fragments", "strengths"):
         if alias in settings.CACHES:
             caches[alias].clear()
+    strengths.forget()  # and the process's own copies of strengths
     # Every key written to the fragments cache, from any thread (cached_entries).
     written_keys.clear()
     backend = type(caches["fragments"])

@@ -157,3 +157,15 @@ class AnnotationFactory(factory.django.DjangoModelFactory):
     kind = "comment"
     body = factory.Sequence(lambda n: f"Annotation number {n}, in **Markdown**.")
     visibility = "public"
+
+
+def thesis_with_children(slug, *children):
+    """A map whose thesis ("thesis", "The thesis holds.") has the children given as
+    (key, relation), in that order: (the map, its nodes by key)."""
+    argmap = MapFactory(slug=slug)
+    thesis = ThesisFactory(map=argmap, key="thesis", text="The thesis holds.")
+    nodes = [thesis] + [
+        NodeFactory(map=argmap, parent=thesis, relation=relation, key=key, position=position)
+        for position, (key, relation) in enumerate(children)
+    ]
+    return argmap, {node.key: node for node in nodes}

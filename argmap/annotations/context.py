@@ -22,7 +22,7 @@ from .forms import AnnotationForm, PassageAnnotationForm
 from .models import Annotation
 
 
-def node_panel_context(user, node, form=None):
+def node_panel_context(user: Any, node: Node, form: Any = None) -> dict[str, Any]:
     """A node's open annotation panel: the annotations user may see, and the form."""
     return {
         "node": node,
@@ -31,7 +31,7 @@ def node_panel_context(user, node, form=None):
     }
 
 
-def passage_annotations(user, source):
+def passage_annotations(user: Any, source: Source) -> list[Annotation]:
     """A source's passage annotations user may see, in text order."""
     rows = Annotation.objects.filter(source=source).for_viewer(user)
     return list(rows.order_by("start", "end", "pk"))
@@ -75,7 +75,7 @@ def annotation_panels(pks):
     }
 
 
-def reader_page_context(request, source, form=None):
+def reader_page_context(request: Any, source: Source, form: Any = None) -> dict[str, Any]:
     """The reader page: the source's text cut at the curated quotes (debates' reader) and at
     the passage annotations the user may see, which are listed beside the part shown; the
     passage form proposes into the map the reader shows."""

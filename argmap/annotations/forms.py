@@ -1,4 +1,4 @@
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -13,7 +13,7 @@ from argmap.lib.numbers import whole_number
 from .models import BODY_LIMIT, Annotation, Proposal
 
 
-def check_passage(text, cleaned):
+def check_passage(text: str, cleaned: dict[str, Any]) -> None:
     """Raise ValidationError unless cleaned's start, end, exact, prefix and suffix select
     text[start:end] verbatim: one check for passage annotations and proposals alike."""
     if "\r" not in text:
@@ -54,7 +54,7 @@ class AnnotationForm(forms.ModelForm):
         help_texts = {"fallacy": "Only for the Fallacy type, e.g. “straw man”."}
         widgets = {"visibility": forms.RadioSelect}
 
-    def __init__(self, *args, prefix_id="new", **kwargs):
+    def __init__(self, *args: Any, prefix_id: str = "new", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Several forms share a page (one per node, one per annotation being edited).
         self.auto_id = f"id_{prefix_id}_%s"
@@ -168,7 +168,7 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, source, argmap, **kwargs):
+    def __init__(self, *args: Any, source: Source, argmap: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix_id="passage", **kwargs)
         self.source, self.argmap = source, argmap
         self.targets_problem, self.targets_offered = "", False
@@ -185,7 +185,7 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
     def target_field(self) -> forms.ModelChoiceField:
         return cast(forms.ModelChoiceField, self.fields["target"])
 
-    def offer_for(self, data):
+    def offer_for(self, data: Any) -> None:
         """The targets for the passage and the words to look for in data (a posted form)."""
         look_for = str(data.get("look_for", ""))[:200]
         self.offer_targets(self.passage_in(data), look_for, data.get("target"))
@@ -294,7 +294,7 @@ class PassageAnnotationForm(PassageFields, AnnotationForm):
         (cleaned if into is None else into).update(found, suffix=suffix)
 
     # Not ModelForm.save(commit): the view always saves, and both rows or neither.
-    def save(self, author):  # type: ignore[override]
+    def save(self, author: Any) -> Annotation:  # type: ignore[override]
         """The annotation and, when a target is chosen, its proposal: both rows or neither
         (a target deleted meanwhile, or a proposal over the reader's quota)."""
         with transaction.atomic():
@@ -367,7 +367,7 @@ class ProposalForm(PassageFields):
     )
     source = forms.SlugField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, node, **kwargs):
+    def __init__(self, *args: Any, node: Node, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.node = node
         if node.parent_id is None:  # nothing to undercut: the thesis has no link to a parent
@@ -412,7 +412,7 @@ class ProposalForm(PassageFields):
             self.add_error("other", "These are parent and child already.")
         return other
 
-    def proposal(self, proposer):
+    def proposal(self, proposer: Any) -> Proposal:
         """The unsaved proposal this form describes (Proposal.submit saves it)."""
         cleaned = self.cleaned_data
         proposal = Proposal(

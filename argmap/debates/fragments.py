@@ -149,39 +149,61 @@ def tokens_everywhere(request: HttpRequest, **kwargs: Any) -> tuple[str, str]:
 
 # State regions (point 5). A region is a node's piece of state on a cached page, between
 # markers that only region() writes: every other text on a page is escaped, and annotation
-# bodies are cleaned of comments (lib.markdown), so no content can open or close one.
-REGION = re.compile(r"<!--state:([a-z][a-z0-9-]*):(\d+)-->(.*?)<!--/state-->", re.DOTALL)
+# bodies are cleaned of comments (lib.markdown), so no content can open or close one. A kind
+# may read by variant (strengths: one map's under one perspective): its regions name theirs,
+# `<!--state:kind:pk:variant-->`, and each variant is read once a page.
+REGION = re.compile(
+    r"<!--state:([a-z][a-z0-9-]*):(\d+)(?::([\w:./-]+))?-->(.*?)<!--/state-->", re.DOTALL
+)
+VARIANT = re.compile(r"[\w:./-]+")
 
 
 @dataclass(frozen=True)
 class State:
     """One kind of state a region shows: read(node pks) gives each node's value in one
-    query; show(value) its HTML (value None for a node read() left out)."""
+    query (read(pks, variant) for a kind that reads by variant); show(value) its HTML (value
+    None for a node read() left out)."""
 
-    read: Callable[[list[int]], dict[int, Any]]
+    read: Callable[..., dict[int, Any]]
     show: Callable[[Any], str]
+    by_variant: bool = False
 
 
 STATES: dict[str, State] = {}
 
 
 def register_state(
-    kind: str, read: Callable[[list[int]], dict[int, Any]], show: Callable[[Any], str] = str
+    kind: str,
+    read: Callable[..., dict[int, Any]],
+    show: Callable[[Any], str] = str,
+    *,
+    by_variant: bool = False,
 ) -> None:
     """Let pages show `kind` of a node's state in regions ({% state kind node.pk %}).
 
     read(pks) -> {pk: value} in one query, for every region of that kind on a page at once;
     show(value) -> HTML, escaped unless it is a SafeString. Registered in an AppConfig's
     ready(); whoever changes the state read() reads calls state_changed(map_ids) after.
+    by_variant: regions name a variant ({% state kind pk variant=v %}) and read(pks, v) is
+    called once a variant (a bounded number of reads: a page shows a few variants).
     """
-    STATES[kind] = State(read, show)
+    STATES[kind] = State(read, show, by_variant)
 
 
-def region(kind: str, pk: int, value: Any = None) -> SafeString:
+def region(kind: str, pk: int, value: Any = None, variant: str | None = None) -> SafeString:
     """A region of `kind` for node pk: empty until fill(), or showing value when given
-    (a page rendered outside the cache that already knows it)."""
+    (a page rendered outside the cache that already knows it).
+
+    For a kind that reads by variant, a region without one is a page's own live value (one
+    viewer's strengths, never cached): shown as is, without markers, so fill() leaves it."""
     shown = "" if value is None or value == "" else _show(kind, value)
-    return mark_safe(f"<!--state:{kind}:{int(pk)}-->{shown}<!--/state-->")  # noqa: S308 - escaped
+    state = STATES.get(kind)
+    if state is not None and state.by_variant and not variant:
+        return mark_safe(shown)  # noqa: S308 - escaped by _show
+    if variant and not VARIANT.fullmatch(variant):
+        raise ValueError(f"A region's variant is letters, digits and :./-_ only: {variant!r}")
+    named = f"{kind}:{int(pk)}" + (f":{variant}" if variant else "")
+    return mark_safe(f"<!--state:{named}-->{shown}<!--/state-->")  # noqa: S308 - escaped
 
 
 def _show(kind: str, value: Any) -> str:
@@ -190,20 +212,28 @@ def _show(kind: str, value: Any) -> str:
 
 
 def fill(html: str) -> str:
-    """html with every region holding its node's current value: one read a kind of region."""
-    wanted: dict[str, set[int]] = {}
-    for kind, pk, _ in REGION.findall(html):
-        wanted.setdefault(kind, set()).add(int(pk))
+    """html with every region holding its node's current value: one read a kind of region
+    (a kind that reads by variant: one a variant)."""
+    wanted: dict[tuple[str, str], set[int]] = {}
+    for kind, pk, variant, _ in REGION.findall(html):
+        wanted.setdefault((kind, variant), set()).add(int(pk))
     if not wanted:
         return html
-    values = {
-        kind: STATES[kind].read(sorted(pks)) for kind, pks in wanted.items() if kind in STATES
-    }
+    values: dict[tuple[str, str], dict[int, Any]] = {}
+    for (kind, variant), pks in wanted.items():
+        state = STATES.get(kind)
+        if state is None:
+            continue
+        values[kind, variant] = (
+            state.read(sorted(pks), variant) if state.by_variant else state.read(sorted(pks))
+        )
 
     def filled(match: re.Match[str]) -> str:
-        kind, pk = match[1], int(match[2])
-        shown = _show(kind, values[kind].get(pk)) if kind in values else ""
-        return f"<!--state:{kind}:{pk}-->{shown}<!--/state-->"
+        kind, pk, variant = match[1], int(match[2]), match[3] or ""
+        read = values.get((kind, variant))
+        shown = _show(kind, read.get(pk)) if read is not None else ""
+        named = f"{kind}:{pk}" + (f":{variant}" if variant else "")
+        return f"<!--state:{named}-->{shown}<!--/state-->"
 
     return REGION.sub(filled, html)
 

@@ -777,6 +777,8 @@ class Node(UpdateOnlyModel):
         if self.parent_id:
             parent = Node.objects.only("text").get(pk=self.parent_id)
             parts.append(f"{self.RELATION_WORDS[self.relation]} “{parent.text}”.")
+        else:  # the thesis: its own words, not the map page's (the question)
+            parts.append(f"The thesis of “{self.map.title}”, weighed claim by claim.")
         first = (
             self.anchors.with_comment_numbers()
             .select_related("source")
@@ -786,7 +788,7 @@ class Node(UpdateOnlyModel):
         )
         if first is not None:
             parts.append(f"“{first.exact}” ({first.speaker_label}, {first.source.title})")
-        return " ".join(parts) or self.map.question
+        return " ".join(parts)
 
     def next_anchor_position(self) -> int:
         last = self.anchors.aggregate(last=Max("position"))["last"]

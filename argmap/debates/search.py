@@ -6,10 +6,11 @@ texts; `highlighted` escapes everything else and only then turns them into <mark
 
 import re
 import unicodedata
+from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, Window
+from django.db.models import Count, QuerySet, Window
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -27,7 +28,7 @@ class EmptyQuery(BadQuery):
     """Nothing to search for: a hint for the person, not an error of theirs."""
 
 
-def clean_query(raw):
+def clean_query(raw: str) -> str:
     """The query a person meant, or BadQuery with a message for them."""
     query = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C").strip()
     query = re.sub(r"\s+", " ", query)
@@ -40,7 +41,7 @@ def clean_query(raw):
     return query
 
 
-def search_words(query):
+def search_words(query: str) -> list[str]:
     return re.findall(r"\w+", query)
 
 
@@ -49,16 +50,22 @@ def search_words(query):
 CANDIDATES = 500
 
 
-class Results(list):
+class Results(list[Any]):
     """The rows shown, best first; matched counts the matches up to candidates, and more
     says there are more than that (never counted)."""
 
-    def __init__(self, rows, matched, more):
+    def __init__(self, rows: list[Any], matched: int, more: bool) -> None:
         super().__init__(rows)
         self.matched, self.more = matched, more
 
 
-def search(queryset, field, query, limit=20, candidates=CANDIDATES):
+def search(
+    queryset: QuerySet[Any],
+    field: str,
+    query: str,
+    limit: int = 20,
+    candidates: int = CANDIDATES,
+) -> Results:
     """Rows whose `field` matches, best first, each with .rank and .headline.
 
     Ranks at most `candidates` matches (the first found), in two queries whatever the size:
@@ -237,7 +244,7 @@ def similar_text(text):
     return text[:SIMILAR_TEXT_CHARS]
 
 
-def similar(nodes, text, limit=SIMILAR_SHOWN):
+def similar(nodes: QuerySet[Any], text: str, limit: int = SIMILAR_SHOWN) -> list[Any]:
     """The nodes most like text, best first, each with .similarity (0-100).
 
     Ranked by rapidfuzz's token_set_ratio, which reads a paraphrase (the same words

@@ -99,6 +99,7 @@ def map_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "root": partial(tree.open_tree, request, thesis, focus, state, map_url),
         "cruxes": SimpleLazyObject(thesis.map.crux_rows),
         "thesis_key": thesis.key,
+        "thesis_node": thesis,  # its strength under each perspective (a region each)
         "token": token,
         "formats": list(mapdoc.FORMATS.values()),
     }
@@ -157,21 +158,20 @@ def node_page(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
         "token": token,
     }
     context.update(node_page_context(request, node))
-    context["preview"] = partial(claim_preview, request, node, token)
+    context["preview"] = partial(claim_preview, node, token)
     return render(request, "debates/node.html", context)
 
 
-def claim_preview(request: HtmxHttpRequest, node: Node, token: str) -> str:
-    """A claim's link preview: its relation, parent and first quote (cached under the map's
-    token), then its strength as the page shows it (node_list hooks), which votes move."""
+def claim_preview(node: Node, token: str) -> str:
+    """A claim's link preview: its relation, parent and first quote, cached under the map's
+    structure token. No strength: a cached page's text outside its state regions is rendered once
+    per structure token, and an attribute cannot hold a region, so a number there would go stale."""
     key = f"claim-preview:{token}:{node.pk}"
-    text = caches["fragments"].get(key)
+    text: str | None = caches["fragments"].get(key)
     if text is None:
         text = node.link_preview()
         caches["fragments"].set(key, text)
-    add_to_nodes(request, node.map, [node])
-    shown = getattr(node, "shown_strength", None)
-    return f"{text} Strength {shown.percent}%." if shown is not None else text
+    return text
 
 
 def cross_link(request: HtmxHttpRequest, node: Node) -> HttpResponse:

@@ -2,18 +2,27 @@
 through the hooks of argmap.debates.pages, which EvaluationConfig.ready() registers; debates
 never imports this app.
 
-Strengths in cached fragments: a fragment that shows strengths is keyed by the map's
-revision token and by `fragment_key`, which names the perspective, the strengths' stamp
-(strengths.py: it changes only when a shown number changes) and the sort. Votes never
-change the token, so a vote cools only the fragments of its map's perspective, once its
-numbers are recomputed. The one switch for another scheme is `fragment_key` here.
+Strengths on pages are state regions (argmap/debates/fragments.py): every bar, figure and
+explanation of a perspective that everyone shares is `{% state kind node.pk variant=… %}`,
+whose variant names the map and the perspective, filled per response from the strengths
+last computed (strength_regions, explanation_regions), so a recompute renders nothing again
+and cools no cached page: it changes the map's state token and the next hit of each cached
+page fills its regions again. Cached fragments are keyed by the perspective and the sort
+(`fragment_key`); a page sorted by strength also by the order its numbers give
+(strengths.py's `order`), as an order cannot be filled into a region: a vote that reorders a
+side cools the sorted pages of that perspective, and only those. One viewer's own
+perspective (`mine`) is never cached and shows its numbers as it renders.
 """
 
 from typing import Any
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from argmap.debates.models import Link, Node, Source
@@ -28,6 +37,8 @@ from .strengths import (
     Perspective,
     UnknownPerspective,
     pointer_of,
+    shown_pointer,
+    shown_strengths,
     strengths_of,
 )
 
@@ -65,35 +76,62 @@ def request_strengths(request: HttpRequest, argmap: Any, perspective: Perspectiv
 
 
 def request_pointer(request: HttpRequest, argmap: Any, perspective: Perspective, token: str):
-    """The map's strengths pointer under perspective, read once a request (a page that takes
-    seconds to render must not see two ages of one perspective)."""
+    """The map's strengths pointer under perspective (argmap: the map or its slug), read once
+    a request (a page that takes seconds to render must not see two ages of one perspective)."""
     memo = request.__dict__.setdefault("_strengths_pointers", {})
-    key = (argmap.pk, perspective.name, token)
+    slug, argmap = (argmap, None) if isinstance(argmap, str) else (argmap.slug, argmap)
+    key = (slug, perspective.name, token)
     if key not in memo:
-        memo[key] = pointer_of(argmap.slug, perspective, token, argmap)
+        memo[key] = pointer_of(slug, perspective, token, argmap)
     return memo[key]
+
+
+def strength_variant(slug: str, perspective: Perspective, sort: bool = False) -> str | None:
+    """The region variant of a map's strengths under perspective (the explanation's with the
+    sort its links keep); None for one viewer's own, shown as rendered."""
+    if not perspective.shared:
+        return None
+    return f"{slug}/{perspective.name}" + ("/sorted" if sort else "")
 
 
 def map_page_hook(request: HttpRequest, argmap: Any, token: str) -> dict[str, Any]:
     perspective, sort = perspective_of(request), sorted_by_strength(request)
     request.__dict__.setdefault("_strengths_tokens", {})[argmap.pk] = token
-    pointer = request_pointer(request, argmap, perspective, token)
-    stamp = pointer.stamp if pointer else "own"
     return {
         "perspective": perspective,
         "sort_by_strength": sort,
         "kept_query": address_query(perspective, sort),
-        "strengths_pointer": pointer,
+        "strength_variant": strength_variant(argmap.slug, perspective),
+        "explanation_variant": strength_variant(argmap.slug, perspective, sort),
         # One viewer's own strengths are never cached (nothing per user in a fragment).
         "fragment_timeout": CACHED_FOR if perspective.shared else 0,
-        "fragment_key": f":{perspective.name}:{stamp}:{int(sort)}",
+        "fragment_key": order_key(request, argmap.slug, perspective, sort, token, argmap),
         "perspectives": SimpleLazyObject(lambda: perspective_choices(request, argmap, token)),
     }
 
 
+def order_key(
+    request: HttpRequest,
+    slug: str,
+    perspective: Perspective,
+    sort: bool,
+    token: str,
+    argmap: Any = None,
+) -> str:
+    """What a cached page of the map must be keyed by besides its token: the perspective
+    and the sort, and when sorted by strength, the order the strengths give."""
+    order = ""
+    if sort and perspective.shared:
+        pointer = request_pointer(request, argmap or slug, perspective, token)
+        order = pointer.order if pointer else ""
+    return f":{perspective.name}:{int(sort)}:{order}"
+
+
 def perspective_choices(request: HttpRequest, argmap: Any, token: str) -> list[dict[str, Any]]:
-    """Every perspective of the map with its thesis's strength: everyone's, the curators',
-    the viewer's own, and each document's that anchors a node of the map."""
+    """Every perspective of the map, each with its thesis's strength as a region (filled from
+    the strengths last computed; a perspective never computed yet is computed off the
+    request): everyone's, the curators', the viewer's own, and each source's that anchors a
+    node of the map."""
     sources = (
         Source.objects.filter(anchors__node__map=argmap).defer("text").distinct().order_by("title")
     )
@@ -103,17 +141,15 @@ def perspective_choices(request: HttpRequest, argmap: Any, token: str) -> list[d
     chosen += [Perspective(f"{SOURCE}{source.slug}", source=source) for source in sources]
     rows = []
     for perspective in chosen:
-        if perspective.shared:
-            pointer = request_pointer(request, argmap, perspective, token)
-            thesis, converged = (pointer.thesis, pointer.converged) if pointer else (None, True)
-        else:
+        live = None
+        if not perspective.shared:
             found = request_strengths(request, argmap, perspective)
-            thesis, converged = found.of(found.thesis or 0), found.converged
+            live = found.of(found.thesis) if found.thesis is not None else None
         rows.append(
             {
                 "perspective": perspective,
-                "thesis": thesis,
-                "converged": converged,
+                "variant": strength_variant(argmap.slug, perspective),
+                "live": (live, perspective.label) if live else None,
                 "query": address_query(perspective, False),
             }
         )
@@ -123,9 +159,13 @@ def perspective_choices(request: HttpRequest, argmap: Any, token: str) -> list[d
 def node_list_hook(request: HttpRequest, argmap: Any, nodes: list[Any]) -> None:
     """Each node's strength (`shown_strength`); with ?sort=strength, each side's children
     strongest effect first (the curated order breaks ties)."""
-    found = request_strengths(request, argmap, perspective_of(request))
+    perspective = perspective_of(request)
+    found = request_strengths(request, argmap, perspective)
     for node in nodes:
         node.shown_strength = found.of(node.pk)
+        # What a render shows itself: one viewer's own; a shared perspective's strengths
+        # live in regions (a cached render holds none).
+        node.live_strength = None if perspective.shared else (node.shown_strength, found.label)
     if not sorted_by_strength(request):
         return
     for node in nodes:
@@ -138,10 +178,10 @@ def node_list_hook(request: HttpRequest, argmap: Any, nodes: list[Any]) -> None:
 
 def node_page_hook(request: HttpRequest, node: Any) -> dict[str, Any]:
     perspective = perspective_of(request)
-    return {
-        **vote_panel_context(request, node, perspective),
-        "explanation": SimpleLazyObject(lambda: explanation(request, node, perspective)),
-    }
+    context = vote_panel_context(request, node, perspective)
+    if not perspective.shared:  # a shared perspective's explanation is a region
+        context["explanation"] = explanation(request, node, perspective)
+    return context
 
 
 def vote_panel_context(
@@ -161,6 +201,8 @@ def vote_panel_context(
         "perspective": perspective,
         "vote_query": address_query(perspective, False),
         "shown": found.of(node.pk),
+        "live_strength": (found.of(node.pk), found.label),
+        "strength_variant": strength_variant(node.map.slug, perspective),
         "converged": found.converged,
         "my_vote": mine,
         "has_voted": voted,
@@ -177,8 +219,7 @@ SCALE_WORDS = [(0, "0 — not at all"), (1, "1"), (2, "2"), (3, "3"), (4, "4 —
 
 
 def explanation(request: HttpRequest, node: Any, perspective: Perspective) -> dict[str, Any]:
-    """Why the node has its strength: its base score, then each supporter's and attacker's
-    effect and each undercut of its link, strongest first, each with its node."""
+    """Why the node has its strength (one viewer's own perspective, rendered at once)."""
     found = request_strengths(request, node.map, perspective)
     children = list(
         Node.objects.filter(parent=node).only("pk", "key", "text", "relation", "map_id", "kind")
@@ -189,6 +230,14 @@ def explanation(request: HttpRequest, node: Any, perspective: Perspective) -> di
         .touching([node])
         .select_related("from_node", "to_node")
     ]
+    return explained(node, found, children, contradicting)
+
+
+def explained(
+    node: Any, found: MapStrengths, children: list[Any], contradicting: list[Any]
+) -> dict[str, Any]:
+    """Why the node has its strength: its base score, then each supporter's and attacker's
+    effect and each undercut of its link, strongest first, each with its node."""
 
     def rows(nodes: list[Any], by_strength_only: bool = False) -> list[dict[str, Any]]:
         listed = []
@@ -224,11 +273,108 @@ def explanation(request: HttpRequest, node: Any, perspective: Perspective) -> di
 
 
 def response_key_hook(request: HttpRequest, slug: str, token: str) -> str:
-    """A shared response shows the strengths of its perspective: key it by their stamp."""
+    """A shared response is keyed by the perspective and the sort (its strengths are regions,
+    filled per response), and when sorted by strength by the order they give."""
     try:
         perspective = Perspective.parse(request.GET.get("perspective"))
     except UnknownPerspective:
         return ":unknown"  # the view answers 400, which is never cached
-    pointer = pointer_of(slug, perspective, token)
-    stamp = pointer.stamp if pointer else "own"
-    return f":{perspective.name}:{stamp}:{int(sorted_by_strength(request))}"
+    return order_key(request, slug, perspective, sorted_by_strength(request), token)
+
+
+# State regions of strengths (argmap/debates/fragments.py), registered by EvaluationConfig.
+
+
+def _variant_parts(variant: str) -> tuple[str, str, bool]:
+    slug, _, rest = variant.partition("/")
+    name, _, sort = rest.partition("/")
+    return slug, name, sort == "sorted"
+
+
+def strength_regions(pks: list[int], variant: str) -> dict[int, Any]:
+    """Each node's strength bar under the variant's map and perspective: from the strengths
+    last computed, with no query (the thesis's alone from the small pointer); "pending" while
+    a map's first strengths are computed off the request."""
+    slug, name, _ = _variant_parts(variant)
+    pointer = shown_pointer(slug, name)
+    thesis = pointer.thesis_id if pointer is not None else None
+    if pointer is not None and thesis is not None and set(pks) == {thesis}:
+        return {thesis: (pointer.thesis, pointer.label)}
+    found = shown_strengths(slug, name)
+    if found is None:
+        return dict.fromkeys(pks, PENDING)
+    return {pk: (shown, found.label) for pk in pks if (shown := found.of(pk)) is not None}
+
+
+PENDING = "pending"
+
+
+def show_strength(value: Any) -> str:
+    """A strength as a bar, its number and its vote count, linking to how it is computed; in
+    words where the computation did not settle there (never colour alone)."""
+    if value is None:
+        return ""
+    if value == PENDING:
+        return format_html('<span class="strength strength-pending">{}</span>', PENDING_WORDS)
+    shown, label = value
+    if shown is None:
+        return ""
+    unsettled = (
+        format_html('<span class="strength-unsettled">· {}</span>', UNSETTLED_WORDS)
+        if not shown.settled
+        else ""
+    )
+    return format_html(
+        '<a class="strength" href="{}" title="Strength under {}: how it is computed">'
+        '<meter min="0" max="100" value="{}" aria-hidden="true"></meter>'
+        '<span class="strength-number">Strength {}%</span>'
+        '<span class="strength-votes">· {} vote{}</span>{}</a>',
+        reverse("strength-how"),
+        label,
+        shown.percent,
+        shown.percent,
+        shown.votes,
+        pluralize(shown.votes),
+        unsettled,
+    )
+
+
+PENDING_WORDS = "Strength being computed"
+UNSETTLED_WORDS = "did not settle"
+
+
+def explanation_regions(pks: list[int], variant: str) -> dict[int, str]:
+    """Each claim's explanation under the variant's map and perspective, rendered from the
+    strengths last computed: three queries (the nodes, their children, their contradicts
+    links) and the perspective's source, whatever the map's size."""
+    slug, name, sort = _variant_parts(variant)
+    found = shown_strengths(slug, name)
+    try:
+        perspective = Perspective.parse(name)
+    except UnknownPerspective:
+        return {}
+    nodes = Node.objects.select_related("map").in_bulk(pks)
+    children: dict[int, list[Any]] = {pk: [] for pk in nodes}
+    for child in Node.objects.filter(parent__in=pks).only(
+        "pk", "key", "text", "relation", "map_id", "kind", "parent_id"
+    ):
+        if child.parent_id is not None:  # always, as filtered: for the type checker
+            children[child.parent_id].append(child)
+    contradicting: dict[int, list[Any]] = {pk: [] for pk in nodes}
+    links = Link.objects.filter(kind=Link.Kind.CONTRADICTS).touching(list(nodes.values()))
+    for link in links.select_related("from_node", "to_node"):
+        for end in (link.from_node, link.to_node):
+            if end.pk in contradicting:
+                contradicting[end.pk].append(link.other_end(end))
+    shown: dict[int, str] = {}
+    for pk, node in nodes.items():
+        context = {
+            "node": node,
+            "perspective": perspective,
+            "kept_query": address_query(perspective, sort),
+            "explanation": explained(node, found, children[pk], contradicting[pk])
+            if found is not None
+            else None,
+        }
+        shown[pk] = render_to_string("evaluation/strength.html#explanation", context)
+    return shown

@@ -89,7 +89,7 @@ def compute(
         [(index[a], index[b]) for a, b in contradicts if a in index and b in index and a != b],
         dtype=np.intp,
     ).reshape(-1, 2)
-    sigma, weight, rounds, converged = iterate(tau, rho, parent, relation, pairs, max_rounds)
+    sigma, weight, rounds, converged, _ = iterate(tau, rho, parent, relation, pairs, max_rounds)
     return Strengths(
         strength={node: float(sigma[i]) for i, node in enumerate(ids)},
         weight={node: float(weight[i]) for i, node in enumerate(ids) if parent[i] >= 0},
@@ -102,6 +102,18 @@ def compute(
 RELATIONS = {SUPPORTS: 1, OPPOSES: 2, UNDERCUTS: 3}
 
 
+class Iterated(NamedTuple):
+    """What the damped iteration found: σ and ρ* by index (ρ* meaningful where there is a
+    parent), the rounds, whether it settled, and which nodes the last round still moved by
+    more than TOLERANCE (none when it settled)."""
+
+    sigma: np.ndarray
+    weight: np.ndarray
+    rounds: int
+    converged: bool
+    unsettled: np.ndarray
+
+
 def iterate(
     tau: np.ndarray,
     rho: np.ndarray,
@@ -109,10 +121,9 @@ def iterate(
     relation: np.ndarray,
     pairs: np.ndarray,
     max_rounds: int = MAX_ROUNDS,
-) -> tuple[np.ndarray, np.ndarray, int, bool]:
+) -> Iterated:
     """The damped iteration over nodes by index: τ and ρ, each node's parent's index (-1 for
-    a root) and RELATIONS code, and the index pairs joined by `contradicts`. Returns σ, ρ*
-    (for every node; meaningful where there is a parent), the rounds and whether it settled."""
+    a root) and RELATIONS code, and the index pairs joined by `contradicts`."""
     size = len(tau)
     linked = parent >= 0
 
@@ -149,13 +160,15 @@ def iterate(
         return np.where(attack >= support, down, up)
 
     sigma, converged, rounds = tau.copy(), False, 0
+    unsettled = np.zeros(size, dtype=bool)
     while rounds < max_rounds and not converged:
         rounds += 1
         moved = phi(sigma)
-        converged = size == 0 or float(np.max(np.abs(moved - sigma))) <= TOLERANCE
+        unsettled = np.abs(moved - sigma) > TOLERANCE
+        converged = not unsettled.any()
         # Settled: take Φ(σ) itself; else the mean, which damps a flip between fixed points.
         sigma = moved if converged else (sigma + moved) / 2.0
-    return sigma, weights(sigma), rounds, converged
+    return Iterated(sigma, weights(sigma), rounds, converged, unsettled)
 
 
 class Products:

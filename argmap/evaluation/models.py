@@ -11,6 +11,11 @@ SCALE = range(5)  # 0–4, as Kialo's impact votes
 CURATORS = "Curators"  # the group of argmap/debates/migrations/0003_curators_group.py
 
 
+def is_curator(user) -> bool:
+    """Whether user's votes count in the curators' perspective (no query unless staff)."""
+    return bool(user.is_staff) and user.groups.filter(name=CURATORS).exists()
+
+
 class VoteQuerySet(models.QuerySet["Vote"]):
     def cast(self, user, node: Node, values: dict[str, int | None]) -> None:
         """Store user's vote on node: values holds the fields given (acceptability,
@@ -66,7 +71,7 @@ class Vote(models.Model):
     """One user's view of one node: how acceptable (likely true) it is and, for a node with
     a parent, how relevant it is to its parent if true; each 0–4, or None when not given.
 
-    Votes are not content: they never change a map's revision token (fragments.py). The map
+    Votes are not content: they never change a map's structure token (fragments.py). The map
     is stored with the vote (it is the node's) so a map's votes are read from one index."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

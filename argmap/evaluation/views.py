@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -12,7 +13,8 @@ from argmap.lib.numbers import whole_number
 from argmap.ratelimit import limits as ratelimit
 
 from .context import perspective_of, vote_panel_context
-from .models import SCALE, Vote
+from .models import SCALE, Vote, is_curator
+from .strengths import votes_changed
 
 PANEL = "evaluation/strength.html#vote-panel"
 
@@ -53,7 +55,10 @@ def cast_vote(request: HtmxHttpRequest, node: Node, perspective: Perspective) ->
     if problems:
         return render_error(request, 400, "Your vote was not saved", " ".join(problems))
     ratelimit.count(request, "vote", "votes")
-    Vote.objects.cast(request.user, node, values)
+    with transaction.atomic():
+        Vote.objects.cast(request.user, node, values)
+        # Once it commits, the strengths it moves are recomputed off this request.
+        votes_changed(node.map, by_curator=is_curator(request.user))
     if not request.htmx:
         messages.success(request, "Your vote is saved. Strengths follow within a few seconds.")
         back = where_they_were(request)

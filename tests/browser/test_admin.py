@@ -1,10 +1,8 @@
 """The whole curation loop in Chromium: log in, paste an anchor, move a node, export."""
 
 import json
-from importlib import import_module
 
 import pytest
-from django.apps import apps as django_apps
 from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -13,7 +11,7 @@ from argmap.debates.mapdoc import FIXTURE_DIR, MAP_FILES
 from argmap.debates.models import Node, Source
 from argmap.debates.quotes import find_quote, quote_context
 
-from ..factories import PASSWORD, ProposalFactory, UserFactory
+from ..factories import PASSWORD, ProposalFactory
 from .support import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -30,15 +28,10 @@ def fixture_entries(directory, name):
 
 
 @pytest.fixture
-def curator(live_map):
-    # Transactional tests flush the database, so the migration's group is put back here.
-    migration = import_module("argmap.debates.migrations.0003_curators_group")
-    migration.create_curators_group(django_apps, None)
-    proposals = import_module("argmap.annotations.migrations.0006_suggestions_become_proposals")
-    proposals.curators_decide_proposals(django_apps, None)
-    user = UserFactory(username="curator", is_staff=True)
-    user.groups.add(django_apps.get_model("auth", "Group").objects.get(name=migration.GROUP))
-    return user
+def curator(live_map, curator):
+    # tests/conftest.py's curator (its group put back as the migrations make it), after the
+    # live map: the transactional flush would otherwise take them away.
+    return curator
 
 
 def log_in_to_the_admin(page):

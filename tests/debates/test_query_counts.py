@@ -102,19 +102,21 @@ EXPECTED = {
     # A tree also reads the links touching its nodes and the branch of each far end.
     # The map page and tree fragments first look for a whole cached response (one query for
     # the map's tokens, fragments.shared_response), then render, then fill the state regions
-    # (one read a kind: the annotation counts). Strengths (evaluation) on a cold cache: each
-    # perspective shown is computed once, in three queries (nodes, contradicts links, votes or
-    # a document's anchors). The map page shows the thesis under every perspective (everyone,
-    # curators, the generated source) and lists the documents that anchor the map; a tree or
-    # claim page shows one perspective; a claim page's explanation reads the node's children
-    # and its contradicts links.
-    "map": 19,
-    "map-focus": 21,
-    "map-open": 22,
-    "tree-open": 12,
-    "tree-closed": 11,  # the thesis is never linked: no far ends, no branch lookup
-    "tree-branch": 13,
-    "tree-deep": 12,
+    # (one read a kind: the annotation counts; strengths: one read a perspective, none when
+    # computed). Strengths (evaluation) on a cold cache: the perspective the page shows is
+    # computed once, in three queries (nodes, contradicts links, votes or a document's
+    # anchors). The map page shows the thesis under every perspective (everyone, curators,
+    # the generated source) and lists the documents that anchor the map; a perspective never
+    # computed yet is computed off the request in production, and here, on it (the map, the
+    # document, the token, then its three queries). A claim page's explanation (a region)
+    # reads the node, its children and its contradicts links.
+    "map": 23,
+    "map-focus": 25,
+    "map-open": 26,
+    "tree-open": 11,
+    "tree-closed": 10,  # the thesis is never linked: no far ends, no branch lookup
+    "tree-branch": 12,
+    "tree-deep": 11,
     # The token twice (for the whole response, and for the cached parts); the open panel of
     # a visitor without an account is a state region (its node, its annotations); a claim
     # with children also fills their counts. Its link preview (cached under the structure token)
@@ -142,7 +144,7 @@ EXPECTED = {
     # Every map's token (the whole response's key), the source, the maps quoting it (as for
     # the reader: 4 queries), the shown one's token, its nodes.
     "source-argument": 12,
-    "cross-link": 10,  # a shared response: its key holds the strengths' stamp (computed)
+    "cross-link": 6,  # a shared response (strengths are regions: none in its key)
     # Every API request is counted (the rate limit); one of a map reads its token and the
     # stamps of its strengths under everyone's and the curators' votes (the ETag), here
     # computed cold (each perspective: the map, its nodes, links, votes). Nodes: their ids,
@@ -187,16 +189,16 @@ CACHED_RESPONSE = {
 # With a session (its lookup is the first query), the view runs and its tree comes from the
 # fragment cache: the lookup that can 404, the map's token, and the state regions' read. A
 # claim page reads the token, the node, and fills its panel (2) and its children's counts,
-# its explanation (children, contradicts links) and the node's vote counts; a cross-link is
-# not cached in parts. The map page lists the documents of its perspectives.
+# its explanation (the node, its children, contradicts links) and the node's vote counts; a
+# cross-link is not cached in parts. The map page lists the documents of its perspectives.
 CACHED_FRAGMENT = {
     "map": 5,
     "map-focus": 6,
     "map-open": 5,
     "tree-open": 4,
     "tree-branch": 4,
-    "claim": 8,
-    "claim-thesis": 9,
+    "claim": 9,
+    "claim-thesis": 10,
     "cross-link": 6,
     # The diagram is not cached in parts: its queries, after the session.
     "diagram": 7,

@@ -4,7 +4,9 @@ import json
 import threading
 
 import pytest
+from django.core.cache import caches
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from argmap.debates.models import Anchor
 from argmap.evaluation import strengths
@@ -145,7 +147,7 @@ def test_the_command_prints_every_node_in_reading_order_as_json(small_map, capsy
     [
         (["nowhere"], "No map"),
         (["small", "--perspective", "someone"], "Unknown perspective"),
-        (["small", "--perspective", "source:nothing"], "No document"),
+        (["small", "--perspective", "source:nothing"], "No source"),
     ],
 )
 def test_the_command_refuses_an_unknown_map_or_perspective(small_map, args, message):
@@ -174,7 +176,67 @@ def test_a_stale_map_is_recomputed_off_the_request(small_map, settings, monkeypa
     # The request that finds it stale gets the last strengths at once…
     assert strengths_of(argmap).stamp == first.stamp
     for thread in threading.enumerate():
-        if thread.name == f"strengths-{argmap.slug}":
+        if thread.name == f"{strengths.THREAD_PREFIX}{argmap.slug}":
             thread.join(timeout=30)
     # …and the next gets the recomputed ones.
     assert strengths_of(argmap).of(nodes["pro"].pk).votes == 1
+
+
+def cast_and_tell(user, node, value):
+    """A vote as the vote view stores it: the recompute starts once it commits."""
+    with transaction.atomic():
+        Vote.objects.cast(user, node, {"acceptability": value})
+        strengths.votes_changed(node.map, by_curator=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vote_during_a_recompute_is_taken_by_one_more_run_never_two_at_once(
+    small_map, settings, monkeypatch
+):
+    settings.ARGMAP_STRENGTHS_IN_BACKGROUND = True
+    argmap, nodes = small_map
+    strengths_of(argmap)
+    real, running, runs = strengths.compute, [], []
+    inside, go_on = threading.Event(), threading.Event()
+
+    def held(*args, **kwargs):
+        running.append(1)
+        assert len(running) == 1, "two recomputes of one map at once"
+        found = real(*args, **kwargs)
+        runs.append(found)
+        if len(runs) == 1:  # the first run has read the votes: hold it there
+            inside.set()
+            assert go_on.wait(10)
+        running.pop()
+        return found
+
+    monkeypatch.setattr(strengths, "compute", held)
+    monkeypatch.setattr(strengths, "_pause", lambda seconds: None)  # MAX_AGE between runs
+    cast_and_tell(UserFactory(), nodes["pro"], 4)
+    assert inside.wait(10)
+    cast_and_tell(UserFactory(), nodes["con"], 4)  # while the first run holds: no second thread
+    assert [t.name for t in threading.enumerate()].count(f"{strengths.THREAD_PREFIX}small") == 1
+    go_on.set()
+    for thread in threading.enumerate():
+        if thread.name == f"{strengths.THREAD_PREFIX}small":
+            thread.join(timeout=30)
+    assert len(runs) == 2  # the dirty mark made the first run go once more
+    assert runs[0].of(nodes["con"].pk).votes == 0
+    assert strengths_of(argmap).of(nodes["con"].pk).votes == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_claimed_by_another_process_is_left_to_it(small_map, settings, monkeypatch):
+    settings.ARGMAP_STRENGTHS_IN_BACKGROUND = True
+    argmap, nodes = small_map
+    strengths_of(argmap)
+    computed = []
+    monkeypatch.setattr(strengths, "compute", lambda *args, **kwargs: computed.append(args))
+    key = strengths._key(argmap.slug, strengths.EVERYONE)
+    caches["strengths"].add(f"{key}:busy", 1, 60)  # another worker of the fleet runs it
+    cast_and_tell(UserFactory(), nodes["pro"], 4)
+    for thread in threading.enumerate():
+        if thread.name == f"{strengths.THREAD_PREFIX}small":
+            thread.join(timeout=30)
+    assert computed == []  # that worker sees the dirty mark when it ends
+    assert caches["strengths"].get(strengths._dirty_key(argmap.slug)) is not None

@@ -6,22 +6,20 @@ import pytest
 from django.urls import reverse
 
 from argmap.debates import fragments
+from argmap.evaluation import strengths
 from argmap.evaluation.models import Vote
 
 from ..conftest import HX, cached_entries
-from ..factories import MapFactory, NodeFactory, ThesisFactory, UserFactory
+from ..factories import MapFactory, NodeFactory, ThesisFactory, UserFactory, thesis_with_children
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def tree():
-    argmap = MapFactory(slug="votes")
-    thesis = ThesisFactory(map=argmap, key="thesis", text="The thesis holds.")
-    weak = NodeFactory(map=argmap, parent=thesis, relation="supports", key="weak", position=0)
-    strong = NodeFactory(map=argmap, parent=thesis, relation="supports", key="strong", position=1)
-    con = NodeFactory(map=argmap, parent=thesis, relation="opposes", key="con", position=2)
-    return argmap, {n.key: n for n in (thesis, weak, strong, con)}
+    return thesis_with_children(
+        "votes", ("weak", "supports"), ("strong", "supports"), ("con", "opposes")
+    )
 
 
 @pytest.fixture
@@ -137,7 +135,8 @@ def test_every_node_card_shows_strength_and_votes(client, tree):
     argmap, nodes = tree
     Vote.objects.cast(UserFactory(), nodes["weak"], {"acceptability": 0})
     html = client.get("/maps/votes/?open=thesis").content.decode()
-    assert html.count('class="strength"') == 4
+    tree_html = html.split('id="perspectives-heading"')[0]
+    assert tree_html.count('class="strength"') == 4
     assert "Strength 33%" in html and "1 vote" in html  # (1 + 0) / 3
     assert html.count('class="vote-toggle"') == 4
 
@@ -160,7 +159,7 @@ def test_the_map_page_shows_the_thesis_under_every_perspective(client, seeded_ma
     assert "Everyone’s votes" in table and "The curators’ votes" in table
     assert all(f"?perspective=source%3A{slug}" in table for slug in slugs)
     assert table.count("<tr") == 1 + 2 + len(slugs)
-    assert len(re.findall(r"\b\d{1,3}%", table)) == 2 + len(slugs)
+    assert len(re.findall(r"Strength \d{1,3}%", table)) == 2 + len(slugs)
     # With no votes every base score is one half, so everyone and the curators agree, and
     # the documents do not all argue the same way.
     values = re.findall(r'value="(\d+)"', table)
@@ -219,6 +218,7 @@ def test_votes_add_no_query(client, alice, tree, path):
     def count():
         for alias in ("fragments", "strengths"):
             caches[alias].clear()
+        strengths.forget()
         with CaptureQueriesContext(connection) as queries:
             assert client.get(path, headers=headers).status_code == 200
         return len(queries)

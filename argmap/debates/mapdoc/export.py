@@ -24,7 +24,7 @@ from .formats import FORMAT, Stream, registry, webannotation
 
 def depth_first(nodes):
     """Nodes in reading order: each parent before its children, siblings by position."""
-    children = {}
+    children: dict[int | None, list[Any]] = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
     for siblings in children.values():

@@ -21,6 +21,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core import serializers
@@ -54,7 +55,8 @@ def fixture_paths(directory: Path = FIXTURE_DIR, slugs=None) -> list[Path]:
 
 def read_fixtures(directory=FIXTURE_DIR):
     """All fixture objects by model label, and problems reading them."""
-    objects, problems = {}, []
+    objects: dict[str, list[dict[str, Any]]] = {}
+    problems: list[Problem] = []
     if not map_directories(directory):
         problems.append(Problem(str(directory), f"holds no map (no */{MAP_FILES[0]})"))
     for path in fixture_paths(directory):
@@ -113,7 +115,7 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
         }
         for fields in objects.get("debates.argumentmap", [])
     }
-    nodes_by_key = {}
+    nodes_by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
     for fields in objects.get("debates.node", []):
         map_slug = (fields.get("map") or [None])[0]
         key = fields.get("key")
@@ -137,11 +139,11 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
     for fields in objects.get("debates.anchor", []):
         node_ref = tuple((fields.get("node") or [None, None])[:2])
         source_slug = (fields.get("source") or [None])[0]
-        node = nodes_by_key.get(node_ref)
-        if node is None:
+        quoting = nodes_by_key.get(node_ref)
+        if quoting is None:
             problems.append(Problem(f"anchor of {node_ref[1]}", "names a missing node"))
             continue
-        node["anchors"].append(
+        quoting["anchors"].append(
             {
                 "source": source_slug,
                 "start": fields.get("start"),

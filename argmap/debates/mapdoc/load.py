@@ -210,7 +210,8 @@ def _write_document(document, slug, origin):
             value = entry[name]
             setattr(source, name, "" if value is None else value)
         source.save()
-    nodes, positions = {}, {}
+    nodes: dict[str, Node] = {}
+    positions: dict[str | None, int] = {}
     # Reading order puts each parent first; every node is saved before its children.
     for entry in _parents_first(document["nodes"]):
         parent = nodes.get(entry["parent"])

@@ -52,11 +52,14 @@ def do_compact(parser: template.base.Parser, token: template.base.Token) -> Comp
 
 
 @register.simple_tag(name="state")
-def state_region(kind: str, pk: int, value: object = None) -> SafeString:
+def state_region(
+    kind: str, pk: int, value: object = None, variant: str | None = None
+) -> SafeString:
     """{% state kind node.pk %}: a node's piece of state, filled in per response from one read
     (fragments.fill), so a cached render holds none of it; `value`, when the page knows it
-    already (rendered outside the cache), is shown at once."""
-    return fragments.region(kind, pk, value)
+    already (rendered outside the cache), is shown at once; `variant=`, for a kind that reads
+    by variant (a map's strengths under one perspective)."""
+    return fragments.region(kind, pk, value, variant)
 
 
 class OneRenderCacheNode(CacheNode):
