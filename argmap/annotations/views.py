@@ -18,6 +18,7 @@ from argmap.lib.addresses import route_of
 from argmap.lib.errors import render_error
 from argmap.lib.htmx import HtmxHttpRequest, render_partial_response
 from argmap.lib.login import login_to_write
+from argmap.lib.numbers import whole_number
 from argmap.lib.rows import RowGone
 from argmap.ratelimit import limits as ratelimit
 
@@ -89,9 +90,9 @@ def no_such_node(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @login_to_write
 def create_node_annotation(request: HtmxHttpRequest) -> HttpResponse:
-    try:
-        node = Node.objects.select_related("map").get(pk=int(request.POST.get("node", "")))
-    except (ValueError, Node.DoesNotExist):
+    pk = whole_number(request.POST.get("node"), digits=18)
+    node = Node.objects.select_related("map").filter(pk=pk).first() if pk is not None else None
+    if node is None:
         return no_such_node(request)
     ratelimit.count(request, "annotate", "annotations")
     form = AnnotationForm(request.POST, prefix_id=f"node{node.pk}")
