@@ -272,7 +272,6 @@ def shared_by_everyone(request: HttpRequest) -> bool:
 def shared_response(
     *params: str,
     htmx_params: tuple[str, ...] = (),
-    structure_only: bool = False,
     tokens: Tokens | None = None,
     timeout: int = RESPONSE_TIMEOUT,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -286,8 +285,7 @@ def shared_response(
     has it gets a 304. Other visitors, and any response but a 200, go through the view as
     before (which still uses the fragment cache). `htmx_params` count only in htmx requests
     (a claim page's `?from=` picks a cross-link fragment; the page itself ignores it).
-    A miss renders once however many ask at once (one_render, point 8). `structure_only`: the
-    page shows nothing that pages.response_key names (the diagram), so it is not asked.
+    A miss renders once however many ask at once (one_render, point 8).
     `tokens`: for a page that is not one map's, what its key holds instead of the map's
     tokens (tokens_everywhere, point 9), kept `timeout` seconds at most.
     """
@@ -295,18 +293,16 @@ def shared_response(
         _shared_response,
         params=params,
         htmx_params=htmx_params,
-        tokens=tokens or partial(_map_tokens, structure_only=structure_only),
+        tokens=tokens or _map_tokens,
         timeout=timeout,
     )
 
 
-def _map_tokens(
-    request: HttpRequest, *, slug: str, structure_only: bool, **kwargs: Any
-) -> tuple[str, str] | None:
+def _map_tokens(request: HttpRequest, *, slug: str, **kwargs: Any) -> tuple[str, str] | None:
     """A page of the map at slug: its two tokens, and what else the page shows that the
     token does not name (strengths, for one: pages.response_key)."""
     tokens = tokens_by_slug(slug)
-    if tokens is None or structure_only:
+    if tokens is None:
         return tokens
     token, state = tokens
     return token + pages.response_key(request, slug, token), state

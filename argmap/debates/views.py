@@ -292,23 +292,30 @@ def search_page(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_safe
-@fragments.shared_response("focus", "page", structure_only=True)
+@fragments.shared_response("focus", "page", "perspective")
 def diagram_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A bounded neighbourhood of the focus (the thesis unless ?focus=<key>), ?page=<n> of its
-    children: the same few queries and the same size of page at any size of map. It shows
-    the map's structure only, so it is a shared response (one query when cached)."""
+    children, each node with its strength under ?perspective=: the same few queries and the
+    same size of page at any size of map. A shared response (one query when cached): the
+    strengths are regions, filled per response."""
     argmap = get_object_or_404(ArgumentMap, slug=slug)
     page = whole_number(request.GET.get("page", "1"))
     if not page:
         raise Http404("No such page of this node's children.")
+    token = fragments.current(argmap)
+    extras = map_page_context(request, argmap, token)
     try:
         focus = diagram.focus_node(argmap, request.GET.get("focus"))
-        context = diagram.neighbourhood(argmap, focus, page)
+        context = diagram.neighbourhood(argmap, focus, page, extras.get("kept_query", ""))
     except Node.DoesNotExist:
         raise Http404("No such node in this map.") from None
     except LookupError:
         raise Http404("No such page of this node's children.") from None
-    context.update(map=argmap, focus=focus)
+    add_to_nodes(request, argmap, [box.node for box in context["boxes"]])
+    kept = [f"focus={focus.key}"] if focus.parent_id else []
+    kept += [extras["kept_query"]] if extras.get("kept_query") else []
+    tree_url = with_query(argmap.get_absolute_url(), "&".join(kept))
+    context.update(extras, map=argmap, focus=focus, tree_url=tree_url)
     return render(request, "debates/diagram.html", context)
 
 

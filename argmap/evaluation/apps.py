@@ -13,6 +13,7 @@ class EvaluationConfig(AppConfig):
         from argmap.debates import fragments, pages
 
         from .context import (
+            draw_strength,
             explanation_regions,
             map_page_hook,
             node_list_hook,
@@ -29,4 +30,6 @@ class EvaluationConfig(AppConfig):
             pages.response_key_hooks.append(response_key_hook)
         # Strengths on cached pages are state regions, one read a map and perspective.
         fragments.register_state("strength", strength_regions, show_strength, by_variant=True)
+        # The same strengths drawn in the diagram's boxes (SVG).
+        fragments.register_state("drawn-strength", strength_regions, draw_strength, by_variant=True)
         fragments.register_state("explanation", explanation_regions, mark_safe, by_variant=True)
