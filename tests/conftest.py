@@ -5,9 +5,12 @@ import threading
 from importlib import import_module
 
 import pytest
+import redis
 from django.apps import apps as django_apps
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -20,6 +23,28 @@ from .factories import UserFactory
 
 # The header htmx sends with every request it makes; every htmx test sends this one.
 HX = {"HX-Request": "true"}
+
+# With REDIS_URL, the tests' shared caches key their entries by the test process (each
+# xdist worker's name, "main" without -n), and clear() drops that process's keys only:
+# Django's RedisCache.clear() flushes the whole db, and strengths are keyed by map slug, so
+# two workers on one db would otherwise empty, or read, each other's. Production's keys and
+# clear() are unchanged; this is the tests' own. Set before any cache is first used.
+TEST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
+if django_settings.REDIS_URL:
+    for alias in ("fragments", "strengths"):
+        django_settings.CACHES[alias]["KEY_PREFIX"] = f"argmap-{alias}-test-{TEST_PROCESS}"
+
+    def clear_own_keys(cache):
+        client = redis.Redis.from_url(django_settings.REDIS_URL)
+        try:
+            keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+        return True
+
+    RedisCache.clear = clear_own_keys
 
 
 def cached_entries():

@@ -103,3 +103,20 @@ def test_every_key_written_to_redis_expires(live_redis):
     client = redis.Redis.from_url(settings.REDIS_URL)
     for key in ("near:default", "near:many"):
         assert 0 < client.ttl(live_redis.make_and_validate_key(key)) <= 300
+
+
+def test_the_tests_clear_only_their_own_process_keys(live_redis):
+    """Parallel test workers share one Redis db: each keys by its own name and clears only
+    its keys (tests/conftest.py), where Django's clear() would flush the db for both."""
+    from ..conftest import TEST_PROCESS
+
+    assert live_redis.key_prefix.endswith(f"-test-{TEST_PROCESS}")
+    assert caches["strengths"].key_prefix.endswith(f"-test-{TEST_PROCESS}")
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    other = "argmap-fragments-test-another-worker:1:page"
+    client.set(other, b"theirs", ex=60)
+    live_redis.set("near:mine", "mine", 60)
+    live_redis.clear()
+    assert live_redis.get("near:mine") is None
+    assert client.get(other) == b"theirs"
+    client.delete(other)

@@ -1,5 +1,6 @@
 """Votes become strengths: the base-score formula, the four perspectives and the command."""
 
+import functools
 import json
 import threading
 
@@ -157,6 +158,17 @@ def test_the_command_refuses_an_unknown_map_or_perspective(small_map, args, mess
         call_command("strengths", *args, "--json")
 
 
+def test_the_command_says_when_the_strengths_did_not_converge(small_map, capsys, monkeypatch):
+    # One round only: the thesis, pulled by its children, still moves.
+    monkeypatch.setattr(
+        strengths.dfquad, "iterate", functools.partial(strengths.dfquad.iterate, max_rounds=1)
+    )
+    call_command("strengths", "small", "--json")
+    captured = capsys.readouterr()
+    assert "did not converge in 1 rounds" in captured.err
+    assert len(json.loads(captured.out)) == 4  # the last round's numbers, still printed
+
+
 def test_the_seed_map_has_strengths_under_every_perspective(seeded_map, capsys):
     slugs = set(Anchor.objects.values_list("source__slug", flat=True))
     for perspective in ["everyone", "curators", *(f"source:{slug}" for slug in slugs)]:
@@ -227,6 +239,53 @@ def test_a_stale_map_is_recomputed_off_the_request(small_map, settings, monkeypa
             thread.join(timeout=30)
     # …and the next gets the recomputed ones.
     assert strengths_of(argmap).of(nodes["pro"].pk).votes == 1
+
+
+def join_recomputes(argmap):
+    for thread in threading.enumerate():
+        if thread.name == f"{strengths.THREAD_PREFIX}{argmap.slug}":
+            thread.join(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "path", ["/maps/small/?open=thesis", "/maps/small/nodes/pro/", "/maps/small/diagram/"]
+)
+def test_a_page_never_computes_strengths_on_the_request(
+    small_map, settings, monkeypatch, client, path
+):
+    settings.ARGMAP_STRENGTHS_IN_BACKGROUND = True
+    argmap, nodes = small_map
+    computed_in, release = [], threading.Event()
+    real = strengths.compute
+
+    def recorded(argmap, perspective, *args, **kwargs):
+        name = threading.current_thread().name
+        if perspective.shared:  # not mine, one reader's own: theirs alone, for its request
+            computed_in.append(name)
+        if name.startswith(strengths.THREAD_PREFIX):  # held until the page has answered
+            release.wait(timeout=30)
+        return real(argmap, perspective, *args, **kwargs)
+
+    monkeypatch.setattr(strengths, "compute", recorded)
+    reader = UserFactory()
+    for viewer in (None, reader):  # a visitor (a whole cached response) and a reader
+        caches["fragments"].clear()
+        caches["strengths"].clear()
+        strengths.forget()
+        if viewer:
+            client.force_login(viewer)
+        html = client.get(path).content.decode()
+        # None kept: the page says so, and every computation ran off the request.
+        assert "Strength being computed" in html and "Strength 50%" not in html
+        assert computed_in and all(
+            name.startswith(strengths.THREAD_PREFIX) for name in computed_in
+        ), computed_in
+        release.set()
+        join_recomputes(argmap)
+        assert "Strength 50%" in client.get(path).content.decode()  # then the numbers
+        computed_in.clear()
+        release.clear()
 
 
 def cast_and_tell(user, node, value):
