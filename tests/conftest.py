@@ -2,15 +2,13 @@ import copy
 import os
 import pickle
 import threading
+import uuid
 from importlib import import_module
 
 import pytest
-import redis
 from django.apps import apps as django_apps
-from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -23,28 +21,6 @@ from .factories import UserFactory
 
 # The header htmx sends with every request it makes; every htmx test sends this one.
 HX = {"HX-Request": "true"}
-
-# With REDIS_URL, the tests' shared caches key their entries by the test process (each
-# xdist worker's name, "main" without -n), and clear() drops that process's keys only:
-# Django's RedisCache.clear() flushes the whole db, and strengths are keyed by map slug, so
-# two workers on one db would otherwise empty, or read, each other's. Production's keys and
-# clear() are unchanged; this is the tests' own. Set before any cache is first used.
-TEST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
-if django_settings.REDIS_URL:
-    for alias in ("fragments", "strengths"):
-        django_settings.CACHES[alias]["KEY_PREFIX"] = f"argmap-{alias}-test-{TEST_PROCESS}"
-
-    def clear_own_keys(cache):
-        client = redis.Redis.from_url(django_settings.REDIS_URL)
-        try:
-            keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
-            if keys:
-                client.delete(*keys)
-        finally:
-            client.close()
-        return True
-
-    RedisCache.clear = clear_own_keys
 
 
 def cached_entries():
@@ -77,6 +53,28 @@ def pytest_runtest_call(item):
             if thread.name.startswith(strengths.THREAD_PREFIX):
                 thread.join(timeout=30)
                 assert not thread.is_alive(), f"{thread.name} outlived {item.nodeid}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_keys_of_our_own():
+    """With REDIS_URL, this test process's cache keys begin with a prefix of its own, and a
+    clear() deletes only them (argmap.core.cache): processes sharing one Redis (-n 2, other
+    runs side by side) never empty each other's caches. Its keys are deleted at the end."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from argmap.settings import caches_for
+
+    if not settings.REDIS_URL:
+        yield
+        return
+    prefix = f"argmap-test-{uuid.uuid4().hex[:12]}"
+    ours = caches_for(settings.REDIS_URL, prefix)
+    shared = {alias: ours[alias] for alias in ("fragments", "strengths")}
+    with override_settings(CACHE_KEY_PREFIX=prefix, CACHES={**settings.CACHES, **shared}):
+        yield
+        for alias in shared:
+            caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

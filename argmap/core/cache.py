@@ -10,7 +10,9 @@ of an older fill is filled again, never served as current.) Each process keeps u
 NEAR_BYTES of pickled values, none over NEAR_VALUE, and drops the least recently used first.
 The few entries that rely on a timeout instead (search results, whose key names every map's
 token but not the texts of sources no map quotes) are kept near for at most NEAR_SECONDS, so
-they may outlive Redis's copy by that much.
+they may outlive Redis's copy by that much. An older copy is not thrown away: while Redis is
+unreachable it is served (up to OUTAGE_SECONDS old) rather than rendered again, so a spread
+of pages read before a hang stays warm through it.
 
 Outages. Django's RedisCache raises on a connection error, so every page that reads a cached
 fragment would answer 500 while Redis is down; and a Redis that hangs made each call wait its
@@ -20,6 +22,12 @@ first (argmap.lib.breaker): after one call times out, no call waits on Redis unt
 again. Meanwhile each process caches for itself, as it does without REDIS_URL (a bounded
 store whose entries last OUTAGE_SECONDS), so nothing is computed again on every request.
 Rate-limit counters never live in Redis (argmap.ratelimit).
+
+Clearing. Django's RedisCache.clear() empties the whole Redis database (FLUSHDB): a clear of
+the fragments dropped every map's strengths with them, and a second site or test process
+sharing the database lost its caches. GuardedRedisCache.clear() deletes only the keys under
+its own KEY_PREFIX (settings.CACHE_KEY_PREFIX names the site), through redis-py's public
+SCAN and UNLINK on a client of its own: Django's cache API has no way to list keys.
 """
 
 import logging
@@ -31,6 +39,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
+import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
@@ -60,13 +69,17 @@ class NearCache:
         self._bytes = 0
         self._lock = threading.Lock()  # gthread workers serve several requests at once
 
-    def get(self, key: str) -> tuple[bool, Any]:
+    def get(self, key: str, max_age: float | None = None) -> tuple[bool, Any]:
+        """(True, a copy) of what was put under key at most max_age (default: seconds) ago.
+
+        An older entry is a miss but stays until the byte bound pushes it out: while Redis is
+        unreachable SharedCache serves it (up to OUTAGE_SECONDS old) rather than render again.
+        """
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return False, None
-            if entry[0] <= time.monotonic():
-                self._drop(key)
+            if time.monotonic() - entry[0] > (self.seconds if max_age is None else max_age):
                 return False, None
             self._entries.move_to_end(key)
         # Unpickled afresh each time, so a caller changing what it got changes no copy.
@@ -78,7 +91,7 @@ class NearCache:
             return
         with self._lock:
             self._drop(key)
-            self._entries[key] = (time.monotonic() + self.seconds, pickled)
+            self._entries[key] = (time.monotonic(), pickled)  # when it was put
             self._bytes += len(pickled)
             while self._bytes > self.max_bytes:
                 self._drop(next(iter(self._entries)))
@@ -121,6 +134,14 @@ class GuardedRedisCache(RedisCache):
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
+        self.server = server
+        # For clear()'s own client: the same bounds as the cache's (settings.caches_for).
+        options = params.get("OPTIONS", {})
+        self.socket_options = {
+            name: options[name]
+            for name in ("socket_timeout", "socket_connect_timeout")
+            if name in options
+        }
         self.breaker = breaker_for(server)
         self.outage = near_cache(f"outage|{server}|{self.key_prefix}", OUTAGE_SECONDS)
 
@@ -233,8 +254,26 @@ class GuardedRedisCache(RedisCache):
         self._guarded(partial(super().delete_many, keys, version), outage)
 
     def clear(self) -> None:
+        """Delete this cache's keys, and only them (not Django's FLUSHDB: see the module)."""
         self.outage.clear()
-        self._guarded(super().clear, lambda: None)
+        self._guarded(self._delete_own_keys, lambda: None)
+
+    def _delete_own_keys(self) -> None:
+        own = glob_escape(self.key_prefix) + ":*"  # Django's keys: "<prefix>:<version>:<key>"
+        with redis.Redis.from_url(self.server.split(",")[0], **self.socket_options) as client:
+            batch: list[bytes] = []
+            for key in client.scan_iter(match=own, count=1000):
+                batch.append(key)
+                if len(batch) == 500:
+                    client.unlink(*batch)
+                    batch.clear()
+            if batch:
+                client.unlink(*batch)
+
+
+def glob_escape(text: str) -> str:
+    """text matched literally by a Redis MATCH pattern."""
+    return "".join(f"\\{char}" if char in "*?[]\\" else char for char in text)
 
 
 class SharedCache(GuardedRedisCache):
@@ -246,6 +285,17 @@ class SharedCache(GuardedRedisCache):
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         return self.get_many([key], version).get(key, default)
+
+    def _outage_get(self, key: Any, default: Any, version: int | None) -> Any:
+        # While Redis is unreachable, a near copy older than NEAR_SECONDS serves too (up to
+        # OUTAGE_SECONDS, as the outage store's own entries): a key naming a map's token never
+        # changes, so a warm page stays warm through a hang instead of rendering again.
+        missing = object()
+        found = super()._outage_get(key, missing, version)
+        if found is not missing:
+            return found
+        hit, value = self.near.get(self._full(key, version), max_age=OUTAGE_SECONDS)
+        return value if hit else default
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
         found: dict[Any, Any] = {}
