@@ -691,13 +691,6 @@ class Node(UpdateOnlyModel):
         return self.relation == self.Relation.OPPOSES
 
     @property
-    def shown_effect(self) -> float:
-        """The effect on its parent of the strength a page attached to this node
-        (`shown_strength`, set by the evaluation app's node_list hook); 0 where none was."""
-        shown = getattr(self, "shown_strength", None)
-        return shown.effect if shown is not None else 0.0
-
-    @property
     def is_undercut(self) -> bool:
         return self.relation == self.Relation.UNDERCUTS
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from argmap.lib.rows import snapshot
 
-from .. import pages
+from .. import hooks
 from ..models import Anchor, ArgumentMap, Link, Node, Source
 from .formats import FORMAT, Stream, registry, webannotation
 
@@ -257,7 +257,7 @@ def _chunks(
     # Passage annotations belong to the sources, not to a branch: only the whole map has them.
     sources = [source["slug"] for source in doc["sources"]]
     wanted = fmt == "webannotation" and branch is None  # no other download carries them
-    passages = pages.published_passages(sources) if wanted else []
+    passages = hooks.published_passages(sources) if wanted else []
     if branch is None:
         collection = reverse("map-download", args=[argmap.slug, "webannotation"])
     else:
