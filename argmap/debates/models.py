@@ -968,7 +968,7 @@ class Anchor(QuoteSelector):
     OWN_SPEAKERS = frozenset({"the author", "a reader commenter"})
 
     @classmethod
-    def voice_problem(cls, voice: str, speaker: str, own: str | None = None) -> str:
+    def voice_problem(cls, voice: str | None, speaker: str | None, own: str | None = None) -> str:
         """What is wrong with this voice and speaker together, or "" (one rule, every writer).
 
         own is the text's own voice where the quote lies ("the author", or "a reader
