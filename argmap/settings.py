@@ -304,16 +304,19 @@ def redis_from_env() -> str:
 
 
 REDIS_URL = redis_from_env()
+# What the caches' keys in Redis begin with: two sites (or test processes) sharing one Redis
+# give each its own, and a cache's clear() deletes only its own keys (argmap.core.cache).
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "").strip() or "argmap"
 
 
-def caches_for(redis_url: str) -> dict:
+def caches_for(redis_url: str, key_prefix: str = CACHE_KEY_PREFIX) -> dict:
     """The caches: with redis_url, in that Redis, shared by every app process and server."""
 
-    def shared(prefix: str, backend: str) -> dict:
+    def shared(name: str, backend: str) -> dict:
         return {
             "BACKEND": backend,
             "LOCATION": redis_url,
-            "KEY_PREFIX": f"argmap-{prefix}",
+            "KEY_PREFIX": f"{key_prefix}-{name}",
             # A Redis that does not answer costs one request half a second, once: then the
             # process stops asking it for a while (argmap.lib.breaker).
             "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},

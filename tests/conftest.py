@@ -2,6 +2,7 @@ import copy
 import os
 import pickle
 import threading
+import uuid
 from importlib import import_module
 
 import pytest
@@ -52,6 +53,28 @@ def pytest_runtest_call(item):
             if thread.name.startswith(strengths.THREAD_PREFIX):
                 thread.join(timeout=30)
                 assert not thread.is_alive(), f"{thread.name} outlived {item.nodeid}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_keys_of_our_own():
+    """With REDIS_URL, this test process's cache keys begin with a prefix of its own, and a
+    clear() deletes only them (argmap.core.cache): processes sharing one Redis (-n 2, other
+    runs side by side) never empty each other's caches. Its keys are deleted at the end."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from argmap.settings import caches_for
+
+    if not settings.REDIS_URL:
+        yield
+        return
+    prefix = f"argmap-test-{uuid.uuid4().hex[:12]}"
+    ours = caches_for(settings.REDIS_URL, prefix)
+    shared = {alias: ours[alias] for alias in ("fragments", "strengths")}
+    with override_settings(CACHE_KEY_PREFIX=prefix, CACHES={**settings.CACHES, **shared}):
+        yield
+        for alias in shared:
+            caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

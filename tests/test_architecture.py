@@ -312,9 +312,9 @@ def visit(client, url, data=None, headers=None):
 
 
 def test_a_map_pages_request_never_returns_to_an_app_it_left(client, seeded_map):
-    """The map page, its tree fragments, a claim page and the embed card, as a visitor and
-    logged in, under each kind of perspective (everyone's, the curators' sorted by strength,
-    a source's, one's own)."""
+    """The map page, its tree fragments, its diagram, a claim page and the embed card, as a
+    visitor and logged in, under each kind of perspective (everyone's, the curators' sorted
+    by strength, a source's, one's own)."""
     node = Link.objects.filter(kind=Link.Kind.CONTRADICTS).first().from_node
     undercut = Node.objects.filter(relation=Node.Relation.UNDERCUTS).first()
     source = Source.objects.filter(anchors__node__map=seeded_map).first()
@@ -329,6 +329,8 @@ def test_a_map_pages_request_never_returns_to_an_app_it_left(client, seeded_map)
         (node.get_absolute_url(), None),
         (f"{undercut.get_absolute_url()}?sort=strength", None),
         (reverse("node-embed", args=[seeded_map.slug, node.key]), None),
+        (f"{reverse('diagram', args=[seeded_map.slug])}?perspective=curators", None),
+        (f"{reverse('diagram', args=[seeded_map.slug])}?focus={node.key}", None),
     ]
     returns = {}
     for url, headers in pages:

@@ -457,19 +457,19 @@ class Proposal(QuoteSelector):
             self.target_text = self.target.text
         super().save(*args, **kwargs)
 
-    def hold_nodes(self) -> None:
-        """Hold the locks of the nodes this proposal points at, in primary-key order (nodes
-        come first, docs/architecture.md "Writes that race"): a delete of either waits, then
-        finds the proposal. ValidationError when one is gone."""
-        for node_id in sorted({pk for pk in (self.target_id, self.other_id) if pk}):
-            try:
-                hold_node(node_id)
-            except RowGone:
-                raise ValidationError(
-                    "A node this proposal points at was deleted meanwhile; reject the "
-                    "proposal with a reason.",
-                    code="target_gone",
-                ) from None
+    def hold_nodes(self, also: int | None = None) -> None:
+        """Hold the locks of the nodes this proposal points at (and also, the node a merge
+        anchors it to), in primary-key order (nodes come first, docs/architecture.md "Writes
+        that race"): a delete of any waits, then finds the proposal. ValidationError when one
+        is gone."""
+        try:
+            hold_node(*{pk for pk in (self.target_id, self.other_id, also) if pk})
+        except RowGone:
+            raise ValidationError(
+                "A node this proposal points at was deleted meanwhile; reject the "
+                "proposal with a reason.",
+                code="target_gone",
+            ) from None
 
     @property
     def is_link(self) -> bool:
@@ -510,10 +510,11 @@ class Proposal(QuoteSelector):
         if self.state != self.State.PENDING:
             raise ValidationError(f"This proposal was already {self.state}.", code="decided")
 
-    def _locked(self) -> "Proposal":
-        """This proposal's row, locked after the nodes it points at, re-read: a decision is
-        taken on what is stored now (a second curator's decision waits, then is refused)."""
-        self.hold_nodes()
+    def _locked(self, also: int | None = None) -> "Proposal":
+        """This proposal's row, locked after the nodes it points at (and also), re-read: a
+        decision is taken on what is stored now (a second curator's decision waits, then is
+        refused)."""
+        self.hold_nodes(also)
         fresh = Proposal.objects.select_for_update().filter(pk=self.pk).first()
         if fresh is None:
             raise ValidationError("This proposal was deleted meanwhile.", code="gone")
@@ -579,7 +580,7 @@ class Proposal(QuoteSelector):
         """The proposal repeats node: its passage becomes one more anchor of node (when it
         has one the node lacks), and the proposal is marked merged into it."""
         with transaction.atomic():
-            fresh = self._locked()
+            fresh = self._locked(also=node.pk if node else None)
             node = self._live(node.pk if node else None, "node to merge into")
             if node.map_id != fresh.map_id:
                 raise ValidationError("Merge into a node of the same map.", code="other_map")

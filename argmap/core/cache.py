@@ -20,6 +20,12 @@ first (argmap.lib.breaker): after one call times out, no call waits on Redis unt
 again. Meanwhile each process caches for itself, as it does without REDIS_URL (a bounded
 store whose entries last OUTAGE_SECONDS), so nothing is computed again on every request.
 Rate-limit counters never live in Redis (argmap.ratelimit).
+
+Clearing. Django's RedisCache.clear() empties the whole Redis database (FLUSHDB): a clear of
+the fragments dropped every map's strengths with them, and a second site or test process
+sharing the database lost its caches. GuardedRedisCache.clear() deletes only the keys under
+its own KEY_PREFIX (settings.CACHE_KEY_PREFIX names the site), through redis-py's public
+SCAN and UNLINK on a client of its own: Django's cache API has no way to list keys.
 """
 
 import logging
@@ -31,6 +37,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
+import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
@@ -121,6 +128,14 @@ class GuardedRedisCache(RedisCache):
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
+        self.server = server
+        # For clear()'s own client: the same bounds as the cache's (settings.caches_for).
+        options = params.get("OPTIONS", {})
+        self.socket_options = {
+            name: options[name]
+            for name in ("socket_timeout", "socket_connect_timeout")
+            if name in options
+        }
         self.breaker = breaker_for(server)
         self.outage = near_cache(f"outage|{server}|{self.key_prefix}", OUTAGE_SECONDS)
 
@@ -233,8 +248,26 @@ class GuardedRedisCache(RedisCache):
         self._guarded(partial(super().delete_many, keys, version), outage)
 
     def clear(self) -> None:
+        """Delete this cache's keys, and only them (not Django's FLUSHDB: see the module)."""
         self.outage.clear()
-        self._guarded(super().clear, lambda: None)
+        self._guarded(self._delete_own_keys, lambda: None)
+
+    def _delete_own_keys(self) -> None:
+        own = glob_escape(self.key_prefix) + ":*"  # Django's keys: "<prefix>:<version>:<key>"
+        with redis.Redis.from_url(self.server.split(",")[0], **self.socket_options) as client:
+            batch: list[bytes] = []
+            for key in client.scan_iter(match=own, count=1000):
+                batch.append(key)
+                if len(batch) == 500:
+                    client.unlink(*batch)
+                    batch.clear()
+            if batch:
+                client.unlink(*batch)
+
+
+def glob_escape(text: str) -> str:
+    """text matched literally by a Redis MATCH pattern."""
+    return "".join(f"\\{char}" if char in "*?[]\\" else char for char in text)
 
 
 class SharedCache(GuardedRedisCache):

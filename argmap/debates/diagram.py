@@ -10,6 +10,9 @@ Queries, whatever the size of the map: the focus with its ancestors (one row, jo
 children (one page, with LIMIT), their children (at most a few per parent, by a window
 function) and the cross-links of the drawn nodes (two). Child counts come as annotations on
 the drawn rows only.
+
+Every address it draws keeps the page's `query` (the perspective its strengths are under):
+each box shows its node's strength on a row of its own (a state region, pages' hooks).
 """
 
 import textwrap
@@ -34,7 +37,8 @@ PATH_SHOWN = 3
 BOX_WIDTH = 240
 LINE_HEIGHT = 15
 LINES_PER_BOX = 3
-BOX_HEIGHT = 28 + LINE_HEIGHT * LINES_PER_BOX
+STRENGTH_ROW = 18  # the node's strength, below its text
+BOX_HEIGHT = 28 + LINE_HEIGHT * LINES_PER_BOX + STRENGTH_ROW
 MORE_HEIGHT = 30
 COLUMN_GAP = 60
 ROW_GAP = 12
@@ -43,9 +47,11 @@ MARGIN = 20
 CHARS_PER_LINE = 32
 
 
-def diagram_url(argmap: ArgumentMap, node: Any, page: int = 1) -> str:
+def diagram_url(argmap: ArgumentMap, node: Any, page: int = 1, query: str = "") -> str:
+    """The diagram focused on node (page of its children), keeping query (the perspective)."""
     url = f"{reverse('diagram', args=[argmap.slug])}?focus={node.key}"
-    return f"{url}&page={page}" if page > 1 else url
+    url = f"{url}&page={page}" if page > 1 else url
+    return f"{url}&{query}" if query else url
 
 
 def child_total(node: Any) -> int:
@@ -110,6 +116,10 @@ class Box:
     @property
     def line_positions(self):
         return [(self.y + 36 + index * LINE_HEIGHT, line) for index, line in enumerate(self.lines)]
+
+    @property
+    def strength_y(self):
+        return self.y + 36 + LINES_PER_BOX * LINE_HEIGHT + 4
 
     @property
     def is_focus(self):
@@ -247,9 +257,9 @@ def ancestors_shown(focus: Node) -> tuple[list[Node], bool]:
     return chain[::-1], gap
 
 
-def neighbourhood(argmap: ArgumentMap, focus: Node, page: int) -> dict[str, Any]:
-    """Everything the diagram page draws around focus. Raises LookupError for a page past the
-    last one of the focus's children."""
+def neighbourhood(argmap: ArgumentMap, focus: Node, page: int, query: str = "") -> dict[str, Any]:
+    """Everything the diagram page draws around focus, its addresses keeping query. Raises
+    LookupError for a page past the last one of the focus's children."""
     first_limit, second_limit = LEVEL_LIMITS
     offset = (page - 1) * first_limit
     if page > 1 and offset >= child_total(focus):
@@ -277,7 +287,7 @@ def neighbourhood(argmap: ArgumentMap, focus: Node, page: int) -> dict[str, Any]
     for node in [*drawn, *ancestors]:
         node.map = argmap
     attach_links(drawn)
-    boxes = layout(argmap, focus, parent, children, kept, page)
+    boxes = layout(argmap, focus, parent, children, kept, page, query)
     return {**boxes, "ancestors": ancestors, "gap": gap, "page": page}
 
 
@@ -289,7 +299,7 @@ def in_reading_order(nodes: Sequence[Any]) -> list[Any]:
     return sorted(nodes, key=lambda node: (node.relation_order, node.position, node.pk))
 
 
-def layout(argmap, focus, parent, children, grandchildren, page):
+def layout(argmap, focus, parent, children, grandchildren, page, query=""):
     """Boxes, edges and "more" links: the parent above the focus, children in columns to
     the right, each parent level with its first child (so the focus is at the top left)."""
     boxes: list[Box] = []
@@ -297,7 +307,8 @@ def layout(argmap, focus, parent, children, grandchildren, page):
     mores: list[More] = []
 
     def box_for(node, depth, parent_box):
-        href = node.get_absolute_url() if depth == 0 else diagram_url(argmap, node)
+        claim = node.get_absolute_url() + (f"?{query}" if query else "")
+        href = claim if depth == 0 else diagram_url(argmap, node, query=query)
         box = Box(node, depth, href=href, lines=wrap(node.text))
         box.x = MARGIN + max(depth, 0) * (BOX_WIDTH + COLUMN_GAP)
         boxes.append(box)
@@ -319,12 +330,13 @@ def layout(argmap, focus, parent, children, grandchildren, page):
     if page > 1:
         focus_box.before = More(
             f"‹ Previous {first_limit} of {child_total(focus)}",
-            diagram_url(argmap, focus, page - 1),
+            diagram_url(argmap, focus, page - 1, query),
         )
     if child_total(focus) > shown:
         left = child_total(focus) - shown
         focus_box.after = More(
-            f"Next {min(left, first_limit)} of {left} more ›", diagram_url(argmap, focus, page + 1)
+            f"Next {min(left, first_limit)} of {left} more ›",
+            diagram_url(argmap, focus, page + 1, query),
         )
     for child in in_reading_order(children):
         child_box = box_for(child, 1, focus_box)
@@ -335,7 +347,7 @@ def layout(argmap, focus, parent, children, grandchildren, page):
         if child_total(child) > len(kept):
             child_box.after = More(
                 f"{child_total(child) - len(kept)} more: open this branch ›",
-                diagram_url(argmap, child),
+                diagram_url(argmap, child, query=query),
             )
 
     next_y = top

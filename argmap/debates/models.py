@@ -164,6 +164,17 @@ class Section(UpdateOnlyModel):
 class ArgumentMapQuerySet(ContentQuerySet["ArgumentMap"]):
     map_field = "pk"
 
+    def delete(self) -> tuple[int, dict[str, int]]:
+        # The maps' nodes are locked before Django collects what cascades, as a node's own
+        # delete does: a vote, child or annotation added meanwhile (holding its node's lock)
+        # is then collected too, instead of failing its foreign key at commit (lib.rows.lock).
+        with locking():
+            lock(Node.objects.filter(map__in=self.values("pk")))
+            return super().delete()
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
     COUNTS = ("node_count", "supports_count", "opposes_count", "undercuts_count")
 
     def count_nodes(self, map_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -310,6 +321,11 @@ class ArgumentMap(UpdateOnlyModel):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        with locking():  # as ArgumentMapQuerySet.delete
+            lock(Node.objects.filter(map_id=self.pk))
+            return super().delete(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return slug_url("map", self.slug)
@@ -676,9 +692,12 @@ class Node(UpdateOnlyModel):
         return slug_url("node", self.map.slug, self.key)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # A new child holds its parent's lock, so a delete of the parent waits, then finds
-        # the child (RESTRICT), instead of failing its foreign key at commit.
-        with adding_to(self.parent_id if self._state.adding else None):
+        # A new child, or one that may be moved, holds its parent's lock, so a delete of the
+        # parent waits, then finds the child (RESTRICT), instead of failing its foreign key
+        # at commit; a parent deleted first: RowGone.
+        fields = kwargs.get("update_fields")
+        places = self._state.adding or fields is None or bool({"parent", "parent_id"} & {*fields})
+        with adding_to(self.parent_id if places else None):
             super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
@@ -788,24 +807,28 @@ class Node(UpdateOnlyModel):
         return 0 if last is None else last + 1
 
 
-def hold_node(node_id: int) -> None:
-    """Hold the node's lock until the transaction ends, for a write that adds a row pointing
-    at it (a child, an annotation, a suggestion, a vote): a delete of the node then waits and
-    takes the new row along (argmap.lib.rows.lock). RowGone if the node is gone."""
-    if not lock(Node.objects.filter(pk=node_id), no_key=True):
-        raise RowGone(Node(pk=node_id))
+def hold_node(*node_ids: int) -> None:
+    """Hold the nodes' locks (in primary-key order) until the transaction ends, for a write
+    that adds a row pointing at them (a child, an annotation, a suggestion, a vote, a link, an
+    anchor): a delete of one then waits and takes the new row along (argmap.lib.rows.lock).
+    RowGone if one is gone."""
+    wanted = set(node_ids)
+    held = lock(Node.objects.filter(pk__in=wanted), no_key=True)
+    if len(held) < len(wanted):
+        raise RowGone(Node(pk=min(wanted - set(held))))
 
 
-def adding_to(node_id: int | None) -> AbstractContextManager[Any]:
-    """A transaction holding the node's lock (hold_node), around the save of a new row
-    pointing at it; nothing when there is no node."""
-    return _holding(node_id) if node_id is not None else nullcontext()
+def adding_to(*node_ids: int | None) -> AbstractContextManager[Any]:
+    """A transaction holding the nodes' locks (hold_node), around the save of a new row
+    pointing at them; nothing when there is no node."""
+    wanted = [pk for pk in node_ids if pk is not None]
+    return _holding(wanted) if wanted else nullcontext()
 
 
 @contextmanager
-def _holding(node_id: int) -> Iterator[None]:
+def _holding(node_ids: list[int]) -> Iterator[None]:
     with locking():
-        hold_node(node_id)
+        hold_node(*node_ids)
         yield
 
 
@@ -963,6 +986,11 @@ class Anchor(QuoteSelector):
         "debates.node",
         "debates.source",
     ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new anchor holds its node's lock, as every row added to a node (hold_node).
+        with adding_to(self.node_id if self._state.adding else None):
+            super().save(*args, **kwargs)
 
     # Speakers that are the source's own voice where they speak; never whom it reports.
     OWN_SPEAKERS = frozenset({"the author", "a reader commenter"})
@@ -1148,7 +1176,10 @@ class Link(UpdateOnlyModel):
         if self.map_id is None and self.from_node_id is not None:
             self.map_id = self.from_node.map_id
         self.order_ends()
-        super().save(*args, **kwargs)
+        # A new link holds both ends' locks (hold_node): a delete of either waits, then takes
+        # the link along; an end deleted first: RowGone.
+        with adding_to(*((self.from_node_id, self.to_node_id) if self._state.adding else ())):
+            super().save(*args, **kwargs)
 
 
 @receiver(pre_save, sender=Link, dispatch_uid="link-order-ends")

@@ -11,7 +11,6 @@ urlpatterns = [
         views.download_branch,
         name="branch-download",
     ),
-    path("maps/<slug:slug>/diagram/", views.diagram_page, name="diagram"),
     path("oembed", views.oembed, name="oembed"),
     path("sources/<slug:slug>/argument/", views.source_argument, name="source-argument"),
     path("search/", views.search_page, name="search"),

@@ -19,7 +19,7 @@ from argmap.lib.htmx import HtmxHttpRequest, render_partial_response
 from argmap.lib.numbers import whole_number
 from argmap.lib.problems import problem
 
-from . import diagram, fragments, mapdoc
+from . import fragments, mapdoc
 from . import search as text_search
 from .models import Anchor, ArgumentMap, Node, Source
 from .reader import maps_quoting, shown_map
@@ -163,27 +163,6 @@ def search_page(request: HtmxHttpRequest) -> HttpResponse:
             context["results"] = SimpleLazyObject(partial(search_results, query))
     status = 400 if "error" in context else 200
     return render_partial_response(request, "debates/search.html", "results", context, status)
-
-
-@require_safe
-@fragments.shared_response("focus", "page")
-def diagram_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """A bounded neighbourhood of the focus (the thesis unless ?focus=<key>), ?page=<n> of its
-    children: the same few queries and the same size of page at any size of map. It shows
-    the map's structure only, so it is a shared response (one query when cached)."""
-    argmap = get_object_or_404(ArgumentMap, slug=slug)
-    page = whole_number(request.GET.get("page", "1"))
-    if not page:
-        raise Http404("No such page of this node's children.")
-    try:
-        focus = diagram.focus_node(argmap, request.GET.get("focus"))
-        context = diagram.neighbourhood(argmap, focus, page)
-    except Node.DoesNotExist:
-        raise Http404("No such node in this map.") from None
-    except LookupError:
-        raise Http404("No such page of this node's children.") from None
-    context.update(map=argmap, focus=focus)
-    return render(request, "debates/diagram.html", context)
 
 
 @require_safe

@@ -13,7 +13,9 @@ class EvaluationConfig(AppConfig):
 
         from argmap.debates import fragments
 
-        from .context import explanation_regions, show_strength, strength_regions
+        from .context import draw_strength, explanation_regions, show_strength, strength_regions
 
         fragments.register_state("strength", strength_regions, show_strength, by_variant=True)
+        # The same strengths drawn in the diagram's boxes (SVG).
+        fragments.register_state("drawn-strength", strength_regions, draw_strength, by_variant=True)
         fragments.register_state("explanation", explanation_regions, mark_safe, by_variant=True)

@@ -351,6 +351,32 @@ def show_strength(value: Any) -> str:
     )
 
 
+def draw_strength(value: Any) -> str:
+    """A strength drawn in a diagram's box (SVG, at the box's strength row): a bar over its
+    track and, beside it, the number and the vote count in words (never colour alone)."""
+    if value is None:
+        return ""
+    if value == PENDING:
+        return format_html('<text class="strength-words" x="0" y="0">{}</text>', PENDING_WORDS)
+    shown, _ = value
+    if shown is None:
+        return ""
+    unsettled = f" · {UNSETTLED_WORDS}" if not shown.settled else ""
+    return format_html(
+        '<rect class="strength-track" x="0" y="-9" width="{}" height="9" rx="2"/>'
+        '<rect class="strength-bar" x="0" y="-9" width="{}" height="9" rx="2"/>'
+        '<text class="strength-words" x="{}" y="0">Strength {}% · {} vote{}{}</text>',
+        DRAWN_BAR,
+        round(DRAWN_BAR * shown.strength, 1),
+        DRAWN_BAR + 8,
+        shown.percent,
+        shown.votes,
+        pluralize(shown.votes),
+        unsettled,
+    )
+
+
+DRAWN_BAR = 50  # px: a drawn strength's bar at 100 %
 PENDING_WORDS = "Strength being computed"
 UNSETTLED_WORDS = "did not settle"
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from argmap.debates.models import ArgumentMap, Node
+from argmap.debates.models import ArgumentMap, Node, adding_to
 
 SCALE = range(5)  # 0–4, as Kialo's impact votes
 CURATORS = "Curators"  # the group of argmap/debates/migrations/0003_curators_group.py
@@ -23,19 +23,22 @@ class VoteQuerySet(models.QuerySet["Vote"]):
 
         One INSERT … ON CONFLICT DO UPDATE of only the given fields: atomic on PostgreSQL
         and SQLite, so concurrent votes by many users all land, and one user's concurrent
-        votes end as exactly one row holding one of them.
+        votes end as exactly one row holding one of them. It holds the node's lock, as every
+        row added to a node does (docs/architecture.md, "Writes that race"): a delete of the
+        node or its map waits and takes the vote along, or has won and this raises RowGone.
         """
         if not values:
             return
         row = self.model(
             user=user, node=node, map_id=node.map_id, modified=timezone.now(), **values
         )
-        self.bulk_create(
-            [row],
-            update_conflicts=True,
-            unique_fields=["user", "node"],
-            update_fields=[*values, "modified"],
-        )
+        with adding_to(node.pk):
+            self.bulk_create(
+                [row],
+                update_conflicts=True,
+                unique_fields=["user", "node"],
+                update_fields=[*values, "modified"],
+            )
 
     def by_curators(self) -> "VoteQuerySet":
         return self.filter(user__groups__name=CURATORS, user__is_staff=True)

@@ -10,6 +10,7 @@ from argmap.lib.errors import render_error
 from argmap.lib.htmx import HtmxHttpRequest
 from argmap.lib.login import login_to_write, where_they_were
 from argmap.lib.numbers import whole_number
+from argmap.lib.rows import RowGone
 from argmap.ratelimit import limits as ratelimit
 
 from .context import perspective_of, vote_panel_context
@@ -55,10 +56,15 @@ def cast_vote(request: HtmxHttpRequest, node: Node, perspective: Perspective) ->
     if problems:
         return render_error(request, 400, "Your vote was not saved", " ".join(problems))
     ratelimit.count(request, "vote", "votes")
-    with transaction.atomic():
-        Vote.objects.cast(request.user, node, values)
-        # Once it commits, the strengths it moves are recomputed off this request.
-        votes_changed(node.map, by_curator=is_curator(request.user))
+    try:
+        with transaction.atomic():
+            Vote.objects.cast(request.user, node, values)
+            # Once it commits, the strengths it moves are recomputed off this request.
+            votes_changed(node.map, by_curator=is_curator(request.user))
+    except RowGone:  # the node (or its map) was deleted while this was posted
+        return render_error(
+            request, 404, "No such node", "That node was deleted meanwhile. Nothing was saved."
+        )
     if not request.htmx:
         messages.success(request, "Your vote is saved. Strengths follow within a few seconds.")
         back = where_they_were(request)

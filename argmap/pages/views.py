@@ -1,5 +1,5 @@
-"""The pages that show several apps at once: a map, its tree fragments, a claim and its
-embeddable card.
+"""The pages that show several apps at once: a map, its tree fragments, its diagram, a claim
+and its embeddable card.
 
 Debates draws the tree and the claim (`tree.py`); evaluation gives the perspective, the sort,
 each shown node's strength and the vote panel (`evaluation.context`); annotations a logged-in
@@ -16,7 +16,7 @@ from typing import Any
 from csp.decorators import csp_replace
 from django.core.cache import caches
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -24,11 +24,12 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from argmap.annotations import context as annotations
-from argmap.debates import fragments, mapdoc, tree
-from argmap.debates.models import Anchor, Link, Node
+from argmap.debates import diagram, fragments, mapdoc, tree
+from argmap.debates.models import Anchor, ArgumentMap, Link, Node
 from argmap.debates.tree import OpenState, anchors_shown, branch_labels
 from argmap.evaluation import context as evaluation
 from argmap.lib.htmx import HtmxHttpRequest
+from argmap.lib.numbers import whole_number
 
 # What every page of one map reads besides its own parameters (evaluation's).
 SHOWN_AS = ("perspective", "sort")
@@ -186,6 +187,34 @@ def cross_link(request: HtmxHttpRequest, node: Node) -> HttpResponse:
         "xlink_open": request.GET.get("state") == "open",
     }
     return render(request, "debates/node.html#cross-link", context)
+
+
+@require_safe
+@map_response("focus", "page", "perspective")
+def diagram_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """A bounded neighbourhood of the focus (the thesis unless ?focus=<key>), ?page=<n> of its
+    children, each node with its strength under ?perspective=: the same few queries and the
+    same size of page at any size of map. A shared response (one query when cached): the
+    strengths are regions, filled per response."""
+    argmap = get_object_or_404(ArgumentMap, slug=slug)
+    page = whole_number(request.GET.get("page", "1"))
+    if not page:
+        raise Http404("No such page of this node's children.")
+    token = fragments.current(argmap)
+    extras = evaluation.map_page_context(request, argmap, token)
+    try:
+        focus = diagram.focus_node(argmap, request.GET.get("focus"))
+        context = diagram.neighbourhood(argmap, focus, page, extras["kept_query"])
+    except Node.DoesNotExist:
+        raise Http404("No such node in this map.") from None
+    except LookupError:
+        raise Http404("No such page of this node's children.") from None
+    evaluation.add_strengths(request, argmap, [box.node for box in context["boxes"]])
+    kept = [f"focus={focus.key}"] if focus.parent_id else []
+    kept += [extras["kept_query"]] if extras["kept_query"] else []
+    tree_url = with_query(argmap.get_absolute_url(), "&".join(kept))
+    context.update(extras, map=argmap, focus=focus, tree_url=tree_url)
+    return render(request, "debates/diagram.html", context)
 
 
 # An embedded card shows at most this many supporters and attackers each.

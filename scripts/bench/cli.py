@@ -71,6 +71,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="Skip timing /healthz while two requests to a slow (>1 s) endpoint run.",
     )
+    parser.add_argument(
+        "--only",
+        type=lambda names: [name.strip() for name in names.split(",") if name.strip()],
+        default=[],
+        help="Hot rounds of these endpoints alone (comma-separated names as the table prints"
+        " them, e.g. 'map,map +100 votes/s'); /healthz and the static file always run.",
+    )
     parser.add_argument("--skip-hot", action="store_true", help="Only the growth table.")
     parser.add_argument("--skip-growth", action="store_true", help="Only the hot rounds.")
     parser.add_argument(

@@ -67,6 +67,9 @@ def print_hot(hot: dict[str, Any]) -> None:
             verdict = f"≥{target:.0%} {'met' if met else 'MISSED'}"
         elif row.get("to_quiet"):
             verdict = f"{format_share(row['to_quiet'])} of quiet"
+            if keep := row.get("quiet_target"):
+                met = row["to_quiet"]["median"] >= keep
+                verdict += f" ≥{keep:.0%} {'met' if met else 'MISSED'}"
         rounds = " ".join(f"{share:.0%}" for share in row["per_round_to_healthz"])
         print(
             f"{row['name']:<22} {row['rps']['median']:>7.0f} {row['p50_ms']:>7.1f}"

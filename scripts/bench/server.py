@@ -93,8 +93,8 @@ class Endpoint:
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     paths: list[str] | None = None  # a spread of keys: one picked at random per request
-    # Measured while a writer runs (WRITERS): a curator's edit a second, or public
-    # annotations at 1 or 10 a second; "" for none.
+    # Measured while a writer runs (WRITERS): a curator's edit a second, public annotations
+    # at 1 or 10 a second, or 100 votes a second; "" for none.
     writer: str = ""
     # Request every path this many times first, untimed (the steady state of a map nobody is
     # editing: the per-process cache needs each worker to have rendered a key, Redis one).

@@ -146,3 +146,26 @@ def test_suggesting_a_passage_for_a_node_being_deleted_saves_nothing(leaf):
     assert held is None and response.status_code == 400
     assert "deleted meanwhile" in response.content.decode()
     assert not Annotation.objects.exists() and not Proposal.objects.exists()
+
+
+def test_merging_a_proposal_into_a_node_being_deleted_says_so(leaf):
+    proposal, other = ProposalFactory(target=leaf), NodeFactory(map=leaf.map, parent=leaf.parent)
+    result, held = race(
+        lambda: Node.objects.get(pk=other.pk).delete(),
+        lambda: Proposal.objects.get(pk=proposal.pk).merge(UserFactory(), other),
+    )
+    assert held is None and isinstance(result, ValidationError)
+    assert "deleted meanwhile" in result.messages[0]
+    assert Proposal.objects.get().state == Proposal.State.PENDING
+
+
+def test_deleting_a_node_while_a_proposal_is_merged_into_it_waits_and_takes_its_anchor(leaf):
+    proposal, other = ProposalFactory(target=leaf), NodeFactory(map=leaf.map, parent=leaf.parent)
+    result, held = race(
+        lambda: Proposal.objects.get(pk=proposal.pk).merge(UserFactory(), other),
+        lambda: Node.objects.get(pk=other.pk).delete(),
+    )
+    assert held is None and not isinstance(result, Exception)
+    stored = Proposal.objects.get()
+    assert (stored.state, stored.merged_into) == ("merged", None)
+    assert not Node.objects.filter(pk=other.pk).exists()

@@ -115,6 +115,21 @@ def test_the_four_perspectives_as_a_reader_switches_between_them(page, live_map)
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         assert contrast_failures(page) == []
+    # The diagram, from the map, under the same perspective: it says which, each box shows
+    # its strength in words, and focusing on a branch keeps the perspective.
+    page.get_by_role("link", name="See the diagram").click()
+    expect(page).to_have_url(re.compile(r"/diagram/\?perspective=source%3A"))
+    expect(page.locator(".diagram-perspective")).to_contain_text(f"as “{source.title}” argues")
+    boxes = page.locator("#diagram .box")
+    expect(boxes.first.locator(".box-strength")).to_contain_text(re.compile(r"Strength \d+%"))
+    assert boxes.count() == page.locator("#diagram .box-strength text").count()
+    page.locator(".diagram-outline li li a[data-box]").first.click()
+    expect(page).to_have_url(re.compile(r"focus=.*perspective=source%3A"))
+    expect(page.locator(".diagram-perspective")).to_contain_text(f"as “{source.title}” argues")
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        assert contrast_failures(page) == []
+    assert axe_violations(page) == []
     assert page.watcher.errors == []
 
 

@@ -103,3 +103,29 @@ def test_every_key_written_to_redis_expires(live_redis):
     client = redis.Redis.from_url(settings.REDIS_URL)
     for key in ("near:default", "near:many"):
         assert 0 < client.ttl(live_redis.make_and_validate_key(key)) <= 300
+
+
+def test_clearing_the_fragments_leaves_the_strengths_and_every_other_key(live_redis):
+    # clear() used to FLUSHDB: in production a clear of the fragments dropped every map's
+    # strengths too, and under -n 2 one test process's clear emptied the other's caches.
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    strengths = caches["strengths"]
+    live_redis.set("clear:page", "rendered", 60)
+    strengths.set("clear:map", "computed", 60)
+    client.set("another-site:1:page", "theirs", ex=60)
+    live_redis.clear()
+    assert not client.exists(live_redis.make_and_validate_key("clear:page"))
+    assert live_redis.get("clear:page") is None
+    assert client.exists(strengths.make_and_validate_key("clear:map"))
+    assert client.get("another-site:1:page") == b"theirs"
+    strengths.clear()
+    assert not client.exists(strengths.make_and_validate_key("clear:map"))
+    assert client.get("another-site:1:page") == b"theirs"
+    client.delete("another-site:1:page")
+
+
+def test_each_test_process_keeps_its_cache_keys_apart(live_redis):
+    # Test processes share one Redis (-n 2, and engineers side by side): each names its keys
+    # with a prefix of its own (tests/conftest.py), as two sites sharing one Redis would.
+    assert live_redis.key_prefix.startswith(settings.CACHE_KEY_PREFIX)
+    assert settings.CACHE_KEY_PREFIX != "argmap"

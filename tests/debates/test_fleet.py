@@ -48,6 +48,7 @@ class AppProcess:
             "PYTHONPATH": str(ROOT),
             "DATABASE_URL": database_url(),
             "REDIS_URL": settings.REDIS_URL,
+            "CACHE_KEY_PREFIX": settings.CACHE_KEY_PREFIX,  # this test process's (conftest)
             "DJANGO_SECRET_KEY": "insecure-key-for-tests-only",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECURE_SSL_REDIRECT": "0",

@@ -75,6 +75,7 @@ def pages(map_info):
         "diagram": (f"/maps/{slug}/diagram/", {}),
         "diagram-branch": (f"/maps/{slug}/diagram/?focus={branch}", {}),
         "diagram-deep": (f"/maps/{slug}/diagram/?focus={deep}", {}),
+        "diagram-curators": (f"/maps/{slug}/diagram/?focus={branch}&perspective=curators", {}),
         "export": (f"/maps/{slug}/export.json", {}),
         "source-argument": (f"/sources/{map_info['source']}/argument/", {}),
         "cross-link": (
@@ -135,11 +136,13 @@ EXPECTED = {
     "search": 8,
     "search-htmx": 8,
     "search-empty": 1,  # the tokens; the hint is found before any other query
-    # The map, the focus with its nearest ancestors, a page of its children, theirs (none
-    # under a leaf), the links touching the drawn nodes and the branch of each far end.
-    "diagram": 7,  # and the map's tokens first (a shared response)
-    "diagram-branch": 7,
-    "diagram-deep": 6,
+    # The map, its token, the focus with its nearest ancestors, a page of its children,
+    # theirs (none under a leaf), the links touching the drawn nodes and the branch of each
+    # far end; its strengths, here computed cold (nodes, contradicts links, votes).
+    "diagram": 11,  # and the map's tokens first (a shared response)
+    "diagram-branch": 11,
+    "diagram-deep": 10,
+    "diagram-curators": 11,  # another perspective: the same
     "export": 6,  # the map, its token, sources, sections, then one query each for nodes, links
     # Every map's token (the whole response's key), the source, the maps quoting it (as for
     # the reader: 4 queries), the shown one's token, its nodes.
@@ -182,7 +185,7 @@ def test_query_count_does_not_grow_with_the_map(
 CACHED_RESPONSE = {
     **dict.fromkeys(["map", "map-focus", "map-open", "tree-open", "tree-branch"], 1),
     **dict.fromkeys(["claim", "claim-thesis", "cross-link"], 1),
-    **dict.fromkeys(["diagram", "diagram-branch", "diagram-deep"], 1),
+    **dict.fromkeys(["diagram", "diagram-branch", "diagram-deep", "diagram-curators"], 1),
     **dict.fromkeys(["home", "search", "search-htmx", "source-argument"], 1),
     "source": 2,
 }
@@ -200,10 +203,12 @@ CACHED_FRAGMENT = {
     "claim": 9,
     "claim-thesis": 10,
     "cross-link": 6,
-    # The diagram is not cached in parts: its queries, after the session.
-    "diagram": 7,
-    "diagram-branch": 7,
-    "diagram-deep": 6,
+    # The diagram is not cached in parts: its queries, after the session (its strengths
+    # computed already: none).
+    "diagram": 8,
+    "diagram-branch": 8,
+    "diagram-deep": 7,
+    "diagram-curators": 8,
     # Home: the maps, every map's token (their counts kept), theses, sources. Search: every
     # map's token, and the results from the cache. A document's argument: the source, the
     # maps quoting it (the maps, their tokens), the shown one's token. The reader is not

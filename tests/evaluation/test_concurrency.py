@@ -1,12 +1,15 @@
-"""Concurrent votes on PostgreSQL: nothing lost, nothing doubled."""
+"""Concurrent votes on PostgreSQL: nothing lost, nothing doubled, and a vote racing the
+deletion of its node or map settles as every such pair does (docs/architecture.md, "Writes
+that race"): the delete wins, the vote answers "No such node", never 500."""
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from argmap.debates.models import ArgumentMap, Node
 from argmap.evaluation.models import Vote
 
-from ..conftest import HX, needs_postgresql, run_at_once
+from ..conftest import HX, needs_postgresql, race, run_at_once
 from ..factories import MapFactory, NodeFactory, ThesisFactory, UserFactory
 
 pytestmark = [
@@ -62,3 +65,44 @@ def test_one_user_sending_twenty_votes_at_once_ends_with_exactly_one(node):
     assert run_at_once(20, vote) == [200] * 20
     (stored,) = Vote.objects.filter(node=node, user=user)
     assert (stored.acceptability, stored.relevance) in sent
+
+
+def test_a_vote_on_a_node_being_deleted_answers_no_such_node(node):
+    url = reverse("vote", args=["race", "claim"])
+    response, held = race(
+        lambda: Node.objects.get(pk=node.pk).delete(),
+        lambda: client_of(UserFactory()).post(url, {"acceptability": "3"}, headers=HX),
+    )
+    assert held is None and response.status_code == 404
+    assert "No such node" in response.content.decode()
+    assert not Vote.objects.exists()
+
+
+def test_deleting_a_node_being_voted_on_waits_and_takes_the_vote_along(node):
+    user = UserFactory()
+    result, held = race(
+        lambda: Vote.objects.cast(user, node, {"acceptability": 3}),
+        lambda: Node.objects.filter(pk=node.pk).delete(),
+    )
+    assert held is None and not isinstance(result, Exception)
+    assert not Node.objects.filter(pk=node.pk).exists() and not Vote.objects.exists()
+
+
+def test_a_vote_on_a_map_being_deleted_answers_no_such_node(node):
+    url = reverse("vote", args=["race", "claim"])
+    response, held = race(
+        lambda: ArgumentMap.objects.get(pk=node.map_id).delete(),
+        lambda: client_of(UserFactory()).post(url, {"acceptability": "3"}, headers=HX),
+    )
+    assert held is None and response.status_code == 404
+    assert not Vote.objects.exists()
+
+
+def test_deleting_a_map_being_voted_on_waits_and_takes_the_vote_along(node):
+    user = UserFactory()
+    result, held = race(
+        lambda: Vote.objects.cast(user, node, {"acceptability": 3}),
+        lambda: ArgumentMap.objects.filter(pk=node.map_id).delete(),
+    )
+    assert held is None and not isinstance(result, Exception)
+    assert not ArgumentMap.objects.exists() and not Vote.objects.exists()

@@ -69,6 +69,38 @@ def test_a_worked_tree_with_an_undercut():
     assert "t" not in result.weight
 
 
+def test_the_published_e_democracy_example():
+    """Rago, Toni, Aurisicchio and Baroni's e-democracy debate (KR 2016), as published with
+    Nico Potyka's Uncertainpy library: its base scores and relations in
+    github.com/nicopotyka/Uncertainpy, examples/gradual/BAG/RagoEtAlEDemocracy.bag, and its
+    DF-QuAD strengths (ProductAggregation with LinearInfluence(conservativeness=1), by
+    forward propagation) printed in examples/gradual/gradual_argumentation_examples.ipynb:
+    A1 0.862, A2 0.85, P2 0.08, and every leaf at its base score.
+
+    Two positions, A1 and A2; pros P1, P2 support A1 and P3 supports A2; C1 attacks A2 and
+    C2, C3, C4 attack P2. The published graph has no link weights, so ρ = 1 everywhere."""
+    base = {
+        "A1": 0.5, "A2": 0.5, "P1": 0.7, "P2": 0.5, "P3": 0.9,
+        "C1": 0.2, "C2": 0.2, "C3": 0.6, "C4": 0.5,
+    }  # fmt: skip
+    edges = {
+        "P1": Edge("A1", SUPPORTS),
+        "P2": Edge("A1", SUPPORTS),
+        "P3": Edge("A2", SUPPORTS),
+        "C1": Edge("A2", OPPOSES),
+        "C2": Edge("P2", OPPOSES),
+        "C3": Edge("P2", OPPOSES),
+        "C4": Edge("P2", OPPOSES),
+    }
+    result = compute(base, dict.fromkeys(edges, 1.0), edges)
+    assert result.converged
+    published = {
+        "A1": 0.862, "A2": 0.85, "P1": 0.7, "P2": 0.08, "P3": 0.9,
+        "C1": 0.2, "C2": 0.2, "C3": 0.6, "C4": 0.5,
+    }  # fmt: skip
+    assert result.strength == pytest.approx(published, abs=1e-8)
+
+
 def test_continuity_the_papers_point_a_weak_supporter_moves_the_strength_a_little():
     # QuAD's discontinuity: with an attacker of strength 1, a supporter of strength ε made
     # the strength jump. DF-QuAD moves it by v₀·ε: continuous in ε.

@@ -10,7 +10,15 @@ from argmap.evaluation import strengths
 from argmap.evaluation.models import Vote
 
 from ..conftest import HX, cached_entries
-from ..factories import MapFactory, NodeFactory, ThesisFactory, UserFactory, thesis_with_children
+from ..factories import (
+    AnchorFactory,
+    MapFactory,
+    NodeFactory,
+    SourceFactory,
+    ThesisFactory,
+    UserFactory,
+    thesis_with_children,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +181,62 @@ def test_a_perspective_is_named_and_kept_in_links(client, seeded_map):
     html = client.get(f"{seeded_map.get_absolute_url()}?perspective=source:{slug}").content.decode()
     assert "Showing strengths under <strong>as “" in html
     assert f"perspective=source%3A{slug}" in html.split('id="argument-tree"', 1)[1]
+
+
+def diagram_links(html):
+    """Every page of the map the diagram page links to (its drawing and its list; not the
+    map's downloads, which have no perspective)."""
+    main = html.split('class="page-head diagram-head"', 1)[1]
+    return [
+        href.replace("&amp;", "&")
+        for href in re.findall(r'href="(/maps/[^"]*)"', main)
+        if not re.match(r"/maps/votes/(export|download)", href)
+    ]
+
+
+@pytest.mark.parametrize(
+    "perspective, label",
+    [("curators", "the curators’ votes"), ("source:votes-source", "as “Votes source” argues")],
+)
+def test_the_diagram_says_its_perspective_shows_each_strength_and_keeps_it_in_links(
+    client, tree, perspective, label
+):
+    argmap, nodes = tree
+    source = SourceFactory(slug="votes-source", title="Votes source")
+    AnchorFactory(node=nodes["strong"], source=source, voice="asserts")
+    html = client.get(f"/maps/votes/diagram/?perspective={perspective}").content.decode()
+    assert f"Strengths under <strong>{label}</strong>" in html
+    links = diagram_links(html)
+    assert len(links) >= 5  # the claim, each child's diagram, the tree, the perspectives
+    kept = "perspective=" + perspective.replace(":", "%3A")
+    assert all(kept in link for link in links), [link for link in links if kept not in link]
+    # Each drawn box and each item of the list shows its node's strength, in words.
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    outline = html.split('class="diagram-outline"', 1)[1]
+    for box in nodes.values():
+        drawn = svg.split(f'id="box-{box.key}"', 1)[1].split("</a>", 1)[0]
+        assert re.search(r"Strength \d{1,3}% · 0 votes", drawn)
+        listed = outline.split(f'data-box="box-{box.key}"', 1)[1].split("</li>", 1)[0]
+        assert re.search(r"Strength \d{1,3}%", listed)
+    strong = svg.split('id="box-strong"', 1)[1].split("</a>", 1)[0]
+    if perspective.startswith("source:"):  # granted by its document: τ = 1
+        assert "Strength 100%" in strong
+    # The diagram's own links (the next focus) keep it too, from a branch's diagram.
+    branch = client.get(f"/maps/votes/diagram/?focus=strong&perspective={perspective}")
+    assert f"Strengths under <strong>{label}</strong>" in branch.content.decode()
+    assert all(kept in link for link in diagram_links(branch.content.decode()))
+
+
+def test_the_diagram_under_mine_shows_my_votes_and_is_never_cached(client, alice, tree):
+    argmap, nodes = tree
+    Vote.objects.cast(UserFactory(), nodes["weak"], {"acceptability": 0})
+    Vote.objects.cast(alice, nodes["weak"], {"acceptability": 4})
+    html = client.get("/maps/votes/diagram/?perspective=mine").content.decode()
+    assert "Strengths under <strong>your votes</strong>" in html
+    weak = html.split('id="box-weak"', 1)[1].split("</a>", 1)[0]
+    assert "Strength 67% · 1 vote" in weak  # (1 + 1) / 3, from alice's vote only
+    assert not any("alice" in str(value) for value in cached_entries().values())
+    assert client.get("/maps/votes/diagram/?perspective=nobody").status_code == 400
 
 
 def test_an_unknown_perspective_is_a_400(client, tree):

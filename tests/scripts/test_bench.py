@@ -244,3 +244,41 @@ def test_writer_rows_are_shares_of_their_quiet_run_in_the_same_round():
     ]
     assert hot.quiet_ratios(rounds, endpoints["map +10 annotations/s"]) == [0.9, 0.5]
     assert hot.quiet_ratios(rounds, endpoints["map"]) == []
+
+
+def test_vote_rows_keep_four_fifths_of_their_quiet_run_and_say_whether_they_did(capsys):
+    keys = {"keys": [f"k{n}" for n in range(30)], "expand": "a", "deep": "b", "seed_source": "c"}
+    endpoints = {e.name: e for e in hot.hot_endpoints(keys, "/static/s.css")}
+    for name in ("healthz", "map", "expand", "claim"):  # issue 20: 100 votes a second
+        voted = endpoints[f"{name} +100 votes/s"]
+        assert (voted.path, voted.headers, voted.writer) == (
+            endpoints[name].path,
+            endpoints[name].headers,
+            "vote 100/s",
+        )
+    row = {
+        "name": "map +100 votes/s", "rps": {"median": 90.0}, "p50_ms": 1.0, "p99_ms": 2.0,
+        "bytes": 100, "to_healthz": report.spread([0.5]), "to_static": report.spread([0.4]),
+        "per_round_to_healthz": [0.5], "target": None, "quiet_target": hot.VOTES_KEEP,
+    }  # fmt: skip
+    for kept, verdict in ((0.85, "≥80% met"), (0.75, "≥80% MISSED")):
+        hot_report = {"rows": [{**row, "to_quiet": report.spread([kept])}]}
+        report.print_hot({**hot_report, "load_average": [1.0], "writer_saves": 300})
+        assert verdict in capsys.readouterr().out
+
+
+def test_only_runs_the_endpoints_named_and_refuses_an_unknown_name():
+    args = cli.parse_args(["--only", "map, map +100 votes/s"])
+    assert args.only == ["map", "map +100 votes/s"]
+    assert cli.parse_args([]).only == []
+    keys = {"keys": [f"k{n}" for n in range(30)], "expand": "a", "deep": "b", "seed_source": "c"}
+    endpoints = hot.hot_endpoints(keys, "/static/s.css")
+    assert hot.chosen(endpoints, []) == endpoints
+    assert [e.name for e in hot.chosen(endpoints, args.only)] == [
+        "healthz",
+        "static",
+        "map",
+        "map +100 votes/s",
+    ]
+    with pytest.raises(hot.BenchError, match="no endpoint named mapp"):
+        hot.chosen(endpoints, ["mapp"])
