@@ -221,14 +221,17 @@ def test_the_checks_see_each_broken_rule(tmp_path):
 # outermost first, with repeats next to each other merged. A path such as pages → debates →
 # evaluation → debates returns to an app it left, as debates' page hooks once did (debates →
 # evaluation → debates, annotations → debates → annotations). Neither app nor path: `lib/`
-# (helpers), each app's middleware (around every request, before any page), template tags (a
+# (helpers), each app's middleware (around every request, before any page) and the cache
+# backend (`core/cache.py`, which Django's `caches` hands every caller), template tags (a
 # block tag such as `{% cache %}` renders the page's own template, with the page's context),
 # and the render cache, `debates/fragments.py`, which wraps a page and fills its state regions
 # by calling only what the apps gave it: the reads they registered (register_state) and the
 # key or tokens a page's decorator names. The test holds it to that too (cache_calls). Debates
 # cannot call the apps above it any other way: it imports none of them (test above).
 
-NEUTRAL = re.compile(r"argmap\.(lib\..*|\w+\.middleware|\w+\.templatetags\..*|debates\.fragments)$")
+NEUTRAL = re.compile(
+    r"argmap\.(lib\..*|\w+\.middleware|core\.cache|\w+\.templatetags\..*|debates\.fragments)$"
+)
 
 
 def app_of(frame) -> str | None:
@@ -294,7 +297,7 @@ def cache_calls() -> set[str]:
     from argmap.pages import views as pages
 
     given = [response_key, source_tokens, source_page, pages.map_page, pages.tree_node]
-    given += [pages.node_page]
+    given += [pages.node_page, pages.diagram_page]
     given += [fn for state in fragments.STATES.values() for fn in (state.read, state.show)]
     return {f"{fn.__module__}.{inspect.unwrap(fn).__qualname__}" for fn in given}
 
@@ -439,3 +442,74 @@ def test_the_doc_names_exactly_the_strict_modules():
         f"{flag} = true" for flag in sorted(STRICT_FLAGS - {"warn_return_any"})
     )
     assert strict_in_pyproject(f"[tool.mypy]\n{override}\n") == set()
+
+
+# The maps' tokens (docs/architecture.md, "The cache invariant") --------------------------
+
+
+def token_reaches(package: Path) -> list[str]:
+    """Each module but debates' models.py (where the model is defined) and fragments.py (which
+    alone reads and writes the tokens) that names MapRevision or its table."""
+    found = []
+    for _, _, path, tree in modules(package):
+        where = path.relative_to(package.parent)
+        if str(where) in {"argmap/debates/models.py", "argmap/debates/fragments.py"}:
+            continue
+        for node in ast.walk(tree):
+            named = (
+                node.id
+                if isinstance(node, ast.Name)
+                else node.attr
+                if isinstance(node, ast.Attribute)
+                else node.value
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                else ""
+            )
+            if "maprevision" in named.lower():
+                found.append((str(where), node.lineno, named[:60]))
+    return [f"{where}:{line} {named}" for where, line, named in sorted(found)]
+
+
+def test_only_fragments_reads_or_writes_the_maps_tokens():
+    assert token_reaches(ROOT / "argmap") == []
+
+
+def test_the_token_check_sees_a_write_by_hand(tmp_path):
+    # Seen to fail on broken input: a bump by hand, as annotations' models once did.
+    package = tmp_path / "argmap"
+    (package / "annotations").mkdir(parents=True)
+    (package / "annotations" / "models.py").write_text(
+        "from django.apps import apps\n"
+        "def bump(map_id):\n"
+        "    apps.get_model('debates', 'MapRevision').objects.filter(map_id=map_id).update()\n"
+        "    apps.get_model('debates.maprevision')\n"
+    )
+    assert token_reaches(package) == [
+        "argmap/annotations/models.py:3 MapRevision",
+        "argmap/annotations/models.py:4 debates.maprevision",
+    ]
+
+
+def importers_of(package: Path, module: str) -> list[str]:
+    """Each module of the package that imports `module` (dotted), with the line."""
+    return sorted(
+        {
+            f"{path.relative_to(package.parent)}:{line}"
+            for _, dotted, path, tree in modules(package)
+            for line, name in imported(dotted, tree)
+            if name == module or name.startswith(f"{module}.")
+        }
+    )
+
+
+def test_only_strengths_computes_dfquad(tmp_path):
+    # Strengths have one home (evaluation/strengths.py); nothing else runs DF-QuAD.
+    found = importers_of(ROOT / "argmap", "argmap.evaluation.dfquad")
+    assert {where.split(":")[0] for where in found} == {"argmap/evaluation/strengths.py"}
+    # Seen to fail on broken input: a view that computes them itself.
+    (tmp_path / "argmap" / "pages").mkdir(parents=True)
+    (tmp_path / "argmap" / "pages" / "views.py").write_text(
+        "from argmap.evaluation.dfquad import strengths\nfrom ..evaluation import dfquad\n"
+    )
+    found = importers_of(tmp_path / "argmap", "argmap.evaluation.dfquad")
+    assert found == ["argmap/pages/views.py:1", "argmap/pages/views.py:2"]
