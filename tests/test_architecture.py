@@ -157,6 +157,13 @@ def test_the_apps_depend_on_exactly_what_the_diagram_draws():
     assert dependencies(package) == drawn
 
 
+def test_the_diagram_names_every_module_of_lib():
+    doc = DOC.read_text(encoding="utf-8")
+    line = next(line for line in doc.splitlines() if line.startswith("argmap/lib/ "))
+    named = set(re.findall(r"(\w+)\.py", line))
+    assert named == {path.stem for path in (ROOT / "argmap" / "lib").glob("*.py")} - {"__init__"}
+
+
 def test_no_app_imports_another_apps_views():
     assert view_reaches(ROOT / "argmap") == []
 
