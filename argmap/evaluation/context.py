@@ -26,7 +26,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from argmap.debates.models import Link, Node, Source
+from argmap.debates.models import Link, Node
 
 from .models import Vote
 from .strengths import (
@@ -136,9 +136,7 @@ def perspective_choices(request: HttpRequest, argmap: Any, token: str) -> list[d
     the strengths last computed; a perspective never computed yet is computed off the
     request): everyone's, the curators', the viewer's own, and each source's that anchors a
     node of the map."""
-    sources = (
-        Source.objects.filter(anchors__node__map=argmap).defer("text").distinct().order_by("title")
-    )
+    sources = argmap.quoted_sources(token).order_by("title")
     chosen = [Perspective(EVERYONE), Perspective(CURATORS)]
     if request.user.is_authenticated:
         chosen.append(Perspective(MINE, user=request.user))

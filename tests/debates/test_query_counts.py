@@ -107,13 +107,14 @@ EXPECTED = {
     # computed). Strengths (evaluation) on a cold cache: the perspective the page shows is
     # computed once, in three queries (nodes, contradicts links, votes or a document's
     # anchors). The map page shows the thesis under every perspective (everyone, curators,
-    # the generated source) and lists the documents that anchor the map; a perspective never
+    # the generated source) and lists the sources that anchor the map (which ones: found once
+    # per structure token, two queries, then the sources themselves); a perspective never
     # computed yet is computed off the request in production, and here, on it (the map, the
     # document, the token, then its three queries). A claim page's explanation (a region)
     # reads the node, its children and its contradicts links.
-    "map": 23,
-    "map-focus": 25,
-    "map-open": 26,
+    "map": 25,
+    "map-focus": 27,
+    "map-open": 28,
     "tree-open": 11,
     "tree-closed": 10,  # the thesis is never linked: no far ends, no branch lookup
     "tree-branch": 12,
