@@ -10,7 +10,9 @@ of an older fill is filled again, never served as current.) Each process keeps u
 NEAR_BYTES of pickled values, none over NEAR_VALUE, and drops the least recently used first.
 The few entries that rely on a timeout instead (search results, whose key names every map's
 token but not the texts of sources no map quotes) are kept near for at most NEAR_SECONDS, so
-they may outlive Redis's copy by that much.
+they may outlive Redis's copy by that much. An older copy is not thrown away: while Redis is
+unreachable it is served (up to OUTAGE_SECONDS old) rather than rendered again, so a spread
+of pages read before a hang stays warm through it.
 
 Outages. Django's RedisCache raises on a connection error, so every page that reads a cached
 fragment would answer 500 while Redis is down; and a Redis that hangs made each call wait its
@@ -67,13 +69,17 @@ class NearCache:
         self._bytes = 0
         self._lock = threading.Lock()  # gthread workers serve several requests at once
 
-    def get(self, key: str) -> tuple[bool, Any]:
+    def get(self, key: str, max_age: float | None = None) -> tuple[bool, Any]:
+        """(True, a copy) of what was put under key at most max_age (default: seconds) ago.
+
+        An older entry is a miss but stays until the byte bound pushes it out: while Redis is
+        unreachable SharedCache serves it (up to OUTAGE_SECONDS old) rather than render again.
+        """
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return False, None
-            if entry[0] <= time.monotonic():
-                self._drop(key)
+            if time.monotonic() - entry[0] > (self.seconds if max_age is None else max_age):
                 return False, None
             self._entries.move_to_end(key)
         # Unpickled afresh each time, so a caller changing what it got changes no copy.
@@ -85,7 +91,7 @@ class NearCache:
             return
         with self._lock:
             self._drop(key)
-            self._entries[key] = (time.monotonic() + self.seconds, pickled)
+            self._entries[key] = (time.monotonic(), pickled)  # when it was put
             self._bytes += len(pickled)
             while self._bytes > self.max_bytes:
                 self._drop(next(iter(self._entries)))
@@ -279,6 +285,17 @@ class SharedCache(GuardedRedisCache):
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         return self.get_many([key], version).get(key, default)
+
+    def _outage_get(self, key: Any, default: Any, version: int | None) -> Any:
+        # While Redis is unreachable, a near copy older than NEAR_SECONDS serves too (up to
+        # OUTAGE_SECONDS, as the outage store's own entries): a key naming a map's token never
+        # changes, so a warm page stays warm through a hang instead of rendering again.
+        missing = object()
+        found = super()._outage_get(key, missing, version)
+        if found is not missing:
+            return found
+        hit, value = self.near.get(self._full(key, version), max_age=OUTAGE_SECONDS)
+        return value if hit else default
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
         found: dict[Any, Any] = {}

@@ -7,6 +7,7 @@ class DebatesConfig(AppConfig):
     verbose_name = "Argument maps"
 
     def ready(self) -> None:
-        from . import fragments
+        from . import counts, fragments
 
         fragments.connect()
+        counts.connect()  # after the tokens': count rows are written after token rows
