@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "argmap.debates",
     "argmap.annotations",
     "argmap.evaluation",
+    "argmap.pages",
     "argmap.accounts",
     "argmap.api",
     "django.contrib.admin",

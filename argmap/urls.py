@@ -13,6 +13,7 @@ admin_password_change = admin.site.admin_view(
 urlpatterns = [
     path("", include("argmap.api.urls")),
     path("", include("argmap.debates.urls")),
+    path("", include("argmap.pages.urls")),
     path("", include("argmap.annotations.urls")),
     path("", include("argmap.evaluation.urls")),
     path("accounts/", include("argmap.accounts.urls")),

@@ -6,20 +6,16 @@ class AnnotationsConfig(AppConfig):
     label = "annotations"
 
     def ready(self) -> None:
-        # Annotations show on debates' pages; debates does not import this app, it calls
-        # the hooks registered here (argmap/debates/pages.py).
+        # Annotations show on debates' pages as state regions (argmap/debates/fragments.py),
+        # and in the whole map's Web Annotation export through the hook registered here
+        # (argmap/debates/hooks.py); debates does not import this app.
         from django.conf import settings
         from django.db.models.signals import post_save, pre_delete, pre_save
         from django.utils.safestring import mark_safe
 
-        from argmap.debates import fragments, pages
+        from argmap.debates import fragments, hooks
 
-        from .context import (
-            annotation_panels,
-            node_page_hook,
-            public_annotation_counts,
-            show_count,
-        )
+        from .context import annotation_panels, public_annotation_counts, show_count
         from .models import (
             credit_follows_the_proposer,
             deleted_proposer_is_a_reader,
@@ -36,8 +32,7 @@ class AnnotationsConfig(AppConfig):
         post_save.connect(credit_follows_the_proposer, sender=user, dispatch_uid="credit")
         pre_delete.connect(deleted_proposer_is_a_reader, sender=user, dispatch_uid="credit")
 
-        if node_page_hook not in pages.node_page_hooks:  # ready() may run more than once
-            pages.node_page_hooks.append(node_page_hook)
-            pages.published_passage_hooks.append(published_passages)
+        if published_passages not in hooks.published_passage_hooks:  # ready() may run twice
+            hooks.published_passage_hooks.append(published_passages)
         fragments.register_state("annotation-count", public_annotation_counts, show_count)
         fragments.register_state("annotation-panel", annotation_panels, mark_safe)

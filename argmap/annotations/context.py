@@ -1,8 +1,8 @@
-"""What the pages that show annotations (a node's page, the map tree, a source) add to context.
+"""What the pages that show annotations (a claim page, the map tree, a source) add to context.
 
-The debates pages call some of these through the hooks in argmap.debates.pages, which
-AnnotationsConfig.ready() registers; debates never imports annotations. The reader page is
-this app's own (reader_page_context).
+A claim page is argmap.pages' view, which calls claim_page_context; the map tree shows
+counts and a visitor's panel as state regions (registered by AnnotationsConfig.ready());
+the reader page is this app's own (reader_page_context). Debates never imports annotations.
 """
 
 from collections.abc import Callable
@@ -37,8 +37,9 @@ def passage_annotations(user: Any, source: Source) -> list[Annotation]:
     return list(rows.order_by("start", "end", "pk"))
 
 
-def node_page_hook(request, node):
-    # A visitor without an account sees the panel as a state region (annotation_panels).
+def claim_page_context(request: Any, node: Node) -> dict[str, Any]:
+    """A logged-in reader's open annotation panel on a claim page; a visitor without an
+    account sees it as a state region (annotation_panels)."""
     return node_panel_context(request.user, node) if request.user.is_authenticated else {}
 
 

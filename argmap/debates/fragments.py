@@ -67,8 +67,6 @@ from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
-from . import pages
-
 _M = TypeVar("_M", bound=models.Model)
 _V = TypeVar("_V")
 _R = TypeVar("_R", bound=HttpResponseBase)
@@ -272,6 +270,7 @@ def shared_by_everyone(request: HttpRequest) -> bool:
 def shared_response(
     *params: str,
     htmx_params: tuple[str, ...] = (),
+    keyed_by: Callable[[HttpRequest, str, str], str] | None = None,
     tokens: Tokens | None = None,
     timeout: int = RESPONSE_TIMEOUT,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -286,6 +285,10 @@ def shared_response(
     before (which still uses the fragment cache). `htmx_params` count only in htmx requests
     (a claim page's `?from=` picks a cross-link fragment; the page itself ignores it).
     A miss renders once however many ask at once (one_render, point 8).
+    `keyed_by(request, slug, token)`: what else the page shows that the map's token does not
+    name, which the key must hold too (the perspective, the sort, and strengths' order:
+    argmap.pages gives evaluation's); a page of the map's structure alone (the diagram)
+    names none.
     `tokens`: for a page that is not one map's, what its key holds instead of the map's
     tokens (tokens_everywhere, point 9), kept `timeout` seconds at most.
     """
@@ -293,19 +296,25 @@ def shared_response(
         _shared_response,
         params=params,
         htmx_params=htmx_params,
-        tokens=tokens or _map_tokens,
+        tokens=tokens or partial(_map_tokens, keyed_by=keyed_by),
         timeout=timeout,
     )
 
 
-def _map_tokens(request: HttpRequest, *, slug: str, **kwargs: Any) -> tuple[str, str] | None:
+def _map_tokens(
+    request: HttpRequest,
+    *,
+    slug: str,
+    keyed_by: Callable[[HttpRequest, str, str], str] | None,
+    **kwargs: Any,
+) -> tuple[str, str] | None:
     """A page of the map at slug: its two tokens, and what else the page shows that the
-    token does not name (strengths, for one: pages.response_key)."""
+    token does not name (`keyed_by`'s)."""
     tokens = tokens_by_slug(slug)
-    if tokens is None:
+    if tokens is None or keyed_by is None:
         return tokens
     token, state = tokens
-    return token + pages.response_key(request, slug, token), state
+    return token + keyed_by(request, slug, token), state
 
 
 def _shared_response(

@@ -773,13 +773,6 @@ class Node(UpdateOnlyModel):
         return self.relation == self.Relation.OPPOSES
 
     @property
-    def shown_effect(self) -> float:
-        """The effect on its parent of the strength a page attached to this node
-        (`shown_strength`, set by the evaluation app's node_list hook); 0 where none was."""
-        shown = getattr(self, "shown_strength", None)
-        return shown.effect if shown is not None else 0.0
-
-    @property
     def is_undercut(self) -> bool:
         return self.relation == self.Relation.UNDERCUTS
 
@@ -1066,7 +1059,7 @@ class Anchor(QuoteSelector):
     OWN_SPEAKERS = frozenset({"the author", "a reader commenter"})
 
     @classmethod
-    def voice_problem(cls, voice: str, speaker: str, own: str | None = None) -> str:
+    def voice_problem(cls, voice: str | None, speaker: str | None, own: str | None = None) -> str:
         """What is wrong with this voice and speaker together, or "" (one rule, every writer).
 
         own is the text's own voice where the quote lies ("the author", or "a reader

@@ -11,7 +11,7 @@ from argmap.lib.numbers import whole_number
 from .markup import Interval, boilerplate_intervals, markup_intervals, runs
 from .models import Anchor, ArgumentMap, Section, Source
 
-# The stance of a reader's annotation on a passage (annotations' PassageAnnotation.stance).
+# The stance of a reader's annotation on a passage (the `notes` passages() is given).
 NOTE = "note"
 
 
@@ -21,15 +21,24 @@ def passages(
     sections: Sequence[Section],
     markup: Sequence[Interval] = (),
     window: tuple[int, int] | None = None,
+    notes: Sequence[Any] = (),
 ) -> list[dict[str, Any]]:
-    """The text (or the window of it) cut into sections, each cut into pieces at every span
-    boundary.
+    """The text (or the window of it) cut into sections, each cut into pieces at every
+    boundary of a span (a curated anchor) or a note (a reader's passage).
 
     Each piece carries the spans that cover it, so overlapping spans render as
-    nested coverage rather than broken markup. Spans need .start and .end.
+    nested coverage rather than broken markup. Spans and notes need .start and .end; a
+    span's .stance colours it, a note's stance is NOTE (read here, not from the note: it is
+    another app's row).
     Each piece's runs are its text cut again where the markup's formatting changes.
     A section the window cuts is clipped to it; each passage's start is its first offset.
     """
+    noted = {id(note) for note in notes}
+
+    def stance_of(span: Any) -> str:
+        return NOTE if id(span) in noted else str(getattr(span, "stance", ""))
+
+    spans = [*spans, *notes]
     low, high = window or (0, len(text))
     bounds: list[tuple[int, int, Section | None]] = [(low, high, None)]
     if sections:
@@ -56,9 +65,9 @@ def passages(
             active.extend(starting)
             # A reader's own annotation inside a curated quote neither recolours the quote
             # nor takes over its link: the quote leads, the annotation is marked as present.
-            curated = [span for span in active if getattr(span, "stance", "") != NOTE]
+            curated = [span for span in active if stance_of(span) != NOTE]
             leading = curated or active
-            stances = {getattr(span, "stance", "") for span in leading}
+            stances = {stance_of(span) for span in leading}
             stance = stances.pop() if len(stances) == 1 else "mixed" if stances else ""
             pieces.append(
                 {
@@ -68,7 +77,7 @@ def passages(
                     # The quotes over the piece, as its data-anchors attribute lists them
                     # (built here: a template loop over every span of every piece is slow).
                     "anchor_ids": "".join(
-                        f"{span.pk} " for span in active if getattr(span, "stance", "") != NOTE
+                        f"{span.pk} " for span in active if stance_of(span) != NOTE
                     ),
                     "starting": [span for span in starting if span.start == start],
                     # The innermost span is the one a click most likely means.
@@ -216,7 +225,7 @@ def reader_context(
         drawn.setdefault(anchor.node_id, (anchor.node, []))[1].append(anchor)
     spans = [span for span in spans if span.start < high and span.end > low]
     markup = [*markup_intervals(source.text), *boilerplate_intervals(source.text, sections)]
-    cut = passages(source.text, [*anchors, *spans], sections, markup, (low, high))
+    cut = passages(source.text, anchors, sections, markup, (low, high), notes=spans)
     return {
         "source": source,
         "shown_map": argmap,

@@ -7,11 +7,9 @@ from typing import Any, NamedTuple, cast
 
 from django.db import connection
 from django.db.models import Case, Prefetch, Q, When, prefetch_related_objects
-from django.http import HttpRequest, QueryDict
-from django.utils.functional import cached_property
+from django.http import QueryDict
 
 from .models import Anchor, Link, Node
-from .pages import add_to_nodes
 
 # The order a node's children are shown in, one group per relation: supporting and opposing
 # side by side, undercuts (attacks on the link to the grandparent) set apart after them.
@@ -372,9 +370,10 @@ def anchors_shown() -> "Prefetch[Any]":
 
 
 def open_tree(
-    request: HttpRequest, thesis: Node, focus: Node | None, state: OpenState, map_url: str
-) -> Node:
-    """The map page's tree: the thesis, and whatever the address says is open."""
+    thesis: Node, focus: Node | None, state: OpenState, map_url: str
+) -> tuple[Node, list[Node]]:
+    """The map page's tree: the thesis, and whatever the address says is open; with every
+    node shown (for what another app adds to them, argmap.pages)."""
     listed = {focus.key: focus} if focus else {}
     wanted_keys = state.keys - set(listed)
     if wanted_keys:
@@ -395,16 +394,16 @@ def open_tree(
     attach_links(nodes)
     root: Node
     (root,) = attach_children(nodes, open_ids)
-    add_to_nodes(request, thesis.map, nodes)
     for node in nodes:
         node.is_branch = node.pk in whole
     attach_toggle_urls(root, state, map_url)
-    return root
+    return root, nodes
 
 
-def shown_tree(request: HttpRequest, node: Node, state: str, map_url: str) -> dict[str, Any]:
+def shown_tree(node: Node, state: str, map_url: str) -> tuple[dict[str, Any], list[Node]]:
     """One node of the tree as a fragment shows it: closed, open one level, or with its
-    whole branch open (one level when the branch is over BRANCH_LIMIT: too_big_key)."""
+    whole branch open (one level when the branch is over BRANCH_LIMIT: too_big_key); with
+    every node shown."""
     ids = Node.objects.whole_branch(node, BRANCH_LIMIT) if state == "branch" else None
     too_big = state == "branch" and ids is None
     if ids is not None:
@@ -418,53 +417,31 @@ def shown_tree(request: HttpRequest, node: Node, state: str, map_url: str) -> di
     nodes = list(Node.objects.filter(wanted).for_display())
     attach_links(nodes)
     (shown,) = attach_children(nodes, open_ids)
-    add_to_nodes(request, node.map, nodes)
     shown.is_branch = ids is not None
     attach_toggle_urls(shown, shown_state, map_url)
-    return {"node": shown, "too_big_key": node.key if too_big else None}
+    return {"node": shown, "too_big_key": node.key if too_big else None}, nodes
 
 
-class ClaimParts:
-    """What a claim page's cached parts show, built together on the first use (a miss)."""
+class ClaimParts(NamedTuple):
+    """What a claim page's cached parts show."""
 
-    def __init__(self, request: HttpRequest, node: Node) -> None:
-        # Any: the page's own attributes (parent_text, child_groups) are set on it here.
-        self.request, self.node = request, cast(Any, node)
-
-    @cached_property
-    def built(self) -> "_Parts":
-        node = self.node
-        prefetch_related_objects([node], anchors_shown())
-        ancestors = Node.objects.ancestors_of(node)
-        node.parent_text = ancestors[-1].text if ancestors else ""
-        node.grandparent_text = ancestors[-2].text if len(ancestors) > 1 else ""
-        children = list(node.children.for_display())
-        attach_children(children, set())
-        attach_links([node, *children])
-        # Sorted as a parent's children are, by attaching to the node with them.
-        node.child_groups = group_children(children)
-        add_to_nodes(self.request, node.map, [node, *children])
-        return _Parts(ancestors, list(node.anchors.all()), children, node.child_groups)
-
-    @property
-    def ancestors(self) -> list[Node]:
-        return self.built.ancestors
-
-    @property
-    def anchors(self) -> list[Anchor]:
-        return self.built.anchors
-
-    @property
-    def children(self) -> list[Node]:
-        return self.built.children
-
-    @property
-    def child_groups(self) -> dict[str, list[Node]]:
-        return self.built.child_groups
-
-
-class _Parts(NamedTuple):
     ancestors: list[Node]
     anchors: list[Anchor]
     children: list[Node]
     child_groups: dict[str, list[Node]]
+
+
+def claim_parts(node: Node) -> ClaimParts:
+    """A claim page's parts, built together (on a miss of its cached parts). The node gets
+    the page's own attributes (parent_text, child_groups)."""
+    shown = cast(Any, node)
+    prefetch_related_objects([node], anchors_shown())
+    ancestors = Node.objects.ancestors_of(node)
+    shown.parent_text = ancestors[-1].text if ancestors else ""
+    shown.grandparent_text = ancestors[-2].text if len(ancestors) > 1 else ""
+    children = list(node.children.for_display())
+    attach_children(children, set())
+    attach_links([node, *children])
+    # Sorted as a parent's children are, by attaching to the node with them.
+    shown.child_groups = group_children(children)
+    return ClaimParts(ancestors, list(node.anchors.all()), children, shown.child_groups)

@@ -1,6 +1,7 @@
-"""What evaluation adds to debates' pages (strengths, the perspective, the vote panel),
-through the hooks of argmap.debates.pages, which EvaluationConfig.ready() registers; debates
-never imports this app.
+"""What evaluation adds to a map's pages (strengths, the perspective, the sort, the vote
+panel). The pages that show both debates' tree and these are argmap.pages' views, which call
+the functions here (map_page_context, add_strengths, claim_page_context, response_key);
+debates never imports this app.
 
 Strengths on pages are state regions (argmap/debates/fragments.py): every bar, figure and
 explanation of a perspective that everyone shares is `{% state kind node.pk variant=… %}`,
@@ -66,12 +67,13 @@ def address_query(perspective: Perspective, sort: bool) -> str:
 
 def request_strengths(request: HttpRequest, argmap: Any, perspective: Perspective) -> MapStrengths:
     """The map's strengths, read once a request however many parts show them (with the
-    token the page read, when it read one)."""
+    token the page read, when it read one). Never computed on the request when none are
+    kept (empty then, while they are computed off it), but one viewer's own."""
     memo = request.__dict__.setdefault("_strengths", {})
     key = (argmap.pk, perspective.name)
     if key not in memo:
         token = request.__dict__.get("_strengths_tokens", {}).get(argmap.pk)
-        memo[key] = strengths_of(argmap, perspective, token)
+        memo[key] = strengths_of(argmap, perspective, token, wait=False)
     return memo[key]
 
 
@@ -82,7 +84,7 @@ def request_pointer(request: HttpRequest, argmap: Any, perspective: Perspective,
     slug, argmap = (argmap, None) if isinstance(argmap, str) else (argmap.slug, argmap)
     key = (slug, perspective.name, token)
     if key not in memo:
-        memo[key] = pointer_of(slug, perspective, token, argmap)
+        memo[key] = pointer_of(slug, perspective, token, argmap, compute_missing=False)
     return memo[key]
 
 
@@ -94,7 +96,10 @@ def strength_variant(slug: str, perspective: Perspective, sort: bool = False) ->
     return f"{slug}/{perspective.name}" + ("/sorted" if sort else "")
 
 
-def map_page_hook(request: HttpRequest, argmap: Any, token: str) -> dict[str, Any]:
+def map_page_context(request: HttpRequest, argmap: Any, token: str) -> dict[str, Any]:
+    """What every page of one map shows of strengths: the perspective, the sort, the links'
+    query that keeps them, the regions' variants, and the cached fragments' key and timeout
+    (`{% cache fragment_timeout … fragment_key %}`)."""
     perspective, sort = perspective_of(request), sorted_by_strength(request)
     request.__dict__.setdefault("_strengths_tokens", {})[argmap.pk] = token
     return {
@@ -154,7 +159,7 @@ def perspective_choices(request: HttpRequest, argmap: Any, token: str) -> list[d
     return rows
 
 
-def node_list_hook(request: HttpRequest, argmap: Any, nodes: list[Any]) -> None:
+def add_strengths(request: HttpRequest, argmap: Any, nodes: list[Any]) -> None:
     """Each node's strength (`shown_strength`); with ?sort=strength, each side's children
     strongest effect first (the curated order breaks ties)."""
     perspective = perspective_of(request)
@@ -169,12 +174,20 @@ def node_list_hook(request: HttpRequest, argmap: Any, nodes: list[Any]) -> None:
     for node in nodes:
         groups = getattr(node, "child_groups", None) or {}
         for children in groups.values():
-            children.sort(key=lambda child: -child.shown_effect)
+            children.sort(key=lambda child: -shown_effect(child))
         if getattr(node, "shown_children", None):
-            node.shown_children.sort(key=lambda child: -child.shown_effect)
+            node.shown_children.sort(key=lambda child: -shown_effect(child))
 
 
-def node_page_hook(request: HttpRequest, node: Any) -> dict[str, Any]:
+def shown_effect(node: Any) -> float:
+    """The effect on its parent of the strength add_strengths attached to node
+    (`shown_strength`); 0 where none was."""
+    shown = getattr(node, "shown_strength", None)
+    return shown.effect if shown is not None else 0.0
+
+
+def claim_page_context(request: HttpRequest, node: Any) -> dict[str, Any]:
+    """A claim page's vote panel, and its explanation under one viewer's own perspective."""
     perspective = perspective_of(request)
     context = vote_panel_context(request, node, perspective)
     if not perspective.shared:  # a shared perspective's explanation is a region
@@ -270,7 +283,7 @@ def explained(
     }
 
 
-def response_key_hook(request: HttpRequest, slug: str, token: str) -> str:
+def response_key(request: HttpRequest, slug: str, token: str) -> str:
     """A shared response is keyed by the perspective and the sort (its strengths are regions,
     filled per response), and when sorted by strength by the order they give."""
     try:

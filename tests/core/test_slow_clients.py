@@ -181,6 +181,17 @@ class SlowClients:
             sock.close()
 
 
+def timed_rounds(pages, rounds):
+    """Each page's times over rounds (every answer must be a 200 within 5 s)."""
+    timings = {page: [] for page in pages}
+    for _ in range(rounds):
+        for page in pages:
+            status, seconds = answers(page, 5)
+            assert status == 200, page
+            timings[page].append(seconds)
+    return timings
+
+
 def test_slow_clients_leave_healthz_and_the_map_page_answering_in_under_a_second(production):
     front, back = production
     pages = [
@@ -190,32 +201,36 @@ def test_slow_clients_leave_healthz_and_the_map_page_answering_in_under_a_second
     for _ in range(8):  # each of the four workers renders its first pages before the clock
         for page in pages:
             assert answers(page, 10)[0] == 200
+    quiet = timed_rounds(pages, 5)
     slow = SlowClients(front, SLOW_HEADERS, SLOW_BODIES)
     try:
         time.sleep(1.6)  # every slow connection has trickled at least once
-        timings = {page: [] for page in pages}
-        for _ in range(5):
-            for page in pages:
-                status, seconds = answers(page, 5)
-                assert status == 200, page
-                timings[page].append(seconds)
+        timings = timed_rounds(pages, 5)
         held = slow.still_open()
     finally:
         slow.close()
     slowest = {page.split("/", 3)[-1]: round(max(times), 3) for page, times in timings.items()}
-    print(
-        f"with {SLOW_HEADERS} + {SLOW_BODIES} slow connections open ({held} still open): {slowest}"
-    )
+    before = {page.split("/", 3)[-1]: round(max(times), 3) for page, times in quiet.items()}
+    print(f"with {SLOW_HEADERS} + {SLOW_BODIES} slow connections ({held} still open): {slowest}")
+    print(f"the same pages just before, without them: {before}")
     assert held == SLOW_HEADERS + SLOW_BODIES  # nginx kept them all, and answered meanwhile
-    assert max(max(times) for times in timings.values()) < 1
+    # Under a second, counted beside the machine's own pace: the slow connections add less
+    # than a second to the slowest quiet answer. On a quiet machine that is < 1 s outright
+    # (about 0.01 s each); a machine loaded by others (load 8 and more) slows both alike,
+    # while a held worker shows as no answer at all within 5 s.
+    for page in pages:
+        assert max(timings[page]) < max(1.0, max(quiet[page]) + 1.0), page
 
-    # The control: gunicorn itself, without nginx, is held by a few dozen of them.
-    straight = SlowClients(back, 64, 0)
+    # The control: the same slow connections straight at gunicorn, without nginx, hold every
+    # thread of every worker (4 workers x 4 threads; 256 connections, queued before the probe,
+    # are taken first by whichever worker is free), so /healthz gets no answer.
+    straight = SlowClients(back, SLOW_HEADERS, 0)
     try:
-        time.sleep(0.5)
+        time.sleep(1.6)
         status, seconds = answers(f"http://127.0.0.1:{back}/healthz", 2)
     finally:
         straight.close()
-    # Reported, not asserted: whether 64 slow connections hold gunicorn's threads within 2 s
-    # depended on the machine's load (held at 2 s on a quiet run, answered in the Redis pass).
-    print(f"straight at gunicorn with 64 slow connections: {status} after {seconds:.1f} s")
+    print(
+        f"straight at gunicorn with {SLOW_HEADERS} slow connections: {status} after {seconds:.1f} s"
+    )
+    assert status is None

@@ -15,7 +15,7 @@ from django.test import Client, RequestFactory
 from django.utils.html import escape
 
 from argmap.annotations.models import Annotation
-from argmap.debates import fragments, pages
+from argmap.debates import fragments
 from argmap.debates.models import Anchor, ArgumentMap, Node, Source
 
 from ..conftest import HX, cached_entries
@@ -583,7 +583,6 @@ def simultaneous_misses(monkeypatch, ask, visitors=20):
         real_wait(seconds)
 
     monkeypatch.setattr(fragments, "_wait", counted_wait)
-    monkeypatch.setattr(pages, "response_key_hooks", [])  # views of no real map: no strengths
 
     def visit(_):
         arrived.wait(timeout=10)
@@ -632,7 +631,6 @@ def test_twenty_simultaneous_misses_render_once(monkeypatch):
 def test_while_one_renders_the_others_get_the_copy_from_before_the_change(monkeypatch):
     tokens = {"one": ("before", "s"), "two": ("before", "s")}
     monkeypatch.setattr(fragments, "tokens_by_slug", tokens.get)
-    monkeypatch.setattr(pages, "response_key_hooks", [])
     caches["fragments"].clear()
     version, renders = {"one": "old", "two": "old"}, []
 

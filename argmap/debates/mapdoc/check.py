@@ -6,6 +6,8 @@ all become. The shape of an argmap/2 file is checked before, by `load`.
 """
 
 import re
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db.models import Q
 
@@ -23,7 +25,8 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 # A map document: {"curated": bool (False for an imported map), "sources": {slug: {"text",
 # "sha256", "sections"}}, "nodes": [{"id", "kind", "parent", "relation", "is_heading",
 # "anchors": [{"source", "start", "end", "exact", "speaker", "voice"}]}],
-# "links": [{"type", "between": [id, id]}]}
+# "links": [{"type", "between": [id, id]}]}; Entry, one of its dicts (or the whole).
+Entry = dict[str, Any]
 
 
 CURATED_RULES = (
@@ -36,14 +39,14 @@ IMPORTED_RULES = (
 )
 
 
-def rules_applied(curated):
+def rules_applied(curated: bool) -> str:
     """Which rules a map is checked by, in words (check_map prints it)."""
     return CURATED_RULES if curated else IMPORTED_RULES
 
 
-def document_from_database(argmap):
+def document_from_database(argmap: ArgumentMap) -> Entry:
     nodes = list(argmap.nodes.prefetch_related("anchors"))
-    key_of = {node.pk: node.key for node in nodes}
+    key_of: dict[int | None, str] = {node.pk: node.key for node in nodes}
     sources = Source.objects.prefetch_related("sections")
     slug_of = {source.pk: source.slug for source in sources}
     return {
@@ -88,7 +91,7 @@ def document_from_database(argmap):
     }
 
 
-def source_entry(source):
+def source_entry(source: Source) -> Entry:
     """A source as the validator reads it: its text, hash, metadata and sections."""
     return {
         "text": source.text,
@@ -101,12 +104,12 @@ def source_entry(source):
     }
 
 
-def find_problems(document):
+def find_problems(document: Entry) -> list[Problem]:
     """Every problem with a map document, in a stable order."""
     sources = document["sources"]
     curated = document.get("curated", True)
     problems = source_problems(sources)
-    nodes = {}
+    nodes: dict[Any, Entry] = {}
     for node in document["nodes"]:
         if node["id"] in nodes:
             problems.append(Problem(f"node {node['id']}", "appears twice"))
@@ -134,7 +137,7 @@ def find_problems(document):
     return problems
 
 
-def source_problems(sources):
+def source_problems(sources: dict[str, Entry]) -> list[Problem]:
     """Each source's text matches its SHA-256, and its metadata says only what it gives."""
     problems = []
     for slug, source in sorted(sources.items()):
@@ -144,7 +147,7 @@ def source_problems(sources):
     return problems
 
 
-def place_problems(where, node, nodes):
+def place_problems(where: str, node: Entry, nodes: dict[Any, Entry]) -> list[Problem]:
     """A node's place in the tree: a known kind; a thesis has no parent, any other node a
     parent of the map and a relation to it; an undercut's parent has a parent of its own."""
     problems = []
@@ -173,7 +176,7 @@ def place_problems(where, node, nodes):
     return problems
 
 
-def unanchored_problems(where, node):
+def unanchored_problems(where: str, node: Entry) -> list[Problem]:
     """A curated map quotes for every point: evidence always, a claim unless it is a
     curators' heading or implicit premise. (An imported map brings what its file had: AIF
     and Argdown maps made elsewhere have no anchors in our sources; the anchors it does
@@ -187,7 +190,7 @@ def unanchored_problems(where, node):
     return []
 
 
-def crux_problems(cruxes, nodes):
+def crux_problems(cruxes: Any, nodes: dict[Any, Entry]) -> list[Problem]:
     """Every node a crux names is a node of the map."""
     problems = crux_shape_problems(cruxes)
     if problems:
@@ -200,7 +203,7 @@ def crux_problems(cruxes, nodes):
     return problems
 
 
-def _curators_node_problems(where, node):
+def _curators_node_problems(where: str, node: Entry) -> list[Problem]:
     """An implicit premise is the curators' claim (no anchor) supporting the argument that
     needs it; a scheme is one of the fixed list and names an inference to a parent."""
     problems = []
@@ -223,7 +226,7 @@ def _curators_node_problems(where, node):
     return problems
 
 
-def metadata_problems(where, source):
+def metadata_problems(where: str, source: Entry) -> list[Problem]:
     """What a source says of itself: blank when not given (never "unknown"), a date as
     YYYY-MM-DD, a disclosure in the text's own words."""
     problems = []
@@ -238,7 +241,7 @@ def metadata_problems(where, source):
     return problems
 
 
-def anchor_problems(where, anchor, sources):
+def anchor_problems(where: str, anchor: Entry, sources: dict[str, Entry]) -> list[Problem]:
     source = sources.get(anchor["source"])
     if source is None:
         return [
@@ -275,7 +278,7 @@ def anchor_problems(where, anchor, sources):
     return problems
 
 
-def voice_holder(anchor, sources):
+def voice_holder(anchor: Entry, sources: dict[str, Entry]) -> tuple[str, int | None]:
     """Who holds an anchor's words: (source, comment position) — a document or one comment."""
     source = sources.get(anchor["source"]) or {}
     for section in source.get("sections") or []:
@@ -284,12 +287,12 @@ def voice_holder(anchor, sources):
     return anchor["source"], None
 
 
-def self_rebuttal_problems(nodes, sources):
+def self_rebuttal_problems(nodes: dict[Any, Entry], sources: dict[str, Entry]) -> list[Problem]:
     """An author never rebuts itself: an opposing node and its parent asserted by one holder
     is a concession (voice concedes) or an undercut, not a rebuttal."""
     problems = []
 
-    def asserted(node):
+    def asserted(node: Entry) -> set[tuple[str, int | None]]:
         return {
             voice_holder(anchor, sources)
             for anchor in node["anchors"]
@@ -312,16 +315,19 @@ def self_rebuttal_problems(nodes, sources):
     return problems
 
 
-def voice_problems(where, anchor, own=None):
+def voice_problems(where: str, anchor: Entry, own: str | None = None) -> list[Problem]:
     """A voice is known; a reported anchor names who is reported; every speaker is named;
     asserted and conceded words are the text's own voice where they lie (own)."""
     problem = Anchor.voice_problem(anchor.get("voice"), anchor.get("speaker"), own)
     return [Problem(where, problem)] if problem else []
 
 
-def link_problems(links, nodes, map_id=None):
+def link_problems(
+    links: Iterable[Entry], nodes: dict[Any, Entry], map_id: int | None = None
+) -> list[Problem]:
     """Links join two different nodes of the map, repeat no tree edge, and are stored once."""
-    problems, seen = [], set()
+    problems: list[Problem] = []
+    seen: set[tuple[Any, frozenset[Any]]] = set()
     for link in links:
         first, second = (list(link.get("between") or []) + [None, None])[:2]
         where = f"link {link.get('type')} {first} – {second}"
@@ -350,7 +356,9 @@ def link_problems(links, nodes, map_id=None):
     return problems
 
 
-def problems_in_database(argmap=None, *, maps=None):
+def problems_in_database(
+    argmap: ArgumentMap | None = None, *, maps: Iterable[ArgumentMap] | None = None
+) -> list[Problem]:
     """One map's problems; or those of maps (every map by default), each named by its map."""
     if argmap is not None:
         return find_problems(document_from_database(argmap))
@@ -360,10 +368,11 @@ def problems_in_database(argmap=None, *, maps=None):
     )
 
 
-def problems_by_map(found):
+def problems_by_map(found: dict[str, Sequence[Problem]]) -> list[Problem]:
     """Each map's problems (found: {slug: problems}) named by its map; a document's problems
     (the maps share the documents) once, first."""
-    shared, own = [], []
+    shared: list[Problem] = []
+    own: list[Problem] = []
     for slug, problems in found.items():
         for problem in problems:
             if problem.where.startswith("source "):

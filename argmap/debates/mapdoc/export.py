@@ -7,7 +7,7 @@ in any format, as a download streams it and `export_map` (the command) prints it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection
@@ -17,19 +17,20 @@ from django.urls import reverse
 
 from argmap.lib.rows import snapshot
 
-from .. import pages
+from .. import hooks
 from ..models import Anchor, ArgumentMap, Link, Node, Source
 from .formats import FORMAT, Stream, registry, webannotation
 
 
-def depth_first(nodes):
+def depth_first(nodes: Iterable[Node]) -> list[Node]:
     """Nodes in reading order: each parent before its children, siblings by position."""
     children: dict[int | None, list[Any]] = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
     for siblings in children.values():
         siblings.sort(key=lambda node: (node.position, node.pk))
-    ordered, stack = [], list(reversed(children.get(None, [])))
+    ordered: list[Node] = []
+    stack = list(reversed(children.get(None, [])))
     while stack:
         node = stack.pop()
         ordered.append(node)
@@ -37,17 +38,17 @@ def depth_first(nodes):
     return ordered
 
 
-def _or_none(value):
+def _or_none(value: str) -> str | None:
     return value or None
 
 
-def sorted_links(links, order):
+def sorted_links(links: Iterable[Link], order: dict[int, int]) -> list[tuple[str, int, int]]:
     """Links as (kind, first, second) node pairs: each pair in reading order, then sorted
     by kind and by the reading order of the ends (the documented argmap/2 order)."""
-    pairs = []
+    pairs: list[tuple[str, int, int]] = []
     for link in links:
         ends = sorted((link.from_node_id, link.to_node_id), key=order.__getitem__)
-        pairs.append((link.kind, *ends))
+        pairs.append((link.kind, ends[0], ends[1]))
     pairs.sort(key=lambda pair: (pair[0], order[pair[1]], order[pair[2]]))
     return pairs
 
@@ -128,7 +129,7 @@ class _TreeQuery:
             **self.names
         )
 
-    def rows(self, select: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+    def rows(self, select: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         with connection.chunked_cursor() as cursor:
             cursor.execute(self.sql(select), [*self.params, *params])
             while batch := cursor.fetchmany(FETCH_ROWS):
@@ -218,7 +219,7 @@ def _exported_links(tree: _TreeQuery) -> Iterator[dict[str, Any]]:
         yield {"type": kind, "between": [first, second]}
 
 
-def export_source(source):
+def export_source(source: Source) -> dict[str, Any]:
     """A source as argmap/2 lists it."""
     return {
         "slug": source.slug,
@@ -257,7 +258,7 @@ def _chunks(
     # Passage annotations belong to the sources, not to a branch: only the whole map has them.
     sources = [source["slug"] for source in doc["sources"]]
     wanted = fmt == "webannotation" and branch is None  # no other download carries them
-    passages = pages.published_passages(sources) if wanted else []
+    passages = hooks.published_passages(sources) if wanted else []
     if branch is None:
         collection = reverse("map-download", args=[argmap.slug, "webannotation"])
     else:

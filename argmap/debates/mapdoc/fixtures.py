@@ -20,14 +20,24 @@ origin to "curated here" in the admin.
 import json
 import os
 import tempfile
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core import serializers
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Model, OuterRef
 
-from ..models import Anchor, ArgumentMap, Link, Node, Section, Source
+from ..models import (
+    Anchor,
+    ArgumentMap,
+    ArgumentMapQuerySet,
+    Link,
+    Node,
+    Section,
+    Source,
+    SourceQuerySet,
+)
 from .check import METADATA, SECTION_KEYS, find_problems, problems_by_map
 from .export import depth_first, sorted_links
 from .formats import dump_json
@@ -43,7 +53,9 @@ def map_directories(directory: Path = FIXTURE_DIR) -> list[Path]:
     return sorted(path.parent for path in Path(directory).glob(f"*/{MAP_FILES[0]}"))
 
 
-def fixture_paths(directory: Path = FIXTURE_DIR, slugs=None) -> list[Path]:
+def fixture_paths(
+    directory: Path = FIXTURE_DIR, slugs: Collection[str] | None = None
+) -> list[Path]:
     """The files `seed` loads, in loading order: the documents, then each map's set (only
     the maps named in slugs, when given)."""
     paths = [Path(directory) / SOURCES_FILE]
@@ -53,7 +65,9 @@ def fixture_paths(directory: Path = FIXTURE_DIR, slugs=None) -> list[Path]:
     return paths
 
 
-def read_fixtures(directory=FIXTURE_DIR):
+def read_fixtures(
+    directory: Path = FIXTURE_DIR,
+) -> tuple[dict[str, list[dict[str, Any]]], list[Problem]]:
     """All fixture objects by model label, and problems reading them."""
     objects: dict[str, list[dict[str, Any]]] = {}
     problems: list[Problem] = []
@@ -78,7 +92,7 @@ def read_fixtures(directory=FIXTURE_DIR):
     return objects, problems
 
 
-def _map_named(model, fields):
+def _map_named(model: Any, fields: dict[str, Any]) -> Any:
     """The slug of the map a map file's row belongs to (a map set holds one map's rows)."""
     if model == "debates.argumentmap":
         return fields.get("slug")
@@ -86,10 +100,12 @@ def _map_named(model, fields):
     return reference[0] if isinstance(reference, list) else None
 
 
-def documents_from_fixtures(directory=FIXTURE_DIR):
+def documents_from_fixtures(
+    directory: Path = FIXTURE_DIR,
+) -> tuple[dict[Any, dict[str, Any]], list[Problem]]:
     """One map document per map in the fixtures, and problems found on the way."""
     objects, problems = read_fixtures(directory)
-    sources = {}
+    sources: dict[Any, dict[str, Any]] = {}  # by slug (or what a broken file holds)
     for fields in objects.get("debates.source", []):
         sources[fields.get("slug")] = {
             "text": fields.get("text", ""),
@@ -175,8 +191,8 @@ def documents_from_fixtures(directory=FIXTURE_DIR):
 OMITTED_WHEN_EMPTY = {"debates.node": ("proposed_by",)}
 
 
-def fixture_entries(objects):
-    entries = serializers.serialize(
+def fixture_entries(objects: Iterable[Model]) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = serializers.serialize(
         "python", objects, use_natural_foreign_keys=True, use_natural_primary_keys=True
     )
     for entry in entries:
@@ -187,7 +203,7 @@ def fixture_entries(objects):
     return entries
 
 
-def fixture_text(objects=(), entries=None):
+def fixture_text(objects: Iterable[Model] = (), entries: list[dict[str, Any]] | None = None) -> str:
     """Deterministic fixture JSON: natural keys, two-space indent, trailing newline (the
     JSON writer every export uses)."""
     if entries is None:
@@ -195,7 +211,7 @@ def fixture_text(objects=(), entries=None):
     return dump_json(entries)
 
 
-def link_entries(links, order):
+def link_entries(links: Iterable[Link], order: dict[int, int]) -> list[dict[str, Any]]:
     """Links with their ends in reading order (ids differ between databases; reading
     order is what the fixtures keep), sorted as argmap/2 sorts them."""
     by_pk = {link.pk: link for link in links}
@@ -203,7 +219,7 @@ def link_entries(links, order):
         (link.kind, *sorted((link.from_node_id, link.to_node_id), key=order.__getitem__)): link
         for link in by_pk.values()
     }
-    entries = []
+    entries: list[dict[str, Any]] = []
     for pair in sorted_links(by_pk.values(), order):
         link = wanted[pair]
         link.from_node_id, link.to_node_id = pair[1], pair[2]  # only for writing
@@ -211,7 +227,7 @@ def link_entries(links, order):
     return entries
 
 
-def curated_sources():
+def curated_sources() -> SourceQuerySet:
     """The documents curated maps quote, and those no map quotes yet (a curator uploaded
     them for a new debate); never those only imported or generated maps quote."""
     anchors = Anchor.objects.filter(source=OuterRef("pk"))
@@ -236,7 +252,7 @@ def map_fixtures(argmap: ArgumentMap) -> dict[str, str]:
     }
 
 
-def curated_maps():
+def curated_maps() -> ArgumentMapQuerySet:
     # An imported or generated map is not curated content: it stays out of fixtures/.
     return ArgumentMap.objects.filter(origin=ArgumentMap.Origin.CURATED).order_by("slug")
 
@@ -250,7 +266,7 @@ def curated_fixtures() -> dict[str, str]:
         .select_related("source")
         .order_by("source__file", "position")
     )
-    files = {SOURCES_FILE: fixture_text(sources + sections)}
+    files = {SOURCES_FILE: fixture_text([*sources, *sections])}
     for argmap in curated_maps():
         for name, text in map_fixtures(argmap).items():
             files[f"{argmap.slug}/{name}"] = text
@@ -284,7 +300,9 @@ def stale_map_directories(directory: Path = FIXTURE_DIR) -> list[str]:
     return [folder.name for folder in map_directories(directory) if folder.name not in curated]
 
 
-def checked_fixtures(directory: Path = FIXTURE_DIR) -> tuple[dict, list[Problem]]:
+def checked_fixtures(
+    directory: Path = FIXTURE_DIR,
+) -> tuple[dict[Any, dict[str, Any]], list[Problem]]:
     """The fixtures' map documents and every problem with them (reading and meaning), as
     `seed` checks them before it writes anything."""
     documents, problems = documents_from_fixtures(directory)

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
+from django.db.models import Field, Model
 
 from ..models import Anchor, ArgumentMap, Link, Node, Section, Source
 from ..quotes import quote_context
@@ -21,7 +22,7 @@ from .problems import MapDocumentError, Problem
 SOURCE_FIELDS = ("title", "title_by", "kind", "author", "publisher", "date", "tags", "disclosure")
 
 
-def is_text(value, limit=None, blank=False):
+def is_text(value: Any, limit: int | None = None, blank: bool = False) -> bool:
     """Whether value is a string (non-blank unless blank) of at most limit characters."""
     return (
         isinstance(value, str)
@@ -30,8 +31,10 @@ def is_text(value, limit=None, blank=False):
     )
 
 
-def _field_limit(model, name):
-    return model._meta.get_field(name).max_length
+def _field_limit(model: type[Model], name: str) -> int:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.max_length is not None, f"{name} is text"
+    return field.max_length
 
 
 def document_problems(
@@ -188,7 +191,7 @@ def load_document(
         return _write_document(document, slug or document["map"]["slug"], origin)
 
 
-def _write_document(document, slug, origin):
+def _write_document(document: dict[str, Any], slug: str, origin: str) -> ArgumentMap:
     data = document["map"]
     argmap = ArgumentMap.objects.create(
         slug=slug,
@@ -247,7 +250,7 @@ def _write_document(document, slug, origin):
         for entry in document["nodes"]
         for position, anchor in enumerate(entry["anchors"])
     )
-    links = []
+    links: list[Link] = []
     for link in document.get("links", []):
         made = Link(map=argmap, kind=link["type"])
         made.from_node, made.to_node = (nodes[end] for end in link["between"])
@@ -257,12 +260,13 @@ def _write_document(document, slug, origin):
     return argmap
 
 
-def _parents_first(entries):
+def _parents_first(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Entries with each parent before its children, siblings in their document order."""
-    by_parent: dict[Any, list] = {}
+    by_parent: dict[Any, list[dict[str, Any]]] = {}
     for entry in entries:
         by_parent.setdefault(entry["parent"], []).append(entry)
-    ordered, stack = [], list(reversed(by_parent.get(None, [])))
+    ordered: list[dict[str, Any]] = []
+    stack = list(reversed(by_parent.get(None, [])))
     while stack:
         entry = stack.pop()
         ordered.append(entry)
