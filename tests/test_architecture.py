@@ -369,6 +369,23 @@ def test_a_passage_annotations_request_never_returns_to_an_app_it_left(client, s
     assert returns == {}
 
 
+def test_the_other_requests_a_reader_makes_never_return_to_an_app_they_left(client, seeded_map):
+    """Beyond the issue's two: a node annotation, a node's panel, a vote and its panel, the
+    home and search pages, and the read API's node list."""
+    node = Node.objects.filter(map=seeded_map, parent__isnull=False).first()
+    client.force_login(UserFactory())
+    note = {"node": node.pk, "kind": "comment", "body": "A fair point.", "visibility": "public"}
+    vote = reverse("vote", args=[seeded_map.slug, node.key])
+    returns = visit(client, reverse("annotation-create"), data=note, headers=HX)
+    returns |= visit(client, reverse("node-annotations", args=[node.pk]), headers=HX)
+    returns |= visit(client, vote, data={"acceptability": "3", "relevance": "2"}, headers=HX)
+    returns |= visit(client, vote, headers=HX)
+    returns |= visit(client, reverse("home"))
+    returns |= visit(client, f"{reverse('search')}?q=chips")
+    returns |= visit(client, f"/api/v1/maps/{seeded_map.slug}/nodes?perspective=curators")
+    assert returns == {}
+
+
 def planted(name: str, source: str) -> dict:
     """The functions of source, run as code of the module `name`."""
     namespace = {"__name__": name}

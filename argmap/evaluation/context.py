@@ -67,12 +67,13 @@ def address_query(perspective: Perspective, sort: bool) -> str:
 
 def request_strengths(request: HttpRequest, argmap: Any, perspective: Perspective) -> MapStrengths:
     """The map's strengths, read once a request however many parts show them (with the
-    token the page read, when it read one)."""
+    token the page read, when it read one). Never computed on the request when none are
+    kept (empty then, while they are computed off it), but one viewer's own."""
     memo = request.__dict__.setdefault("_strengths", {})
     key = (argmap.pk, perspective.name)
     if key not in memo:
         token = request.__dict__.get("_strengths_tokens", {}).get(argmap.pk)
-        memo[key] = strengths_of(argmap, perspective, token)
+        memo[key] = strengths_of(argmap, perspective, token, wait=False)
     return memo[key]
 
 
@@ -83,7 +84,7 @@ def request_pointer(request: HttpRequest, argmap: Any, perspective: Perspective,
     slug, argmap = (argmap, None) if isinstance(argmap, str) else (argmap.slug, argmap)
     key = (slug, perspective.name, token)
     if key not in memo:
-        memo[key] = pointer_of(slug, perspective, token, argmap)
+        memo[key] = pointer_of(slug, perspective, token, argmap, compute_missing=False)
     return memo[key]
 
 
