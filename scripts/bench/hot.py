@@ -54,7 +54,7 @@ def static_path(port: int, page_bytes: int) -> tuple[str, int]:
 # goes to whichever worker takes it: after 8 passes a key is still cold on a given worker
 # with odds of 1 in 256 (after 3, 1 in 8, and at ~75× a hit's cost those misses halved the
 # rate). With Redis the first pass warms it for both.
-WARM_KEYS = 500
+WARM_KEYS = 600  # the spread: every hot page ≥ 50 % of /healthz over 600 keys
 WARM_PASSES = 8
 
 
@@ -101,6 +101,12 @@ def hot_endpoints(keys: dict[str, Any], static: str) -> list[Endpoint]:
             "claim-spread warm",
             f"{m}/",
             paths=[f"{m}/nodes/{key}/" for key in sample[:WARM_KEYS]],
+            prewarm=WARM_PASSES,
+        ),
+        Endpoint(
+            "diagram-spread warm",
+            f"{m}/diagram/",
+            paths=[f"{m}/diagram/?focus={key}" for key in sample[:WARM_KEYS]],
             prewarm=WARM_PASSES,
         ),
         Endpoint("search-spread", "/search/", paths=[f"/search/?q={word}" for word in words]),

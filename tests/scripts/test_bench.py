@@ -227,6 +227,7 @@ def test_a_warm_spread_requests_each_path_its_passes_before_it_is_timed():
     assert {e.name for e in warm} == {
         "expand-spread warm",
         "claim-spread warm",
+        "diagram-spread warm",
         "expand-spread warm +10 annotations/s",
     }
     assert all(len(e.paths) == hot.WARM_KEYS == len(set(e.paths)) for e in warm)
