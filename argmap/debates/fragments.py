@@ -35,6 +35,9 @@ state_changed()).
    last write only while the first request after it renders (at most RENDER_LOCK_SECONDS),
    and such a copy carries no ETag. Copies are of the same path and parameters, for
    visitors without a session: never another map's page, never anyone's own.
+   A stored page found filled at an older state is filled again once, not by each request
+   that finds it so at once: the others wait for that fill (_refilled), never served the
+   older state.
 9. Pages that span the maps (home, search, a source's reader and its argument) are cached
    whole the same way (shared_response with tokens=), under every map's structure token at
    once (tokens_everywhere, one read) and what else they show that no token follows (the
@@ -363,11 +366,9 @@ def _shared_response(
             entry, current = one_render(cache, key, render, _latest(page))
         if entry is None:
             return rendered[-1]  # not to be kept (a 404, a redirect): served as it came
-        content_type, body, filled_at = entry
-        if filled_at != state:  # the state changed since: fill its regions again
-            body = _filled(body)
-            if current:
-                cache.set(key, (content_type, body, state), timeout)
+        if entry[2] != state:  # the state changed since: fill its regions again
+            entry = _refilled(cache, key, entry, state, timeout, keep=current)
+        content_type, body, _ = entry
         response = HttpResponse(body, content_type=content_type)
         if not current:  # the copy from before the map changed: no ETag to keep it by
             patch_cache_control(response, private=True, no_cache=True)
@@ -376,6 +377,29 @@ def _shared_response(
         return revalidated(response, etag, private=True)
 
     return wrapped
+
+
+def _refilled(
+    cache: Any, key: str, entry: tuple[str, bytes, str], state: str, timeout: int, keep: bool
+) -> tuple[str, bytes, str]:
+    """entry with its regions filled at `state`, kept when `keep`: filled once however many
+    requests find it filled at an older state at once (one_render, under a lock named by the
+    state), the others waiting for that fill, so a state change costs one fill a page, not
+    one for each request that arrives before the filled copy is stored."""
+    content_type, body, _ = entry
+
+    def fill_now() -> tuple[str, bytes, str]:
+        filled = (content_type, _filled(body), state)
+        if keep:
+            cache.set(key, filled, timeout)
+        return filled
+
+    if not keep:  # the copy from before a change: filled for this request alone
+        return fill_now()
+    fresh, _ = one_render(
+        cache, key, fill_now, lock=f"filling:{key}:{state}", ready=lambda e: e[2] == state
+    )
+    return fresh or fill_now()
 
 
 def _latest(page: str) -> str:
@@ -396,12 +420,20 @@ POLL_SECONDS = 0.01
 
 
 def one_render(
-    cache: Any, key: str, render: Callable[[], _V | None], latest: str | None = None
+    cache: Any,
+    key: str,
+    render: Callable[[], _V | None],
+    latest: str | None = None,
+    *,
+    lock: str = "",
+    ready: Callable[[Any], bool] = lambda value: True,
 ) -> tuple[_V | None, bool]:
     """The value at key, rendered once however many requests miss it at once: (value, True),
     or (an earlier copy, False) while another request renders it. render() caches what it
-    returns itself (None: nothing to cache), and sets `latest` to key when given."""
-    lock = f"rendering:{key}"
+    returns itself (None: nothing to cache), and sets `latest` to key when given. `lock`
+    names the render (the key by default); a value at key counts once ready(value) (a
+    refill waits for the copy filled at its state, not the one it replaces)."""
+    lock = lock or f"rendering:{key}"
     if cache.add(lock, 1, RENDER_LOCK_SECONDS):
         try:
             return render(), True
@@ -413,10 +445,10 @@ def one_render(
     deadline = time.monotonic() + RENDER_WAIT_SECONDS
     while cache.has_key(lock) and time.monotonic() < deadline:
         _wait(POLL_SECONDS)
-        if (value := cache.get(key)) is not None:
+        if (value := cache.get(key)) is not None and ready(value):
             return value, True
     value = cache.get(key)
-    return (value, True) if value is not None else (render(), True)
+    return (value, True) if value is not None and ready(value) else (render(), True)
 
 
 def _wait(seconds: float) -> None:

@@ -67,12 +67,13 @@ def address_query(perspective: Perspective, sort: bool) -> str:
 
 def request_strengths(request: HttpRequest, argmap: Any, perspective: Perspective) -> MapStrengths:
     """The map's strengths, read once a request however many parts show them (with the
-    token the page read, when it read one)."""
+    token the page read, when it read one). Never computed on the request when none are
+    kept (empty then, while they are computed off it), but one viewer's own."""
     memo = request.__dict__.setdefault("_strengths", {})
     key = (argmap.pk, perspective.name)
     if key not in memo:
         token = request.__dict__.get("_strengths_tokens", {}).get(argmap.pk)
-        memo[key] = strengths_of(argmap, perspective, token)
+        memo[key] = strengths_of(argmap, perspective, token, wait=False)
     return memo[key]
 
 
@@ -83,7 +84,7 @@ def request_pointer(request: HttpRequest, argmap: Any, perspective: Perspective,
     slug, argmap = (argmap, None) if isinstance(argmap, str) else (argmap.slug, argmap)
     key = (slug, perspective.name, token)
     if key not in memo:
-        memo[key] = pointer_of(slug, perspective, token, argmap)
+        memo[key] = pointer_of(slug, perspective, token, argmap, compute_missing=False)
     return memo[key]
 
 
@@ -319,16 +320,20 @@ def strength_regions(pks: list[int], variant: str) -> dict[int, Any]:
 PENDING = "pending"
 
 
+def held(value: Any) -> Any:
+    """What a strength region's value holds: the node's strength, PENDING, or None."""
+    return value if value is None or value == PENDING else value[0]
+
+
 def show_strength(value: Any) -> str:
     """A strength as a bar, its number and its vote count, linking to how it is computed; in
     words where the computation did not settle there (never colour alone)."""
-    if value is None:
-        return ""
-    if value == PENDING:
-        return format_html('<span class="strength strength-pending">{}</span>', PENDING_WORDS)
-    shown, label = value
+    shown = held(value)
     if shown is None:
         return ""
+    if shown == PENDING:
+        return format_html('<span class="strength strength-pending">{}</span>', PENDING_WORDS)
+    label = value[1]
     unsettled = (
         format_html('<span class="strength-unsettled">· {}</span>', UNSETTLED_WORDS)
         if not shown.settled
@@ -352,13 +357,11 @@ def show_strength(value: Any) -> str:
 def draw_strength(value: Any) -> str:
     """A strength drawn in a diagram's box (SVG, at the box's strength row): a bar over its
     track and, beside it, the number and the vote count in words (never colour alone)."""
-    if value is None:
-        return ""
-    if value == PENDING:
-        return format_html('<text class="strength-words" x="0" y="0">{}</text>', PENDING_WORDS)
-    shown, _ = value
+    shown = held(value)
     if shown is None:
         return ""
+    if shown == PENDING:
+        return format_html('<text class="strength-words" x="0" y="0">{}</text>', PENDING_WORDS)
     unsettled = f" · {UNSETTLED_WORDS}" if not shown.settled else ""
     return format_html(
         '<rect class="strength-track" x="0" y="-9" width="{}" height="9" rx="2"/>'

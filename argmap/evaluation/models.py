@@ -1,6 +1,7 @@
 """Votes: each user's acceptability and relevance of a node, one row per user and node."""
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import models
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -11,13 +12,13 @@ SCALE = range(5)  # 0–4, as Kialo's impact votes
 CURATORS = "Curators"  # the group of argmap/debates/migrations/0003_curators_group.py
 
 
-def is_curator(user) -> bool:
+def is_curator(user: AbstractUser | AnonymousUser) -> bool:
     """Whether user's votes count in the curators' perspective (no query unless staff)."""
     return bool(user.is_staff) and user.groups.filter(name=CURATORS).exists()
 
 
 class VoteQuerySet(models.QuerySet["Vote"]):
-    def cast(self, user, node: Node, values: dict[str, int | None]) -> None:
+    def cast(self, user: AbstractUser, node: Node, values: dict[str, int | None]) -> None:
         """Store user's vote on node: values holds the fields given (acceptability,
         relevance), each 0–4 or None to withdraw it; fields left out stay as they were.
 
@@ -30,7 +31,7 @@ class VoteQuerySet(models.QuerySet["Vote"]):
         if not values:
             return
         row = self.model(
-            user=user, node=node, map_id=node.map_id, modified=timezone.now(), **values
+            user_id=user.pk, node=node, map_id=node.map_id, modified=timezone.now(), **values
         )
         with adding_to(node.pk):
             self.bulk_create(
@@ -55,7 +56,15 @@ class VoteQuerySet(models.QuerySet["Vote"]):
                 relevance_sum=Sum("relevance", default=0),
             )
         )
-        return {row.pop("node_id"): row for row in rows}
+        return {
+            row["node_id"]: {
+                "votes": row["votes"],
+                "acceptability_sum": row["acceptability_sum"],
+                "relevance_votes": row["relevance_votes"],
+                "relevance_sum": row["relevance_sum"],
+            }
+            for row in rows
+        }
 
     def distributions(self) -> dict[str, list[int]]:
         """How many votes gave each value 0–4, for acceptability and for relevance, from one

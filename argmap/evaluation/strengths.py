@@ -18,10 +18,14 @@ finds the map dirtied again meanwhile runs again, at most once every MAX_AGE sec
 busy map costs at most one recompute a perspective every MAX_AGE seconds whatever the vote
 rate. A recompute that moves a shown number says so with fragments.state_changed(): the
 strengths on pages are state regions (context.py), so cached pages are filled again with the
-new numbers and nothing renders again. Only when no strengths of the map and perspective are
-kept at all (the first view ever, or a cache that lost them) does a request compute them,
-once however many ask at once (fragments.one_render); a process also keeps the last copy it
-saw, so when Redis goes away its threads serve that rather than all computing at once.
+new numbers and nothing renders again. A page never computes them: when none of the map and
+perspective are kept at all (the first view ever, or a cache that lost them), it shows
+"Strength being computed" and starts the recompute off the request (strengths_of with
+wait=False), which announces its numbers as any other does. The read API and the command,
+whose answers carry the numbers themselves, compute them then, once however many ask at once
+(fragments.one_render). One viewer's own perspective (mine) is computed for its request, as
+nobody else may share it. A process also keeps the last copy it saw, so when Redis goes
+away its threads serve that rather than all computing at once.
 
 `strengths_of(argmap, perspective)` is the one way to read them (pages, the command, the
 read API).
@@ -143,6 +147,7 @@ class MapStrengths:
         self.token = ""  # the map's structure token they were computed under
         self.label = perspective  # the perspective in words
         self.thesis: int | None = None  # the root's id
+        self.pending = False  # none computed yet (strengths_of(wait=False)): all None
         order = np.argsort(ids, kind="stable")
         self.ids = np.asarray(ids, dtype=np.int64)[order]
         self.columns = {name: np.asarray(columns[name])[order] for name in self.COLUMNS}
@@ -478,9 +483,9 @@ def pointer_of(
         argmap = argmap or ArgumentMap.objects.filter(slug=slug).first()
         if argmap is None:
             return None
-        if not compute_missing:
-            recompute_soon(argmap, perspective)
-            return None
+        if not compute_missing:  # computed at once only without background recomputes,
+            # for this page, which shows them itself (a thread's announces them)
+            return recompute_soon(argmap, perspective, announce=False, token=token)
         return _compute_once(argmap, perspective, token)
     stale = pointer.token != token
     if not stale and perspective.counts_votes and now - pointer.checked_at > MAX_AGE:
@@ -619,19 +624,37 @@ def _pause(seconds: float) -> None:
 
 
 def strengths_of(
-    argmap: ArgumentMap, perspective: Perspective | str = EVERYONE, token: str | None = None
+    argmap: ArgumentMap,
+    perspective: Perspective | str = EVERYONE,
+    token: str | None = None,
+    *,
+    wait: bool = True,
 ) -> MapStrengths:
     """The map's strengths under perspective, the last computed (see above): the one way
     pages, the command and the read API get them. token: the map's structure token, when the
-    caller has read it already."""
+    caller has read it already. wait=False (pages): when none are kept, none are computed on
+    the request: a recompute starts off it and the strengths come back empty (`pending`),
+    as the pages' regions say ("Strength being computed")."""
     if isinstance(perspective, str):
         perspective = Perspective.parse(perspective)
     if not perspective.shared:
         return compute(argmap, perspective)  # one viewer's own: never cached
     token = fragments.current(argmap) if token is None else token
     key = _key(argmap.slug, perspective.name)
-    pointer = pointer_of(argmap.slug, perspective, token, argmap)
+    pointer = pointer_of(argmap.slug, perspective, token, argmap, compute_missing=wait)
     found = _strengths_at(key, pointer.stamp) if pointer else None
+    if found is None and not wait:
+        # None kept (pointer_of started the first), or the arrays were lost: again.
+        fresh = recompute_soon(argmap, perspective, False, token) if pointer else None
+        found = _strengths_at(key, fresh.stamp) if fresh else None
+        return found or pending(perspective)
     if found is None:
         found = _refresh(argmap, perspective, announce=False, token=token)[1]
     return found
+
+
+def pending(perspective: Perspective) -> MapStrengths:
+    """No strengths yet: every node's is None while the first are computed."""
+    empty = MapStrengths(perspective.name, [], {name: [] for name in MapStrengths.COLUMNS}, True, 0)
+    empty.label, empty.pending = perspective.label, True
+    return empty

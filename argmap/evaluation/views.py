@@ -1,4 +1,6 @@
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -56,11 +58,14 @@ def cast_vote(request: HtmxHttpRequest, node: Node, perspective: Perspective) ->
     if problems:
         return render_error(request, 400, "Your vote was not saved", " ".join(problems))
     ratelimit.count(request, "vote", "votes")
+    voter = request.user
+    if isinstance(voter, AnonymousUser):  # login_to_write has sent them to log in
+        raise PermissionDenied
     try:
         with transaction.atomic():
-            Vote.objects.cast(request.user, node, values)
+            Vote.objects.cast(voter, node, values)
             # Once it commits, the strengths it moves are recomputed off this request.
-            votes_changed(node.map, by_curator=is_curator(request.user))
+            votes_changed(node.map, by_curator=is_curator(voter))
     except RowGone:  # the node (or its map) was deleted while this was posted
         return render_error(
             request, 404, "No such node", "That node was deleted meanwhile. Nothing was saved."

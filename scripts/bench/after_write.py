@@ -1,15 +1,16 @@
 """The first request after a write, in process: every page a reader sees, rendered cold.
 
-Run by `make bench --after-write` on each size's database (or alone, with the bench's
-environment: `DATABASE_URL=… python -m bench.after_write SLUG [SAMPLES]` from scripts/). Before
-each request one node's position is written again through the ORM (`QuerySet.update`), which
-changes the map's structure token as a curator's edit does, so the page renders cold; then
-the same page is asked once more (a hit). Each page is asked as a visitor without a session
-(Django's test client, DJANGO_DEBUG=0), with its queries and their time captured. The
-strengths a structure change makes stale are recomputed off the request (a thread); the
-bench waits for that thread before the next write, so one page's figure does not include
-another's recompute. Prints one JSON line: per page, the cold times, the hit, queries and
-bytes.
+Run alone with the bench's environment (DATABASE_URL of a bench database, DJANGO_DEBUG=0,
+a DJANGO_SECRET_KEY), from scripts/: `python -m bench.after_write SLUG [SAMPLES [WORDS]]`,
+WORDS a comma-separated list of words of the pages' names to measure (all by default).
+Each page is asked once first, untimed, as a running server has (its first-ever view
+computes strengths on the request). Then, SAMPLES times, one node's position is written
+again through the ORM (QuerySet.update), which changes the map's structure token as a
+curator's edit does, and the page is asked cold; then once more (a hit). Requests come from
+a visitor without a session (Django's test client), with their queries and SQL time
+captured. The strengths a structure change makes stale are recomputed off the request (a
+thread); the bench waits for it before the next write, so one page's figure does not
+include another's recompute. Prints a line a page, and one JSON line of everything.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def settle() -> None:
             thread.join()
 
 
-def measure(slug: str, samples: int) -> dict[str, Any]:
+def measure(slug: str, samples: int, only: str = "") -> dict[str, Any]:
     from django.db import connection
     from django.db.models import Count, F
     from django.test import Client
@@ -82,8 +83,12 @@ def measure(slug: str, samples: int) -> dict[str, Any]:
     written = nodes.filter(pk=deep.pk)
     rows = []
     for name, path, headers in pages(slug, keys):
+        if only and not any(word in name for word in only.split(",")):
+            continue
         cold, queries, sql_ms = [], [], []
         size = status = 0
+        client.get(path, **headers)  # a server that has served it (strengths kept) before
+        settle()
         for _ in range(samples):
             written.update(position=F("position"))  # a curator's edit: a new structure token
             settle()
@@ -139,7 +144,8 @@ def main() -> None:
     setup_test_environment()  # the test client's captured responses; DEBUG stays off
     slug = sys.argv[1] if len(sys.argv) > 1 else "bench"
     samples = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    print(json.dumps(measure(slug, samples)))
+    only = sys.argv[3] if len(sys.argv) > 3 else ""  # pages whose names hold one of these words
+    print(json.dumps(measure(slug, samples, only)))
 
 
 if __name__ == "__main__":

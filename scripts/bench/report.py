@@ -67,9 +67,12 @@ def print_hot(hot: dict[str, Any]) -> None:
             verdict = f"≥{target:.0%} {'met' if met else 'MISSED'}"
         elif row.get("to_quiet"):
             verdict = f"{format_share(row['to_quiet'])} of quiet"
-            if keep := row.get("quiet_target"):
-                met = row["to_quiet"]["median"] >= keep
-                verdict += f" ≥{keep:.0%} {'met' if met else 'MISSED'}"
+            if (keep := row.get("quiet_target")) and row.get("share_kept"):
+                met = row["share_kept"]["median"] >= keep
+                verdict += (
+                    f"; share of /healthz {format_share(row['share_kept'])} of quiet's"
+                    f" ≥{keep:.0%} {'met' if met else 'MISSED'}"
+                )
         rounds = " ".join(f"{share:.0%}" for share in row["per_round_to_healthz"])
         print(
             f"{row['name']:<22} {row['rps']['median']:>7.0f} {row['p50_ms']:>7.1f}"
@@ -81,7 +84,11 @@ def print_hot(hot: dict[str, Any]) -> None:
     loads = ", ".join(f"{load:.2f}" for load in hot["load_average"])
     print(
         f"Load average (1 min) after each round: {loads}. The writers wrote"
-        f" {hot['writer_saves']} times in the + rows."
+        f" {hot['writer_saves']} times in the + rows"
+        + "".join(
+            f"; {kind}: {rate:.1f} a second" for kind, rate in hot.get("writer_rates", {}).items()
+        )
+        + "."
     )
 
 

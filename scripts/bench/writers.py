@@ -91,6 +91,7 @@ while True:
             if self.process.poll() is not None:
                 raise BenchError("the writer exited before its first save")
             time.sleep(0.1)
+        self.started, self.seconds = time.monotonic(), 0.0
 
     def count(self) -> None:
         assert self.process.stdout is not None
@@ -98,6 +99,9 @@ while True:
             self.saves += line.strip() == "saved"
 
     def stop(self) -> None:
+        """Stop it; `seconds` is how long it wrote after its first save (its rate: saves over
+        that, which a loaded machine may hold below the asked rate)."""
+        self.seconds = time.monotonic() - self.started
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)

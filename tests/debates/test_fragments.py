@@ -628,6 +628,35 @@ def test_twenty_simultaneous_misses_render_once(monkeypatch):
     assert all(response["ETag"] for response in responses)
 
 
+def test_twenty_simultaneous_hits_after_a_state_change_fill_once(monkeypatch):
+    tokens = {"one": ("token", "before")}
+    monkeypatch.setattr(fragments, "tokens_by_slug", tokens.get)
+    caches["fragments"].clear()
+    reads = []
+
+    def read(pks):
+        reads.append(pks)
+        if len(reads) > 1:  # the fill after the change: held while the others ask
+            hold()
+        return {1: f"{len(reads)} annotations"}
+
+    monkeypatch.setitem(fragments.STATES, "test-count", fragments.State(read, str))
+
+    def view(request, slug):
+        return HttpResponse(f"<p>{fragments.region('test-count', 1)}</p>")
+
+    hold, run = simultaneous_misses(monkeypatch, page_of(view, "one"))
+    assert b"1 annotations" in page_of(view, "one")().content  # rendered and filled once
+    tokens["one"] = ("token", "after")  # an annotation: the state token moves on
+    responses = run()
+    assert len(reads) == 2  # one fill for the twenty, not one each
+    assert {r.content for r in responses} == {
+        b"<p><!--state:test-count:1-->2 annotations<!--/state--></p>"
+    }
+    assert page_of(view, "one")().content == responses[0].content  # kept: no fill again
+    assert len(reads) == 2
+
+
 def test_while_one_renders_the_others_get_the_copy_from_before_the_change(monkeypatch):
     tokens = {"one": ("before", "s"), "two": ("before", "s")}
     monkeypatch.setattr(fragments, "tokens_by_slug", tokens.get)

@@ -1,5 +1,6 @@
 """Votes become strengths: the base-score formula, the four perspectives and the command."""
 
+import functools
 import json
 import threading
 
@@ -13,7 +14,15 @@ from argmap.evaluation import strengths
 from argmap.evaluation.models import Vote
 from argmap.evaluation.strengths import Perspective, UnknownPerspective, compute, strengths_of
 
-from ..factories import LinkFactory, MapFactory, NodeFactory, ThesisFactory, UserFactory
+from ..factories import (
+    AnchorFactory,
+    LinkFactory,
+    MapFactory,
+    NodeFactory,
+    SourceFactory,
+    ThesisFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +119,20 @@ def test_contradicts_links_attack_both_ends(small_map):
     assert after.of(nodes["cut"].pk).strength < 0.5
 
 
+def test_same_point_links_voices_and_anchors_do_not_enter_the_computation(small_map):
+    argmap, nodes = small_map
+    before = compute(argmap, Perspective("everyone"))
+    LinkFactory(from_node=nodes["pro"], to_node=nodes["con"], kind="same_point")
+    source = SourceFactory()
+    for node, voice in ((nodes["pro"], "reports"), (nodes["con"], "concedes")):
+        AnchorFactory(node=node, source=source, voice=voice)
+    after = compute(argmap, Perspective("everyone"))
+    assert after.stamp == before.stamp  # every number the same
+    assert {pk: s.strength for pk, s in after.nodes.items()} == {
+        pk: s.strength for pk, s in before.nodes.items()
+    }
+
+
 def test_unknown_perspectives_are_refused():
     for value in ("nobody", "source:", "source:no-such-document", "x" * 500):
         with pytest.raises(UnknownPerspective):
@@ -148,11 +171,24 @@ def test_the_command_prints_every_node_in_reading_order_as_json(small_map, capsy
         (["nowhere"], "No map"),
         (["small", "--perspective", "someone"], "Unknown perspective"),
         (["small", "--perspective", "source:nothing"], "No source"),
+        (["small", "--perspective", "mine"], "name them with --user"),
+        (["small", "--perspective", "mine", "--user", "nobody"], "No user"),
     ],
 )
 def test_the_command_refuses_an_unknown_map_or_perspective(small_map, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("strengths", *args, "--json")
+
+
+def test_the_command_says_when_the_strengths_did_not_converge(small_map, capsys, monkeypatch):
+    # One round only: the thesis, pulled by its children, still moves.
+    monkeypatch.setattr(
+        strengths.dfquad, "iterate", functools.partial(strengths.dfquad.iterate, max_rounds=1)
+    )
+    call_command("strengths", "small", "--json")
+    captured = capsys.readouterr()
+    assert "did not converge in 1 rounds" in captured.err
+    assert len(json.loads(captured.out)) == 4  # the last round's numbers, still printed
 
 
 def test_the_seed_map_has_strengths_under_every_perspective(seeded_map, capsys):
@@ -162,6 +198,51 @@ def test_the_seed_map_has_strengths_under_every_perspective(seeded_map, capsys):
         rows = json.loads(capsys.readouterr().out)
         assert len(rows) == seeded_map.nodes.count()
         assert all(0 <= row["strength"] <= 1 for row in rows)
+
+
+def test_the_seed_map_under_mine_is_the_readers_own_votes_and_one_half_elsewhere(
+    seeded_map, client, capsys
+):
+    reader, other, newcomer = UserFactory(), UserFactory(), UserFactory()
+    leaves = list(seeded_map.nodes.filter(parent__isnull=False, children__isnull=True)[:3])
+    for leaf in leaves:  # the reader grants them fully and finds them irrelevant
+        Vote.objects.cast(reader, leaf, {"acceptability": 4, "relevance": 0})
+        Vote.objects.cast(other, leaf, {"acceptability": 0})  # someone else's: not counted
+    thesis = seeded_map.nodes.get(parent__isnull=True)
+    Vote.objects.cast(other, thesis, {"acceptability": 0})
+
+    def rows_of(user):
+        asked = ["--perspective", "mine", "--user", user.username, "--json"]
+        call_command("strengths", seeded_map.slug, *asked)
+        return {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+
+    rows = rows_of(reader)
+    assert len(rows) == seeded_map.nodes.count()
+    voted = {leaf.key for leaf in leaves}
+    for key, row in rows.items():
+        if key in voted:  # (1 + 4/4) / 3 and (1 + 0) / 3, a leaf's strength its base score
+            assert (row["votes"], row["relevance_votes"]) == (1, 1)
+            assert row["base"] == pytest.approx(2 / 3) == row["strength"]
+            assert row["relevance"] <= 1 / 3 + 1e-12
+        else:
+            assert (row["votes"], row["base"]) == (0, 0.5)
+    # A reader who has not voted: τ = ρ = 0.5 everywhere.
+    rows = rows_of(newcomer)
+    assert {row["base"] for row in rows.values()} == {0.5}
+    found = compute(seeded_map, Perspective.parse("mine", newcomer))
+    assert {shown.weight for pk, shown in found.nodes.items() if pk != thesis.pk} == {0.5}
+    # The reader's claim page under their own perspective shows their number; everyone's
+    # counts the other reader's vote too: (1 + 1 + 0) / 4.
+    client.force_login(reader)
+    url = leaves[0].get_absolute_url()
+
+    def panel(address):
+        html = client.get(address).content.decode()
+        return html.split('class="vote-strength"', 1)[1].split("</p>", 1)[0]
+
+    assert "Strength 67%" in panel(f"{url}?perspective=mine")
+    assert "your votes" in panel(f"{url}?perspective=mine")
+    assert "Strength 50%" in panel(url)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -180,6 +261,53 @@ def test_a_stale_map_is_recomputed_off_the_request(small_map, settings, monkeypa
             thread.join(timeout=30)
     # …and the next gets the recomputed ones.
     assert strengths_of(argmap).of(nodes["pro"].pk).votes == 1
+
+
+def join_recomputes(argmap):
+    for thread in threading.enumerate():
+        if thread.name == f"{strengths.THREAD_PREFIX}{argmap.slug}":
+            thread.join(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "path", ["/maps/small/?open=thesis", "/maps/small/nodes/pro/", "/maps/small/diagram/"]
+)
+def test_a_page_never_computes_strengths_on_the_request(
+    small_map, settings, monkeypatch, client, path
+):
+    settings.ARGMAP_STRENGTHS_IN_BACKGROUND = True
+    argmap, nodes = small_map
+    computed_in, release = [], threading.Event()
+    real = strengths.compute
+
+    def recorded(argmap, perspective, *args, **kwargs):
+        name = threading.current_thread().name
+        if perspective.shared:  # not mine, one reader's own: theirs alone, for its request
+            computed_in.append(name)
+        if name.startswith(strengths.THREAD_PREFIX):  # held until the page has answered
+            release.wait(timeout=30)
+        return real(argmap, perspective, *args, **kwargs)
+
+    monkeypatch.setattr(strengths, "compute", recorded)
+    reader = UserFactory()
+    for viewer in (None, reader):  # a visitor (a whole cached response) and a reader
+        caches["fragments"].clear()
+        caches["strengths"].clear()
+        strengths.forget()
+        if viewer:
+            client.force_login(viewer)
+        html = client.get(path).content.decode()
+        # None kept: the page says so, and every computation ran off the request.
+        assert "Strength being computed" in html and "Strength 50%" not in html
+        assert computed_in and all(
+            name.startswith(strengths.THREAD_PREFIX) for name in computed_in
+        ), computed_in
+        release.set()
+        join_recomputes(argmap)
+        assert "Strength 50%" in client.get(path).content.decode()  # then the numbers
+        computed_in.clear()
+        release.clear()
 
 
 def cast_and_tell(user, node, value):

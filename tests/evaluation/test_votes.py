@@ -51,6 +51,15 @@ def test_a_vote_without_javascript_is_stored_and_redirects_back(client, alice, t
     assert (vote.user, vote.node.key, vote.acceptability, vote.relevance) == (alice, "weak", 3, 1)
 
 
+def test_a_vote_without_the_csrf_token_is_refused_and_stores_nothing(alice, tree):
+    from django.test import Client
+
+    guarded = Client(enforce_csrf_checks=True)
+    guarded.force_login(alice)
+    assert guarded.post(vote_url("weak"), {"acceptability": "3"}).status_code == 403
+    assert not Vote.objects.exists()
+
+
 def test_a_vote_with_htmx_answers_the_panel_with_the_distribution(client, alice, tree):
     for value in (0, 4):
         Vote.objects.cast(UserFactory(), tree[1]["con"], {"acceptability": value})
@@ -227,31 +236,31 @@ def test_the_diagram_says_its_perspective_shows_each_strength_and_keeps_it_in_li
     assert all(kept in link for link in diagram_links(branch.content.decode()))
 
 
-def test_the_diagram_under_mine_shows_my_votes_and_is_never_cached(client, alice, tree):
-    argmap, nodes = tree
-    Vote.objects.cast(UserFactory(), nodes["weak"], {"acceptability": 0})
-    Vote.objects.cast(alice, nodes["weak"], {"acceptability": 4})
-    html = client.get("/maps/votes/diagram/?perspective=mine").content.decode()
-    assert "Strengths under <strong>your votes</strong>" in html
-    weak = html.split('id="box-weak"', 1)[1].split("</a>", 1)[0]
-    assert "Strength 67% · 1 vote" in weak  # (1 + 1) / 3, from alice's vote only
-    assert not any("alice" in str(value) for value in cached_entries().values())
-    assert client.get("/maps/votes/diagram/?perspective=nobody").status_code == 400
-
-
 def test_an_unknown_perspective_is_a_400(client, tree):
     assert client.get("/maps/votes/?perspective=nobody").status_code == 400
     assert client.get("/maps/votes/nodes/weak/?perspective=source:none").status_code == 400
+    assert client.get("/maps/votes/diagram/?perspective=nobody").status_code == 400
 
 
-def test_mine_shows_only_my_votes_and_is_never_cached(client, alice, tree):
+@pytest.mark.parametrize(
+    ("path", "heading", "weak_at", "shown"),
+    [
+        ("/maps/votes/?open=thesis", "Showing strengths under <strong>your votes", "node-weak",
+         "Strength 67%"),
+        ("/maps/votes/diagram/?", "Strengths under <strong>your votes</strong>", "box-weak",
+         "Strength 67% · 1 vote"),
+    ],
+)  # fmt: skip
+def test_mine_shows_only_my_votes_and_is_never_cached(
+    client, alice, tree, path, heading, weak_at, shown
+):
     argmap, nodes = tree
     Vote.objects.cast(UserFactory(), nodes["weak"], {"acceptability": 0})
     Vote.objects.cast(alice, nodes["weak"], {"acceptability": 4})
-    html = client.get("/maps/votes/?open=thesis&perspective=mine").content.decode()
-    assert "Showing strengths under <strong>your votes" in html
-    weak = html.split('id="node-weak"', 1)[1]
-    assert "Strength 67%" in weak  # (1 + 1) / 3, from alice's vote only
+    html = client.get(f"{path}&perspective=mine").content.decode()
+    assert heading in html
+    weak = html.split(f'id="{weak_at}"', 1)[1]
+    assert shown in weak  # (1 + 1) / 3, from alice's vote only
     assert not any("alice" in str(value) for value in cached_entries().values())
 
 

@@ -227,6 +227,7 @@ def test_a_warm_spread_requests_each_path_its_passes_before_it_is_timed():
     assert {e.name for e in warm} == {
         "expand-spread warm",
         "claim-spread warm",
+        "diagram-spread warm",
         "expand-spread warm +10 annotations/s",
     }
     assert all(len(e.paths) == hot.WARM_KEYS == len(set(e.paths)) for e in warm)
@@ -261,10 +262,26 @@ def test_vote_rows_keep_four_fifths_of_their_quiet_run_and_say_whether_they_did(
         "bytes": 100, "to_healthz": report.spread([0.5]), "to_static": report.spread([0.4]),
         "per_round_to_healthz": [0.5], "target": None, "quiet_target": hot.VOTES_KEEP,
     }  # fmt: skip
-    for kept, verdict in ((0.85, "≥80% met"), (0.75, "≥80% MISSED")):
-        hot_report = {"rows": [{**row, "to_quiet": report.spread([kept])}]}
-        report.print_hot({**hot_report, "load_average": [1.0], "writer_saves": 300})
-        assert verdict in capsys.readouterr().out
+    for kept, verdict in ((0.85, "85% (85–85) of quiet's ≥80% met"), (0.75, "≥80% MISSED")):
+        voted = {**row, "to_quiet": report.spread([0.5]), "share_kept": report.spread([kept])}
+        rates = {"vote 100/s": 97.5}
+        report.print_hot(
+            {"rows": [voted], "load_average": [1.0], "writer_saves": 300, "writer_rates": rates}
+        )
+        printed = capsys.readouterr().out
+        assert verdict in printed and "vote 100/s: 97.5 a second" in printed
+    # The share of /healthz beside the writer, over the quiet share, round by round.
+    rounds = [
+        {
+            "healthz": {"rps": 1000.0},
+            "map": {"rps": 500.0},
+            "healthz +100 votes/s": {"rps": 800.0},
+            "map +100 votes/s": {"rps": 360.0},
+        }
+    ]
+    assert hot.shares_kept(rounds, endpoints["map +100 votes/s"]) == [0.9]
+    assert hot.shares_kept(rounds, endpoints["healthz +100 votes/s"]) == []
+    assert hot.shares_kept(rounds, endpoints["map"]) == []
 
 
 def test_only_runs_the_endpoints_named_and_refuses_an_unknown_name():

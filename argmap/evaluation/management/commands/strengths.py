@@ -2,11 +2,12 @@
 
 import json
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from argmap.debates.models import ArgumentMap, Node
 
-from ...strengths import EVERYONE, Perspective, UnknownPerspective, compute
+from ...strengths import EVERYONE, MINE, Perspective, UnknownPerspective, compute
 
 
 def reading_order(argmap: ArgumentMap) -> list[tuple[int, str]]:
@@ -37,18 +38,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--perspective",
             default=EVERYONE,
-            help="everyone (default), curators, or source:<source-slug>.",
+            help="everyone (default), curators, mine (with --user), or source:<source-slug>.",
         )
+        parser.add_argument("--user", help="Whose votes `mine` takes: a username.")
         parser.add_argument("--json", action="store_true", help="Print JSON.")
 
-    def handle(self, *args, slug, perspective, **options):
+    def handle(self, *args, slug, perspective, user, **options):
         argmap = ArgumentMap.objects.filter(slug=slug).first()
         if argmap is None:
             raise CommandError(f"No map has the slug “{slug}”.")
-        if perspective == "mine":
-            raise CommandError("The mine perspective is a logged-in reader's; name another.")
+        reader = None
+        if perspective == MINE:  # one reader's own votes: name the reader
+            if not user:
+                raise CommandError("The mine perspective is one reader's: name them with --user.")
+            reader = get_user_model().objects.filter(username=user).first()
+            if reader is None:
+                raise CommandError(f"No user has the username “{user}”.")
         try:
-            chosen = Perspective.parse(perspective)
+            chosen = Perspective.parse(perspective, reader)
         except UnknownPerspective as problem:
             raise CommandError(str(problem)) from None
         found = compute(argmap, chosen)
