@@ -27,7 +27,8 @@
    the hot rounds it is stopped with SIGSTOP (it accepts connections, answers nothing) and
    every hot endpoint is warmed and measured again, then it is continued and the bench times
    how long until a new page is stored in it again. The table gives each endpoint's rate as a
-   share of its median in the hot rounds (issue 22 asks at least 50 %) and its slowest request.
+   share of its median in the hot rounds (issue 22 asks at least 50 %), its p99 and its slowest
+   request, in the timed run and in the warm-up before it (where the breaker trips).
 Prints the tables and the load average; --json FILE writes everything. Exits 1 when a hot
 endpoint answered an error (growth timeouts are findings, not failures).
 

@@ -14,7 +14,15 @@ from argmap.evaluation import strengths
 from argmap.evaluation.models import Vote
 from argmap.evaluation.strengths import Perspective, UnknownPerspective, compute, strengths_of
 
-from ..factories import LinkFactory, MapFactory, NodeFactory, ThesisFactory, UserFactory
+from ..factories import (
+    AnchorFactory,
+    LinkFactory,
+    MapFactory,
+    NodeFactory,
+    SourceFactory,
+    ThesisFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +117,20 @@ def test_contradicts_links_attack_both_ends(small_map):
     after = strengths_of(argmap)
     assert after.of(nodes["pro"].pk).strength < before
     assert after.of(nodes["cut"].pk).strength < 0.5
+
+
+def test_same_point_links_voices_and_anchors_do_not_enter_the_computation(small_map):
+    argmap, nodes = small_map
+    before = compute(argmap, Perspective("everyone"))
+    LinkFactory(from_node=nodes["pro"], to_node=nodes["con"], kind="same_point")
+    source = SourceFactory()
+    for node, voice in ((nodes["pro"], "reports"), (nodes["con"], "concedes")):
+        AnchorFactory(node=node, source=source, voice=voice)
+    after = compute(argmap, Perspective("everyone"))
+    assert after.stamp == before.stamp  # every number the same
+    assert {pk: s.strength for pk, s in after.nodes.items()} == {
+        pk: s.strength for pk, s in before.nodes.items()
+    }
 
 
 def test_unknown_perspectives_are_refused():

@@ -51,6 +51,15 @@ def test_a_vote_without_javascript_is_stored_and_redirects_back(client, alice, t
     assert (vote.user, vote.node.key, vote.acceptability, vote.relevance) == (alice, "weak", 3, 1)
 
 
+def test_a_vote_without_the_csrf_token_is_refused_and_stores_nothing(alice, tree):
+    from django.test import Client
+
+    guarded = Client(enforce_csrf_checks=True)
+    guarded.force_login(alice)
+    assert guarded.post(vote_url("weak"), {"acceptability": "3"}).status_code == 403
+    assert not Vote.objects.exists()
+
+
 def test_a_vote_with_htmx_answers_the_panel_with_the_distribution(client, alice, tree):
     for value in (0, 4):
         Vote.objects.cast(UserFactory(), tree[1]["con"], {"acceptability": value})

@@ -299,3 +299,18 @@ def test_only_runs_the_endpoints_named_and_refuses_an_unknown_name():
     ]
     with pytest.raises(hot.BenchError, match="no endpoint named mapp"):
         hot.chosen(endpoints, ["mapp"])
+
+
+def test_a_hung_redis_row_misses_when_any_request_took_over_1_2_s_warm_up_included(capsys):
+    row = {
+        "name": "claim", "rps_before": 400.0, "rps_hung": 380.0, "share": 0.95,
+        "p99_ms": 300.0, "max_ms": 500.0, "warmup_max_ms": 600.0, "errors": 0,
+    }  # fmt: skip
+    for change, verdict in (
+        ({}, "met"),
+        ({"warmup_max_ms": 1300.0}, "MISSED"),  # the breaker's trip, before the timed run
+        ({"max_ms": 1250.0}, "MISSED"),
+        ({"share": 0.4}, "MISSED"),
+    ):
+        report.print_redis_hang({"rows": [{**row, **change}], "used_again_after_s": 1.0})
+        assert capsys.readouterr().out.split("\n")[-3].endswith(verdict)
