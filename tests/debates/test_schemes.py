@@ -28,7 +28,7 @@ def test_the_seed_map_names_the_schemes_its_texts_make(seeded_map):
     assert named["constraints-forced-ingenuity"] == "cause-to-effect"
     assert named["learn-dont-restrict"] == "practical-reasoning"
     assert named["reporter-track-record"] == "ad-hominem"
-    assert named["ip-theft-hypocrisy"] == "tu-quoque"
+    assert "ip-theft-hypocrisy" not in named  # a premise of Big Tech's taking, no tu quoque
     assert named["sputnik-led-to-moon"] == "precedent"
     assert set(named.values()) <= set(SCHEMES)
     assert not seeded_map.nodes.filter(parent=None).exclude(scheme="").exists()
