@@ -40,9 +40,9 @@ def test_a_map_says_what_it_holds(client, annotated_map):
     assert body["question"] == annotated_map["map"].question
     assert body["definition"] == annotated_map["map"].definition
     assert body["thesis"]["key"] == "thesis"
-    assert body["counts"]["nodes"] == 205
+    assert body["counts"]["nodes"] == 207
     assert (
-        body["counts"]["supports"] + body["counts"]["opposes"] + body["counts"]["undercuts"] == 204
+        body["counts"]["supports"] + body["counts"]["opposes"] + body["counts"]["undercuts"] == 206
     )
     assert {s["slug"] for s in body["sources"]} == set(
         Source.objects.filter(anchors__node__map=annotated_map["map"]).values_list(
@@ -55,14 +55,14 @@ def test_a_map_says_what_it_holds(client, annotated_map):
 
 def test_nodes_page_with_a_cursor_and_filters(client):
     nodes = walk(client, f"/maps/{SLUG}/nodes?limit=37")
-    assert len(nodes) == len({node["key"] for node in nodes}) == 205
+    assert len(nodes) == len({node["key"] for node in nodes}) == 207
     children = walk(client, f"/maps/{SLUG}/nodes?parent=thesis&limit=200")
     assert {n["key"] for n in children} == set(
         Node.objects.filter(parent__key="thesis", map__slug=SLUG).values_list("key", flat=True)
     )
     rebuttals = walk(client, f"/maps/{SLUG}/nodes?relation=opposes&limit=200")
     opposing = Node.objects.filter(map__slug=SLUG, relation="opposes").count()
-    assert len(rebuttals) == opposing == 33 and {n["relation"] for n in rebuttals} == {"opposes"}
+    assert len(rebuttals) == opposing == 37 and {n["relation"] for n in rebuttals} == {"opposes"}
     quoting = walk(client, f"/maps/{SLUG}/nodes?source=not-sputnik-blog&limit=200")
     assert quoting and all(
         any(a["source"] == "not-sputnik-blog" for a in node["anchors"]) for node in quoting
