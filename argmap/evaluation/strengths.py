@@ -53,6 +53,7 @@ from redis.exceptions import RedisError
 from argmap.debates import fragments
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Source
 from argmap.lib.columns import int_columns
+from argmap.lib.database import LONG_STATEMENT_TIMEOUT, longer_bound
 
 from . import dfquad
 from .models import Vote
@@ -441,11 +442,10 @@ def _refresh(
     _write(f"{key}:{found.stamp}", found)
     _write(key, pointer)
     _remember(key, pointer, found)
-    if (
-        (before is None and announce)
-        or (before is not None and before.stamp != found.stamp)
-        or (before is not None and before.token.startswith("lost:"))
-    ):
+    # A pointer the cache lost (Redis hung or restarted empty) is this process's last copy:
+    # the same stamp means the same numbers, so nothing is announced. Announcing anyway bumped
+    # the map's state token on every recompute while Redis hung, refilling every page.
+    if (before is None and announce) or (before is not None and before.stamp != found.stamp):
         fragments.state_changed([argmap.pk])
     return pointer, found
 
@@ -596,7 +596,10 @@ def _recompute_while_dirty(argmap: ArgumentMap, perspective: Perspective, key: s
                 return  # another process runs it, and will see the dirty mark when it ends
             seen, started = _read(dirty), time.time()
             try:
-                _refresh(argmap, perspective)
+                # Off the request, a page's 5 s bound would cancel a million-node map's
+                # reads every time (and every request would start the same doomed run again).
+                with longer_bound(connection, LONG_STATEMENT_TIMEOUT):
+                    _refresh(argmap, perspective)
             except Exception:  # a failed recompute leaves the last strengths; a later one retries
                 logger.exception("Recomputing strengths of %s failed", argmap.slug)
                 return

@@ -368,3 +368,49 @@ def test_a_recompute_claimed_by_another_process_is_left_to_it(small_map, setting
             thread.join(timeout=30)
     assert computed == []  # that worker sees the dirty mark when it ends
     assert caches["strengths"].get(strengths._dirty_key(argmap.slug)) is not None
+
+
+def test_a_recompute_after_the_cache_lost_the_strengths_announces_only_what_moved(
+    small_map, monkeypatch
+):
+    """While Redis hangs or after it restarts empty, the process serves its own last copy and
+    computes again; the same numbers must not refill every cached page's regions (each
+    announce bumps the map's state token: a hung Redis kept warm claim pages at 6 %)."""
+    argmap, nodes = small_map
+    everyone = strengths._parsed_or_none("everyone")
+    strengths._refresh(argmap, everyone)
+    announced = []
+    monkeypatch.setattr(strengths.fragments, "state_changed", announced.append)
+    caches["strengths"].clear()  # the cache lost them; this process keeps its copy
+    strengths._refresh(argmap, everyone)
+    assert announced == []
+    Vote.objects.cast(UserFactory(), nodes["pro"], {"acceptability": 4})
+    caches["strengths"].clear()
+    strengths._refresh(argmap, everyone)
+    assert announced == [[argmap.pk]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_off_the_request_is_not_held_to_a_pages_statement_bound(
+    small_map, settings, monkeypatch
+):
+    """At a million nodes the recompute's reads take longer than a page's 5 s bound: run in
+    its thread under that bound, PostgreSQL cancelled it every time."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's")
+    settings.ARGMAP_STRENGTHS_IN_BACKGROUND = True
+    argmap, _ = small_map
+    seen, real = [], strengths.compute
+
+    def recorded(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            seen.append(cursor.fetchone()[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(strengths, "compute", recorded)
+    strengths.recompute_soon(argmap, strengths._parsed_or_none("everyone"))
+    join_recomputes(argmap)
+    assert seen == ["2min"]
