@@ -12,7 +12,7 @@ The few entries that rely on a timeout instead (search results, whose key names 
 token but not the texts of sources no map quotes) are kept near for at most NEAR_SECONDS, so
 they may outlive Redis's copy by that much. An older copy is not thrown away: while Redis is
 unreachable it is served (up to OUTAGE_SECONDS old) rather than rendered again, so a spread
-of pages read before a hang stays warm through it.
+of pages read before a hang stays warm through it; search results then may be that old too.
 
 Outages. Django's RedisCache raises on a connection error, so every page that reads a cached
 fragment would answer 500 while Redis is down; and a Redis that hangs made each call wait its

@@ -426,6 +426,9 @@ def _refresh(
     strengths of the map, computed for the page that asked, which shows them itself."""
     key = _key(argmap.slug, perspective.name)
     before = _pointer_at(key)
+    # Pages whose strengths could not be read show them as pending, filled at the current
+    # state: only an announce refills them, even when the numbers come back the same.
+    shown = before is not None and _strengths_at(key, before.stamp) is not None
     found = compute(argmap, perspective, token)
     thesis = found.of(found.thesis) if found.thesis is not None else None
     pointer = Pointer(
@@ -443,9 +446,12 @@ def _refresh(
     _write(key, pointer)
     _remember(key, pointer, found)
     # A pointer the cache lost (Redis hung or restarted empty) is this process's last copy:
-    # the same stamp means the same numbers, so nothing is announced. Announcing anyway bumped
-    # the map's state token on every recompute while Redis hung, refilling every page.
-    if (before is None and announce) or (before is not None and before.stamp != found.stamp):
+    # the same stamp means the same numbers, so nothing is announced unless pages could not
+    # read them. Announcing anyway bumped the map's state token on every recompute while
+    # Redis hung, refilling every page.
+    if (before is None and announce) or (
+        before is not None and (before.stamp != found.stamp or not shown)
+    ):
         fragments.state_changed([argmap.pk])
     return pointer, found
 

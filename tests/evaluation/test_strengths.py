@@ -414,3 +414,20 @@ def test_a_recompute_off_the_request_is_not_held_to_a_pages_statement_bound(
     strengths.recompute_soon(argmap, strengths._parsed_or_none("everyone"))
     join_recomputes(argmap)
     assert seen == ["2min"]
+
+
+def test_a_recompute_announces_when_pages_could_not_read_the_strengths(small_map, monkeypatch):
+    """The pointer outlives the arrays it points to (it is rewritten every MAX_AGE, they
+    expire): pages then show the strengths as pending, and the recompute that finds the same
+    numbers must still refill them, or "Strength being computed" stays on cached pages."""
+    argmap, _ = small_map
+    everyone = strengths._parsed_or_none("everyone")
+    pointer, _ = strengths._refresh(argmap, everyone)
+    key = strengths._key(argmap.slug, "everyone")
+    caches["strengths"].delete(f"{key}:{pointer.stamp}")
+    with strengths._seen_lock:
+        strengths._seen_strengths.clear()
+    announced = []
+    monkeypatch.setattr(strengths.fragments, "state_changed", announced.append)
+    assert strengths._refresh(argmap, everyone)[0].stamp == pointer.stamp
+    assert announced == [[argmap.pk]]
