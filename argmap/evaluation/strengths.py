@@ -369,6 +369,9 @@ _seen_pointers: dict[str, Pointer] = {}
 _seen_strengths: "OrderedDict[str, MapStrengths]" = OrderedDict()
 _seen_lock = threading.Lock()
 SEEN_MAPS = 8
+# Keys whose strengths a page of this process showed as pending ("Strength being computed"):
+# the recompute that follows must announce, even with the same numbers, or those regions stay.
+_shown_pending: set[str] = set()
 
 
 def _remember(key: str, pointer: Pointer, found: MapStrengths | None = None) -> None:
@@ -399,6 +402,7 @@ def forget() -> None:
     with _seen_lock:
         _seen_pointers.clear()
         _seen_strengths.clear()
+        _shown_pending.clear()
 
 
 def _strengths_at(key: str, stamp: str) -> MapStrengths | None:
@@ -429,6 +433,9 @@ def _refresh(
     # Pages whose strengths could not be read show them as pending, filled at the current
     # state: only an announce refills them, even when the numbers come back the same.
     shown = before is not None and _strengths_at(key, before.stamp) is not None
+    with _seen_lock:
+        was_pending = key in _shown_pending
+        _shown_pending.discard(key)
     found = compute(argmap, perspective, token)
     thesis = found.of(found.thesis) if found.thesis is not None else None
     pointer = Pointer(
@@ -446,11 +453,16 @@ def _refresh(
     _write(key, pointer)
     _remember(key, pointer, found)
     # A pointer the cache lost (Redis hung or restarted empty) is this process's last copy:
-    # the same stamp means the same numbers, so nothing is announced unless pages could not
-    # read them. Announcing anyway bumped the map's state token on every recompute while
-    # Redis hung, refilling every page.
-    if (before is None and announce) or (
-        before is not None and (before.stamp != found.stamp or not shown)
+    # the same stamp means the same numbers, so nothing is announced unless a page here showed
+    # them pending. Announcing anyway bumped the map's state token on every recompute while
+    # Redis hung, refilling every page. A pointer the cache still has whose arrays it lost
+    # (they expire, it is rewritten) leaves every process's pages pending: announced.
+    lost = before is not None and before.token.startswith("lost:")
+    if (
+        (before is None and announce)
+        or (before is not None and before.stamp != found.stamp)
+        or was_pending
+        or (before is not None and not lost and not shown)
     ):
         fragments.state_changed([argmap.pk])
     return pointer, found
@@ -524,6 +536,9 @@ def shown_strengths(slug: str, name: str) -> MapStrengths | None:
             recompute_soon(argmap, perspective, announce=False)
             pointer = _pointer_at(key)
             found = (_strengths_at(key, pointer.stamp) if pointer is not None else None) or found
+    if found is None:
+        with _seen_lock:
+            _shown_pending.add(key)
     return found
 
 
@@ -656,6 +671,9 @@ def strengths_of(
         # None kept (pointer_of started the first), or the arrays were lost: again.
         fresh = recompute_soon(argmap, perspective, False, token) if pointer else None
         found = _strengths_at(key, fresh.stamp) if fresh else None
+        if found is None:
+            with _seen_lock:
+                _shown_pending.add(key)
         return found or pending(perspective)
     if found is None:
         found = _refresh(argmap, perspective, announce=False, token=token)[1]

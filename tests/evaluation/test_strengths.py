@@ -431,3 +431,31 @@ def test_a_recompute_announces_when_pages_could_not_read_the_strengths(small_map
     monkeypatch.setattr(strengths.fragments, "state_changed", announced.append)
     assert strengths._refresh(argmap, everyone)[0].stamp == pointer.stamp
     assert announced == [[argmap.pk]]
+
+
+def test_a_page_that_showed_strengths_pending_is_refilled_by_the_recompute(small_map, monkeypatch):
+    """A Redis that restarted empty, in a process that no longer holds the arrays: the page
+    shows the strengths pending, and the recompute that finds the same numbers must refill it,
+    while a lost pointer whose arrays this process still holds announces nothing (above)."""
+    argmap, _ = small_map
+    everyone = strengths._parsed_or_none("everyone")
+    strengths._refresh(argmap, everyone)
+    caches["strengths"].clear()
+    with strengths._seen_lock:
+        strengths._seen_strengths.clear()
+    monkeypatch.setattr(strengths, "recompute_soon", lambda *args, **kwargs: None)
+    assert strengths.shown_strengths(argmap.slug, "everyone") is None  # shown pending
+    announced = []
+    monkeypatch.setattr(strengths.fragments, "state_changed", announced.append)
+    strengths._refresh(argmap, everyone)
+    assert announced == [[argmap.pk]]
+    caches["strengths"].clear()  # lost again, but this process holds the arrays now
+    strengths._refresh(argmap, everyone)
+    assert announced == [[argmap.pk]]
+    # Lost, and the arrays evicted here, but no page showed them pending: while Redis hangs a
+    # process recomputes every perspective again and again, and must not refill every page.
+    caches["strengths"].clear()
+    with strengths._seen_lock:
+        strengths._seen_strengths.clear()
+    strengths._refresh(argmap, everyone)
+    assert announced == [[argmap.pk]]
