@@ -419,6 +419,19 @@ def _strengths_at(key: str, stamp: str) -> MapStrengths | None:
     return found
 
 
+def _strengths_kept(key: str, stamp: str) -> bool:
+    """Whether pages can read the strengths at stamp: a presence check, never the arrays
+    themselves (tens of MB to unpickle at a million nodes, only to be replaced)."""
+    with _seen_lock:
+        if f"{key}:{stamp}" in _seen_strengths:
+            return True
+    try:
+        return bool(caches["strengths"].has_key(f"{key}:{stamp}"))
+    except RedisError as error:
+        logger.warning("Strengths cache unreachable: %s", error)
+        return False
+
+
 def _refresh(
     argmap: ArgumentMap,
     perspective: Perspective,
@@ -432,7 +445,8 @@ def _refresh(
     before = _pointer_at(key)
     # Pages whose strengths could not be read show them as pending, filled at the current
     # state: only an announce refills them, even when the numbers come back the same.
-    shown = before is not None and _strengths_at(key, before.stamp) is not None
+    lost = before is not None and before.token.startswith("lost:")
+    shown = before is not None and not lost and _strengths_kept(key, before.stamp)
     with _seen_lock:
         was_pending = key in _shown_pending
         _shown_pending.discard(key)
@@ -457,7 +471,6 @@ def _refresh(
     # them pending. Announcing anyway bumped the map's state token on every recompute while
     # Redis hung, refilling every page. A pointer the cache still has whose arrays it lost
     # (they expire, it is rewritten) leaves every process's pages pending: announced.
-    lost = before is not None and before.token.startswith("lost:")
     if (
         (before is None and announce)
         or (before is not None and before.stamp != found.stamp)
