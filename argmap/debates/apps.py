@@ -7,7 +7,8 @@ class DebatesConfig(AppConfig):
     verbose_name = "Argument maps"
 
     def ready(self) -> None:
-        from . import counts, fragments
+        from . import counts, fragments, order
 
         fragments.connect()
         counts.connect()  # after the tokens': count rows are written after token rows
+        order.connect()

@@ -14,7 +14,7 @@ from django.dispatch import receiver
 from argmap.lib.rows import RowGone, UpdateOnlyModel, lock, locking
 from argmap.lib.urls import slug_url
 
-from . import counts, fragments
+from . import counts, fragments, order
 from .fragments import ContentQuerySet, new_token
 from .markup import Run, markup_intervals, runs
 from .quotes import (
@@ -461,6 +461,18 @@ class NodeQuerySet(ContentQuerySet["Node"]):
     delete.queryset_only = True  # type: ignore[attr-defined]
 
     def update(self, **kwargs: Any) -> int:
+        fields = {name.removesuffix("_id") for name in kwargs}
+        if fields & {"parent", "position"}:  # their places move: read which, before
+            with transaction.atomic():
+                moved = list(self.order_by().values_list("pk", flat=True))
+                updated = self._update_counted(**kwargs)
+                order.refresh(moved)
+                return updated
+        return self._update_counted(**kwargs)
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def _update_counted(self, **kwargs: Any) -> int:
         if not {name.removesuffix("_id") for name in kwargs} & {"map", "relation"}:
             return super().update(**kwargs)
         # The rows' maps before; after, the map they were moved to (a filter on relation
@@ -473,8 +485,6 @@ class NodeQuerySet(ContentQuerySet["Node"]):
             counts.recount(maps)
             return updated
 
-    update.alters_data = True  # type: ignore[attr-defined]
-
     def bulk_create(self, objs: Iterable["Node"], *args: Any, **kwargs: Any) -> list["Node"]:
         with transaction.atomic():
             created = super().bulk_create(objs, *args, **kwargs)
@@ -482,6 +492,14 @@ class NodeQuerySet(ContentQuerySet["Node"]):
                 counts.recount({node.map_id for node in created})
             else:
                 counts.added(Counter((node.map_id, node.relation) for node in created))
+            placed = [node.pk for node in created if node.pk is not None]
+            if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+                # Rows written without their ids handed back: those of the maps still unplaced.
+                unplaced = self.model._default_manager.filter(
+                    map_id__in={node.map_id for node in created}, reading_order=b""
+                )
+                placed += unplaced.values_list("pk", flat=True)
+            order.refresh(placed)
             return created
 
     bulk_create.alters_data = True  # type: ignore[attr-defined]
@@ -722,6 +740,10 @@ class Node(UpdateOnlyModel):
         "credited, “a reader” where not; empty for the curators' own nodes.",
     )
 
+    # Its path from the root in reading order, kept on write by order.py alone (its
+    # docstring says how): the export reads a map in the order of its index, unsorted.
+    reading_order = models.BinaryField(default=b"", editable=False, serialize=False)
+
     objects = NodeManager()
 
     # Set by the pages that attach them (a source's argument, the annotation counts).
@@ -739,6 +761,8 @@ class Node(UpdateOnlyModel):
             models.Index(fields=["parent", "position"]),
             # Counts (counts.tally, counts.recount) read only this index.
             models.Index(fields=["map", "relation"], name="node_map_relation_idx"),
+            # The export's order (order.py): a map, or a branch's range of it.
+            models.Index(fields=["map", "reading_order"], name="node_map_reading_order_idx"),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from argmap.lib.rows import snapshot
 
-from .. import hooks
+from .. import hooks, order
 from ..models import Anchor, ArgumentMap, Link, Node, Source
 from .formats import FORMAT, Stream, registry, webannotation
 
@@ -54,18 +54,19 @@ def sorted_links(links: Iterable[Link], order: dict[int, int]) -> list[tuple[str
 
 
 # Rows a cursor hands over per round trip while an export is read: on PostgreSQL a
-# server-side cursor (the server holds the sorted result), on SQLite its own stepping.
+# server-side cursor (the server walks the index as rows are asked for), on SQLite its own
+# stepping.
 FETCH_ROWS = 2000
 
 
 def export_map(argmap: ArgumentMap, branch: Node | None = None) -> dict[str, Any]:
     """The map, or a node's branch, as argmap/2 (a dict whose key order is the documented one).
 
-    Its nodes and links are Streams: each pass over them runs one query that the database
-    sorts into reading order, read FETCH_ROWS rows at a time, so a million-node map is
-    written without being held (`formats.materialized` reads them into lists). A branch is
-    the node, everything under it, and its parent for context (with no parent or relation
-    of its own), with the links and sources inside that part of the map."""
+    Its nodes and links are Streams: each pass over them runs one query that reads the
+    nodes in reading order (their stored paths' index), FETCH_ROWS rows at a time, so a
+    million-node map is written without being held (`formats.materialized` reads them into
+    lists). A branch is the node, everything under it, and its parent for context (with no
+    parent or relation of its own), with the links and sources inside that part of the map."""
     tree = _TreeQuery(argmap, branch)
     every = Source.objects.defer("text").order_by("file")
     if branch is None:  # every node of the map is in its tree: no need to walk it first
@@ -96,41 +97,40 @@ def export_map(argmap: ArgumentMap, branch: Node | None = None) -> dict[str, Any
 
 
 class _TreeQuery:
-    """The recursive query behind an export: the map's nodes (or a branch and its parent)
-    with a path that sorts them into reading order, each parent before its children and
-    siblings by (position, id)."""
+    """The query behind an export: the map's nodes (or a branch and its parent) with the
+    path that sorts them into reading order, each parent before its children and siblings by
+    (position, id): the nodes' stored `reading_order` (debates/order.py), read in the order
+    of the (map, reading_order) index, so nothing sorts the map first. A branch is the range
+    of paths that begin with its own, and its parent."""
 
     def __init__(self, argmap: ArgumentMap, branch: Node | None):
         node, anchor = Node._meta.db_table, Anchor._meta.db_table
         self.names = {"node": node, "anchor": anchor, "link": Link._meta.db_table}
         self.names = {key: connection.ops.quote_name(name) for key, name in self.names.items()}
         self.names["end"] = connection.ops.quote_name("end")
+        self.params: list[Any]
         if branch is None:
-            self.seed, top = "n.map_id = %s AND n.parent_id IS NULL", None
-            self.params: list[Any] = [argmap.pk]
+            self.seed, self.params = "", [None, argmap.pk]
         else:
-            self.seed, top = "n.id IN (%s, %s)", branch.parent_id
-            self.params = [branch.pk, top]
-        self.params = [top, top, *self.params, argmap.pk]
+            # The branch's path read in the export's snapshot, with the rows it bounds.
+            path = "(SELECT b.reading_order FROM {node} b WHERE b.id = %s)"
+            after = order.sql()["after"].replace("%s", path)
+            self.seed = (
+                f" AND (n.id = %s OR (n.reading_order >= {path} AND n.reading_order < {after}))"
+            )
+            self.params = [branch.parent_id, argmap.pk, branch.parent_id, branch.pk, branch.pk]
         self.map_id = argmap.pk
 
     def sql(self, select: str) -> str:
         """The query: the tree, then `select` from it ({node}, {anchor}, {link} and {end}
         stand for the quoted table and column names)."""
-        if connection.vendor == "postgresql":
-            empty, step = "'{}'::bigint[]", "ARRAY[n.position::bigint, n.id::bigint]"
-        else:  # zero-padded text sorts as the numbers would
-            empty, step = "''", "printf('%%010d%%010d', n.position, n.id)"
         tree = (
-            "WITH RECURSIVE tree(id, path, top) AS ("
-            " SELECT n.id, CASE WHEN n.id = %s THEN {empty} ELSE {step} END,"
-            " CASE WHEN n.id = %s THEN 1 ELSE 0 END FROM {node} n WHERE {seed}"
-            " UNION ALL"
-            " SELECT n.id, tree.path || {step}, 0 FROM {node} n"
-            " JOIN tree ON n.parent_id = tree.id WHERE tree.top = 0 AND n.map_id = %s"
+            "WITH tree(id, path, top) AS ("
+            " SELECT n.id, n.reading_order, CASE WHEN n.id = %s THEN 1 ELSE 0 END"
+            " FROM {node} n WHERE n.map_id = %s{seed}"
             ") "
         )
-        return tree.format(empty=empty, step=step, seed=self.seed, **self.names) + select.format(
+        return tree.format(seed=self.seed.format(**self.names), **self.names) + select.format(
             **self.names
         )
 
@@ -154,13 +154,14 @@ _NODE_ROWS = (
 )
 
 # Each link as two rows, one per end, each end found from the tree by an index on the link
-# table (joining the tree twice would make PostgreSQL, which cannot estimate a recursive
-# query's size, scan the whole tree once per link). A pair sorts by its ends' paths, the
-# earlier end's row first; a branch keeps the links with both ends inside it.
+# table (joining the tree twice would make PostgreSQL scan the whole tree once per link). A
+# pair sorts by its ends' paths, the earlier end's row first (the first and last by the
+# pair's order: PostgreSQL's MIN and MAX take no bytes); a branch keeps the links with both
+# ends inside it.
 _LINK_ROWS = (
     "SELECT kind, key FROM ("
-    " SELECT kind, link, path, key, MIN(path) OVER pair AS first, MAX(path) OVER pair AS last,"
-    " COUNT(*) OVER pair AS ends FROM ("
+    " SELECT kind, link, path, key, FIRST_VALUE(path) OVER pair AS first,"
+    " LAST_VALUE(path) OVER pair AS last, COUNT(*) OVER pair AS ends FROM ("
     "  SELECT l.kind, l.id AS link, tree.path, n.key FROM tree"
     "  JOIN {link} l ON l.from_node_id = tree.id JOIN {node} n ON n.id = tree.id"
     "  WHERE l.map_id = %s"
@@ -168,7 +169,8 @@ _LINK_ROWS = (
     "  SELECT l.kind, l.id AS link, tree.path, n.key FROM tree"
     "  JOIN {link} l ON l.to_node_id = tree.id JOIN {node} n ON n.id = tree.id"
     "  WHERE l.map_id = %s"
-    " ) AS link_ends WINDOW pair AS (PARTITION BY link)"
+    " ) AS link_ends WINDOW pair AS (PARTITION BY link ORDER BY path"
+    "  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
     ") AS pairs WHERE ends = 2 ORDER BY kind, first, last, link, path"
 )
 
