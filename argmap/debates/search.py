@@ -1,16 +1,25 @@
 """Full-text search: PostgreSQL's ranking and headlines, with a plain fallback on SQLite.
 
-Both backends mark matches with private-use characters that never occur in the
-texts; `highlighted` escapes everything else and only then turns them into <mark>.
+On PostgreSQL each searched text (a node's text, an anchor's exact words, a source's text)
+has its vector stored beside it, a generated column with a GIN index (migration 0017): a
+search matches and ranks from the stored vectors and parses only the rows it shows, for
+their headlines. Both backends mark matches with private-use characters that never occur
+in the texts; `highlighted` escapes everything else and only then turns them into <mark>.
 """
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, Expression, F, QuerySet, Window
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -72,7 +81,7 @@ def search(
     the ranked ids, then the rows shown with their headlines (so only they get one).
     """
     if connection.vendor == "postgresql":
-        ranks, matched = _rank_postgresql(queryset, field, query, limit, candidates)
+        ranks, matched = _rank_postgresql(queryset, query, limit, candidates)
     else:
         ranks, matched = _rank_fallback(queryset, field, query, limit, candidates)
     if not ranks:  # nothing matched: no rows to fetch
@@ -85,29 +94,52 @@ def search(
     return Results(rows[:candidates], min(matched, candidates), matched > candidates)
 
 
-def search_vector(field):
-    # Must stay identical to the expression the GIN indexes are built on (see migrations).
-    return SearchVector(field, config=CONFIG)
+# The stored vector's column on each searched table: to_tsvector(CONFIG, the text), written
+# by PostgreSQL with the row (migration 0017). No model declares it, so only search reads it.
+VECTOR_COLUMN = "search_vector"
+
+
+class StoredVector(Expression):
+    """The row's stored search vector, in whatever alias the query gives its table."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pk: Any = F("pk")  # resolved to the table's column, so it follows the alias
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.pk]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.pk,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        table = compiler.quote_name_unless_alias(self.pk.alias)
+        # A list, as Django's own expressions give (some callers add a list to it).
+        return f"{table}.{connection.ops.quote_name(VECTOR_COLUMN)}", []
 
 
 def _search_query(query):
     return SearchQuery(query, search_type="websearch", config=CONFIG)
 
 
-def matching(queryset, field, query):
-    """The rows that match, found through the GIN index on PostgreSQL (unordered)."""
-    document = search_vector(field)
-    return queryset.annotate(document=document).filter(document=_search_query(query)).order_by()
+def matching(queryset, query):
+    """The rows that match, found through the stored vectors' GIN index (PostgreSQL;
+    unordered)."""
+    return (
+        queryset.annotate(document=StoredVector()).filter(document=_search_query(query)).order_by()
+    )
 
 
-def _rank_postgresql(queryset, field, query, limit, candidates):
+def _rank_postgresql(queryset, query, limit, candidates):
     """{pk: rank} of the best `limit` among the first candidates + 1 matches, and how many
     matched (up to candidates + 1), in one query: the window count runs before the LIMIT."""
-    found = matching(queryset, field, query).values("pk")[: candidates + 1]
+    found = matching(queryset, query).values("pk")[: candidates + 1]
     ranked = (
         queryset.model._default_manager.filter(pk__in=found)
         .annotate(
-            rank=SearchRank(search_vector(field), _search_query(query)),
+            rank=SearchRank(StoredVector(), _search_query(query)),
             matched=Window(Count("pk")),
         )
         .order_by("-rank", "pk")
@@ -316,7 +348,7 @@ def _by_word_runs(nodes, text, run=SIMILAR_RUN, lexemes=None):
     tsquery = " | ".join("(" + " & ".join(terms[lexeme] for lexeme in run) + ")" for run in runs)
     # Lexemes already: the "simple" configuration reads them as they are (no stemming again).
     query = SearchQuery(tsquery, search_type="raw", config="simple")
-    document = search_vector("text")
+    document = StoredVector()
     rows = (
         nodes.order_by()
         .annotate(document=document)

@@ -300,13 +300,71 @@ def test_postgresql_search_uses_the_full_text_indexes():
 
     if connection.vendor != "postgresql":
         pytest.skip("full-text indexes exist on PostgreSQL only; SQLite uses the fallback")
-    queryset = text_search.matching(Node.objects.all(), "text", "chips")
+    queryset = text_search.matching(Node.objects.all(), "chips")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         sql, params = queryset.query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "debates_node_text_fts" in plan
+    assert "debates_node_search_vector" in plan
+
+
+def test_postgresql_search_ranks_from_the_stored_vectors(seeded_map):
+    """No search query parses a text into a vector: matches and ranks read the stored ones
+    (the rows shown are parsed for their headlines only)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from argmap.debates.views import search_results
+
+    if connection.vendor != "postgresql":
+        pytest.skip("stored vectors exist on PostgreSQL only; SQLite uses the fallback")
+    with CaptureQueriesContext(connection) as captured:
+        results = search_results("export controls")
+    assert results["nodes"] and results["quotes"] and results["sources"]
+    sql = [query["sql"] for query in captured.captured_queries]
+    assert all("to_tsvector" not in query for query in sql)
+    assert sum('"search_vector"' in query for query in sql) == 3  # one rank query a kind
+
+
+def test_search_finds_words_however_a_node_was_written(client, seeded_map):
+    """The stored vector is the database's, written with the row: a save, a bulk create and
+    an update of the text alike are found by their new words, and no longer by the old."""
+    thesis = seeded_map.thesis
+    saved = NodeFactory(map=seeded_map, parent=thesis, relation="supports", key="saved")
+    saved.text = "Quetzalcoatl was saved."
+    saved.save()
+    Node.objects.bulk_create(
+        [
+            Node(
+                map=seeded_map,
+                parent=thesis,
+                relation="opposes",
+                key="bulk",
+                position=90,
+                kind="claim",
+                text="Xylophones came in bulk.",
+            )
+        ]
+    )
+    Node.objects.filter(pk=saved.pk).update(text="Marzipan replaced it.")
+
+    def found(words):
+        return words in re.sub(
+            r"</?mark>", "", client.get("/search/", {"q": words}).content.decode()
+        )
+
+    assert found("Xylophones") and found("Marzipan")
+    assert "No node matches." in client.get("/search/", {"q": "Quetzalcoatl"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["chips:* & !(nvidia", "export <-> controls | '", "!!chips", "the and of", "a:B & c:*D"],
+)
+def test_tsquery_syntax_in_a_search_is_read_as_words(client, seeded_map, query):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
 
 
 def test_the_cached_tree_shows_an_edit_at_once(client, seeded_map):

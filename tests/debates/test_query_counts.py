@@ -144,7 +144,9 @@ EXPECTED = {
     "diagram-branch": 11,
     "diagram-deep": 10,
     "diagram-curators": 11,  # another perspective: the same
-    "export": 6,  # the map, its token, sources, sections, then one query each for nodes, links
+    # The map, its token, the sources, which of them it quotes, their sections, then one
+    # query each for nodes, links.
+    "export": 7,
     # Every map's token (the whole response's key), the source, the maps quoting it (as for
     # the reader: 4 queries), the shown one's token, its nodes.
     "source-argument": 12,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
@@ -67,14 +67,19 @@ def export_map(argmap: ArgumentMap, branch: Node | None = None) -> dict[str, Any
     the node, everything under it, and its parent for context (with no parent or relation
     of its own), with the links and sources inside that part of the map."""
     tree = _TreeQuery(argmap, branch)
-    quoted: Exists | Q
+    every = Source.objects.defer("text").order_by("file")
     if branch is None:  # every node of the map is in its tree: no need to walk it first
-        quoted = Exists(Anchor.objects.filter(source=OuterRef("pk"), node__map=argmap))
+        # With both ids constants, each source's EXISTS is read from its smaller side: a
+        # correlated EXISTS joined every anchor to its node first (1.3 s at a million nodes,
+        # all of it before the first byte).
+        listed = list(every)
+        ids = ArgumentMap.objects.quoted_source_ids([argmap.pk], [s.pk for s in listed])
+        quoted = set(ids[argmap.pk])
+        sources = [source for source in listed if source.pk in quoted]
+        prefetch_related_objects(sources, "sections")
     else:
-        quoted = Q(pk__in=RawSQL(tree.sql(_SOURCES_OF_TREE), tree.params))  # noqa: S611
-    sources = list(
-        Source.objects.defer("text").filter(quoted).prefetch_related("sections").order_by("file")
-    )
+        in_tree = Q(pk__in=RawSQL(tree.sql(_SOURCES_OF_TREE), tree.params))  # noqa: S611
+        sources = list(every.filter(in_tree).prefetch_related("sections"))
     return {
         "format": FORMAT,
         "map": {

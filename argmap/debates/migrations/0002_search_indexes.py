@@ -1,10 +1,16 @@
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
-from argmap.debates.search import search_vector
-
-# GIN indexes over the exact expressions search.py queries, so PostgreSQL can use them.
+# GIN indexes over the exact expressions search.py queried, so PostgreSQL could use them
+# (0017 replaces them by stored vectors with their own indexes).
 # SQLite has no full-text indexes of this kind; search falls back to a scan there.
+
+
+def search_vector(field):
+    return SearchVector(field, config="english")
+
+
 INDEXES = [
     ("node", "text", "debates_node_text_fts"),
     ("anchor", "exact", "debates_anchor_exact_fts"),

@@ -38,7 +38,7 @@ def test_seed_loads_the_whole_map_and_it_checks_clean(seeded_map):
     }
     assert nodes.filter(is_heading=True).count() == 11
     assert Counter(seeded_map.links.values_list("kind", flat=True)) == {
-        "contradicts": 37,
+        "contradicts": 38,
         "same_point": 19,
     }
     voices = Counter(Anchor.objects.filter(node__map=seeded_map).values_list("voice", flat=True))
