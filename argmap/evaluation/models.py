@@ -115,3 +115,41 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.node_id}: {self.acceptability}/{self.relevance}"
+
+
+class ComputedStrengthsQuerySet(models.QuerySet["ComputedStrengths"]):
+    def held(self, argmap: ArgumentMap, perspective: str) -> "ComputedStrengths":
+        """The row of argmap under perspective, made if missing, locked (FOR UPDATE) until
+        the caller's transaction ends: the fleet's one recompute at a time."""
+        row, _ = self.select_for_update().get_or_create(map=argmap, perspective=perspective)
+        return row
+
+
+class ComputedStrengths(models.Model):
+    """A map's strengths under one shared perspective as a process of the fleet last computed
+    them (evaluation/strengths.py), for fleets whose processes share no cache (no REDIS_URL):
+    the process that holds the row's lock computes and writes them here, and the others,
+    finding them fresh, load them instead of computing the same numbers each in turn.
+
+    The arrays are pickled as the strengths cache keeps them (a few MB at 100,000 nodes),
+    with the structure token and the time (time.time(), when their reads began) they were
+    computed under."""
+
+    map = models.ForeignKey(ArgumentMap, on_delete=models.CASCADE, related_name="+")
+    perspective = models.CharField(max_length=80)  # "source:" and a source's slug at most
+    token = models.CharField(max_length=64, blank=True)
+    computed_at = models.FloatField(default=0.0)
+    strengths = models.BinaryField(default=b"")
+
+    objects = ComputedStrengthsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "computed strengths"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["map", "perspective"], name="computed_strengths_one_per_perspective"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.map_id} under {self.perspective} at {self.computed_at:.3f}"

@@ -22,7 +22,9 @@
    to run (with /healthz and the static file).
 4. Growth (--sizes): on each size's database, every endpoint that could grow with the map is
    requested --samples times one after another (time to the last byte on loopback), with each
-   worker's RSS read before and after and its peak RSS (VmHWM, reset first) recorded.
+   worker's RSS read before and after and its peak RSS (VmHWM, reset first) recorded. At
+   100,000 nodes or more the map then gets votes, and a full recompute of its strengths and
+   60 votes cast through gunicorn are timed (strengths.py, issue 20's targets).
 5. A hung Redis (--redis-hang): the servers use a redis-server the bench starts itself; after
    the hot rounds it is stopped with SIGSTOP (it accepts connections, answers nothing) and
    every hot endpoint is warmed and measured again, then it is continued and the bench times
@@ -34,7 +36,9 @@ endpoint answered an error (growth timeouts are findings, not failures).
 
 One module a concern: database (1), server (2: gunicorn, wrk, plain GETs, a Redis of the
 bench's own), hot (3 and 5), writers (the processes that write beside the readers in 3),
-growth (4), report (statistics and tables), cli (options and the run over sizes). Run it as
+growth (4), strengths (4, at 100,000 nodes or more: a full recompute of the map's strengths,
+and votes cast through gunicorn), report (statistics and tables), cli (options and the run over
+sizes). Run it as
 `make bench`, `python scripts/bench` or `python -m bench` from scripts/.
 """
 

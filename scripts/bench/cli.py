@@ -28,6 +28,7 @@ from .growth import measure_growth
 from .hot import hot_rounds
 from .report import print_first_load, print_growth, print_hot, print_redis_hang
 from .server import WRK_LUA, OwnRedis, Server, fragment_cache, require_wrk, worker_class
+from .strengths import measure_strengths, print_strengths
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -154,6 +155,7 @@ def measure(
                 print(f"Growth on {slug} ({keys['nodes']} nodes):", flush=True)
                 column = measure_growth(server, slug, keys, size, args)
                 column.update(info)
+                column["strengths"] = measure_strengths(server.port, env, slug, keys["nodes"], args)
                 report["growth"].append(column)
             if size == args.hot_size and not args.skip_hot:
                 report["hot"] = hot_rounds(server, env, keys, args, redis_server)
@@ -169,6 +171,7 @@ def measure(
         print_first_load(report["hot"]["first_load"])
     if report["growth"]:
         print_growth(report["growth"])
+        print_strengths(report["growth"])
     print(
         f"\nLoad average at the end: {report['load_average_end'][0]:.2f}; the bench took"
         f" {report['seconds']:.0f} s."

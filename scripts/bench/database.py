@@ -110,6 +110,7 @@ def bench_environment(url: str) -> dict[str, str]:
         # The read API's rows: every request still counted (a write, as in production), but
         # wrk's one address is never refused, which would time 429s instead of reads.
         ARGMAP_API_LIMIT="1000000000/60",
+        ARGMAP_VOTE_LIMIT="1000000000/60",  # the strengths rows' votes, as the API's reads
         PYTHONDONTWRITEBYTECODE="1",
     )
     return env
