@@ -12,7 +12,7 @@ from django.db.models import RestrictedError
 from argmap.debates import counts, mapdoc
 from argmap.debates.mapdoc.formats import dump_json
 from argmap.debates.models import ArgumentMap, Node, NodeCount
-from tests.factories import MapFactory, NodeFactory, thesis_with_children
+from tests.factories import MapFactory, NodeFactory
 
 
 def kept(*maps):
@@ -32,13 +32,6 @@ def recounted(*maps):
 
 def assert_kept(*maps):
     assert kept(*maps) == recounted(*maps)
-
-
-@pytest.fixture
-def two_maps(db):
-    first, nodes = thesis_with_children("first", ("a", "supports"), ("b", "opposes"))
-    second, _ = thesis_with_children("second", ("c", "supports"))
-    return first, second, nodes
 
 
 def test_saves_add_and_move_nodes(two_maps):

@@ -12,7 +12,7 @@ from argmap.debates import mapdoc, order
 from argmap.debates.mapdoc.export import depth_first
 from argmap.debates.mapdoc.formats import dump_json
 from argmap.debates.models import ArgumentMap, Node
-from tests.factories import NodeFactory, thesis_with_children
+from tests.factories import NodeFactory
 
 
 def assert_kept(*maps):
@@ -24,13 +24,6 @@ def assert_kept(*maps):
         nodes = list(Node.objects.filter(map=argmap))
         by_path = [node.pk for node in sorted(nodes, key=lambda node: stored[node.pk])]
         assert by_path == [node.pk for node in depth_first(nodes)]
-
-
-@pytest.fixture
-def two_maps(db):
-    first, nodes = thesis_with_children("first", ("a", "supports"), ("b", "opposes"))
-    second, _ = thesis_with_children("second", ("c", "supports"))
-    return first, second, nodes
 
 
 def test_saves_place_and_move_nodes(two_maps):
