@@ -278,13 +278,14 @@ def test_a_page_never_computes_strengths_on_the_request(
 ):
     settings.ARGMAP_STRENGTHS_IN_BACKGROUND = True
     argmap, nodes = small_map
-    computed_in, release = [], threading.Event()
+    computed_in, release, entered = [], threading.Event(), threading.Event()
     real = strengths.compute
 
     def recorded(argmap, perspective, *args, **kwargs):
         name = threading.current_thread().name
         if perspective.shared:  # not mine, one reader's own: theirs alone, for its request
             computed_in.append(name)
+            entered.set()
         if name.startswith(strengths.THREAD_PREFIX):  # held until the page has answered
             release.wait(timeout=30)
         return real(argmap, perspective, *args, **kwargs)
@@ -298,17 +299,23 @@ def test_a_page_never_computes_strengths_on_the_request(
         ComputedStrengths.objects.all().delete()  # kept for a fleet without Redis
         if viewer:
             client.force_login(viewer)
-        html = client.get(path).content.decode()
-        # None kept: the page says so, and every computation ran off the request.
-        assert "Strength being computed" in html and "Strength 50%" not in html
-        assert computed_in and all(
-            name.startswith(strengths.THREAD_PREFIX) for name in computed_in
-        ), computed_in
-        release.set()
-        join_recomputes(argmap)
+        try:
+            html = client.get(path).content.decode()
+            # None kept: the page says so, and every computation ran off the request. The
+            # recompute's thread may not have reached compute() when the page answers (it
+            # claims its place and reads the dirty mark first): wait for it, not a moment.
+            assert "Strength being computed" in html and "Strength 50%" not in html
+            assert entered.wait(timeout=30), "no recompute started"
+            assert all(name.startswith(strengths.THREAD_PREFIX) for name in computed_in), (
+                computed_in
+            )
+        finally:
+            release.set()  # a failed check never leaves the thread waiting out its timeout
+            join_recomputes(argmap)
         assert "Strength 50%" in client.get(path).content.decode()  # then the numbers
         computed_in.clear()
         release.clear()
+        entered.clear()
 
 
 def cast_and_tell(user, node, value):
