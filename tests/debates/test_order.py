@@ -124,3 +124,20 @@ def test_the_export_reads_the_index_in_order(db):
     assert "node_map_reading_order_idx" in plan
     sorts = [line for line in plan.splitlines() if "Sort" in line and "Key" not in line]
     assert all("Incremental Sort" in line for line in sorts), plan
+
+
+def test_a_cycle_ends_its_refresh_within_the_maps_node_count(
+    two_maps, django_assert_max_num_queries
+):
+    """A raw update that makes a cycle (check_map then reports it) must not spin for
+    MAX_LEVELS ever-longer statements: past DEEP levels the bound is the map's node count."""
+    first, _, nodes = two_maps
+    chain = [nodes["a"]]
+    for position in range(order.DEEP + 5):  # deeper than DEEP, so the tightened bound is used
+        chain.append(NodeFactory(map=first, parent=chain[-1], position=position))
+    assert_kept(first)
+    size = Node.objects.filter(map=first).count()
+    # Levels: at most the map's node count plus one, each an UPDATE and a children's read.
+    with django_assert_max_num_queries(2 * (size + 1) + 10):
+        Node.objects.filter(pk=nodes["a"].pk).update(parent=chain[-1])
+    assert Node.objects.get(pk=nodes["a"].pk).parent_id == chain[-1].pk  # the write stands
