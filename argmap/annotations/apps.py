@@ -34,5 +34,9 @@ class AnnotationsConfig(AppConfig):
 
         if published_passages not in hooks.published_passage_hooks:  # ready() may run twice
             hooks.published_passage_hooks.append(published_passages)
-        fragments.register_state("annotation-count", public_annotation_counts, show_count)
-        fragments.register_state("annotation-panel", annotation_panels, mark_safe)
+        fragments.register_state(
+            "annotation-count", public_annotation_counts, show_count, topic="annotations"
+        )
+        fragments.register_state(
+            "annotation-panel", annotation_panels, mark_safe, topic="annotations"
+        )

@@ -46,6 +46,7 @@ class AnnotationQuerySet(ContentQuerySet["Annotation"]):
     # the map's state token, never its structure); private ones are not shown.
     map_field = "node__map"
     bumps = "state"
+    node_field, topic = "node", "annotations"  # a write refills its node's regions alone
     shown_fields = frozenset({"visibility", "is_hidden", "node"})
 
     def shown(self) -> Self:
@@ -338,7 +339,9 @@ def renamed_author_refreshes_maps(sender: "ModelBase", instance: "User", **kwarg
     of their public annotations (claim pages' panels are state regions, names included)."""
     before = instance.__dict__.pop("_username_before", None)
     if before is not None and before != instance.username:
-        fragments.state_changed(Annotation.objects.filter(author=instance).map_ids())
+        fragments.state_changed(
+            Annotation.objects.filter(author=instance).map_ids(), "annotations", nodes=None
+        )
 
 
 class ProposalQuerySet(models.QuerySet["Proposal"]):

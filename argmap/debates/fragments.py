@@ -19,6 +19,13 @@ state_changed()).
    regions (`{% state kind pk %}`, region()): fill() puts each region's current value in
    from one read a kind (the reads register_state() registers), so a change of state
    renders nothing again and cools nothing that is cached.
+   A change of state is logged (models.StateChange: its map, the node whose regions show
+   it or None for every node, and the topic of those regions) and the map's state token
+   becomes the change's id, under a lock of the map's token row, so a map's changes are
+   numbered in the order they commit. A page filled at state S0 and asked at S1 refills
+   only the regions that the changes in (S0, S1] reach (one read of the log): an
+   annotation refills the regions of its node, a recompute of strengths the strengths'
+   regions, and a page that shows neither is only marked as filled at S1 (changed_since).
 6. A cached fragment holds nothing per user (tests/debates/test_fragments.py checks).
 7. Whole responses that hold nothing per visitor (shared_response) are cached for visitors
    who carry no session, under the map's structure token and the full path, with the state
@@ -61,7 +68,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
@@ -168,6 +175,7 @@ class State:
     read: Callable[..., dict[int, Any]]
     show: Callable[[Any], str]
     by_variant: bool = False
+    topic: str = ""
 
 
 STATES: dict[str, State] = {}
@@ -179,6 +187,7 @@ def register_state(
     show: Callable[[Any], str] = str,
     *,
     by_variant: bool = False,
+    topic: str,
 ) -> None:
     """Let pages show `kind` of a node's state in regions ({% state kind node.pk %}).
 
@@ -187,8 +196,10 @@ def register_state(
     ready(); whoever changes the state read() reads calls state_changed(map_ids) after.
     by_variant: regions name a variant ({% state kind pk variant=v %}) and read(pks, v) is
     called once a variant (a bounded number of reads: a page shows a few variants).
+    topic: what changes it ("annotations", "strengths"): the topic its writers pass to
+    state_changed(), or their QuerySet's `topic`.
     """
-    STATES[kind] = State(read, show, by_variant)
+    STATES[kind] = State(read, show, by_variant, topic)
 
 
 def region(kind: str, pk: int, value: Any = None, variant: str | None = None) -> SafeString:
@@ -212,12 +223,16 @@ def _show(kind: str, value: Any) -> str:
     return str(conditional_escape(state.show(value))) if state else ""
 
 
-def fill(html: str) -> str:
-    """html with every region holding its node's current value: one read a kind of region
-    (a kind that reads by variant: one a variant)."""
+Reached = Callable[[str, int], bool]  # (kind, pk): whether a change reached that region
+
+
+def fill(html: str, only: Reached | None = None) -> str:
+    """html with every region holding its node's current value (only those `only` picks,
+    when given): one read a kind of region (a kind that reads by variant: one a variant)."""
     wanted: dict[tuple[str, str], set[int]] = {}
     for kind, pk, variant, _ in REGION.findall(html):
-        wanted.setdefault((kind, variant), set()).add(int(pk))
+        if only is None or only(kind, int(pk)):
+            wanted.setdefault((kind, variant), set()).add(int(pk))
     if not wanted:
         return html
     values: dict[tuple[str, str], dict[int, Any]] = {}
@@ -231,6 +246,8 @@ def fill(html: str) -> str:
 
     def filled(match: re.Match[str]) -> str:
         kind, pk, variant = match[1], int(match[2]), match[3] or ""
+        if only is not None and not only(kind, pk):
+            return match[0]  # no change reached it: kept as it was filled
         read = values.get((kind, variant))
         shown = _show(kind, read.get(pk)) if read is not None else ""
         named = f"{kind}:{pk}" + (f":{variant}" if variant else "")
@@ -239,18 +256,102 @@ def fill(html: str) -> str:
     return REGION.sub(filled, html)
 
 
-def _filled(body: bytes, charset: str = "utf-8") -> bytes:
+def _filled(body: bytes, charset: str = "utf-8", only: Reached | None = None) -> bytes:
     if b"<!--state:" not in body:
         return body
-    return fill(body.decode(charset)).encode(charset)
+    return fill(body.decode(charset), only).encode(charset)
 
 
-def state_changed(map_ids: Iterable[int]) -> None:
-    """Say that state shown in regions of these maps' pages changed (a node's tally, the
-    strengths of a whole map): one UPDATE of their state tokens, after the write. Nothing is
-    rendered again; each cached whole response of these maps is filled again at its next hit.
-    The structure token, and with it every cached render, stays."""
-    bump(map_ids, "state")
+def state_changed(map_ids: Iterable[int], topic: str, nodes: Iterable[int] | None = None) -> None:
+    """Say that state of `topic` shown in regions of these maps' pages changed: in the
+    regions of `nodes`, or of every node (None: the strengths of a whole map, say). After
+    the write; nothing is rendered again, and each cached whole response of these maps
+    refills, at its next hit, the regions the change reached (point 5). The structure token,
+    and with it every cached render, stays."""
+    reached: set[int | None] = {None} if nodes is None else set(nodes)
+    log_state(dict.fromkeys(map_ids, reached), topic)
+
+
+# A bump that reaches more nodes than this is logged as a change of every node's regions.
+MANY_NODES = 50
+# Changes kept in the log: every PRUNE_EVERY-th change deletes those more than KEEP older.
+# A page filled before the oldest kept change refills every region (changed_since).
+KEEP = 100_000
+PRUNE_EVERY = 1_000
+# Changes a refill reads at most; more than this since a page's fill refills every region.
+READ_AT_MOST = 200
+
+
+def _state_log() -> type[models.Model]:
+    """debates.models.StateChange, the maps' logged changes of state."""
+    return apps.get_model("debates", "StateChange")
+
+
+def log_state(changes: dict[int, set[int | None]], topic: str) -> None:
+    """Log each map's change of state (the nodes it reached; None: every node) and make its
+    state token the change's id. Each map's token row is locked first, so the changes of a
+    map are numbered in the order they commit: a reader who sees state S sees every change
+    of that map up to S (changed_since relies on it)."""
+    changes = {pk: nodes for pk, nodes in changes.items() if pk is not None and nodes}
+    if not changes:
+        return
+    rows, log = _token_rows()._default_manager, _state_log()
+    with transaction.atomic():
+        if connection.features.has_select_for_update:  # SQLite: its INSERT takes the lock
+            list(rows.select_for_update().filter(map_id__in=changes).order_by("map_id"))
+        made = log._default_manager.bulk_create(
+            log(map_id=pk, node_id=node, topic=topic)
+            for pk in sorted(changes)
+            for node in (
+                [None]
+                if None in changes[pk] or len(changes[pk]) > MANY_NODES
+                else sorted(n for n in changes[pk] if n is not None)
+            )
+        )
+        newest: dict[int, int] = {}
+        for change in made:
+            newest[change.map_id] = max(newest.get(change.map_id, 0), change.pk)  # type: ignore[attr-defined]
+        for pk, state in newest.items():
+            rows.filter(map_id=pk).update(state=str(state))
+        top = max(newest.values())
+        if top % PRUNE_EVERY == 0:  # ids are never reused: a bounded delete now and then
+            log._default_manager.filter(pk__lt=top - KEEP).delete()
+
+
+def changed_since(filled_at: str, state: str) -> Reached | None:
+    """Which regions the changes of state after filled_at, up to state, reached (one read);
+    None when it cannot tell (a token from before the log, changes no longer kept, or more
+    than READ_AT_MOST of them): then every region is filled again. The changes read are those
+    of state's map (the change `state` names), from filled_at's own on: finding both ends
+    proves that none between them was pruned."""
+    try:
+        first, last = int(filled_at), int(state)
+    except ValueError:
+        return None
+    if not 0 < first < last:
+        return None
+    log = _state_log()._default_manager
+    found = list(
+        log.filter(
+            map_id=models.Subquery(log.filter(pk=last).values("map_id")[:1]),
+            pk__gte=first,
+            pk__lte=last,
+        )
+        .order_by()
+        .values_list("pk", "topic", "node_id")[: READ_AT_MOST + 2]
+    )
+    ids = {pk for pk, _, _ in found}
+    if len(found) > READ_AT_MOST + 1 or first not in ids or last not in ids:
+        return None
+    whole = {topic for pk, topic, node in found if pk != first and node is None}
+    reached = {(topic, node) for pk, topic, node in found if pk != first and node is not None}
+
+    def changed(kind: str, pk: int) -> bool:
+        topic = STATES[kind].topic if kind in STATES else ""
+        # A kind that names no topic cannot tell: any change refills it.
+        return not topic or topic in whole or (topic, pk) in reached
+
+    return changed
 
 
 RESPONSE_TIMEOUT = 86400
@@ -386,10 +487,15 @@ def _refilled(
     requests find it filled at an older state at once (one_render, under a lock named by the
     state), the others waiting for that fill, so a state change costs one fill a page, not
     one for each request that arrives before the filled copy is stored."""
-    content_type, body, _ = entry
+    content_type, body, filled_at = entry
+    only = changed_since(filled_at, state) if keep else None
+    if only is not None and not any(only(m[1], int(m[2])) for m in REGION.finditer(body.decode())):
+        unchanged = (content_type, body, state)  # no change reached it: only marked
+        cache.set(key, unchanged, timeout)
+        return unchanged
 
     def fill_now() -> tuple[str, bytes, str]:
-        filled = (content_type, _filled(body), state)
+        filled = (content_type, _filled(body, only=only), state)
         if keep:
             cache.set(key, filled, timeout)
         return filled
@@ -504,6 +610,10 @@ class ContentQuerySet(models.QuerySet[_M]):
     # Which token of its maps a write changes: "token" (the structure, shown in cached
     # renders) or "state" (shown only in state regions, filled per response).
     bumps: ClassVar[str] = "token"
+    # For rows shown in state regions: the lookup from a row to the node whose regions show
+    # it, and their topic (register_state's), so a write refills those regions alone.
+    node_field: ClassVar[str] = ""
+    topic: ClassVar[str] = ""
 
     def shown(self) -> "ContentQuerySet[_M]":
         """The rows that appear in a cached tree (all, unless a model says otherwise)."""
@@ -513,31 +623,50 @@ class ContentQuerySet(models.QuerySet[_M]):
         rows = self.shown().order_by().values_list(self.map_field, flat=True).distinct()
         return set(rows) - {None}
 
+    def places(self, every_row: bool = False) -> dict[int, set[int | None]]:
+        """Where the rows show, in one read: {map id: the nodes whose regions show them}
+        (None: the map's structure, or every node's regions). every_row: not only the
+        rows shown() now (a write may make them so)."""
+        rows = (self if every_row else self.shown()).order_by()
+        found: dict[int, set[int | None]] = {}
+        if self.bumps != "state" or not self.node_field:
+            for map_id in rows.values_list(self.map_field, flat=True).distinct():
+                if map_id is not None:
+                    found[map_id] = {None}
+            return found
+        for map_id, node_id in rows.values_list(self.map_field, self.node_field).distinct():
+            if map_id is not None:
+                found.setdefault(map_id, set()).add(node_id)
+        return found
+
+    def changed(self, places: dict[int, set[int | None]]) -> None:
+        """After a write of these rows: the token their writes change, of each place."""
+        if self.bumps == "state":
+            log_state(places, self.topic)
+        else:
+            bump(places)
+
     def _moves_rows(self, fields: Iterable[str]) -> bool:
         first = self.map_field.split("__")[0]
         return bool({name.removesuffix("_id") for name in fields} & {first, *self.shown_fields})
 
     def update(self, **kwargs: Any) -> int:
         moves = self._moves_rows(kwargs)
-        # Before the write: when rows may change map or enter or leave shown(), the maps
-        # of every row (their old places); otherwise the maps of the shown rows.
-        maps = self._all_rows_map_ids() if moves else self.map_ids()
+        # Before the write: when rows may change map or enter or leave shown(), the places
+        # of every row (their old places); otherwise the places of the shown rows.
+        places = self.places(every_row=moves)
         count = super().update(**kwargs)
         if moves:
-            maps |= self.map_ids()  # and the rows' maps now
-        bump(maps, self.bumps)  # after the write (point 4 above)
+            places = merged(places, self.places())  # and the rows' places now
+        self.changed(places)  # after the write (point 4 above)
         return count
 
     update.alters_data = True  # type: ignore[attr-defined]
 
-    def _all_rows_map_ids(self) -> set[int]:
-        rows = self.order_by().values_list(self.map_field, flat=True).distinct()
-        return set(rows) - {None}
-
     def delete(self) -> tuple[int, dict[str, int]]:
-        maps = self.map_ids()
+        places = self.places()
         deleted = super().delete()  # a refused delete (RESTRICT, PROTECT) raises: no bump
-        bump(maps, self.bumps)
+        self.changed(places)
         return deleted
 
     delete.alters_data = True  # type: ignore[attr-defined]
@@ -550,10 +679,19 @@ class ContentQuerySet(models.QuerySet[_M]):
             ensure_tokens(pks)
         else:
             rows = _content(self.model).filter(pk__in=pks)
-            bump(rows.map_ids(), rows.bumps)
+            rows.changed(rows.places())
         return created
 
     bulk_create.alters_data = True  # type: ignore[attr-defined]
+
+
+def merged(*all_places: dict[int, set[int | None]]) -> dict[int, set[int | None]]:
+    """Places (ContentQuerySet.places) put together."""
+    found: dict[int, set[int | None]] = {}
+    for places in all_places:
+        for map_id, nodes in places.items():
+            found.setdefault(map_id, set()).update(nodes)
+    return found
 
 
 def _map_model() -> type[models.Model]:
@@ -580,7 +718,7 @@ def _rows(instance: models.Model) -> ContentQuerySet[Any]:
 def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     # Where the row was shown before this save (a row may leave a map, or stop being shown).
     if not instance._state.adding and instance.pk is not None:
-        instance._fragments_maps_before = _rows(instance).map_ids()  # type: ignore[attr-defined]
+        instance._fragments_places_before = _rows(instance).places()  # type: ignore[attr-defined]
 
 
 def _after_save(
@@ -588,9 +726,9 @@ def _after_save(
 ) -> None:
     if sender is _map_model():
         ensure_tokens([instance.pk])
-    before: set[int] = getattr(instance, "_fragments_maps_before", set())
+    before: dict[int, set[int | None]] = getattr(instance, "_fragments_places_before", {})
     rows = _rows(instance)
-    bump(before | rows.map_ids(), rows.bumps)
+    rows.changed(merged(before, rows.places()))
 
 
 def _before_delete(
@@ -608,7 +746,7 @@ def _before_delete(
     ):
         return
     rows = _rows(instance)
-    bump(rows.map_ids(), rows.bumps)
+    rows.changed(rows.places())
 
 
 def connect() -> None:

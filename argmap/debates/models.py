@@ -427,6 +427,26 @@ class MapRevision(models.Model):
         return f"{self.map_id}: {self.token}"
 
 
+class StateChange(models.Model):
+    """One change of state shown in a map's regions: which node's regions show it (None:
+    every node's) and their topic ("annotations", "strengths"). A map's `state` token is the
+    id of its newest change, so a page filled at an older one refills only the regions its
+    changes since then reach. Only fragments.py reads or writes them (rules there)."""
+
+    id = models.BigAutoField(primary_key=True)
+    # No foreign keys: a change logged while its map or node is deleted is harmless (pruned
+    # with the rest), where a key would fail that write at commit or make the delete wait.
+    map_id = models.BigIntegerField()
+    node_id = models.BigIntegerField(null=True)
+    topic = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [models.Index(fields=["map_id", "id"], name="state_change_map_id")]
+
+    def __str__(self) -> str:
+        return f"{self.map_id} {self.topic}: {self.node_id or 'every node'}"
+
+
 class NodeCount(models.Model):
     """How many of a map's nodes bear on their parent by one relation ("" for the thesis):
     kept on every write of nodes, by counts.py alone (its docstring says how), and read by

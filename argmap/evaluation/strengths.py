@@ -485,7 +485,7 @@ def _refresh(
         or was_pending
         or (before is not None and not lost and not shown)
     ):
-        fragments.state_changed([argmap.pk])
+        fragments.state_changed([argmap.pk], "strengths")  # every node's may have moved
     return pointer, found
 
 

@@ -542,9 +542,102 @@ def test_state_changed_fills_registered_regions_again_and_renders_nothing(
     rendered = cached_fragments()
     tallies[seeded_map.thesis.pk] = 4
     assert "&lt;3&gt;" in client.get(f"{MAP}/").content.decode()  # not told yet: cached
-    fragments.state_changed([seeded_map.pk])
+    fragments.state_changed([seeded_map.pk], "annotations")
     assert "&lt;4&gt;" in client.get(f"{MAP}/").content.decode()
     assert cached_fragments() == rendered and fragments.current(seeded_map) == token
+
+
+def logged(argmap):
+    """A first logged change: a map's first state token is a random one, from before any
+    change, and a page filled at it refills every region once (changed_since cannot tell)."""
+    fragments.state_changed([argmap.pk], "elsewhere", nodes=[0])
+
+
+def counted_state(monkeypatch, kind, topic):
+    """Replace kind's read with one that counts the nodes it is asked for."""
+    real, asked = fragments.STATES[kind], []
+
+    def read(pks, *variant):
+        asked.extend(pks)
+        return real.read(pks, *variant)
+
+    monkeypatch.setitem(
+        fragments.STATES, kind, fragments.State(read, real.show, real.by_variant, topic)
+    )
+    return asked
+
+
+def test_an_annotation_refills_its_nodes_regions_alone(
+    client, seeded_map, monkeypatch, django_assert_num_queries
+):
+    """Issue 19: a write cools only what shows it. An annotation elsewhere in the map leaves
+    a cached claim page's regions unread (its hit reads the tokens and the log); one on the
+    page's own node shows at once, its panel refilled and nothing rendered again."""
+    shown, elsewhere = seeded_map.thesis.children.all()[:2]
+    page = f"{MAP}/nodes/{shown.key}/"
+    logged(seeded_map)
+    first = client.get(page).content
+    rendered = cached_fragments()
+    panels = counted_state(monkeypatch, "annotation-panel", "annotations")
+    counts = counted_state(monkeypatch, "annotation-count", "annotations")
+    AnnotationFactory(node=elsewhere, body="Said of another node", visibility="public")
+    with django_assert_num_queries(2):  # the tokens, then the changes since the page's fill
+        assert client.get(page).content == first
+    assert panels == counts == []
+    with django_assert_num_queries(1):  # marked as filled at the new state: a plain hit
+        assert client.get(page).content == first
+    AnnotationFactory(node=shown, body="Said of this node", visibility="public")
+    assert "Said of this node" in client.get(page).content.decode()
+    assert shown.pk in panels and elsewhere.pk not in panels + counts
+    assert cached_fragments() == rendered
+
+
+def test_a_change_of_strengths_leaves_annotation_regions_unread(client, seeded_map, monkeypatch):
+    logged(seeded_map)
+    client.get(f"{MAP}/")
+    counts = counted_state(monkeypatch, "annotation-count", "annotations")
+    strength = counted_state(monkeypatch, "strength", "strengths")
+    fragments.state_changed([seeded_map.pk], "strengths")
+    client.get(f"{MAP}/")
+    assert counts == [] and strength  # every node's strength read again, no count
+    fragments.state_changed([seeded_map.pk], "annotations", nodes=[seeded_map.thesis.pk])
+    client.get(f"{MAP}/")
+    assert counts == [seeded_map.thesis.pk]
+
+
+def test_a_page_filled_before_the_kept_changes_refills_every_region(
+    client, seeded_map, monkeypatch
+):
+    """Changes are pruned: a page filled before the oldest kept one cannot tell what reached
+    it, so it refills every region (never keeps a value no change was read for)."""
+    node = seeded_map.thesis.children.first()
+    client.get(f"{MAP}/")
+    monkeypatch.setattr(fragments, "KEEP", 2)
+    monkeypatch.setattr(fragments, "PRUNE_EVERY", 1)
+    counts = counted_state(monkeypatch, "annotation-count", "annotations")
+    AnnotationFactory(node=node, body="First", visibility="public")
+    for _ in range(4):  # changes that reach no region, then prune the first away
+        fragments.state_changed([seeded_map.pk], "elsewhere", nodes=[0])
+    assert "1 annotation" in client.get(f"{MAP}/").content.decode()
+    assert node.pk in counts and len(counts) > 1  # every count, not only the reached one
+
+
+def test_each_state_change_is_numbered_after_the_last_and_names_its_node(seeded_map):
+    node = seeded_map.thesis.children.first()
+    before = fragments.tokens_by_slug(seeded_map.slug)[1]
+    AnnotationFactory(node=node, visibility="public")
+    after = fragments.tokens_by_slug(seeded_map.slug)[1]
+    assert fragments.changed_since(before, after) is None  # a random first token: can't tell
+    fragments.state_changed([seeded_map.pk], "annotations", nodes=[node.pk])
+    latest = fragments.tokens_by_slug(seeded_map.slug)[1]
+    assert int(latest) > int(after)
+    reached = fragments.changed_since(after, latest)
+    assert reached("annotation-count", node.pk) and reached("annotation-panel", node.pk)
+    assert not reached("annotation-count", seeded_map.thesis.pk)
+    assert not reached("strength", node.pk)
+    assert fragments.changed_since(latest, after) is None  # backwards: cannot tell
+    AnnotationFactory(node=node, visibility="private")  # not shown: no change at all
+    assert fragments.tokens_by_slug(seeded_map.slug)[1] == latest
 
 
 def test_a_region_holds_only_what_its_kind_shows(seeded_map):

@@ -388,7 +388,9 @@ def test_a_recompute_after_the_cache_lost_the_strengths_announces_only_what_move
     everyone = strengths._parsed_or_none("everyone")
     strengths._refresh(argmap, everyone)
     announced = []
-    monkeypatch.setattr(strengths.fragments, "state_changed", announced.append)
+    monkeypatch.setattr(
+        strengths.fragments, "state_changed", lambda maps, topic: announced.append(maps)
+    )
     caches["strengths"].clear()  # the cache lost them; this process keeps its copy
     strengths._refresh(argmap, everyone)
     assert announced == []
@@ -436,7 +438,9 @@ def test_a_recompute_announces_when_pages_could_not_read_the_strengths(small_map
     with strengths._seen_lock:
         strengths._seen_strengths.clear()
     announced = []
-    monkeypatch.setattr(strengths.fragments, "state_changed", announced.append)
+    monkeypatch.setattr(
+        strengths.fragments, "state_changed", lambda maps, topic: announced.append(maps)
+    )
     assert strengths._refresh(argmap, everyone)[0].stamp == pointer.stamp
     assert announced == [[argmap.pk]]
 
@@ -454,7 +458,9 @@ def test_a_page_that_showed_strengths_pending_is_refilled_by_the_recompute(small
     monkeypatch.setattr(strengths, "recompute_soon", lambda *args, **kwargs: None)
     assert strengths.shown_strengths(argmap.slug, "everyone") is None  # shown pending
     announced = []
-    monkeypatch.setattr(strengths.fragments, "state_changed", announced.append)
+    monkeypatch.setattr(
+        strengths.fragments, "state_changed", lambda maps, topic: announced.append(maps)
+    )
     strengths._refresh(argmap, everyone)
     assert announced == [[argmap.pk]]
     caches["strengths"].clear()  # lost again, but this process holds the arrays now
