@@ -10,7 +10,7 @@ state_changed()).
 2. Every write to content changes that token of each map it touches: QuerySet update(),
    bulk_create() and delete() here, single-row save and delete by signals (connect()).
    Nobody bumps by hand; private annotations are not shown(), so they bump nothing. State
-   that is not content (another app's votes, strengths) calls state_changed(map_ids).
+   that is not content (strengths) calls state_changed(map_ids, topic, nodes).
 3. current(map) is one read and never writes: the token row is made with its map (a
    migration for maps that existed before, a post_save and bulk_create for new ones).
 4. Views read the tokens before the content, and bumps follow the write, so a render can
@@ -193,7 +193,7 @@ def register_state(
 
     read(pks) -> {pk: value} in one query, for every region of that kind on a page at once;
     show(value) -> HTML, escaped unless it is a SafeString. Registered in an AppConfig's
-    ready(); whoever changes the state read() reads calls state_changed(map_ids) after.
+    ready(); whoever changes the state read() reads calls state_changed(map_ids, topic) after.
     by_variant: regions name a variant ({% state kind pk variant=v %}) and read(pks, v) is
     called once a variant (a bounded number of reads: a page shows a few variants).
     topic: what changes it ("annotations", "strengths"): the topic its writers pass to
