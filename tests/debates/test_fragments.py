@@ -1,5 +1,6 @@
 """The render cache invariant (argmap/debates/fragments.py): never stale, never per user."""
 
+import random
 import re
 import threading
 import time
@@ -8,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.db import close_old_connections, transaction
 from django.http import HttpResponse, HttpResponseNotFound
 from django.template import Context, Template
 from django.template.defaultfilters import date as date_filter
@@ -16,9 +18,9 @@ from django.utils.html import escape
 
 from argmap.annotations.models import Annotation
 from argmap.debates import fragments
-from argmap.debates.models import Anchor, ArgumentMap, Node, Source
+from argmap.debates.models import Anchor, ArgumentMap, Node, Source, StateChange
 
-from ..conftest import HX, cached_entries
+from ..conftest import HX, cached_entries, needs_postgresql
 from ..factories import AnnotationFactory, PassageAnnotationFactory, UserFactory
 
 MAP = "/maps/deepseek-r1-sputnik"
@@ -816,3 +818,60 @@ def test_twenty_simultaneous_misses_of_a_cached_fragment_render_once(monkeypatch
     hold, run = simultaneous_misses(monkeypatch, lambda: page.render(Context({"part": part})))
     assert run() == ["Rendered once."] * 20
     assert renders == [1]
+
+
+class PausedInserts:
+    """StateChange's manager, each insert followed by a random pause: between a change's
+    number and its map's token, where an unlocked writer would be overtaken."""
+
+    def __getattr__(self, name):
+        return getattr(StateChange._default_manager, name)
+
+    def bulk_create(self, objs):
+        made = StateChange._default_manager.bulk_create(objs)
+        time.sleep(random.random() * 0.05)
+        return made
+
+
+class PausedLog:
+    _default_manager = PausedInserts()
+
+    def __new__(cls, **fields):
+        return StateChange(**fields)
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_state_changes_are_all_reached_from_any_earlier_state(seeded_map, monkeypatch):
+    """Twelve writers change state on twelve nodes of one map at once: each change is
+    numbered under the map's row lock, so the map's final state is the newest change and a
+    page filled before them all refills every one of those nodes (none is left out by a
+    change numbered before another that committed first)."""
+    nodes = list(seeded_map.nodes.order_by("pk")[:12])
+    logged(seeded_map)
+    before = fragments.tokens_by_slug(seeded_map.slug)[1]
+    barrier, failures = threading.Barrier(len(nodes), timeout=30), []
+    monkeypatch.setattr(fragments, "_state_log", lambda: PausedLog)
+
+    def write(node):
+        try:
+            barrier.wait()
+            with transaction.atomic():
+                fragments.state_changed([seeded_map.pk], "annotations", nodes=[node.pk])
+                time.sleep(0.01)  # hold the lock a moment, as a write's transaction does
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=write, args=(node,)) for node in nodes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    after = fragments.tokens_by_slug(seeded_map.slug)[1]
+    newest = StateChange.objects.filter(map_id=seeded_map.pk).order_by("-pk").first()
+    assert after == str(newest.pk)
+    reached = fragments.changed_since(before, after)
+    assert all(reached("annotation-count", node.pk) for node in nodes)
