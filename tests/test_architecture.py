@@ -472,8 +472,9 @@ def test_the_doc_names_exactly_the_strict_modules():
 
 
 def token_reaches(package: Path) -> list[str]:
-    """Each module but debates' models.py (where the model is defined) and fragments.py (which
-    alone reads and writes the tokens) that names MapRevision or its table."""
+    """Each module but debates' models.py (where the models are defined) and fragments.py
+    (which alone reads and writes the tokens and the state log) that names MapRevision or
+    StateChange, or their tables."""
     found = []
     for _, _, path, tree in modules(package):
         where = path.relative_to(package.parent)
@@ -489,7 +490,7 @@ def token_reaches(package: Path) -> list[str]:
                 if isinstance(node, ast.Constant) and isinstance(node.value, str)
                 else ""
             )
-            if "maprevision" in named.lower():
+            if "maprevision" in named.lower() or "statechange" in named.lower():
                 found.append((str(where), node.lineno, named[:60]))
     return [f"{where}:{line} {named}" for where, line, named in sorted(found)]
 
@@ -507,10 +508,12 @@ def test_the_token_check_sees_a_write_by_hand(tmp_path):
         "def bump(map_id):\n"
         "    apps.get_model('debates', 'MapRevision').objects.filter(map_id=map_id).update()\n"
         "    apps.get_model('debates.maprevision')\n"
+        "    apps.get_model('debates', 'StateChange').objects.create(map_id=map_id)\n"
     )
     assert token_reaches(package) == [
         "argmap/annotations/models.py:3 MapRevision",
         "argmap/annotations/models.py:4 debates.maprevision",
+        "argmap/annotations/models.py:5 StateChange",
     ]
 
 
