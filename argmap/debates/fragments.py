@@ -650,6 +650,11 @@ class ContentQuerySet(models.QuerySet[_M]):
         first = self.map_field.split("__")[0]
         return bool({name.removesuffix("_id") for name in fields} & {first, *self.shown_fields})
 
+    def _moves_rows_between(self, fields: Iterable[str]) -> bool:
+        """Whether an update of fields moves rows to another node or map."""
+        ends = {self.map_field.split("__")[0], self.node_field.split("__")[0]} - {""}
+        return bool({name.removesuffix("_id") for name in fields} & ends)
+
     def update(self, **kwargs: Any) -> int:
         moves = self._moves_rows(kwargs)
         # Before the write: when rows may change map or enter or leave shown(), the places
@@ -658,6 +663,10 @@ class ContentQuerySet(models.QuerySet[_M]):
         count = super().update(**kwargs)
         if moves:
             places = merged(places, self.places())  # and the rows' places now
+            if self.bumps == "state" and self._moves_rows_between(kwargs):
+                # Moved to nodes that `self`'s filter may no longer find: every node's
+                # regions of their maps, rather than miss the nodes they went to.
+                places = dict.fromkeys(places, {None})
         self.changed(places)  # after the write (point 4 above)
         return count
 

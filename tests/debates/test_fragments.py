@@ -594,6 +594,16 @@ def test_an_annotation_refills_its_nodes_regions_alone(
     assert cached_fragments() == rendered
 
 
+def test_annotations_moved_to_another_node_by_an_update_show_there_at_once(client, seeded_map):
+    first, second = seeded_map.thesis.children.all()[:2]
+    logged(seeded_map)
+    AnnotationFactory(node=first, body="Moved by a curator", visibility="public")
+    page = f"{MAP}/nodes/{second.key}/"
+    assert "Moved by a curator" not in client.get(page).content.decode()
+    Annotation.objects.filter(node=first).update(node=second)  # the filter no longer finds them
+    assert "Moved by a curator" in client.get(page).content.decode()
+
+
 def test_a_change_of_strengths_leaves_annotation_regions_unread(client, seeded_map, monkeypatch):
     logged(seeded_map)
     client.get(f"{MAP}/")
