@@ -21,12 +21,12 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from argmap.debates.models import Link, Node
+from argmap.lib.urls import slug_url
 
 from .models import Vote
 from .strengths import (
@@ -344,7 +344,7 @@ def show_strength(value: Any) -> str:
         '<meter min="0" max="100" value="{}" aria-hidden="true"></meter>'
         '<span class="strength-number">Strength {}%</span>'
         '<span class="strength-votes">· {} vote{}</span>{}</a>',
-        reverse("strength-how"),
+        slug_url("strength-how"),  # every strength region of every fill: reversed once
         label,
         shown.percent,
         shown.percent,
