@@ -2,13 +2,16 @@
 
 from django.template import Context, Template
 from django.template.defaultfilters import truncatechars
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from argmap.debates.templatetags import argmap_tags
 
 
 @given(st.text(max_size=120), st.integers(min_value=-2, max_value=130))
+@example("e\u0301te", 10)  # not in NFC: Truncator gives back its NFC form, even when short
+@example("\u0301" * 5 + "abc", 4)  # combining marks count for nothing
+@example("", 0)
 def test_shorten_is_truncatechars(text, length):
     assert argmap_tags.shorten(text, length) == truncatechars(text, length)
 

@@ -1,5 +1,6 @@
 import functools
 import re
+import unicodedata
 
 from django import template
 from django.core.cache import caches
@@ -31,7 +32,9 @@ def shorten(value: object, length: int | str) -> str:
     except ValueError:
         return str(value)  # as truncatechars: an unusable length leaves the text whole
     text = str(value)
-    return text if len(text) <= limit else _shortened(text, limit)
+    if 0 < len(text) <= limit and unicodedata.is_normalized("NFC", text):
+        return text  # as Truncator gives it back: short enough, and already in NFC
+    return _shortened(text, limit)
 
 
 @functools.lru_cache(maxsize=20_000)
