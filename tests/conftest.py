@@ -110,12 +110,11 @@ def recording_many(write):
 
 @pytest.fixture
 def accounts_sandbox(settings, request):
-    """Fast password hashing, and a cache of this test's own.
+    """A cache of this test's own (and fast password hashing, as every test has).
 
     Rate-limit counters live in the database (argmap_rate_counter), so each test's
     transaction keeps its own.
     """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
         **settings.CACHES,
         "default": {
@@ -123,6 +122,16 @@ def accounts_sandbox(settings, request):
             "LOCATION": request.node.nodeid,
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Production's PBKDF2 costs a third of a second a user; tests create hundreds of users.
+    # PBKDF2 stays second, so a password a subprocess stored (manage.py) still checks.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
 
 
 @pytest.fixture(autouse=True)

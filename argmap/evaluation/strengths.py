@@ -637,6 +637,10 @@ def _parsed_or_none(name: str) -> Perspective | None:
 # no clock is compared across the fleet.
 _running: set[str] = set()
 _running_lock = threading.Lock()
+# One recompute at a time in a process: at a million nodes one holds ~300 MB of arrays while
+# it runs, and a first visit starts one a perspective (four at once came to 1.3 GB of a
+# worker's RSS). The others wait their turn, keeping their place in _running.
+_computing = threading.Lock()
 THREAD_PREFIX = "strengths-"  # a recompute's thread is named after its map
 
 
@@ -684,24 +688,26 @@ def _recompute_while_dirty(argmap: ArgumentMap, perspective: Perspective, key: s
     done = False  # whether this thread has given up its place in _running
     try:
         while True:
-            try:
-                claimed = caches["strengths"].add(busy, 1, RECOMPUTE_TIMEOUT)
-            except RedisError:
-                claimed = True
-            if not claimed:
-                return  # another process runs it, and will see the dirty mark when it ends
-            seen, started = _read(dirty), time.time()
-            try:
-                # Off the request, a page's 5 s bound would cancel a million-node map's
-                # reads every time (and every request would start the same doomed run again).
-                with longer_bound(connection, LONG_STATEMENT_TIMEOUT):
-                    _refresh(argmap, perspective, off_request=True)
-            except Exception:  # a failed recompute leaves the last strengths; a later one retries
-                logger.exception("Recomputing strengths of %s failed", argmap.slug)
-                return
-            finally:
-                with contextlib.suppress(RedisError):
-                    caches["strengths"].delete(busy)
+            with _computing:  # the busy mark is claimed only once its turn has come
+                try:
+                    claimed = caches["strengths"].add(busy, 1, RECOMPUTE_TIMEOUT)
+                except RedisError:
+                    claimed = True
+                if not claimed:
+                    return  # another process runs it, and will see the dirty mark when it ends
+                seen, started = _read(dirty), time.time()
+                try:
+                    # Off the request, a page's 5 s bound would cancel a million-node map's
+                    # reads every time (and every request would start the same doomed run
+                    # again).
+                    with longer_bound(connection, LONG_STATEMENT_TIMEOUT):
+                        _refresh(argmap, perspective, off_request=True)
+                except Exception:  # a failed recompute leaves the last strengths; a later retries
+                    logger.exception("Recomputing strengths of %s failed", argmap.slug)
+                    return
+                finally:
+                    with contextlib.suppress(RedisError):
+                        caches["strengths"].delete(busy)
             # Read and leave under the lock: a vote marked after this read finds us gone
             # and starts a thread of its own.
             with _running_lock:

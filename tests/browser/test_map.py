@@ -54,7 +54,8 @@ def test_collapse_all_and_the_sticky_path(page, live_map):
     assert path.locator("a").count() >= 3
     tools = page.locator(".tree-tools").bounding_box()
     assert tools["y"] == 0  # stuck to the top of the screen
-    assert axe_violations(page) == []
+    # Contrast is measured on this open map by test_contrast.py (axe's own takes ~30 s here).
+    assert axe_violations(page, skip=["color-contrast"]) == []
 
     page.get_by_role("button", name="Collapse all").click()
     wait_for_htmx(page)

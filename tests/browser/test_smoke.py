@@ -1,5 +1,7 @@
 import pytest
 
+from .support import axe_violations, contrast_failures
+
 pytestmark = pytest.mark.browser
 
 
@@ -14,3 +16,16 @@ def test_home_loads_in_chromium_without_errors_or_foreign_requests(page, live_ma
     assert page.evaluate("typeof htmx !== 'undefined' && htmx.version.startsWith('2')")
     assert page.watcher.errors == []
     assert page.watcher.foreign_requests == []
+
+
+def test_the_page_checks_find_what_is_broken(page):
+    """axe (as the tests run it: violations only, some rules skipped) and the contrast
+    measure, first seen to fail: an unnamed button, an image without text, grey on grey."""
+    page.set_content(
+        '<html lang="en"><body><main><button></button><img src="x.png">'
+        '<p style="color:#777;background:#888">Grey on grey</p></main></body></html>'
+    )
+    found = axe_violations(page, skip=["color-contrast"])
+    assert any(line.startswith("button-name:") for line in found), found
+    assert any(line.startswith("image-alt:") for line in found), found
+    assert [failure["text"] for failure in contrast_failures(page)] == ["Grey on grey"]

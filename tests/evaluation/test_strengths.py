@@ -3,6 +3,7 @@
 import functools
 import json
 import threading
+import time
 
 import pytest
 from django.core.cache import caches
@@ -359,6 +360,34 @@ def test_a_vote_during_a_recompute_is_taken_by_one_more_run_never_two_at_once(
     assert len(runs) == 2  # the dirty mark made the first run go once more
     assert runs[0].of(nodes["con"].pk).votes == 0
     assert strengths_of(argmap).of(nodes["con"].pk).votes == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_runs_one_recompute_at_a_time_whatever_the_perspective(
+    small_map, settings, monkeypatch
+):
+    """At a million nodes a recompute holds ~300 MB while it runs: a first visit starts one a
+    perspective, and four at once would hold four times that in one worker."""
+    settings.ARGMAP_STRENGTHS_IN_BACKGROUND = True
+    argmap, _ = small_map
+    real, running, most, done = strengths.compute, [], [0], []
+
+    def counted(*args, **kwargs):
+        running.append(1)
+        most[0] = max(most[0], len(running))
+        time.sleep(0.2)  # long enough for the others to start beside it, if they could
+        found = real(*args, **kwargs)
+        running.pop()
+        done.append(args[1].name)
+        return found
+
+    monkeypatch.setattr(strengths, "compute", counted)
+    names = [strengths.EVERYONE, strengths.CURATORS]
+    for name in names:
+        strengths.recompute_soon(argmap, strengths.Perspective.parse(name))
+    join_recomputes(argmap)
+    assert sorted(done) == sorted(names)
+    assert most[0] == 1
 
 
 @pytest.mark.django_db(transaction=True)
