@@ -189,6 +189,13 @@ class LinkFormSet(forms.BaseInlineFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "node": self.instance}
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # The inline's hidden parent field must send back this node, whichever end the link
+        # is stored from (lower id first): a link stored from the other end showed that end,
+        # and Django refused the page ("The inline value did not match the parent instance").
+        form.initial[self.fk.name] = self.instance.pk
+
     def save_new(self, form, commit=True):
         # Not the inline's own way (which makes this node the from_node): the pair goes
         # lower id first, whichever end it was added from.

@@ -342,3 +342,21 @@ def test_a_source_page_says_what_its_text_gives_and_not_given_for_the_rest(clien
     analysis = flat(client.get("/sources/deepseek-analyst-summary/"))
     assert "The text gives no title; the curators wrote this one." in analysis
     assert "The text gives no title" not in blog
+
+
+def test_a_node_at_the_far_end_of_a_link_saves_in_the_admin(admin_client, seeded_map):
+    """A link is stored lower id first, so most linked nodes are its to_node: their page must
+    save as it was sent back (the inline's hidden parent field once held the other end)."""
+    link = Link.objects.filter(map=seeded_map).select_related("to_node").first()
+    node = link.to_node
+    data = node_change_data(admin_client, node)
+    node_text = data["text"]
+    data["text"] = node_text + " (edited)"
+    response = admin_client.post(reverse("admin:debates_node_change", args=[node.pk]), data)
+    assert response.status_code == 302, [
+        (formset.formset.prefix, formset.formset.errors)
+        for formset in response.context["inline_admin_formsets"]
+    ]
+    node.refresh_from_db()
+    assert node.text == node_text + " (edited)"
+    assert Link.objects.get(pk=link.pk).from_node_id == link.from_node_id  # unchanged, once
