@@ -24,25 +24,25 @@ def run(command, *args, **options):
 
 def test_seed_loads_the_whole_map_and_it_checks_clean(seeded_map):
     nodes = seeded_map.nodes.all()
-    assert nodes.count() == 207
+    assert nodes.count() == 208
     assert nodes.filter(kind=Node.Kind.THESIS).get().text == (
         "DeepSeek-R1 is a 'Sputnik moment' for American AI"
     )
     # The re-mapped and audited debate (docs/map-coverage.md, docs/map-audit.md).
     relations = Counter(nodes.values_list("relation", flat=True))
-    assert relations == {"": 1, "supports": 157, "opposes": 37, "undercuts": 12}
+    assert relations == {"": 1, "supports": 156, "opposes": 37, "undercuts": 14}
     assert Counter(nodes.values_list("kind", flat=True)) == {
         "thesis": 1,
-        "claim": 171,
+        "claim": 172,
         "evidence": 35,
     }
     assert nodes.filter(is_heading=True).count() == 11
     assert Counter(seeded_map.links.values_list("kind", flat=True)) == {
-        "contradicts": 38,
-        "same_point": 19,
+        "contradicts": 41,
+        "same_point": 21,
     }
     voices = Counter(Anchor.objects.filter(node__map=seeded_map).values_list("voice", flat=True))
-    assert voices == {"asserts": 200, "reports": 23, "concedes": 21}
+    assert voices == {"asserts": 199, "reports": 23, "concedes": 24}
     assert Source.objects.count() == 5
     for source in Source.objects.all():
         assert source.anchors.count() >= 5, f"{source.file} must contribute to the map"

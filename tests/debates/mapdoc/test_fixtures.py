@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from argmap.debates.mapdoc import FIXTURE_DIR, fixture_paths
-from argmap.debates.models import Anchor, ArgumentMap, Node, Section, Source
+from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Section, Source
 from argmap.debates.quotes import quote_context
 from tests.factories import ProposalFactory
 
@@ -122,7 +122,13 @@ def test_an_invalid_map_is_refused_and_the_fixtures_are_left_untouched(seeded_ma
 
 def test_export_is_stable_after_a_move_and_a_reorder(seeded_map, tmp_path):
     moved = Node.objects.get(key="andreessen-sputnik-moment")
-    new_parent = Node.objects.get(key="thesis").children.exclude(pk=moved.parent_id).first()
+    linked = Link.objects.touching([moved]).values_list("from_node", "to_node")
+    new_parent = (
+        Node.objects.get(key="thesis")
+        .children.exclude(pk=moved.parent_id)
+        .exclude(pk__in={pk for pair in linked for pk in pair})  # a link may not repeat a tree edge
+        .first()
+    )
     moved.parent, moved.position = new_parent, 0  # ties with a sibling: pk decides
     moved.save()
     first, second = new_parent.children.exclude(pk=moved.pk).order_by("position", "pk")[:2]
