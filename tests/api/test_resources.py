@@ -40,9 +40,9 @@ def test_a_map_says_what_it_holds(client, annotated_map):
     assert body["question"] == annotated_map["map"].question
     assert body["definition"] == annotated_map["map"].definition
     assert body["thesis"]["key"] == "thesis"
-    assert body["counts"]["nodes"] == 208
+    assert body["counts"]["nodes"] == 209
     assert (
-        body["counts"]["supports"] + body["counts"]["opposes"] + body["counts"]["undercuts"] == 207
+        body["counts"]["supports"] + body["counts"]["opposes"] + body["counts"]["undercuts"] == 208
     )
     assert {s["slug"] for s in body["sources"]} == set(
         Source.objects.filter(anchors__node__map=annotated_map["map"]).values_list(
@@ -55,7 +55,7 @@ def test_a_map_says_what_it_holds(client, annotated_map):
 
 def test_nodes_page_with_a_cursor_and_filters(client):
     nodes = walk(client, f"/maps/{SLUG}/nodes?limit=37")
-    assert len(nodes) == len({node["key"] for node in nodes}) == 208
+    assert len(nodes) == len({node["key"] for node in nodes}) == 209
     children = walk(client, f"/maps/{SLUG}/nodes?parent=thesis&limit=200")
     assert {n["key"] for n in children} == set(
         Node.objects.filter(parent__key="thesis", map__slug=SLUG).values_list("key", flat=True)

@@ -61,7 +61,7 @@ def test_an_implicit_premise_is_marked_as_the_curators_and_takes_the_attacks(cli
 
 def test_the_export_carries_the_definition_and_cruxes_and_a_bad_crux_is_refused(seeded_map):
     document = plain(export_map(seeded_map))
-    assert document["map"]["definition"].startswith("The documents read")
+    assert document["map"]["definition"].startswith("The curators read the documents")
     assert [c["kind"] for c in document["map"]["cruxes"]].count("agreed") == 2
     copy = load_document(document, slug="copy")
     assert copy.cruxes == seeded_map.cruxes and copy.definition == seeded_map.definition

@@ -24,16 +24,16 @@ def run(command, *args, **options):
 
 def test_seed_loads_the_whole_map_and_it_checks_clean(seeded_map):
     nodes = seeded_map.nodes.all()
-    assert nodes.count() == 208
+    assert nodes.count() == 209
     assert nodes.filter(kind=Node.Kind.THESIS).get().text == (
         "DeepSeek-R1 is a 'Sputnik moment' for American AI"
     )
     # The re-mapped and audited debate (docs/map-coverage.md, docs/map-audit.md).
     relations = Counter(nodes.values_list("relation", flat=True))
-    assert relations == {"": 1, "supports": 156, "opposes": 37, "undercuts": 14}
+    assert relations == {"": 1, "supports": 157, "opposes": 37, "undercuts": 14}
     assert Counter(nodes.values_list("kind", flat=True)) == {
         "thesis": 1,
-        "claim": 172,
+        "claim": 173,
         "evidence": 35,
     }
     assert nodes.filter(is_heading=True).count() == 11
