@@ -638,8 +638,9 @@ def _parsed_or_none(name: str) -> Perspective | None:
 _running: set[str] = set()
 _running_lock = threading.Lock()
 # One recompute at a time in a process: at a million nodes one holds ~300 MB of arrays while
-# it runs, and a first visit starts one a perspective (four at once came to 1.3 GB of a
-# worker's RSS). The others wait their turn, keeping their place in _running.
+# it runs (480 MB of RSS measured alone), and a first visit starts one a perspective: a
+# worker in the bench's 1M growth run, with several at once, peaked 1.3 GB above its start.
+# The others wait their turn, keeping their place in _running.
 _computing = threading.Lock()
 THREAD_PREFIX = "strengths-"  # a recompute's thread is named after its map
 
