@@ -3,11 +3,17 @@
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from ..conftest import load_seed_map
 from .support import CHROMIUM, CHROMIUM_ARGS, PageWatcher, chromium_or_skip
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+# An assertion waits as long as an action does (the context's 10 s below), not Playwright's
+# 5 s: on a loaded CI machine a write and its swap (a whole reader re-rendered) once took
+# longer than 5 s, and the test failed on a page that was still coming.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="session")

@@ -102,7 +102,7 @@ def test_the_whole_map_can_be_walked_without_javascript(page, live_map):
 
 def test_a_source_highlight_leads_to_its_node_and_back(page, live_map):
     source = Source.objects.get(kind=Source.Kind.NEWS_ARTICLE)
-    anchor = source.anchors.select_related("node").order_by("start").first()
+    anchor = source.anchors.select_related("node").order_by("start", "pk").first()
     page.goto(source.get_absolute_url())
     highlight = page.locator(f'a.hl[href="{anchor.node.get_absolute_url()}"]').first
     highlight.click()
