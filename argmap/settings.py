@@ -339,6 +339,15 @@ def caches_for(redis_url: str, key_prefix: str = CACHE_KEY_PREFIX) -> dict:
             "LOCATION": "argmap-fragments",
             "OPTIONS": {"MAX_ENTRIES": 5000},
         },
+        # Tree rows' cards, keyed by a digest of what each shows (fragments, point 10): small
+        # and many, so kept apart, where they never push a whole page out of the cache.
+        "rows": shared("rows", "argmap.core.cache.SharedCache")
+        if redis_url
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "argmap-rows",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
         # A map's computed strengths (argmap.evaluation.strengths): re-checked against the
         # votes every few seconds, so shared by the fleet in Redis without near copies; per
         # process without it.

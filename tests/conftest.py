@@ -70,7 +70,7 @@ def cache_keys_of_our_own():
         return
     prefix = f"argmap-test-{uuid.uuid4().hex[:12]}"
     ours = caches_for(settings.REDIS_URL, prefix)
-    shared = {alias: ours[alias] for alias in ("fragments", "strengths")}
+    shared = {alias: ours[alias] for alias in ("fragments", "rows", "strengths")}
     with override_settings(CACHE_KEY_PREFIX=prefix, CACHES={**settings.CACHES, **shared}):
         yield
         for alias in shared:
@@ -80,7 +80,7 @@ def cache_keys_of_our_own():
 @pytest.fixture(autouse=True)
 def empty_fragment_cache(settings, monkeypatch):
     # Cached renderings would otherwise leak between tests that reuse a structure token.
-    for alias in ("fragments", "strengths"):
+    for alias in ("fragments", "rows", "strengths"):
         if alias in settings.CACHES:
             caches[alias].clear()
     strengths.forget()  # and the process's own copies of strengths

@@ -35,7 +35,7 @@ def test_the_map_page_query_count_does_not_grow_with_annotations(
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     AnnotationFactory.create_batch(20, node=node, author=alice)
-    for name in ("fragments", "strengths"):  # a full render again, as the first was
+    for name in ("fragments", "rows", "strengths"):  # a full render again, as the first was
         caches[name].clear()
     strengths.forget()  # and the process's own copies of strengths
     with django_assert_num_queries(len(few)):

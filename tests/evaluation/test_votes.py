@@ -289,7 +289,7 @@ def test_votes_add_no_query(client, alice, tree, path):
     headers = HX if "/tree/" in path else {}
 
     def count():
-        for alias in ("fragments", "strengths"):
+        for alias in ("fragments", "rows", "strengths"):
             caches[alias].clear()
         strengths.forget()
         with CaptureQueriesContext(connection) as queries:

@@ -122,3 +122,36 @@ def do_cache(parser: template.base.Parser, token: template.base.Token) -> OneRen
     return OneRenderCacheNode(
         node.nodelist, node.expire_time_var, node.fragment_name, node.vary_on, node.cache_name
     )
+
+
+class RowCacheNode(template.Node):
+    def __init__(self, nodelist, timeout, node, page):
+        self.nodelist, self.timeout, self.node, self.page = nodelist, timeout, node, page
+
+    def render(self, context: template.Context) -> str:
+        timeout = self.timeout.resolve(context)
+        node = self.node.resolve(context)
+        page = [value.resolve(context) for value in self.page]
+        key = fragments.row_key(node, *page) if timeout else None
+        if key is None:
+            return self.nodelist.render(context)
+        cache = caches["rows"]
+        html = cache.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            cache.set(key, html, int(timeout))
+        return html
+
+
+@register.tag("rowcache")
+def do_rowcache(parser: template.base.Parser, token: template.base.Token) -> RowCacheNode:
+    """{% rowcache timeout node value… %}…{% endrowcache %}: a tree row's card, cached under a
+    digest of the node as loaded and of the page's values named (fragments, point 10); a
+    timeout of 0 (a page whose fragments are not cached) renders it every time."""
+    bits = token.split_contents()
+    if len(bits) < 3:
+        raise template.TemplateSyntaxError("rowcache takes a timeout, a node and the page's values")
+    nodelist = parser.parse(("endrowcache",))
+    parser.delete_first_token()
+    timeout, node, *page = (parser.compile_filter(bit) for bit in bits[1:])
+    return RowCacheNode(nodelist, timeout, node, page)
