@@ -71,6 +71,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["argmap.accounts.backends.RateLimitedModelBackend"]
 
 MIDDLEWARE = [
+    # Outermost: work a request starts in a thread begins once its response is built.
+    "argmap.lib.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "argmap.core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -5,7 +5,8 @@ as an entry here is re-checked rather than keyed by content alone).
 
 How fresh, and off the request: a map's strengths under a perspective are kept by map and
 perspective (not by structure token) with the token, the time and the votes they were
-computed from. They are recomputed in a thread of the worker that learns they are stale
+computed from. They are recomputed in a thread of the worker that learns they are stale, begun
+once that request's response is built (lib.after_response)
 (ARGMAP_STRENGTHS_IN_BACKGROUND, the default; the tests, which run in one transaction,
 recompute on the request instead), while every page shows the last ones:
 - a vote, once committed, marks its map dirty and recomputes everyone's strengths (and the
@@ -57,6 +58,7 @@ from redis.exceptions import RedisError
 
 from argmap.debates import fragments
 from argmap.debates.models import Anchor, ArgumentMap, Link, Node, Source
+from argmap.lib import after_response
 from argmap.lib.columns import int_columns
 from argmap.lib.database import LONG_STATEMENT_TIMEOUT, longer_bound
 
@@ -675,12 +677,15 @@ def recompute_soon(
         if key in _running:
             return None  # the running one sees the new dirty mark and runs again
         _running.add(key)
-    threading.Thread(
+    thread = threading.Thread(
         target=_recompute_while_dirty,
         args=(argmap, perspective, key),
         name=f"{THREAD_PREFIX}{argmap.slug}",
         daemon=True,
-    ).start()
+    )
+    # Begun once the request that asked for it has built its response (lib.after_response):
+    # the request that found the strengths stale does not share the interpreter with it.
+    after_response.soon(thread.start)
     return None
 
 
