@@ -136,9 +136,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argmap.settings")
     os.environ.setdefault("STATIC_ROOT", str(ROOT / "var" / "bench" / "static"))  # collectstatic's
-    import django
-
-    django.setup()
+    # Set up as production's workers are (argmap.wsgi: Django, the URLconf, then gc.freeze()).
+    import argmap.wsgi  # noqa: F401
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # the test client's captured responses; DEBUG stays off

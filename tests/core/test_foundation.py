@@ -54,6 +54,29 @@ def test_production_wsgi_still_refuses_without_a_secret_key():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+def test_a_production_worker_loads_every_view_then_freezes_what_it_loaded():
+    """argmap.wsgi: what a worker loads at start is kept out of the collector's full passes
+    (gc.freeze), views included, so no request pays for scanning it."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.pop("DATABASE_URL", None)
+    env.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="testserver")
+    script = (
+        "import gc, sys; import argmap.wsgi; "
+        "print(gc.get_freeze_count(), 'argmap.pages.views' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, views_loaded = result.stdout.split()
+    assert int(frozen) > 50_000 and views_loaded == "True"
+
+
 def test_development_starts_without_a_secret_key():
     result = run_manage("check", DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
