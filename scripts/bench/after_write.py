@@ -15,6 +15,7 @@ include another's recompute. Prints a line a page, and one JSON line of everythi
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import statistics
@@ -137,7 +138,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argmap.settings")
     os.environ.setdefault("STATIC_ROOT", str(ROOT / "var" / "bench" / "static"))  # collectstatic's
     # Set up as production's workers are (argmap.wsgi: Django, the URLconf, then gc.freeze()).
-    import argmap.wsgi  # noqa: F401
+    importlib.import_module("argmap.wsgi")
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # the test client's captured responses; DEBUG stays off
