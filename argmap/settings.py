@@ -324,6 +324,13 @@ def caches_for(redis_url: str, key_prefix: str = CACHE_KEY_PREFIX) -> dict:
             "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         }
 
+    def per_process(location: str, max_entries: int = 300) -> dict:
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": location,
+            "OPTIONS": {"MAX_ENTRIES": max_entries},
+        }
+
     caches = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -336,26 +343,18 @@ def caches_for(redis_url: str, key_prefix: str = CACHE_KEY_PREFIX) -> dict:
         # An outage of Redis costs renders, not errors (argmap.core.cache).
         "fragments": shared("fragments", "argmap.core.cache.SharedCache")
         if redis_url
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "argmap-fragments",
-            "OPTIONS": {"MAX_ENTRIES": 5000},
-        },
+        else per_process("argmap-fragments", 5000),
         # Tree rows' cards, keyed by a digest of what each shows (fragments, point 10): small
         # and many, so kept apart, where they never push a whole page out of the cache.
         "rows": shared("rows", "argmap.core.cache.SharedCache")
         if redis_url
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "argmap-rows",
-            "OPTIONS": {"MAX_ENTRIES": 20000},
-        },
+        else per_process("argmap-rows", 20000),
         # A map's computed strengths (argmap.evaluation.strengths): re-checked against the
         # votes every few seconds, so shared by the fleet in Redis without near copies; per
         # process without it.
         "strengths": shared("strengths", "argmap.core.cache.GuardedRedisCache")
         if redis_url
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "strengths"},
+        else per_process("strengths"),
     }
     return caches
 
