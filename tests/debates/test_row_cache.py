@@ -9,12 +9,13 @@ import pytest
 from django.core.cache import caches
 from django.db.models import F
 
+from argmap.annotations.models import Annotation
 from argmap.debates import fragments
 from argmap.debates.models import Link, Node
 from argmap.debates.tree import anchors_shown
 
 from .. import conftest
-from ..factories import UserFactory
+from ..factories import AnnotationFactory, UserFactory
 
 MAP = "/maps/deepseek-r1-sputnik"
 
@@ -136,10 +137,21 @@ def test_a_row_without_its_quotes_prefetched_or_with_an_odd_value_is_not_cached(
     assert "rendered uncached" in caplog.text
 
 
-def test_cards_hold_nothing_per_user(client, seeded_map):
-    reader = UserFactory()
-    client.get(f"{MAP}/")
+@pytest.mark.usefixtures("accounts_sandbox")
+def test_cards_are_the_same_for_a_visitor_and_a_reader_with_private_annotations(client, seeded_map):
     cache = caches["rows"]
-    for key in rows_written():
-        assert reader.username not in cache.get(key)
-        assert "csrf" not in cache.get(key).lower()
+    client.get(f"{MAP}/")
+    anonymous = {key: cache.get(key) for key in rows_written()}
+    assert anonymous
+    cache.clear()
+    caches["fragments"].clear()  # the tree around them too: rendered again, logged in
+    conftest.written_keys.clear()
+    reader = UserFactory(username="a-reader-named-here")
+    for node in seeded_map.thesis.children.all()[:3]:
+        AnnotationFactory(author=reader, node=node, visibility=Annotation.Visibility.PRIVATE)
+    client.force_login(reader)
+    client.get(f"{MAP}/")
+    logged_in = {key: cache.get(key) for key in rows_written()}
+    assert logged_in == anonymous  # the same keys, byte for byte the same cards
+    for card in logged_in.values():
+        assert reader.username not in card and "csrf" not in card.lower()
